@@ -1,0 +1,747 @@
+//! The non-interactive commands. Each validates its input before it opens the database, so bad
+//! input exits 2 with nothing written.
+
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::output::{Format, table, write_csv, write_json};
+use super::{Command, Ctx, shown};
+use crate::domain::time::{format_local, format_local_time, parse_instant};
+use crate::domain::{Observation, Outcome, Round, Severity, Status};
+use crate::error::Refusal;
+use crate::i18n::{fill, t, words};
+use crate::import;
+use crate::store::rounds::{self, ElderRound, NewCheck};
+use crate::store::{Create, Store, absences, elders, flags};
+
+pub fn run(ctx: &Ctx, command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Init => init(ctx),
+        Command::Import { file, dry_run } => import_roster(ctx, &file, dry_run),
+        Command::Elders { grid, all, format } => list_elders(ctx, grid.as_deref(), all, format),
+        Command::Check {
+            elder_id,
+            observation,
+            round,
+            at,
+            note,
+        } => check(
+            ctx,
+            &elder_id,
+            &observation,
+            round.as_deref(),
+            at.as_deref(),
+            note,
+        ),
+        Command::Undo => undo(ctx),
+        Command::Status {
+            round,
+            grid,
+            format,
+        } => status(ctx, round.as_deref(), grid.as_deref(), format),
+        Command::Flags {
+            all,
+            since,
+            grid,
+            format,
+        } => list_flags(ctx, all, since.as_deref(), grid.as_deref(), format),
+        Command::Resolve {
+            flag_id,
+            outcome,
+            note,
+        } => resolve(ctx, flag_id, &outcome, note.as_deref()),
+        Command::Away {
+            elder_id,
+            from,
+            to,
+            reason,
+            end,
+        } => away(
+            ctx,
+            &elder_id,
+            from.as_deref(),
+            to.as_deref(),
+            reason.as_deref(),
+            end,
+        ),
+        Command::Backup { file } => backup(ctx, &file),
+    }
+}
+
+fn stdout() -> std::io::StdoutLock<'static> {
+    std::io::stdout().lock()
+}
+
+fn init(ctx: &Ctx) -> anyhow::Result<()> {
+    let existed = ctx.db.exists();
+    let store = ctx.open(Create::IfMissing)?;
+    let s = t(ctx.lang);
+    let template = if existed {
+        &s.init_exists
+    } else {
+        &s.init_created
+    };
+    let count = elders::count_active(&store.conn)?;
+    writeln!(
+        stdout(),
+        "{}",
+        fill(template, &[("path", &shown(&ctx.db)), ("count", &count)])
+    )?;
+    Ok(())
+}
+
+pub fn parse_round(text: &str) -> Result<Round, Refusal> {
+    text.parse()
+        .map_err(|_| Refusal::BadRound(text.to_string()))
+}
+
+pub fn parse_date(text: &str) -> Result<NaiveDate, Refusal> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| Refusal::BadDate(text.to_string()))
+}
+
+fn import_roster(ctx: &Ctx, file: &Path, dry_run: bool) -> anyhow::Result<()> {
+    if !file.is_file() {
+        return Err(Refusal::Unreadable {
+            path: file.to_path_buf(),
+            reason: t(ctx.lang).not_a_file.clone(),
+        }
+        .into());
+    }
+    let rows = import::parse_roster_file(file).map_err(Refusal::Import)?;
+    let s = t(ctx.lang);
+    let source = file
+        .file_name()
+        .map_or_else(|| shown(file), |name| name.to_string_lossy().into_owned());
+    let plan = if dry_run {
+        if ctx.db.exists() {
+            let store = ctx.open(Create::Never)?;
+            elders::plan_import(&store.conn, &rows)?
+        } else {
+            elders::ImportPlan {
+                added: rows.iter().map(|row| row.id.clone()).collect(),
+                ..Default::default()
+            }
+        }
+    } else {
+        let mut store = ctx.open(Create::IfMissing)?;
+        let tx = store.conn.transaction()?;
+        let plan = elders::apply_import(&tx, &rows, &ctx.user, ctx.now, &source)?;
+        tx.commit().context("saving the roster")?;
+        plan
+    };
+    let template = if dry_run {
+        &s.import_dry_run
+    } else {
+        &s.import_done
+    };
+    let mut out = stdout();
+    writeln!(
+        out,
+        "{}",
+        fill(
+            template,
+            &[
+                ("file", &source),
+                ("rows", &rows.len()),
+                ("added", &plan.added.len()),
+                ("updated", &plan.updated.len()),
+                ("unchanged", &plan.unchanged),
+            ]
+        )
+    )?;
+    if !plan.updated.is_empty() {
+        writeln!(
+            out,
+            "{}",
+            fill(&s.import_updated_ids, &[("ids", &plan.updated.join(", "))])
+        )?;
+    }
+    if !plan.not_in_file.is_empty() {
+        writeln!(
+            out,
+            "{}",
+            fill(
+                &s.import_not_in_file,
+                &[("ids", &plan.not_in_file.join(", "))]
+            )
+        )?;
+    }
+    if !dry_run && !plan.added.is_empty() {
+        let first = ctx.config.schedule.upcoming_round(ctx.now);
+        writeln!(
+            out,
+            "{}",
+            fill(
+                &s.import_first_round,
+                &[("round", &words::round(ctx.lang, first))]
+            )
+        )?;
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct ElderRow {
+    elder_id: String,
+    name: String,
+    address: String,
+    grid: String,
+    phone: Option<String>,
+    active: bool,
+    contact: Option<String>,
+    contact_phone: Option<String>,
+    keyholder: Option<String>,
+    keyholder_phone: Option<String>,
+    window: Option<String>,
+    route: Option<i64>,
+    morning_window: Option<String>,
+    evening_window: Option<String>,
+    notes: Option<String>,
+}
+
+fn list_elders(ctx: &Ctx, grid: Option<&str>, all: bool, format: Format) -> anyhow::Result<()> {
+    let store = ctx.open(Create::Never)?;
+    let rows: Vec<ElderRow> = elders::all(&store.conn)?
+        .into_iter()
+        .filter(|elder| all || elder.active())
+        .filter(|elder| grid.is_none_or(|grid| elder.grid == grid))
+        .map(|elder| ElderRow {
+            active: elder.active(),
+            morning_window: elders::window_text(elder.own.morning),
+            evening_window: elders::window_text(elder.own.evening),
+            elder_id: elder.id,
+            name: elder.name,
+            address: elder.address,
+            grid: elder.grid,
+            phone: elder.phone,
+            contact: elder.contact,
+            contact_phone: elder.contact_phone,
+            keyholder: elder.keyholder,
+            keyholder_phone: elder.keyholder_phone,
+            window: elder.window_hint,
+            route: elder.route,
+            notes: elder.notes,
+        })
+        .collect();
+    let mut out = stdout();
+    match format {
+        Format::Json => write_json(&mut out, &rows),
+        Format::Csv => write_csv(&mut out, &rows),
+        Format::Table => {
+            let s = t(ctx.lang);
+            let cells: Vec<Vec<String>> = rows
+                .iter()
+                .map(|row| {
+                    vec![
+                        row.route.map(|r| r.to_string()).unwrap_or_default(),
+                        row.elder_id.clone(),
+                        row.name.clone(),
+                        row.grid.clone(),
+                        row.address.clone(),
+                        row.phone.clone().unwrap_or_default(),
+                        if row.active {
+                            String::new()
+                        } else {
+                            s.archived.clone()
+                        },
+                    ]
+                })
+                .collect();
+            let headers = [
+                s.col_route.as_str(),
+                &s.col_id,
+                &s.col_name,
+                &s.col_grid,
+                &s.col_address,
+                &s.col_phone,
+                "",
+            ];
+            write!(out, "{}", table(&headers, &cells))?;
+            writeln!(out, "{}", fill(&s.elders_count, &[("count", &rows.len())]))?;
+            Ok(())
+        }
+    }
+}
+
+fn check(
+    ctx: &Ctx,
+    elder_id: &str,
+    observation: &str,
+    round: Option<&str>,
+    at: Option<&str>,
+    note: Option<String>,
+) -> anyhow::Result<()> {
+    let observation: Observation = observation
+        .parse()
+        .map_err(|_| Refusal::BadObservation(observation.to_string()))?;
+    let round = round.map(parse_round).transpose()?;
+    let tz = ctx.config.schedule.tz;
+    let on = round
+        .map(|r| r.date)
+        .or_else(|| Some(ctx.config.schedule.local_date(ctx.now)));
+    let seen_at = match at {
+        Some(text) => {
+            parse_instant(text, tz, on).map_err(|_| Refusal::BadTime(text.to_string()))?
+        }
+        None => ctx.now,
+    };
+    let mut store = ctx.open(Create::Never)?;
+    let recorded = rounds::record_check(
+        &mut store,
+        NewCheck {
+            elder_id: elder_id.trim().to_string(),
+            observation: Some(observation),
+            round,
+            seen_at,
+            checker: ctx.user.clone(),
+            note: note.filter(|n| !n.trim().is_empty()),
+            supersedes: None,
+        },
+        ctx.now,
+    )?;
+    let elder = elders::get(&store.conn, &recorded.elder_id)?;
+    let s = t(ctx.lang);
+    let mut out = stdout();
+    writeln!(
+        out,
+        "{}",
+        fill(
+            &s.check_saved,
+            &[
+                ("id", &recorded.elder_id),
+                ("name", &elder.map(|e| e.name).unwrap_or_default()),
+                ("round", &words::round(ctx.lang, recorded.round)),
+                ("observation", &words::observation(ctx.lang, observation)),
+                ("status", &words::status(ctx.lang, recorded.status)),
+                ("time", &format_local_time(seen_at, tz)),
+            ]
+        )
+    )?;
+    if recorded.late {
+        writeln!(out, "{}", s.check_late)?;
+    }
+    if let (Some(flag_id), Some(severity)) = (recorded.flag_id, recorded.severity) {
+        writeln!(
+            out,
+            "{}",
+            fill(
+                &s.check_flagged,
+                &[
+                    ("flag", &flag_id),
+                    ("severity", &words::severity(ctx.lang, severity))
+                ]
+            )
+        )?;
+    }
+    Ok(())
+}
+
+fn undo(ctx: &Ctx) -> anyhow::Result<()> {
+    let mut store = ctx.open(Create::Never)?;
+    let (undone, recorded) = rounds::undo_last(&mut store, &ctx.user, ctx.now)?;
+    let s = t(ctx.lang);
+    writeln!(
+        stdout(),
+        "{}",
+        fill(
+            &s.undo_done,
+            &[
+                ("id", &undone.elder_id),
+                ("round", &words::round(ctx.lang, undone.round)),
+                (
+                    "observation",
+                    &undone
+                        .observation
+                        .map(|o| words::observation(ctx.lang, o))
+                        .unwrap_or_default()
+                ),
+                ("status", &words::status(ctx.lang, recorded.status)),
+            ]
+        )
+    )?;
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct StatusRow {
+    elder_id: String,
+    name: String,
+    address: String,
+    grid: String,
+    round: Round,
+    expected: &'static str,
+    observed: Option<Observation>,
+    status: Status,
+    late: bool,
+    severity: Option<Severity>,
+    streak: u32,
+    flag_id: Option<i64>,
+    checker: Option<String>,
+    seen_at: Option<String>,
+    note: Option<String>,
+}
+
+impl StatusRow {
+    fn new(row: &ElderRound) -> StatusRow {
+        let decisive = row.decisive.as_ref();
+        StatusRow {
+            elder_id: row.elder.id.clone(),
+            name: row.elder.name.clone(),
+            address: row.elder.address.clone(),
+            grid: row.elder.grid.clone(),
+            round: row.round,
+            expected: row.round.expected().as_str(),
+            observed: decisive.and_then(|c| c.observation),
+            status: row.status,
+            late: row.late,
+            severity: row.severity,
+            streak: row.streak,
+            flag_id: row.flag.as_ref().map(|f| f.id),
+            checker: decisive.map(|c| c.checker.clone()),
+            seen_at: decisive.map(|c| crate::store::ts(c.seen_at)),
+            note: decisive.and_then(|c| c.note.clone()),
+        }
+    }
+}
+
+fn status(
+    ctx: &Ctx,
+    round: Option<&str>,
+    grid: Option<&str>,
+    format: Format,
+) -> anyhow::Result<()> {
+    let round = match round {
+        Some(text) => parse_round(text)?,
+        None => ctx.config.schedule.current_round(ctx.now),
+    };
+    let mut store = ctx.open(Create::Never)?;
+    rounds::sync_flags(&mut store, ctx.now)?;
+    let rows: Vec<ElderRound> = rounds::statuses(&store, round, ctx.now)?
+        .into_iter()
+        .filter(|row| grid.is_none_or(|grid| row.elder.grid == grid))
+        .collect();
+    let out_rows: Vec<StatusRow> = rows.iter().map(StatusRow::new).collect();
+    let mut out = stdout();
+    match format {
+        Format::Json => write_json(&mut out, &out_rows),
+        Format::Csv => write_csv(&mut out, &out_rows),
+        Format::Table => {
+            let lang = ctx.lang;
+            let s = t(lang);
+            let tz = store.schedule.tz;
+            let window = store.schedule.window(round);
+            writeln!(
+                out,
+                "{}",
+                fill(
+                    &s.status_title,
+                    &[
+                        ("round", &words::round(lang, round)),
+                        ("expected", &words::expected(lang, round.expected())),
+                        ("opens", &format_local_time(window.opens, tz)),
+                        ("closes", &format_local_time(window.closes, tz)),
+                    ]
+                )
+            )?;
+            let cells: Vec<Vec<String>> = out_rows
+                .iter()
+                .map(|row| {
+                    let mut status = words::status(lang, row.status).to_string();
+                    if row.late {
+                        status.push_str(&s.late_mark);
+                    }
+                    vec![
+                        row.elder_id.clone(),
+                        row.name.clone(),
+                        row.grid.clone(),
+                        row.observed
+                            .map(|o| words::observation(lang, o).to_string())
+                            .unwrap_or_default(),
+                        status,
+                        row.severity
+                            .map(|sv| words::severity(lang, sv).to_string())
+                            .unwrap_or_default(),
+                        row.checker.clone().unwrap_or_default(),
+                        row.seen_at
+                            .as_deref()
+                            .and_then(|t| crate::store::parse_ts(t).ok())
+                            .map(|t| format_local(t, tz))
+                            .unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            let headers = [
+                s.col_id.as_str(),
+                &s.col_name,
+                &s.col_grid,
+                &s.col_observed,
+                &s.col_status,
+                &s.col_severity,
+                &s.col_checker,
+                &s.col_seen_at,
+            ];
+            write!(out, "{}", table(&headers, &cells))?;
+            let count = |status: Status| rows.iter().filter(|r| r.status == status).count();
+            writeln!(
+                out,
+                "{}",
+                fill(
+                    &s.status_summary,
+                    &[
+                        ("total", &rows.len()),
+                        ("ok", &count(Status::Ok)),
+                        ("alert", &count(Status::Alert)),
+                        ("unclear", &count(Status::Unclear)),
+                        ("missed", &count(Status::Missed)),
+                        ("pending", &count(Status::Pending)),
+                        ("away", &count(Status::Away)),
+                    ]
+                )
+            )?;
+            Ok(())
+        }
+    }
+}
+
+fn list_flags(
+    ctx: &Ctx,
+    all: bool,
+    since: Option<&str>,
+    grid: Option<&str>,
+    format: Format,
+) -> anyhow::Result<()> {
+    let since = since
+        .map(parse_date)
+        .transpose()?
+        .map(|date| Round::new(date, crate::domain::Slot::Morning));
+    let mut store = ctx.open(Create::Never)?;
+    rounds::sync_flags(&mut store, ctx.now)?;
+    let rows = flags::list(&store.conn, all, since, grid)?;
+    let mut out = stdout();
+    match format {
+        Format::Json => write_json(&mut out, &rows),
+        Format::Csv => write_csv(&mut out, &rows),
+        Format::Table => {
+            let lang = ctx.lang;
+            let s = t(lang);
+            let cells: Vec<Vec<String>> = rows
+                .iter()
+                .map(|flag| {
+                    vec![
+                        flag.id.to_string(),
+                        words::severity(lang, flag.severity).to_string(),
+                        words::status(lang, flag.status).to_string(),
+                        words::round(lang, flag.round),
+                        flag.streak.to_string(),
+                        flag.elder_id.clone(),
+                        flag.name.clone(),
+                        flag.address.clone(),
+                        flag.checker.clone().unwrap_or_default(),
+                        words::flag_state(lang, flag.state).to_string(),
+                    ]
+                })
+                .collect();
+            let headers = [
+                s.col_flag.as_str(),
+                &s.col_severity,
+                &s.col_status,
+                &s.col_round,
+                &s.col_streak,
+                &s.col_id,
+                &s.col_name,
+                &s.col_address,
+                &s.col_checker,
+                &s.col_state,
+            ];
+            write!(out, "{}", table(&headers, &cells))?;
+            writeln!(out, "{}", fill(&s.flags_count, &[("count", &rows.len())]))?;
+            Ok(())
+        }
+    }
+}
+
+fn resolve(ctx: &Ctx, flag_id: i64, outcome: &str, note: Option<&str>) -> anyhow::Result<()> {
+    let outcome: Outcome = outcome
+        .parse()
+        .map_err(|_| Refusal::BadOutcome(outcome.to_string()))?;
+    let mut store = ctx.open(Create::Never)?;
+    let tx = store.conn.transaction()?;
+    let flag = flags::get(&tx, flag_id)?.ok_or(Refusal::UnknownFlag(flag_id))?;
+    if !flags::resolve(&tx, flag_id, outcome, note, &ctx.user, ctx.now)? {
+        return Err(Refusal::FlagNotOpen {
+            id: flag_id,
+            state: words::flag_state(ctx.lang, flag.state).to_string(),
+        }
+        .into());
+    }
+    flags::add_follow_up(
+        &tx,
+        flag_id,
+        &format!("resolved:{}", outcome.as_str()),
+        note,
+        &ctx.user,
+        ctx.now,
+    )?;
+    tx.commit().context("saving the resolution")?;
+    writeln!(
+        stdout(),
+        "{}",
+        fill(
+            &t(ctx.lang).resolve_done,
+            &[
+                ("flag", &flag_id),
+                ("outcome", &words::outcome(ctx.lang, outcome))
+            ]
+        )
+    )?;
+    Ok(())
+}
+
+fn away(
+    ctx: &Ctx,
+    elder_id: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+    reason: Option<&str>,
+    end: bool,
+) -> anyhow::Result<()> {
+    let s = t(ctx.lang);
+    let today = ctx.config.schedule.local_date(ctx.now);
+    let span = match (from, to) {
+        (Some(from), Some(to)) => {
+            let (from_date, to_date) = (parse_date(from)?, parse_date(to)?);
+            if to_date < from_date {
+                return Err(Refusal::AbsenceBackwards {
+                    from: from.to_string(),
+                    to: to.to_string(),
+                }
+                .into());
+            }
+            Some((from_date, to_date))
+        }
+        _ => None,
+    };
+    let mut store = ctx.open(Create::Never)?;
+    let schedule = store.schedule.clone();
+    let tx = store.conn.transaction()?;
+    let elder =
+        elders::get(&tx, elder_id)?.ok_or_else(|| Refusal::UnknownElder(elder_id.to_string()))?;
+    let (first_day, last_day, message) = if end {
+        let current = absences::list(&tx, Some(&elder.id), Some(today))?;
+        let Some(absence) = current.into_iter().find(|a| a.from <= today) else {
+            return Err(Refusal::NoCurrentAbsence(elder.id.clone()).into());
+        };
+        absences::end(&tx, absence.id, today, &ctx.user, ctx.now)?;
+        (
+            today,
+            absence.to,
+            fill(&s.away_ended, &[("id", &elder.id), ("name", &elder.name)]),
+        )
+    } else {
+        let Some((from_date, to_date)) = span else {
+            return Err(Refusal::BadDate(String::new()).into());
+        };
+        absences::record(
+            &tx, &elder.id, from_date, to_date, reason, &ctx.user, ctx.now,
+        )?;
+        (
+            from_date,
+            to_date,
+            fill(
+                &s.away_recorded,
+                &[
+                    ("id", &elder.id),
+                    ("name", &elder.name),
+                    ("from", &from_date),
+                    ("to", &to_date),
+                ],
+            ),
+        )
+    };
+    // Rounds already past inside the absence change status (missed becomes away); their flags
+    // follow.
+    let current = schedule.current_round(ctx.now);
+    let mut round = Round::new(first_day, crate::domain::Slot::Morning);
+    let last = Round::new(last_day, crate::domain::Slot::Evening).min(current);
+    while round <= last {
+        rounds::refresh_elder_round(&tx, &schedule, &elder, round, ctx.now)?;
+        round = round.next();
+    }
+    tx.commit().context("saving the absence")?;
+    writeln!(stdout(), "{message}")?;
+    Ok(())
+}
+
+fn backup(ctx: &Ctx, file: &Path) -> anyhow::Result<()> {
+    if file.exists() {
+        return Err(Refusal::WouldOverwrite {
+            path: file.to_path_buf(),
+        }
+        .into());
+    }
+    let store = ctx.open(Create::Never)?;
+    // Create the copy 0600 before SQLite writes into it: it holds the same personal data.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(file)
+        .with_context(|| format!("creating {}", file.display()))?;
+    let result = copy_and_verify(&store, file);
+    if result.is_err() {
+        let _ = std::fs::remove_file(file);
+    }
+    let (elders, checks) = result?;
+    writeln!(
+        stdout(),
+        "{}",
+        fill(
+            &t(ctx.lang).backup_done,
+            &[
+                ("path", &shown(file)),
+                ("elders", &elders),
+                ("checks", &checks)
+            ]
+        )
+    )?;
+    Ok(())
+}
+
+/// SQLite's online backup (consistent while others write), then an integrity check of the copy
+/// and a count of its rows against the live database.
+fn copy_and_verify(store: &Store, file: &Path) -> anyhow::Result<(i64, i64)> {
+    let count = |conn: &rusqlite::Connection, table: &str| -> anyhow::Result<i64> {
+        Ok(
+            conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+                row.get(0)
+            })?,
+        )
+    };
+    // Others may go on recording while the copy is made: it holds at least what was there before.
+    let checks_before = count(&store.conn, "checks")?;
+    let mut copy = rusqlite::Connection::open(file)?;
+    {
+        let backup = rusqlite::backup::Backup::new(&store.conn, &mut copy)?;
+        backup
+            .run_to_completion(256, std::time::Duration::from_millis(5), None)
+            .context("copying the database")?;
+    }
+    let integrity: String = copy.query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
+    anyhow::ensure!(
+        integrity == "ok",
+        "the copy failed its integrity check: {integrity}"
+    );
+    let elders = count(&copy, "elders")?;
+    let checks = count(&copy, "checks")?;
+    anyhow::ensure!(
+        checks >= checks_before,
+        "the copy holds {checks} checks, the live database held {checks_before}"
+    );
+    Ok((elders, checks))
+}

@@ -1,0 +1,230 @@
+//! The command line of DESIGN.md section 4: argument parsing, the context every command runs
+//! in (database, time, language, user), and the mapping of errors to exit codes.
+
+pub mod commands;
+pub mod messages;
+pub mod output;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+use crate::domain::time::parse_instant;
+use crate::error::Refusal;
+use crate::i18n::{Lang, t};
+use crate::store::{Create, Store};
+use output::Format;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "curtain",
+    version,
+    about = "窗帘行动 · community curtain patrol"
+)]
+pub struct Cli {
+    /// The database file [default: ~/.local/share/curtain/curtain.db]
+    #[arg(long, env = "CURTAIN_DB", global = true)]
+    pub db: Option<PathBuf>,
+    /// The time to act at: RFC 3339 or local `YYYY-MM-DD HH:MM` [default: the clock]
+    #[arg(long, env = "CURTAIN_NOW", global = true)]
+    pub now: Option<String>,
+    /// zh or en [default: from LANG]
+    #[arg(long, env = "CURTAIN_LANG", global = true)]
+    pub lang: Option<String>,
+    /// Who is acting (recorded with every change) [default: $USER]
+    #[arg(long, env = "CURTAIN_USER", global = true)]
+    pub user: Option<String>,
+    /// The config file [default: curtain.toml beside the database]
+    #[arg(long, env = "CURTAIN_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the database if absent (idempotent)
+    Init,
+    /// Import the roster from CSV (UTF-8, BOM, GBK/GB18030) or XLSX; all or nothing
+    Import {
+        file: PathBuf,
+        /// Show what would change, change nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// The roster
+    Elders {
+        #[arg(long)]
+        grid: Option<String>,
+        /// Archived elders too
+        #[arg(long)]
+        all: bool,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Record a check: ELDER_ID open|closed|seen|unclear
+    Check {
+        elder_id: String,
+        observation: String,
+        /// DATE/SLOT, e.g. 2026-11-22/morning [default: from the time seen]
+        #[arg(long)]
+        round: Option<String>,
+        /// When the curtain was seen (a paper round typed in later) [default: now]
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Take back my last check (records a superseding correction)
+    Undo,
+    /// Every active elder's status for a round
+    Status {
+        /// DATE/SLOT [default: the current round]
+        #[arg(long)]
+        round: Option<String>,
+        #[arg(long)]
+        grid: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Open flags, most severe first
+    Flags {
+        /// Resolved and superseded flags too
+        #[arg(long)]
+        all: bool,
+        /// Only rounds from this date (YYYY-MM-DD)
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long)]
+        grid: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Resolve a flag with an outcome
+    Resolve {
+        flag_id: i64,
+        /// elder_fine, needed_help, hospitalised, was_away, patrol_gap, false_alarm, other
+        #[arg(long)]
+        outcome: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Record an absence (no checks expected), or end one early with --end
+    Away {
+        elder_id: String,
+        /// First day away (YYYY-MM-DD)
+        #[arg(long, required_unless_present = "end")]
+        from: Option<String>,
+        /// Last day away (YYYY-MM-DD)
+        #[arg(long, required_unless_present = "end")]
+        to: Option<String>,
+        #[arg(long)]
+        reason: Option<String>,
+        /// End the elder's current absence: expected again from today
+        #[arg(long, conflicts_with_all = ["from", "to"])]
+        end: bool,
+    },
+    /// A consistent copy of the live database, verified
+    Backup { file: PathBuf },
+}
+
+/// Everything a command runs with.
+pub struct Ctx {
+    pub lang: Lang,
+    pub now: DateTime<Utc>,
+    pub user: String,
+    pub db: PathBuf,
+    pub config: Config,
+}
+
+impl Ctx {
+    pub fn open(&self, create: Create) -> anyhow::Result<Store> {
+        Store::open(&self.db, create, self.config.schedule.clone())
+    }
+}
+
+pub fn default_db_path() -> PathBuf {
+    directories::ProjectDirs::from("", "", "curtain")
+        .map(|dirs| dirs.data_dir().join("curtain.db"))
+        .unwrap_or_else(|| PathBuf::from("curtain.db"))
+}
+
+fn env(key: &str) -> Option<String> {
+    std::env::var(key).ok()
+}
+
+/// Reads the global options. The clock is read here, once, and only when `--now` is absent.
+pub fn context(cli: &Cli) -> Result<Ctx, (Lang, anyhow::Error)> {
+    let lang = cli
+        .lang
+        .as_deref()
+        .and_then(Lang::parse)
+        .unwrap_or_else(|| Lang::from_env(env));
+    let db = cli.db.clone().unwrap_or_else(default_db_path);
+    let config = Config::load(cli.config.as_deref(), &db).map_err(|e| (lang, e.into()))?;
+    let now = match &cli.now {
+        Some(text) => parse_instant(text, config.schedule.tz, None)
+            .map_err(|_| (lang, Refusal::BadTime(text.clone()).into()))?,
+        None => Utc::now(),
+    };
+    let user = cli
+        .user
+        .clone()
+        .or_else(|| env("USER"))
+        .filter(|user| !user.trim().is_empty())
+        .unwrap_or_else(|| "local".to_string());
+    Ok(Ctx {
+        lang,
+        now,
+        user,
+        db,
+        config,
+    })
+}
+
+/// Runs a parsed command line; prints errors once, in the chosen language, and says how to exit.
+pub fn main(cli: Cli) -> ExitCode {
+    let ctx = match context(&cli) {
+        Ok(ctx) => ctx,
+        Err((lang, error)) => return report(lang, &error),
+    };
+    let result = match cli.command {
+        None => crate::tui::run(&ctx),
+        Some(command) => commands::run(&ctx, command),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => report(ctx.lang, &error),
+    }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn report(lang: Lang, error: &anyhow::Error) -> ExitCode {
+    if is_broken_pipe(error) {
+        return ExitCode::SUCCESS;
+    }
+    let mut stderr = std::io::stderr().lock();
+    if let Some(refusal) = error.downcast_ref::<Refusal>() {
+        let _ = writeln!(stderr, "{}", messages::refusal(lang, refusal));
+        return ExitCode::from(2);
+    }
+    let chain: Vec<String> = error.chain().map(ToString::to_string).collect();
+    let _ = writeln!(stderr, "{}{}", t(lang).error_prefix, chain.join(": "));
+    ExitCode::from(1)
+}
+
+/// The database path shown to people.
+pub fn shown(path: &Path) -> String {
+    path.display().to_string()
+}

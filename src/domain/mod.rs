@@ -1,0 +1,15 @@
+//! The rules of DESIGN.md section 3, once: rounds, windows, status, streaks, severity and flags.
+//! Pure functions of data and a given `now`: no I/O and no clock reads here.
+
+pub mod flag;
+pub mod round;
+pub mod severity;
+pub mod status;
+pub mod time;
+pub mod window;
+
+pub use flag::{FlagChange, FlagState, KnownFlag, Outcome, SupersedeReason};
+pub use round::{Expected, Round, Slot};
+pub use severity::Severity;
+pub use status::{CheckFact, Observation, Status};
+pub use window::{OwnWindows, Schedule, SlotTimes, Window};

@@ -1,0 +1,286 @@
+//! Windows: the time range in which checks count for a round, in the community's time zone, and
+//! which round an instant belongs to. Pure: every function takes the instant it reasons about.
+
+use chrono::{DateTime, Days, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use super::round::{Round, Slot};
+
+/// Opening, due and closing time of one slot, as local wall-clock times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlotTimes {
+    pub opens: NaiveTime,
+    pub due: NaiveTime,
+    pub closes: NaiveTime,
+}
+
+impl SlotTimes {
+    pub fn new(opens: NaiveTime, due: NaiveTime, closes: NaiveTime) -> Self {
+        SlotTimes { opens, due, closes }
+    }
+}
+
+fn hm(hour: u32, minute: u32) -> NaiveTime {
+    NaiveTime::from_hms_opt(hour, minute, 0).unwrap_or(NaiveTime::MIN)
+}
+
+/// The community's rounds: its time zone and the two windows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schedule {
+    pub tz: Tz,
+    pub morning: SlotTimes,
+    pub evening: SlotTimes,
+}
+
+impl Default for Schedule {
+    /// DESIGN.md: morning 07:00–09:30 (due 08:00), evening 19:30–22:00 (due 20:00), Asia/Shanghai.
+    fn default() -> Self {
+        Schedule {
+            tz: chrono_tz::Asia::Shanghai,
+            morning: SlotTimes::new(hm(7, 0), hm(8, 0), hm(9, 30)),
+            evening: SlotTimes::new(hm(19, 30), hm(20, 0), hm(22, 0)),
+        }
+    }
+}
+
+/// An elder's own window for a slot, replacing the community's (one who always opens at 09:00).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OwnWindows {
+    pub morning: Option<(NaiveTime, NaiveTime)>,
+    pub evening: Option<(NaiveTime, NaiveTime)>,
+}
+
+/// A round's window as instants. Both ends belong to the window: a check at exactly the closing
+/// time is on time, and the window has closed only once `now` is past it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub opens: DateTime<Utc>,
+    pub closes: DateTime<Utc>,
+}
+
+impl Window {
+    pub fn contains(&self, at: DateTime<Utc>) -> bool {
+        self.opens <= at && at <= self.closes
+    }
+
+    pub fn has_opened(&self, now: DateTime<Utc>) -> bool {
+        now >= self.opens
+    }
+
+    pub fn has_closed(&self, now: DateTime<Utc>) -> bool {
+        now > self.closes
+    }
+
+    /// A check seen after the window closed still counts, marked late.
+    pub fn is_late(&self, seen_at: DateTime<Utc>) -> bool {
+        seen_at > self.closes
+    }
+}
+
+/// Local wall-clock time to an instant. In a DST gap the time does not exist: take the first
+/// instant after it; in an overlap take the earlier one, so windows never shrink.
+pub fn local_to_utc(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
+    match tz.from_local_datetime(&local) {
+        LocalResult::Single(t) => t.with_timezone(&Utc),
+        LocalResult::Ambiguous(early, _) => early.with_timezone(&Utc),
+        LocalResult::None => {
+            let later = local + chrono::Duration::hours(1);
+            match tz.from_local_datetime(&later) {
+                LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
+                LocalResult::None => Utc.from_utc_datetime(&local),
+            }
+        }
+    }
+}
+
+impl Schedule {
+    pub fn times(&self, slot: Slot) -> SlotTimes {
+        match slot {
+            Slot::Morning => self.morning,
+            Slot::Evening => self.evening,
+        }
+    }
+
+    /// The community's window for a round.
+    pub fn window(&self, round: Round) -> Window {
+        let times = self.times(round.slot);
+        self.window_between(round.date, times.opens, times.closes)
+    }
+
+    /// The window that applies to one elder: their own where the roster gives one.
+    pub fn window_for(&self, round: Round, own: &OwnWindows) -> Window {
+        let own = match round.slot {
+            Slot::Morning => own.morning,
+            Slot::Evening => own.evening,
+        };
+        match own {
+            Some((opens, closes)) => self.window_between(round.date, opens, closes),
+            None => self.window(round),
+        }
+    }
+
+    /// A window that closes at or before it opens runs past midnight into the next day.
+    fn window_between(&self, date: NaiveDate, opens: NaiveTime, closes: NaiveTime) -> Window {
+        let close_date = if closes <= opens {
+            date.checked_add_days(Days::new(1)).unwrap_or(date)
+        } else {
+            date
+        };
+        Window {
+            opens: local_to_utc(self.tz, date.and_time(opens)),
+            closes: local_to_utc(self.tz, close_date.and_time(closes)),
+        }
+    }
+
+    pub fn local_date(&self, at: DateTime<Utc>) -> NaiveDate {
+        at.with_timezone(&self.tz).date_naive()
+    }
+
+    /// The round a check seen at `at` belongs to when none is named: the round whose window
+    /// contains it; outside every window, the most recent round whose window has opened.
+    pub fn round_at(&self, at: DateTime<Utc>, own: &OwnWindows) -> Round {
+        let today = self.local_date(at);
+        let mut round = Round::new(
+            today.checked_add_days(Days::new(1)).unwrap_or(today),
+            Slot::Evening,
+        );
+        // Walk back from tomorrow evening: a window that runs past midnight may hold `at`.
+        for _ in 0..8 {
+            // Windows do not overlap, so the latest window to have opened is the one that
+            // contains `at`, if any does.
+            if self.window_for(round, own).has_opened(at) {
+                return round;
+            }
+            round = round.prev();
+        }
+        round
+    }
+
+    /// The round a patrol is about now, by the community's windows.
+    pub fn current_round(&self, now: DateTime<Utc>) -> Round {
+        self.round_at(now, &OwnWindows::default())
+    }
+
+    /// The next round to open after `now` (what a patrol getting ready at 06:50 is about to walk).
+    pub fn upcoming_round(&self, now: DateTime<Utc>) -> Round {
+        let mut round = self.current_round(now);
+        while self.window(round).has_opened(now) {
+            round = round.next();
+        }
+        round
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        let local = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").unwrap();
+        local_to_utc(chrono_tz::Asia::Shanghai, local)
+    }
+
+    fn round(text: &str) -> Round {
+        text.parse().unwrap()
+    }
+
+    fn late_morning() -> OwnWindows {
+        OwnWindows {
+            morning: Some((hm(8, 0), hm(10, 30))),
+            evening: None,
+        }
+    }
+
+    #[test]
+    fn rule_a_check_belongs_to_the_round_whose_window_contains_it_else_the_most_recent() {
+        let schedule = Schedule::default();
+        let none = OwnWindows::default();
+        let cases = [
+            // (seen at, own windows, round, late)
+            ("2026-11-22 07:00:00", none, "2026-11-22/morning", false), // opening edge
+            ("2026-11-22 08:00:00", none, "2026-11-22/morning", false),
+            ("2026-11-22 09:30:00", none, "2026-11-22/morning", false), // closing edge
+            ("2026-11-22 09:30:01", none, "2026-11-22/morning", true),
+            ("2026-11-22 09:45:00", none, "2026-11-22/morning", true), // late but counts
+            ("2026-11-22 19:29:59", none, "2026-11-22/morning", true),
+            ("2026-11-22 19:30:00", none, "2026-11-22/evening", false),
+            ("2026-11-22 22:00:00", none, "2026-11-22/evening", false),
+            ("2026-11-22 23:59:59", none, "2026-11-22/evening", true),
+            ("2026-11-23 00:00:00", none, "2026-11-22/evening", true), // after midnight
+            ("2026-11-23 06:59:59", none, "2026-11-22/evening", true),
+            (
+                "2026-11-22 09:45:00",
+                late_morning(),
+                "2026-11-22/morning",
+                false,
+            ), // own window
+            (
+                "2026-11-22 10:30:01",
+                late_morning(),
+                "2026-11-22/morning",
+                true,
+            ),
+            (
+                "2026-11-22 07:30:00",
+                late_morning(),
+                "2026-11-21/evening",
+                true,
+            ),
+        ];
+        for (seen, own, want_round, want_late) in cases {
+            let seen_at = at(seen);
+            let got = schedule.round_at(seen_at, &own);
+            assert_eq!(got, round(want_round), "seen {seen} own {own:?}");
+            let late = schedule.window_for(got, &own).is_late(seen_at);
+            assert_eq!(late, want_late, "late for seen {seen} own {own:?}");
+        }
+    }
+
+    #[test]
+    fn rule_a_window_that_closes_past_midnight_runs_into_the_next_day() {
+        let schedule = Schedule {
+            evening: SlotTimes::new(hm(21, 0), hm(22, 0), hm(0, 30)),
+            ..Schedule::default()
+        };
+        let cases = [
+            ("2026-11-23 00:15:00", "2026-11-22/evening", false),
+            ("2026-11-23 00:30:00", "2026-11-22/evening", false),
+            ("2026-11-23 00:31:00", "2026-11-22/evening", true),
+        ];
+        for (seen, want_round, want_late) in cases {
+            let seen_at = at(seen);
+            let got = schedule.round_at(seen_at, &OwnWindows::default());
+            assert_eq!(got, round(want_round), "{seen}");
+            assert_eq!(schedule.window(got).is_late(seen_at), want_late, "{seen}");
+        }
+    }
+
+    #[test]
+    fn rule_a_window_has_closed_only_after_its_closing_second() {
+        let window = Schedule::default().window(round("2026-11-22/morning"));
+        assert!(!window.has_closed(at("2026-11-22 09:30:00")));
+        assert!(window.has_closed(at("2026-11-22 09:30:01")));
+        assert!(!window.has_opened(at("2026-11-22 06:59:59")));
+        assert!(window.has_opened(at("2026-11-22 07:00:00")));
+    }
+
+    #[test]
+    fn windows_are_local_time_and_stored_as_utc() {
+        let window = Schedule::default().window(round("2026-11-22/morning"));
+        assert_eq!(window.opens.to_rfc3339(), "2026-11-21T23:00:00+00:00");
+        assert_eq!(window.closes.to_rfc3339(), "2026-11-22T01:30:00+00:00");
+    }
+
+    #[test]
+    fn the_upcoming_round_is_the_next_to_open() {
+        let schedule = Schedule::default();
+        let cases = [
+            ("2026-11-22 06:50:00", "2026-11-22/morning"),
+            ("2026-11-22 08:00:00", "2026-11-22/evening"),
+            ("2026-11-22 23:00:00", "2026-11-23/morning"),
+        ];
+        for (now, want) in cases {
+            assert_eq!(schedule.upcoming_round(at(now)), round(want), "{now}");
+        }
+    }
+}

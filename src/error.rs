@@ -1,0 +1,63 @@
+//! Refusals: bad usage or bad input that the person at the keyboard can fix. They exit with code
+//! 2 and change nothing; every other error is a runtime failure (exit 1). Messages are rendered
+//! through the string tables by the front ends, so this type carries data, not text.
+
+use std::path::PathBuf;
+
+use crate::import::Problem;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    #[error("no database at {0}")]
+    NoDatabase(PathBuf),
+    #[error("{path} was made by a newer curtain (schema {found}, this one knows {supported})")]
+    NewerDatabase {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    #[error("{0} is not a curtain database")]
+    NotOurDatabase(PathBuf),
+    #[error("no elder with id {0}")]
+    UnknownElder(String),
+    #[error("elder {0} is archived")]
+    ArchivedElder(String),
+    #[error("elder {elder} is not on the roster for {round}")]
+    NotOnRoster { elder: String, round: String },
+    #[error("round {round} opens at {opens}; the check was seen at {seen}")]
+    RoundNotOpen {
+        round: String,
+        opens: String,
+        seen: String,
+    },
+    #[error("the time seen {seen} is after now {now}")]
+    SeenInFuture { seen: String, now: String },
+    #[error("no flag with id {0}")]
+    UnknownFlag(i64),
+    #[error("flag {id} is already {state}")]
+    FlagNotOpen { id: i64, state: String },
+    #[error("no check of yours to undo")]
+    NothingToUndo,
+    #[error("the absence ends {to} before it starts {from}")]
+    AbsenceBackwards { from: String, to: String },
+    #[error("elder {0} has no absence going on")]
+    NoCurrentAbsence(String),
+    #[error("the roster file has problems")]
+    Import(Vec<Problem>),
+    #[error("cannot read {path}: {reason}")]
+    Unreadable { path: PathBuf, reason: String },
+    #[error("bad config {path}: {reason}")]
+    BadConfig { path: PathBuf, reason: String },
+    #[error("`{0}` is not a time")]
+    BadTime(String),
+    #[error("`{0}` is not a date")]
+    BadDate(String),
+    #[error("`{0}` is not a round")]
+    BadRound(String),
+    #[error("`{0}` is not an observation")]
+    BadObservation(String),
+    #[error("`{0}` is not an outcome")]
+    BadOutcome(String),
+    #[error("{path} already exists")]
+    WouldOverwrite { path: PathBuf },
+}

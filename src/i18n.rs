@@ -1,0 +1,234 @@
+//! The string tables: every user-visible string, in zh-CN and English, read from
+//! `data/i18n/*.toml` at build time. A key missing from either table fails the table's test, and
+//! a key used in code but absent from the struct fails to compile.
+
+use std::fmt::Display;
+use std::sync::LazyLock;
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// `zh…` is Chinese, `en…` English.
+    pub fn parse(text: &str) -> Option<Lang> {
+        let text = text.trim().to_lowercase();
+        if text.starts_with("zh") || text == "cn" || text == "中文" {
+            Some(Lang::Zh)
+        } else if text.starts_with("en") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+
+    /// From the locale environment: Chinese when `LC_ALL`, `LC_MESSAGES` or `LANG` starts with
+    /// `zh`, English otherwise.
+    pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Lang {
+        ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .filter_map(|key| get(key).filter(|value| !value.is_empty()))
+            .map(|value| {
+                if value.to_lowercase().starts_with("zh") {
+                    Lang::Zh
+                } else {
+                    Lang::En
+                }
+            })
+            .next()
+            .unwrap_or(Lang::En)
+    }
+
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+}
+
+macro_rules! string_table {
+    ($($key:ident),* $(,)?) => {
+        /// One language's strings. Placeholders are `{name}`, filled by [`fill`].
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct Strings {
+            $(pub $key: String,)*
+        }
+    };
+}
+
+include!("i18n_keys.rs");
+
+static ZH: LazyLock<Strings> =
+    LazyLock::new(|| parse_table(include_str!("../data/i18n/zh-CN.toml")));
+static EN: LazyLock<Strings> = LazyLock::new(|| parse_table(include_str!("../data/i18n/en.toml")));
+
+#[allow(clippy::expect_used)]
+fn parse_table(text: &str) -> Strings {
+    // The tables are compiled in and checked by `both_tables_are_complete`; a broken one is a
+    // build mistake, not input.
+    toml::from_str(text).expect("string table in data/i18n is complete")
+}
+
+/// The strings of a language.
+pub fn t(lang: Lang) -> &'static Strings {
+    match lang {
+        Lang::Zh => &ZH,
+        Lang::En => &EN,
+    }
+}
+
+/// Fills `{name}` placeholders.
+pub fn fill(template: &str, args: &[(&str, &dyn Display)]) -> String {
+    let mut out = template.to_string();
+    for (name, value) in args {
+        out = out.replace(&format!("{{{name}}}"), &value.to_string());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_tables_are_complete() {
+        let zh: Result<Strings, _> = toml::from_str(include_str!("../data/i18n/zh-CN.toml"));
+        let en: Result<Strings, _> = toml::from_str(include_str!("../data/i18n/en.toml"));
+        assert!(zh.is_ok(), "zh-CN: {zh:?}");
+        assert!(en.is_ok(), "en: {en:?}");
+    }
+
+    #[test]
+    fn the_language_follows_the_locale() {
+        let cases = [
+            (vec![("LANG", "zh_CN.UTF-8")], Lang::Zh),
+            (vec![("LANG", "en_US.UTF-8")], Lang::En),
+            (vec![("LANG", "C.UTF-8")], Lang::En),
+            (
+                vec![("LC_ALL", "zh_TW.UTF-8"), ("LANG", "en_US.UTF-8")],
+                Lang::Zh,
+            ),
+            (vec![], Lang::En),
+        ];
+        for (env, want) in cases {
+            let get = |key: &str| {
+                env.iter()
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, v)| v.to_string())
+            };
+            assert_eq!(Lang::from_env(get), want, "{env:?}");
+        }
+    }
+
+    #[test]
+    fn fill_replaces_every_placeholder() {
+        assert_eq!(
+            fill("{a} and {b} and {a}", &[("a", &1), ("b", &"x")]),
+            "1 and x and 1"
+        );
+    }
+}
+
+/// The words for the domain's values, in a language.
+pub mod words {
+    use super::{Lang, fill, t};
+    use crate::domain::{Expected, FlagState, Observation, Outcome, Round, Severity, Slot, Status};
+
+    pub fn status(lang: Lang, status: Status) -> &'static str {
+        let s = t(lang);
+        match status {
+            Status::Ok => &s.status_ok,
+            Status::Alert => &s.status_alert,
+            Status::Unclear => &s.status_unclear,
+            Status::Missed => &s.status_missed,
+            Status::Pending => &s.status_pending,
+            Status::Away => &s.status_away,
+        }
+    }
+
+    pub fn observation(lang: Lang, observation: Observation) -> &'static str {
+        let s = t(lang);
+        match observation {
+            Observation::Open => &s.obs_open,
+            Observation::Closed => &s.obs_closed,
+            Observation::Seen => &s.obs_seen,
+            Observation::Unclear => &s.obs_unclear,
+        }
+    }
+
+    pub fn severity(lang: Lang, severity: Severity) -> &'static str {
+        let s = t(lang);
+        match severity {
+            Severity::Low => &s.sev_low,
+            Severity::Medium => &s.sev_medium,
+            Severity::High => &s.sev_high,
+            Severity::Critical => &s.sev_critical,
+        }
+    }
+
+    pub fn slot(lang: Lang, slot: Slot) -> &'static str {
+        let s = t(lang);
+        match slot {
+            Slot::Morning => &s.slot_morning,
+            Slot::Evening => &s.slot_evening,
+        }
+    }
+
+    pub fn expected(lang: Lang, expected: Expected) -> &'static str {
+        let s = t(lang);
+        match expected {
+            Expected::Open => &s.expect_open,
+            Expected::Closed => &s.expect_closed,
+        }
+    }
+
+    pub fn flag_state(lang: Lang, state: FlagState) -> &'static str {
+        let s = t(lang);
+        match state {
+            FlagState::Open => &s.state_open,
+            FlagState::Resolved => &s.state_resolved,
+            FlagState::Superseded => &s.state_superseded,
+        }
+    }
+
+    pub fn outcome(lang: Lang, outcome: Outcome) -> &'static str {
+        let s = t(lang);
+        match outcome {
+            Outcome::ElderFine => &s.outcome_elder_fine,
+            Outcome::NeededHelp => &s.outcome_needed_help,
+            Outcome::Hospitalised => &s.outcome_hospitalised,
+            Outcome::WasAway => &s.outcome_was_away,
+            Outcome::PatrolGap => &s.outcome_patrol_gap,
+            Outcome::FalseAlarm => &s.outcome_false_alarm,
+            Outcome::Other => &s.outcome_other,
+        }
+    }
+
+    /// `晨巡 11月22日` / `morning 22 Nov`, with the machine form for reference.
+    pub fn round(lang: Lang, round: Round) -> String {
+        let s = t(lang);
+        fill(
+            &s.round_words,
+            &[
+                ("slot", &slot(lang, round.slot)),
+                ("month", &round.date.format("%-m")),
+                ("day", &round.date.format("%-d")),
+                ("mon", &round.date.format("%b")),
+                ("round", &round),
+            ],
+        )
+    }
+}

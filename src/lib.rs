@@ -1,0 +1,10 @@
+//! curtain: the community curtain patrol (窗帘行动) — roster, rounds, checks and flags.
+
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod import;
+pub mod store;
+pub mod tui;

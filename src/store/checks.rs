@@ -1,0 +1,154 @@
+//! The append-only log of checks. Rows are inserted, never updated or deleted (triggers refuse
+//! it); a correction or an undo is a new row naming the row it supersedes.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::{parse_ts, ts};
+use crate::domain::{CheckFact, Observation, Round};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub id: String,
+    pub elder_id: String,
+    pub round: Round,
+    /// `None` for a retraction (undo).
+    pub observation: Option<Observation>,
+    pub seen_at: DateTime<Utc>,
+    pub recorded_at: DateTime<Utc>,
+    pub checker: String,
+    pub note: Option<String>,
+    pub supersedes: Option<String>,
+}
+
+impl Check {
+    pub fn fact(&self) -> CheckFact {
+        CheckFact {
+            id: self.id.clone(),
+            observation: self.observation,
+            seen_at: self.seen_at,
+            recorded_at: self.recorded_at,
+            supersedes: self.supersedes.clone(),
+        }
+    }
+}
+
+const COLUMNS: &str =
+    "id, elder_id, round, observation, seen_at, recorded_at, checker, note, supersedes";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<Check> {
+    let round: i64 = row.get(2)?;
+    let observation: Option<String> = row.get(3)?;
+    Ok(Check {
+        id: row.get(0)?,
+        elder_id: row.get(1)?,
+        round: Round::from_ordinal(round)
+            .ok_or(rusqlite::Error::IntegralValueOutOfRange(2, round))?,
+        observation: observation.and_then(|text| text.parse().ok()),
+        seen_at: parse_ts(&row.get::<_, String>(4)?)?,
+        recorded_at: parse_ts(&row.get::<_, String>(5)?)?,
+        checker: row.get(6)?,
+        note: row.get(7)?,
+        supersedes: row.get(8)?,
+    })
+}
+
+pub fn insert(conn: &Connection, check: &Check) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO checks (id, elder_id, round, observation, seen_at, recorded_at, checker,
+             note, supersedes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        check.id,
+        check.elder_id,
+        check.round.ordinal(),
+        check.observation.map(Observation::as_str),
+        ts(check.seen_at),
+        ts(check.recorded_at),
+        check.checker,
+        check.note,
+        check.supersedes,
+    ])?;
+    Ok(())
+}
+
+/// Every check of a round, by elder, in the order recorded.
+pub fn for_round(conn: &Connection, round: Round) -> rusqlite::Result<HashMap<String, Vec<Check>>> {
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM checks WHERE round = ?1 ORDER BY recorded_at"
+    ))?;
+    let mut by_elder: HashMap<String, Vec<Check>> = HashMap::new();
+    for check in statement.query_map([round.ordinal()], from_row)? {
+        let check = check?;
+        by_elder
+            .entry(check.elder_id.clone())
+            .or_default()
+            .push(check);
+    }
+    Ok(by_elder)
+}
+
+pub fn for_elder_round(
+    conn: &Connection,
+    elder_id: &str,
+    round: Round,
+) -> rusqlite::Result<Vec<Check>> {
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM checks WHERE elder_id = ?1 AND round = ?2 ORDER BY recorded_at"
+    ))?;
+    statement
+        .query_map(params![elder_id, round.ordinal()], from_row)?
+        .collect()
+}
+
+/// Every check of one elder over a span of rounds (inclusive), oldest first.
+pub fn for_elder_span(
+    conn: &Connection,
+    elder_id: &str,
+    first: Round,
+    last: Round,
+) -> rusqlite::Result<Vec<Check>> {
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM checks WHERE elder_id = ?1 AND round BETWEEN ?2 AND ?3
+         ORDER BY round, recorded_at"
+    ))?;
+    statement
+        .query_map(params![elder_id, first.ordinal(), last.ordinal()], from_row)?
+        .collect()
+}
+
+/// Every check over a span of rounds (inclusive), for history strips and ledgers.
+pub fn for_span(conn: &Connection, first: Round, last: Round) -> rusqlite::Result<Vec<Check>> {
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM checks WHERE round BETWEEN ?1 AND ?2 ORDER BY round, recorded_at"
+    ))?;
+    statement
+        .query_map(params![first.ordinal(), last.ordinal()], from_row)?
+        .collect()
+}
+
+pub fn get(conn: &Connection, id: &str) -> rusqlite::Result<Option<Check>> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM checks WHERE id = ?1"))?
+        .query_row([id], from_row)
+        .optional()
+}
+
+/// The last observation this checker recorded that nothing has superseded: what "undo my last
+/// check" takes back.
+pub fn last_effective_by(conn: &Connection, checker: &str) -> rusqlite::Result<Option<Check>> {
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM checks AS c
+         WHERE checker = ?1 AND observation IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM checks AS later WHERE later.supersedes = c.id)
+         ORDER BY recorded_at DESC, rowid DESC LIMIT 1"
+    ))?
+    .query_row([checker], from_row)
+    .optional()
+}
+
+pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("SELECT count(*) FROM checks", [], |row| row.get(0))
+}

@@ -1,0 +1,368 @@
+//! Flags and their follow-ups. A flag row is kept per flagged (elder, round); its state moves
+//! open → resolved (by a person, with an outcome) or open → superseded (by the rules).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::Serialize;
+
+use super::{parse_ts, ts};
+use crate::domain::{FlagState, KnownFlag, Outcome, Round, Severity, Status, SupersedeReason};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlagRecord {
+    pub id: i64,
+    pub elder_id: String,
+    pub round: Round,
+    pub status: Status,
+    pub round_status: Status,
+    pub severity: Severity,
+    pub streak: u32,
+    pub state: FlagState,
+    pub raised_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub closed_by: Option<String>,
+    pub outcome: Option<String>,
+    pub superseded_because: Option<SupersedeReason>,
+    pub note: Option<String>,
+}
+
+impl FlagRecord {
+    pub fn known(&self) -> KnownFlag {
+        KnownFlag {
+            state: self.state,
+            status: self.status,
+            superseded_because: self.superseded_because,
+        }
+    }
+
+    /// The streak a following round builds on: only a flagged round continues it.
+    pub fn streak_carried(&self) -> u32 {
+        if self.round_status.is_flagged() {
+            self.streak
+        } else {
+            0
+        }
+    }
+}
+
+const COLUMNS: &str = "f.id, f.elder_id, f.round, f.status, f.round_status, f.severity, f.streak,
+    f.state, f.raised_at, f.closed_at, f.closed_by, f.outcome, f.superseded_because, f.note";
+
+fn bad_text(index: usize, text: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        index,
+        rusqlite::types::Type::Text,
+        format!("unexpected value `{text}`").into(),
+    )
+}
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<FlagRecord> {
+    let text = |index: usize| row.get::<_, String>(index);
+    let status = |index: usize| -> rusqlite::Result<Status> {
+        let value = text(index)?;
+        Status::parse(&value).ok_or_else(|| bad_text(index, &value))
+    };
+    let round: i64 = row.get(2)?;
+    let severity = text(5)?;
+    let state = text(7)?;
+    Ok(FlagRecord {
+        id: row.get(0)?,
+        elder_id: row.get(1)?,
+        round: Round::from_ordinal(round)
+            .ok_or(rusqlite::Error::IntegralValueOutOfRange(2, round))?,
+        status: status(3)?,
+        round_status: status(4)?,
+        severity: Severity::parse(&severity).ok_or_else(|| bad_text(5, &severity))?,
+        streak: row.get(6)?,
+        state: FlagState::parse(&state).ok_or_else(|| bad_text(7, &state))?,
+        raised_at: parse_ts(&text(8)?)?,
+        closed_at: row
+            .get::<_, Option<String>>(9)?
+            .map(|t| parse_ts(&t))
+            .transpose()?,
+        closed_by: row.get(10)?,
+        outcome: row.get(11)?,
+        superseded_because: row
+            .get::<_, Option<String>>(12)?
+            .and_then(|t| SupersedeReason::parse(&t)),
+        note: row.get(13)?,
+    })
+}
+
+pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<FlagRecord>> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM flags AS f WHERE f.id = ?1"))?
+        .query_row([id], from_row)
+        .optional()
+}
+
+pub fn for_elder_round(
+    conn: &Connection,
+    elder_id: &str,
+    round: Round,
+) -> rusqlite::Result<Option<FlagRecord>> {
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM flags AS f WHERE f.elder_id = ?1 AND f.round = ?2"
+    ))?
+    .query_row(params![elder_id, round.ordinal()], from_row)
+    .optional()
+}
+
+pub fn for_round(conn: &Connection, round: Round) -> rusqlite::Result<HashMap<String, FlagRecord>> {
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM flags AS f WHERE f.round = ?1"
+    ))?;
+    statement
+        .query_map([round.ordinal()], from_row)?
+        .map(|flag| flag.map(|flag| (flag.elder_id.clone(), flag)))
+        .collect()
+}
+
+/// The flags of one elder after a round, oldest first (to carry a changed streak forward).
+pub fn for_elder_after(
+    conn: &Connection,
+    elder_id: &str,
+    round: Round,
+) -> rusqlite::Result<Vec<FlagRecord>> {
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM flags AS f WHERE f.elder_id = ?1 AND f.round > ?2 ORDER BY f.round"
+    ))?;
+    statement
+        .query_map(params![elder_id, round.ordinal()], from_row)?
+        .collect()
+}
+
+/// The figures a flag carries, as the rules last computed them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Figures {
+    pub status: Status,
+    pub round_status: Status,
+    pub severity: Severity,
+    pub streak: u32,
+}
+
+pub fn raise(
+    conn: &Connection,
+    elder_id: &str,
+    round: Round,
+    figures: Figures,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO flags (elder_id, round, status, round_status, severity, severity_rank,
+             streak, state, raised_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open', ?8)",
+    )?
+    .execute(params![
+        elder_id,
+        round.ordinal(),
+        figures.status.as_str(),
+        figures.round_status.as_str(),
+        figures.severity.as_str(),
+        figures.severity as i64,
+        figures.streak,
+        ts(now)
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn refresh(conn: &Connection, id: i64, figures: Figures) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE flags SET status = ?2, round_status = ?3, severity = ?4, severity_rank = ?5,
+             streak = ?6
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        figures.status.as_str(),
+        figures.round_status.as_str(),
+        figures.severity.as_str(),
+        figures.severity as i64,
+        figures.streak
+    ])?;
+    Ok(())
+}
+
+pub fn set_round_status(conn: &Connection, id: i64, round_status: Status) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE flags SET round_status = ?2 WHERE id = ?1")?
+        .execute(params![id, round_status.as_str()])?;
+    Ok(())
+}
+
+pub fn reopen(conn: &Connection, id: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE flags SET state = 'open', closed_at = NULL, closed_by = NULL,
+             superseded_because = NULL
+         WHERE id = ?1 AND state = 'superseded'",
+    )?
+    .execute([id])?;
+    Ok(())
+}
+
+pub fn supersede(
+    conn: &Connection,
+    id: i64,
+    reason: SupersedeReason,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE flags SET state = 'superseded', superseded_because = ?2, closed_at = ?3,
+             closed_by = 'curtain'
+         WHERE id = ?1 AND state = 'open'",
+    )?
+    .execute(params![id, reason.as_str(), ts(now)])?;
+    Ok(())
+}
+
+/// A later `ok` round closes the elder's open `missed` and `unclear` flags; alerts stay.
+pub fn supersede_earlier(
+    conn: &Connection,
+    elder_id: &str,
+    ok_round: Round,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<usize> {
+    conn.prepare_cached(
+        "UPDATE flags SET state = 'superseded', superseded_because = 'later_round_ok',
+             closed_at = ?3, closed_by = 'curtain'
+         WHERE elder_id = ?1 AND round < ?2 AND state = 'open'
+           AND status IN ('missed', 'unclear')",
+    )?
+    .execute(params![elder_id, ok_round.ordinal(), ts(now)])
+}
+
+/// Elders with an open `missed` or `unclear` flag: the ones a later ok round may clear.
+pub fn elders_with_open_supersedable(
+    conn: &Connection,
+) -> rusqlite::Result<std::collections::HashSet<String>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT DISTINCT elder_id FROM flags
+         WHERE state = 'open' AND status IN ('missed', 'unclear')",
+    )?;
+    statement.query_map([], |row| row.get(0))?.collect()
+}
+
+pub fn resolve(
+    conn: &Connection,
+    id: i64,
+    outcome: Outcome,
+    note: Option<&str>,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<bool> {
+    Ok(conn.execute(
+        "UPDATE flags SET state = 'resolved', outcome = ?2, note = ?3, closed_by = ?4,
+             closed_at = ?5
+         WHERE id = ?1 AND state = 'open'",
+        params![id, outcome.as_str(), note, actor, ts(now)],
+    )? > 0)
+}
+
+/// A flag as the lists show it: with the elder and who checked.
+#[derive(Debug, Clone, Serialize)]
+pub struct FlagView {
+    pub id: i64,
+    pub elder_id: String,
+    pub name: String,
+    pub address: String,
+    pub grid: String,
+    pub round: Round,
+    pub status: Status,
+    pub severity: Severity,
+    pub streak: u32,
+    pub state: FlagState,
+    pub checker: Option<String>,
+    pub raised_at: String,
+    pub closed_at: Option<String>,
+    pub closed_by: Option<String>,
+    pub outcome: Option<String>,
+    pub superseded_because: Option<SupersedeReason>,
+    pub note: Option<String>,
+}
+
+/// Flags, most severe first, then oldest. Open only unless `include_closed`.
+pub fn list(
+    conn: &Connection,
+    include_closed: bool,
+    since: Option<Round>,
+    grid: Option<&str>,
+) -> rusqlite::Result<Vec<FlagView>> {
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS}, e.name, e.address, e.grid,
+             (SELECT c.checker FROM checks AS c
+              WHERE c.elder_id = f.elder_id AND c.round = f.round AND c.observation IS NOT NULL
+              ORDER BY c.seen_at DESC, c.recorded_at DESC LIMIT 1)
+         FROM flags AS f JOIN elders AS e ON e.id = f.elder_id
+         WHERE (?1 OR f.state = 'open') AND f.round >= ?2 AND (?3 IS NULL OR e.grid = ?3)
+         ORDER BY f.severity_rank DESC, f.round, e.route IS NULL, e.route, f.elder_id"
+    ))?;
+    let since = since.map_or(i64::MIN, Round::ordinal);
+    statement
+        .query_map(params![include_closed, since, grid], |row| {
+            let flag = from_row(row)?;
+            Ok(FlagView {
+                id: flag.id,
+                elder_id: flag.elder_id,
+                name: row.get(14)?,
+                address: row.get(15)?,
+                grid: row.get(16)?,
+                round: flag.round,
+                status: flag.status,
+                severity: flag.severity,
+                streak: flag.streak,
+                state: flag.state,
+                checker: row.get(17)?,
+                raised_at: ts(flag.raised_at),
+                closed_at: flag.closed_at.map(ts),
+                closed_by: flag.closed_by,
+                outcome: flag.outcome,
+                superseded_because: flag.superseded_because,
+                note: flag.note,
+            })
+        })?
+        .collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FollowUp {
+    pub id: i64,
+    pub flag_id: i64,
+    pub action: String,
+    pub note: Option<String>,
+    pub actor: String,
+    pub at: String,
+}
+
+pub fn add_follow_up(
+    conn: &Connection,
+    flag_id: i64,
+    action: &str,
+    note: Option<&str>,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO follow_ups (flag_id, action, note, actor, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![flag_id, action, note, actor, ts(now)])?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn follow_ups(conn: &Connection, flag_id: i64) -> rusqlite::Result<Vec<FollowUp>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT id, flag_id, action, note, actor, at FROM follow_ups WHERE flag_id = ?1
+         ORDER BY at, id",
+    )?;
+    statement
+        .query_map([flag_id], |row| {
+            Ok(FollowUp {
+                id: row.get(0)?,
+                flag_id: row.get(1)?,
+                action: row.get(2)?,
+                note: row.get(3)?,
+                actor: row.get(4)?,
+                at: row.get(5)?,
+            })
+        })?
+        .collect()
+}

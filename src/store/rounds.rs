@@ -1,0 +1,490 @@
+//! Statuses of elders for rounds, computed from the stored checks, absences and roster with the
+//! rules of `crate::domain`, and the flags those statuses raise, refresh and supersede. Recording
+//! a check and settling its flag happen in one transaction.
+
+use std::collections::{HashMap, HashSet};
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, TransactionBehavior};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::checks::{self, Check};
+use super::elders::{self, Elder};
+use super::flags::{self, Figures, FlagRecord};
+use super::{Store, absences, set_meta};
+use crate::domain::status::{self, RoundFacts};
+use crate::domain::{
+    FlagChange, FlagState, Observation, Round, Schedule, Severity, Status, Window, flag, severity,
+};
+use crate::error::Refusal;
+
+/// What the rules say of one elder for one round.
+#[derive(Debug, Clone)]
+pub struct Judged {
+    pub window: Window,
+    pub status: Status,
+    pub late: bool,
+    pub decisive: Option<Check>,
+    pub contradiction_stands: bool,
+}
+
+/// Judges one elder for one round; `None` when the elder was not on the roster for it.
+pub fn judge(
+    schedule: &Schedule,
+    elder: &Elder,
+    round: Round,
+    round_checks: &[Check],
+    away: bool,
+    now: DateTime<Utc>,
+) -> Option<Judged> {
+    let window = schedule.window_for(round, &elder.own);
+    if !status::on_roster(elder.added_at, elder.archived_at, &window) {
+        return None;
+    }
+    let facts: Vec<_> = round_checks.iter().map(Check::fact).collect();
+    let latest = status::latest_effective(&facts);
+    let round_facts = RoundFacts {
+        expected: round.expected(),
+        window,
+        latest,
+        away,
+    };
+    Some(Judged {
+        window,
+        status: status::status(&round_facts, now),
+        late: status::is_late(&round_facts),
+        decisive: latest.and_then(|fact| round_checks.iter().find(|c| c.id == fact.id).cloned()),
+        contradiction_stands: status::contradiction_stands(round.expected(), &facts),
+    })
+}
+
+/// Settles the flag of one (elder, round) against its status; returns the flag's id and
+/// severity when it is flagged. `prev_streak` is the streak carried by the round before.
+fn settle(
+    conn: &Connection,
+    elder_id: &str,
+    round: Round,
+    judged: Option<&Judged>,
+    known: Option<&FlagRecord>,
+    prev_streak: u32,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Option<(i64, Severity, u32)>> {
+    let status = judged.map(|j| j.status);
+    let stands = judged.is_some_and(|j| j.contradiction_stands);
+    let change = flag::flag_change(known.map(FlagRecord::known), status, stands);
+    let figures = status.filter(|s| s.is_flagged()).and_then(|status| {
+        let streak = prev_streak + 1;
+        severity::severity(status, round.slot, streak).map(|severity| Figures {
+            status,
+            round_status: status,
+            severity,
+            streak,
+        })
+    });
+    let round_status = status.unwrap_or(Status::Ok);
+    let outcome = match (change, known, figures) {
+        (FlagChange::Raise, _, Some(figures)) => {
+            let id = flags::raise(conn, elder_id, round, figures, now)?;
+            Some((id, figures.severity, figures.streak))
+        }
+        (FlagChange::Refresh, Some(flag), Some(figures)) => {
+            flags::refresh(conn, flag.id, figures)?;
+            Some((flag.id, figures.severity, figures.streak))
+        }
+        (FlagChange::Reopen, Some(flag), Some(figures)) => {
+            flags::refresh(conn, flag.id, figures)?;
+            flags::reopen(conn, flag.id)?;
+            Some((flag.id, figures.severity, figures.streak))
+        }
+        (FlagChange::Supersede(reason), Some(flag), _) => {
+            flags::supersede(conn, flag.id, reason, now)?;
+            flags::set_round_status(conn, flag.id, round_status)?;
+            None
+        }
+        (_, Some(flag), _) => {
+            if flag.round_status != round_status {
+                flags::set_round_status(conn, flag.id, round_status)?;
+            }
+            (flag.state == FlagState::Open).then_some((flag.id, flag.severity, flag.streak))
+        }
+        _ => None,
+    };
+    if status == Some(Status::Ok) {
+        flags::supersede_earlier(conn, elder_id, round, now)?;
+    }
+    Ok(outcome)
+}
+
+/// Re-judges one (elder, round) from the database and settles its flag, then carries a changed
+/// streak forward through the elder's later flags.
+pub fn refresh_elder_round(
+    conn: &Connection,
+    schedule: &Schedule,
+    elder: &Elder,
+    round: Round,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Option<(Judged, Option<(i64, Severity, u32)>)>> {
+    let round_checks = checks::for_elder_round(conn, &elder.id, round)?;
+    let away = absences::is_away(conn, &elder.id, round.date)?;
+    let judged = judge(schedule, elder, round, &round_checks, away, now);
+    let known = flags::for_elder_round(conn, &elder.id, round)?;
+    let prev_streak = flags::for_elder_round(conn, &elder.id, round.prev())?
+        .map_or(0, |flag| flag.streak_carried());
+    let flag = settle(
+        conn,
+        &elder.id,
+        round,
+        judged.as_ref(),
+        known.as_ref(),
+        prev_streak,
+        now,
+    )?;
+    carry_streak_forward(conn, &elder.id, round)?;
+    Ok(judged.map(|judged| (judged, flag)))
+}
+
+/// A round's streak changed: the elder's following consecutive flags get their streak and
+/// severity again.
+fn carry_streak_forward(conn: &Connection, elder_id: &str, round: Round) -> rusqlite::Result<()> {
+    let mut carried =
+        flags::for_elder_round(conn, elder_id, round)?.map_or(0, |flag| flag.streak_carried());
+    let mut expected_round = round.next();
+    for flag in flags::for_elder_after(conn, elder_id, round)? {
+        if flag.round != expected_round {
+            break;
+        }
+        let streak = carried + 1;
+        let severity = severity::severity(flag.status, flag.round.slot, streak);
+        match severity {
+            Some(severity) if severity != flag.severity || streak != flag.streak => {
+                flags::refresh(
+                    conn,
+                    flag.id,
+                    Figures {
+                        status: flag.status,
+                        round_status: flag.round_status,
+                        severity,
+                        streak,
+                    },
+                )?;
+            }
+            _ => break,
+        }
+        carried = if flag.round_status.is_flagged() {
+            streak
+        } else {
+            0
+        };
+        expected_round = expected_round.next();
+    }
+    Ok(())
+}
+
+/// A check to record. `round` is `None` to let the rules place it by the time it was seen.
+#[derive(Debug, Clone)]
+pub struct NewCheck {
+    pub elder_id: String,
+    pub observation: Option<Observation>,
+    pub round: Option<Round>,
+    pub seen_at: DateTime<Utc>,
+    pub checker: String,
+    pub note: Option<String>,
+    pub supersedes: Option<String>,
+}
+
+/// A check on disk, and what it made of the round.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recorded {
+    pub check_id: String,
+    pub elder_id: String,
+    pub round: Round,
+    pub observation: Option<Observation>,
+    pub status: Status,
+    pub late: bool,
+    pub flag_id: Option<i64>,
+    pub severity: Option<Severity>,
+    pub streak: u32,
+}
+
+/// Validates and records a check, and settles its flag, in one durable transaction. A refusal
+/// (unknown elder, round not open, not on the roster, seen in the future) writes nothing.
+pub fn record_check(
+    store: &mut Store,
+    new: NewCheck,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Recorded> {
+    let schedule = store.schedule.clone();
+    let tx = store
+        .conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .context("starting to record a check")?;
+    let elder = elders::get(&tx, &new.elder_id)?
+        .ok_or_else(|| Refusal::UnknownElder(new.elder_id.clone()))?;
+    if !elder.active() {
+        return Err(Refusal::ArchivedElder(elder.id).into());
+    }
+    let tz = schedule.tz;
+    if new.seen_at > now {
+        return Err(Refusal::SeenInFuture {
+            seen: crate::domain::time::format_local(new.seen_at, tz),
+            now: crate::domain::time::format_local(now, tz),
+        }
+        .into());
+    }
+    let round = new
+        .round
+        .unwrap_or_else(|| schedule.round_at(new.seen_at, &elder.own));
+    let window = schedule.window_for(round, &elder.own);
+    if !window.has_opened(new.seen_at) {
+        return Err(Refusal::RoundNotOpen {
+            round: round.to_string(),
+            opens: crate::domain::time::format_local(window.opens, tz),
+            seen: crate::domain::time::format_local(new.seen_at, tz),
+        }
+        .into());
+    }
+    if !status::on_roster(elder.added_at, elder.archived_at, &window) {
+        return Err(Refusal::NotOnRoster {
+            elder: elder.id,
+            round: round.to_string(),
+        }
+        .into());
+    }
+    let check = Check {
+        id: Uuid::new_v4().to_string(),
+        elder_id: elder.id.clone(),
+        round,
+        observation: new.observation,
+        seen_at: new.seen_at,
+        recorded_at: now,
+        checker: new.checker,
+        note: new.note,
+        supersedes: new.supersedes,
+    };
+    checks::insert(&tx, &check).context("writing the check")?;
+    let settled = refresh_elder_round(&tx, &schedule, &elder, round, now)?;
+    tx.commit().context("saving the check to disk")?;
+    let (judged, flag) = settled.ok_or_else(|| Refusal::NotOnRoster {
+        elder: elder.id.clone(),
+        round: round.to_string(),
+    })?;
+    Ok(Recorded {
+        check_id: check.id,
+        elder_id: elder.id,
+        round,
+        observation: check.observation,
+        status: judged.status,
+        late: judged.late,
+        flag_id: flag.map(|f| f.0),
+        severity: flag.map(|f| f.1),
+        streak: flag.map_or(0, |f| f.2),
+    })
+}
+
+/// Takes back the checker's last check that still stands, by recording a retraction that
+/// supersedes it. Returns what it took back.
+pub fn undo_last(
+    store: &mut Store,
+    checker: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(Check, Recorded)> {
+    let last = checks::last_effective_by(&store.conn, checker)?.ok_or(Refusal::NothingToUndo)?;
+    let recorded = record_check(
+        store,
+        NewCheck {
+            elder_id: last.elder_id.clone(),
+            observation: None,
+            round: Some(last.round),
+            seen_at: now.max(last.seen_at),
+            checker: checker.to_string(),
+            note: None,
+            supersedes: Some(last.id.clone()),
+        },
+        now,
+    )?;
+    Ok((last, recorded))
+}
+
+/// One elder's status for one round, as lists and reports show it.
+#[derive(Debug, Clone)]
+pub struct ElderRound {
+    pub elder: Elder,
+    pub round: Round,
+    pub window: Window,
+    pub status: Status,
+    pub late: bool,
+    pub decisive: Option<Check>,
+    pub severity: Option<Severity>,
+    pub streak: u32,
+    pub flag: Option<FlagRecord>,
+}
+
+/// Every elder on the roster for a round, in route order, with their status. Reads only: run
+/// [`sync_flags`] first for missed flags to carry their ids.
+pub fn statuses(
+    store: &Store,
+    round: Round,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Vec<ElderRound>> {
+    let roster = elders::all(&store.conn)?;
+    statuses_of(&store.conn, &store.schedule, &roster, round, now)
+}
+
+pub fn statuses_of(
+    conn: &Connection,
+    schedule: &Schedule,
+    roster: &[Elder],
+    round: Round,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Vec<ElderRound>> {
+    let round_checks = checks::for_round(conn, round)?;
+    let away = absences::away_on(conn, round.date)?;
+    let mut round_flags = flags::for_round(conn, round)?;
+    let prev_flags = flags::for_round(conn, round.prev())?;
+    let mut rows = Vec::with_capacity(roster.len());
+    for elder in roster {
+        let elder_checks = round_checks.get(&elder.id).map_or(&[][..], Vec::as_slice);
+        let Some(judged) = judge(
+            schedule,
+            elder,
+            round,
+            elder_checks,
+            away.contains(&elder.id),
+            now,
+        ) else {
+            continue;
+        };
+        let flag = round_flags.remove(&elder.id);
+        let (severity, streak) = if judged.status.is_flagged() {
+            let streak = flag.as_ref().map_or_else(
+                || {
+                    prev_flags
+                        .get(&elder.id)
+                        .map_or(0, FlagRecord::streak_carried)
+                        + 1
+                },
+                |flag| flag.streak,
+            );
+            (
+                severity::severity(judged.status, round.slot, streak),
+                streak,
+            )
+        } else {
+            (None, 0)
+        };
+        rows.push(ElderRound {
+            elder: elder.clone(),
+            round,
+            window: judged.window,
+            status: judged.status,
+            late: judged.late,
+            decisive: judged.decisive,
+            severity,
+            streak,
+            flag,
+        });
+    }
+    Ok(rows)
+}
+
+const SYNCED_THROUGH: &str = "flags_synced_through";
+
+/// Raises the flags of rounds whose windows have closed since the last sync (missed rounds need
+/// no keystroke to become flags), so the flag list is complete at `now`. Each round is judged
+/// once after all its windows closed; the work does not grow with the length of history.
+pub fn sync_flags(store: &mut Store, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let schedule = store.schedule.clone();
+    let current = schedule.current_round(now);
+    let synced: Option<i64> = store
+        .meta(SYNCED_THROUGH)?
+        .and_then(|text| text.parse().ok());
+    if synced.is_some_and(|synced| synced >= current.ordinal()) {
+        return Ok(());
+    }
+    let tx = store
+        .conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .context("starting to settle flags")?;
+    let roster = elders::all(&tx)?;
+    let Some(first_added) = roster.iter().map(|e| e.added_at).min() else {
+        return Ok(());
+    };
+    let start = match synced {
+        Some(synced) => Round::from_ordinal(synced + 1).unwrap_or(current),
+        None => schedule.round_at(first_added, &Default::default()),
+    };
+    let mut round = start;
+    let mut synced_through = synced;
+    while round <= current {
+        let windows: Vec<Window> = roster
+            .iter()
+            .map(|elder| schedule.window_for(round, &elder.own))
+            .collect();
+        if !windows.iter().any(|w| w.has_closed(now)) {
+            break;
+        }
+        settle_round(&tx, &schedule, &roster, round, now)?;
+        // Rounds close in order, so the settled rounds stay a contiguous run.
+        if windows.iter().all(|w| w.has_closed(now)) {
+            synced_through = Some(round.ordinal());
+        }
+        round = round.next();
+    }
+    if let Some(through) = synced_through {
+        set_meta(&tx, SYNCED_THROUGH, &through.to_string())?;
+    }
+    tx.commit().context("saving settled flags")?;
+    Ok(())
+}
+
+fn settle_round(
+    conn: &Connection,
+    schedule: &Schedule,
+    roster: &[Elder],
+    round: Round,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    let round_checks = checks::for_round(conn, round)?;
+    let away = absences::away_on(conn, round.date)?;
+    let round_flags = flags::for_round(conn, round)?;
+    let prev_flags = flags::for_round(conn, round.prev())?;
+    let supersedable: HashSet<String> = flags::elders_with_open_supersedable(conn)?;
+    let mut touched: HashMap<&str, ()> = HashMap::new();
+    for elder in roster {
+        let elder_checks = round_checks.get(&elder.id).map_or(&[][..], Vec::as_slice);
+        let judged = judge(
+            schedule,
+            elder,
+            round,
+            elder_checks,
+            away.contains(&elder.id),
+            now,
+        );
+        let known = round_flags.get(&elder.id);
+        let flagged = judged.as_ref().is_some_and(|j| j.status.is_flagged());
+        let may_clear = judged.as_ref().is_some_and(|j| j.status == Status::Ok)
+            && supersedable.contains(&elder.id);
+        if !flagged && known.is_none() && !may_clear {
+            continue;
+        }
+        let prev_streak = prev_flags
+            .get(&elder.id)
+            .map_or(0, FlagRecord::streak_carried);
+        settle(
+            conn,
+            &elder.id,
+            round,
+            judged.as_ref(),
+            known,
+            prev_streak,
+            now,
+        )?;
+        touched.insert(&elder.id, ());
+    }
+    for elder_id in touched.keys() {
+        carry_streak_forward(conn, elder_id, round)?;
+    }
+    Ok(())
+}

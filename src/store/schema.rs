@@ -1,0 +1,185 @@
+//! The schema and its migrations, numbered by `PRAGMA user_version`. Each migration runs once, in
+//! one exclusive transaction with the version bump, so a crash leaves the old or the new schema.
+
+use anyhow::Context;
+use rusqlite::{Connection, TransactionBehavior};
+
+/// Marks a file as curtain's (`PRAGMA application_id`), so another program's database is refused.
+pub const APPLICATION_ID: i64 = 0x4355_5254; // "CURT"
+
+/// Migration `n` takes the schema from version `n` to `n + 1`.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE elders (
+    id              TEXT PRIMARY KEY,
+    name            TEXT NOT NULL,
+    address         TEXT NOT NULL DEFAULT '',
+    grid            TEXT NOT NULL DEFAULT '',
+    phone           TEXT,
+    contact         TEXT,
+    contact_phone   TEXT,
+    notes           TEXT,
+    window_hint     TEXT,
+    route           INTEGER,
+    keyholder       TEXT,
+    keyholder_phone TEXT,
+    morning_opens   TEXT,
+    morning_closes  TEXT,
+    evening_opens   TEXT,
+    evening_closes  TEXT,
+    added_at        TEXT NOT NULL,
+    archived_at     TEXT
+) STRICT;
+CREATE INDEX elders_by_grid ON elders (grid, route);
+
+-- Every change to the roster: who, when, from what, to what.
+CREATE TABLE roster_audit (
+    id        INTEGER PRIMARY KEY,
+    elder_id  TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    actor     TEXT NOT NULL,
+    at        TEXT NOT NULL,
+    source    TEXT,
+    before    TEXT,
+    after     TEXT
+) STRICT;
+CREATE INDEX roster_audit_by_elder ON roster_audit (elder_id, at);
+
+-- Append-only: a correction is a new row that supersedes an earlier one. A row with no
+-- observation is a retraction (an undo).
+CREATE TABLE checks (
+    id           TEXT PRIMARY KEY,
+    elder_id     TEXT NOT NULL REFERENCES elders (id),
+    round        INTEGER NOT NULL,
+    observation  TEXT CHECK (observation IN ('open', 'closed', 'seen', 'unclear')),
+    seen_at      TEXT NOT NULL,
+    recorded_at  TEXT NOT NULL,
+    checker      TEXT NOT NULL,
+    note         TEXT,
+    supersedes   TEXT REFERENCES checks (id)
+) STRICT;
+CREATE INDEX checks_by_round ON checks (round, elder_id);
+CREATE INDEX checks_by_elder ON checks (elder_id, round);
+CREATE INDEX checks_by_checker ON checks (checker, recorded_at);
+CREATE TRIGGER checks_are_never_updated BEFORE UPDATE ON checks
+BEGIN SELECT RAISE(ABORT, 'checks are append-only: record a correction instead'); END;
+CREATE TRIGGER checks_are_never_deleted BEFORE DELETE ON checks
+BEGIN SELECT RAISE(ABORT, 'checks are append-only: record a correction instead'); END;
+
+-- Dates are local dates, inclusive. `back_on` ends an absence early: away before that date.
+CREATE TABLE absences (
+    id          INTEGER PRIMARY KEY,
+    elder_id    TEXT NOT NULL REFERENCES elders (id),
+    from_date   TEXT NOT NULL,
+    to_date     TEXT NOT NULL,
+    reason      TEXT,
+    created_by  TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    back_on     TEXT,
+    ended_by    TEXT,
+    ended_at    TEXT
+) STRICT;
+CREATE INDEX absences_by_elder ON absences (elder_id, from_date);
+CREATE INDEX absences_by_dates ON absences (to_date, from_date);
+
+-- One row per flagged (elder, round). `status` is what the flag stands for; `round_status` is the
+-- round's status as last computed, which later rounds read for their streaks.
+CREATE TABLE flags (
+    id                  INTEGER PRIMARY KEY,
+    elder_id            TEXT NOT NULL REFERENCES elders (id),
+    round               INTEGER NOT NULL,
+    status              TEXT NOT NULL,
+    round_status        TEXT NOT NULL,
+    severity            TEXT NOT NULL,
+    severity_rank       INTEGER NOT NULL,
+    streak              INTEGER NOT NULL,
+    state               TEXT NOT NULL DEFAULT 'open',
+    raised_at           TEXT NOT NULL,
+    closed_at           TEXT,
+    closed_by           TEXT,
+    outcome             TEXT,
+    superseded_because  TEXT,
+    note                TEXT,
+    UNIQUE (elder_id, round)
+) STRICT;
+CREATE INDEX flags_by_state ON flags (state, severity_rank DESC, round);
+CREATE INDEX flags_by_round ON flags (round);
+
+-- What a grid worker did about a flag. Never edited or deleted.
+CREATE TABLE follow_ups (
+    id       INTEGER PRIMARY KEY,
+    flag_id  INTEGER NOT NULL REFERENCES flags (id),
+    action   TEXT NOT NULL,
+    note     TEXT,
+    actor    TEXT NOT NULL,
+    at       TEXT NOT NULL
+) STRICT;
+CREATE INDEX follow_ups_by_flag ON follow_ups (flag_id, at);
+CREATE TRIGGER follow_ups_are_never_updated BEFORE UPDATE ON follow_ups
+BEGIN SELECT RAISE(ABORT, 'follow-ups are append-only'); END;
+CREATE TRIGGER follow_ups_are_never_deleted BEFORE DELETE ON follow_ups
+BEGIN SELECT RAISE(ABORT, 'follow-ups are append-only'); END;
+
+CREATE TABLE meta (
+    key    TEXT PRIMARY KEY,
+    value  TEXT NOT NULL
+) STRICT;
+"#];
+
+/// The schema version this program writes.
+pub const LATEST: i64 = MIGRATIONS.len() as i64;
+
+pub fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |row| row.get(0))
+}
+
+pub fn application_id(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA application_id", [], |row| row.get(0))
+}
+
+/// Brings the schema up to [`LATEST`]. The caller has already refused newer files.
+pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
+    // Read again inside the lock: another process may have migrated meanwhile.
+    let from = user_version(&tx)?;
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(from.max(0) as usize) {
+        tx.execute_batch(sql)
+            .with_context(|| format!("migrating the schema to version {}", index + 1))?;
+    }
+    if from < LATEST {
+        tx.pragma_update(None, "user_version", LATEST)?;
+        tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrate_twice_is_a_no_op() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        migrate(&mut conn).unwrap();
+        assert_eq!(user_version(&conn).unwrap(), LATEST);
+        assert_eq!(application_id(&conn).unwrap(), APPLICATION_ID);
+    }
+
+    #[test]
+    fn checks_refuse_update_and_delete() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        conn.execute_batch(
+            "INSERT INTO elders (id, name, added_at) VALUES ('e', 'n', 't');
+             INSERT INTO checks (id, elder_id, round, observation, seen_at, recorded_at, checker)
+             VALUES ('c', 'e', 1, 'open', 't', 't', 'me');",
+        )
+        .unwrap();
+        assert!(
+            conn.execute("UPDATE checks SET observation = 'closed'", [])
+                .is_err()
+        );
+        assert!(conn.execute("DELETE FROM checks", []).is_err());
+    }
+}
