@@ -13,19 +13,10 @@ use crate::error::Refusal;
 
 pub const FILE_NAME: &str = "curtain.toml";
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Config {
     pub community_name: Option<String>,
     pub schedule: Schedule,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            community_name: None,
-            schedule: Schedule::default(),
-        }
-    }
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -6,5 +6,6 @@ pub mod domain;
 pub mod error;
 pub mod i18n;
 pub mod import;
+pub mod search;
 pub mod store;
 pub mod tui;

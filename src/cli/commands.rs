@@ -131,7 +131,7 @@ fn import_roster(ctx: &Ctx, file: &Path, dry_run: bool) -> anyhow::Result<()> {
     } else {
         let mut store = ctx.open(Create::IfMissing)?;
         let tx = store.conn.transaction()?;
-        let plan = elders::apply_import(&tx, &rows, &ctx.user, ctx.now, &source)?;
+        let plan = elders::apply_import(&tx, &rows, &ctx.user, ctx.now, ctx.now, &source)?;
         tx.commit().context("saving the roster")?;
         plan
     };

@@ -136,6 +136,8 @@ pub enum Command {
 pub struct Ctx {
     pub lang: Lang,
     pub now: DateTime<Utc>,
+    /// `--now` was given: the TUI keeps that time instead of following the clock (drills, tests).
+    pub clock_fixed: bool,
     pub user: String,
     pub db: PathBuf,
     pub config: Config,
@@ -180,6 +182,7 @@ pub fn context(cli: &Cli) -> Result<Ctx, (Lang, anyhow::Error)> {
     Ok(Ctx {
         lang,
         now,
+        clock_fixed: cli.now.is_some(),
         user,
         db,
         config,

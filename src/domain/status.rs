@@ -221,20 +221,23 @@ mod tests {
         fact
     }
 
+    /// (name, expected, window, latest observation, away, now, status)
+    type StatusCase = (
+        &'static str,
+        Expected,
+        Window,
+        Option<Observation>,
+        bool,
+        &'static str,
+        Status,
+    );
+
     #[test]
     fn rule_status_table() {
         use Observation::*;
         let morning = Schedule::default().window("2026-11-22/morning".parse().unwrap());
         let evening = Schedule::default().window("2026-11-22/evening".parse().unwrap());
-        let cases: &[(
-            &str,
-            Expected,
-            Window,
-            Option<Observation>,
-            bool,
-            &str,
-            Status,
-        )] = &[
+        let cases: &[StatusCase] = &[
             (
                 "open in the morning is ok",
                 Expected::Open,

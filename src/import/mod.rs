@@ -2,6 +2,12 @@
 //! headers, parsed all-or-nothing into [`RosterRow`]s. Every problem is collected with its line and
 //! column so the admin can fix the whole file in one pass. Nothing here touches the database.
 
+mod csv;
+mod xlsx;
+
+use std::collections::HashMap;
+use std::path::Path;
+
 use chrono::NaiveTime;
 
 /// One elder as the office's sheet describes them. Optional text fields are `None` when the cell
@@ -62,7 +68,886 @@ pub struct Problem {
     pub kind: ProblemKind,
 }
 
-/// Placeholder until the parser lands.
-pub fn parse_roster_file(_path: &std::path::Path) -> Result<Vec<RosterRow>, Vec<Problem>> {
-    Err(vec![])
+impl Problem {
+    fn at(line: usize, column: &str, kind: ProblemKind) -> Self {
+        Problem {
+            line: Some(line),
+            column: Some(column.to_owned()),
+            kind,
+        }
+    }
+
+    fn whole_file(kind: ProblemKind) -> Self {
+        Problem {
+            line: None,
+            column: None,
+            kind,
+        }
+    }
+}
+
+/// How the bytes of a roster file are laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// Delimited text: comma- or tab-separated, in any supported encoding.
+    Csv,
+    /// An Excel workbook. Legacy `.xls`, `.xlsb` and `.ods` are read too, since offices still
+    /// keep rosters in them.
+    Xlsx,
+}
+
+/// The header aliases, for help text: (canonical English name, Chinese name, required).
+pub const COLUMNS: &[(&str, &str, bool)] = &[
+    ("id", "编号", true),
+    ("name", "姓名", true),
+    ("address", "地址", false),
+    ("grid", "网格", false),
+    ("phone", "电话", false),
+    ("contact", "紧急联系人", false),
+    ("contact_phone", "联系电话", false),
+    ("notes", "备注", false),
+    ("window", "窗户", false),
+    ("route", "顺序", false),
+    ("keyholder", "钥匙保管人", false),
+    ("keyholder_phone", "钥匙电话", false),
+    ("morning_window", "晨巡时段", false),
+    ("evening_window", "夜巡时段", false),
+];
+
+/// Further header spellings seen in the wild, mapped to a canonical name: the short `钥匙`, the
+/// `elder_id` key that `curtain elders` prints, and the struct's own `window_hint`.
+const EXTRA_ALIASES: &[(&str, &str)] = &[
+    ("钥匙", "keyholder"),
+    ("elder_id", "id"),
+    ("window_hint", "window"),
+];
+
+/// Header rows are looked for among this many non-empty rows, so that a title row such as
+/// `南郊社区独居老人名单` above the header does not hide it.
+const HEADER_SCAN: usize = 10;
+
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+/// Legacy `.xls` files are OLE compound documents.
+const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+/// Reads and parses a roster file, guessing its kind from its first bytes, then its extension
+/// (`.csv`/`.txt` and anything unknown => CSV, `.xlsx`/`.xlsm`/`.xls` => workbook).
+pub fn parse_roster_file(path: &Path) -> Result<Vec<RosterRow>, Vec<Problem>> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| vec![Problem::whole_file(ProblemKind::Unreadable(e.to_string()))])?;
+    let kind = if bytes.starts_with(ZIP_MAGIC) || bytes.starts_with(OLE_MAGIC) {
+        FileKind::Xlsx
+    } else {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match ext.as_deref() {
+            Some("xlsx" | "xlsm" | "xls" | "xlsb" | "ods") => FileKind::Xlsx,
+            _ => FileKind::Csv,
+        }
+    };
+    parse_roster_bytes(&bytes, kind)
+}
+
+/// Parses a roster already in memory. All or nothing: either every row, or every problem found.
+pub fn parse_roster_bytes(bytes: &[u8], kind: FileKind) -> Result<Vec<RosterRow>, Vec<Problem>> {
+    let table = match kind {
+        FileKind::Csv => csv::read_table(bytes)?,
+        FileKind::Xlsx => xlsx::read_table(bytes)?,
+    };
+    rows_from_table(&table)
+}
+
+/// One row of a sheet reduced to text, whatever file it came from.
+#[derive(Debug, Clone)]
+struct TableRow {
+    /// 1-based line (CSV) or row (XLSX), as the admin sees it.
+    line: usize,
+    /// Cells, each trimmed.
+    cells: Vec<String>,
+}
+
+impl TableRow {
+    fn is_blank(&self) -> bool {
+        self.cells.iter().all(|c| c.is_empty())
+    }
+
+    fn cell(&self, index: usize) -> &str {
+        self.cells.get(index).map_or("", String::as_str)
+    }
+}
+
+/// Trims a cell, and unwraps the `="0571…"` trick tools use to keep a phone's leading zero.
+fn clean_cell(raw: &str) -> String {
+    let t = raw.trim();
+    let t = t
+        .strip_prefix("=\"")
+        .and_then(|s| s.strip_suffix('"'))
+        .map_or(t, str::trim);
+    t.to_owned()
+}
+
+/// The canonical English name for a header cell, if it is one we know.
+fn canonical_column(raw: &str) -> Option<&'static str> {
+    let mut h = raw.trim().trim_start_matches('\u{feff}').trim();
+    // Templates mark required and optional columns in the header itself; peel those marks off
+    // in any order ("姓名*（必填）", "电话(选填)").
+    loop {
+        let before = h;
+        for mark in ["*", "＊", "（必填）", "(必填)", "（选填）", "(选填)"] {
+            if let Some(s) = h.strip_suffix(mark) {
+                h = s.trim_end();
+            }
+        }
+        if h == before {
+            break;
+        }
+    }
+    let english: String = h
+        .chars()
+        .map(|c| match c {
+            ' ' | '-' => '_',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect();
+    COLUMNS
+        .iter()
+        .find(|(en, zh, _)| *en == english || *zh == h)
+        .map(|(en, _, _)| *en)
+        .or_else(|| {
+            EXTRA_ALIASES
+                .iter()
+                .find(|(alias, _)| *alias == english || *alias == h)
+                .map(|(_, en)| *en)
+        })
+}
+
+fn is_roster_header(row: &TableRow) -> bool {
+    let mut id = false;
+    let mut name = false;
+    for cell in &row.cells {
+        match canonical_column(cell) {
+            Some("id") => id = true,
+            Some("name") => name = true,
+            _ => {}
+        }
+    }
+    id && name
+}
+
+/// Index of the header row: the first non-empty row naming both id and name among the first
+/// few, else the first non-empty row (whose problems are then reported). `roster_only` asks for
+/// a real roster header or nothing, to pick among a workbook's sheets.
+fn find_header(rows: &[TableRow], roster_only: bool) -> Option<usize> {
+    let mut non_empty = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !r.is_blank())
+        .map(|(i, _)| i);
+    let first = non_empty.next()?;
+    let found = std::iter::once(first)
+        .chain(non_empty)
+        .take(HEADER_SCAN)
+        .find(|&i| is_roster_header(&rows[i]));
+    match found {
+        Some(i) => Some(i),
+        None if roster_only => None,
+        None => Some(first),
+    }
+}
+
+/// Where each known column sits in the header.
+struct Header {
+    line: usize,
+    columns: HashMap<&'static str, usize>,
+    /// Whether each position has header text. Values under an unknown or duplicated header are
+    /// passed over, having been reported once at the header.
+    named: Vec<bool>,
+}
+
+fn read_header(row: &TableRow, problems: &mut Vec<Problem>) -> Header {
+    let mut columns = HashMap::new();
+    for (i, raw) in row.cells.iter().enumerate() {
+        if raw.is_empty() {
+            // Excel leaves empty cells after the last column; an unnamed column in the middle is
+            // treated the same, and values under either are reported as extra cells.
+            continue;
+        }
+        match canonical_column(raw) {
+            Some(canon) => {
+                if columns.contains_key(canon) {
+                    problems.push(Problem::at(
+                        row.line,
+                        canon,
+                        ProblemKind::DuplicateColumn(raw.clone()),
+                    ));
+                } else {
+                    columns.insert(canon, i);
+                }
+            }
+            None => {
+                problems.push(Problem::at(
+                    row.line,
+                    raw,
+                    ProblemKind::UnknownColumn(raw.clone()),
+                ));
+            }
+        }
+    }
+    for (canon, _, required) in COLUMNS {
+        if *required && !columns.contains_key(canon) {
+            problems.push(Problem::at(
+                row.line,
+                canon,
+                ProblemKind::MissingColumn(canon),
+            ));
+        }
+    }
+    Header {
+        line: row.line,
+        columns,
+        named: row.cells.iter().map(|c| !c.is_empty()).collect(),
+    }
+}
+
+impl Header {
+    fn get<'r>(&self, row: &'r TableRow, column: &str) -> Option<&'r str> {
+        let value = row.cell(*self.columns.get(column)?);
+        (!value.is_empty()).then_some(value)
+    }
+
+    fn has(&self, column: &str) -> bool {
+        self.columns.contains_key(column)
+    }
+
+    fn has_extra_cells(&self, row: &TableRow) -> bool {
+        row.cells
+            .iter()
+            .enumerate()
+            .any(|(i, c)| !c.is_empty() && !self.named.get(i).copied().unwrap_or(false))
+    }
+}
+
+fn rows_from_table(rows: &[TableRow]) -> Result<Vec<RosterRow>, Vec<Problem>> {
+    let Some(header_index) = find_header(rows, false) else {
+        return Err(vec![Problem::whole_file(ProblemKind::EmptyFile)]);
+    };
+    let mut problems = Vec::new();
+    let header = read_header(&rows[header_index], &mut problems);
+    let mut first_line_of_id: HashMap<String, usize> = HashMap::new();
+    let mut out = Vec::new();
+    let mut data_rows = 0usize;
+
+    for row in rows[header_index + 1..].iter().filter(|r| !r.is_blank()) {
+        data_rows += 1;
+        let before = problems.len();
+        let line = row.line;
+
+        if header.has_extra_cells(row) {
+            problems.push(Problem {
+                line: Some(line),
+                column: None,
+                kind: ProblemKind::ExtraCells,
+            });
+        }
+
+        let id = header.get(row, "id");
+        if header.has("id") {
+            match id {
+                None => problems.push(Problem::at(line, "id", ProblemKind::MissingValue)),
+                Some(id) => {
+                    if let Some(&first_line) = first_line_of_id.get(id) {
+                        problems.push(Problem::at(
+                            line,
+                            "id",
+                            ProblemKind::DuplicateId {
+                                id: id.to_owned(),
+                                first_line,
+                            },
+                        ));
+                    } else {
+                        first_line_of_id.insert(id.to_owned(), line);
+                    }
+                }
+            }
+        }
+        let name = header.get(row, "name");
+        if header.has("name") && name.is_none() {
+            problems.push(Problem::at(line, "name", ProblemKind::MissingValue));
+        }
+
+        let route = header.get(row, "route").and_then(|raw| {
+            let parsed = parse_route(raw);
+            if parsed.is_none() {
+                problems.push(Problem::at(
+                    line,
+                    "route",
+                    ProblemKind::BadRoute(raw.to_owned()),
+                ));
+            }
+            parsed
+        });
+        let mut window = |column: &str| {
+            header.get(row, column).and_then(|raw| {
+                let parsed = parse_window(raw);
+                if parsed.is_none() {
+                    problems.push(Problem::at(
+                        line,
+                        column,
+                        ProblemKind::BadWindow(raw.to_owned()),
+                    ));
+                }
+                parsed
+            })
+        };
+        let morning_window = window("morning_window");
+        let evening_window = window("evening_window");
+
+        if problems.len() != before {
+            continue;
+        }
+        let (Some(id), Some(name)) = (id, name) else {
+            // Only reachable when a required column is missing, which is already reported.
+            continue;
+        };
+        let text = |column: &str| header.get(row, column).map(str::to_owned);
+        out.push(RosterRow {
+            line,
+            id: id.to_owned(),
+            name: name.to_owned(),
+            address: text("address").unwrap_or_default(),
+            grid: text("grid").unwrap_or_default(),
+            phone: text("phone"),
+            contact: text("contact"),
+            contact_phone: text("contact_phone"),
+            notes: text("notes"),
+            window_hint: text("window"),
+            route,
+            keyholder: text("keyholder"),
+            keyholder_phone: text("keyholder_phone"),
+            morning_window,
+            evening_window,
+        });
+    }
+
+    if data_rows == 0 {
+        problems.push(Problem {
+            line: Some(header.line),
+            column: None,
+            kind: ProblemKind::EmptyFile,
+        });
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+/// A whole number; Excel hands back `3.0` or `3` for what the admin typed as 3.
+fn parse_route(raw: &str) -> Option<i64> {
+    if let Ok(n) = raw.parse::<i64>() {
+        return Some(n);
+    }
+    let f: f64 = raw.parse().ok()?;
+    // Beyond 2^53 a float no longer holds every whole number exactly.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    (f.is_finite() && f.fract() == 0.0 && f.abs() <= EXACT).then_some(f as i64)
+}
+
+/// `07:00-09:30`, with the dashes, tildes and `至`/`到` people type on a Chinese keyboard.
+fn parse_window(raw: &str) -> Option<(NaiveTime, NaiveTime)> {
+    const SEPARATORS: &[char] = &['-', '－', '–', '—', '−', '~', '～', '〜', '至', '到'];
+    let (opens, closes) = raw.split_once(SEPARATORS)?;
+    // "07:00——09:30" doubles the dash.
+    let closes = closes.trim_start().trim_start_matches(SEPARATORS);
+    let opens = parse_time(opens)?;
+    let closes = parse_time(closes)?;
+    (opens < closes).then_some((opens, closes))
+}
+
+fn parse_time(raw: &str) -> Option<NaiveTime> {
+    let raw = raw.trim();
+    let (h, m) = raw.split_once([':', '：'])?;
+    let digits = |s: &str, min: usize, max: usize| {
+        (s.len() >= min && s.len() <= max && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<u32>().ok())
+            .flatten()
+    };
+    NaiveTime::from_hms_opt(digits(h, 1, 2)?, digits(m, 2, 2)?, 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(h: u32, m: u32) -> NaiveTime {
+        NaiveTime::from_hms_opt(h, m, 0).unwrap_or_default()
+    }
+
+    pub(super) fn at(line: usize, column: &str, kind: ProblemKind) -> Problem {
+        Problem::at(line, column, kind)
+    }
+
+    /// A row with only the required fields set.
+    pub(super) fn row(line: usize, id: &str, name: &str) -> RosterRow {
+        RosterRow {
+            line,
+            id: id.into(),
+            name: name.into(),
+            address: String::new(),
+            grid: String::new(),
+            phone: None,
+            contact: None,
+            contact_phone: None,
+            notes: None,
+            window_hint: None,
+            route: None,
+            keyholder: None,
+            keyholder_phone: None,
+            morning_window: None,
+            evening_window: None,
+        }
+    }
+
+    fn full_row() -> RosterRow {
+        RosterRow {
+            address: "长青小区 B区 6栋 1单元 302".into(),
+            grid: "第一网格".into(),
+            phone: Some("0571-88886666".into()),
+            contact: Some("李建国".into()),
+            contact_phone: Some("13900000001".into()),
+            notes: Some("耳背".into()),
+            window_hint: Some("朝南阳台，米色窗帘".into()),
+            route: Some(3),
+            keyholder: Some("邻居张阿姨".into()),
+            keyholder_phone: Some("13700000001".into()),
+            morning_window: Some((t(9, 0), t(10, 30))),
+            evening_window: Some((t(20, 30), t(22, 0))),
+            ..row(2, "E001", "王秀英")
+        }
+    }
+
+    const FULL_VALUES: &str = "E001,王秀英,长青小区 B区 6栋 1单元 302,第一网格,0571-88886666,\
+        李建国,13900000001,耳背,\"朝南阳台，米色窗帘\",3,邻居张阿姨,13700000001,09:00-10:30,20:30-22:00";
+
+    fn utf8(s: &str) -> Vec<u8> {
+        s.as_bytes().to_vec()
+    }
+
+    fn gbk(s: &str) -> Vec<u8> {
+        encoding_rs::GBK.encode(s).0.into_owned()
+    }
+
+    fn utf16le_bom(s: &str) -> Vec<u8> {
+        let mut out = vec![0xFF, 0xFE];
+        out.extend(s.encode_utf16().flat_map(u16::to_le_bytes));
+        out
+    }
+
+    enum Expect {
+        Rows(Vec<RosterRow>),
+        Problems(Vec<Problem>),
+    }
+
+    fn csv_cases() -> Vec<(&'static str, Vec<u8>, Expect)> {
+        use Expect::{Problems, Rows};
+        use ProblemKind::*;
+        let both = |a: RosterRow, b: RosterRow| vec![a, b];
+        vec![
+            (
+                "utf-8, phone keeps its leading zero",
+                utf8("id,name,phone\n1,张三,0571-88886666\n2,李四,013800000000\n"),
+                Rows(both(
+                    RosterRow {
+                        phone: Some("0571-88886666".into()),
+                        ..row(2, "1", "张三")
+                    },
+                    RosterRow {
+                        phone: Some("013800000000".into()),
+                        ..row(3, "2", "李四")
+                    },
+                )),
+            ),
+            (
+                "utf-8 with BOM, BOM not part of the first header",
+                [
+                    b"\xEF\xBB\xBF".as_slice(),
+                    "编号,姓名\r\n1,王五\r\n".as_bytes(),
+                ]
+                .concat(),
+                Rows(vec![row(2, "1", "王五")]),
+            ),
+            (
+                "gbk bytes, Chinese names and addresses intact",
+                gbk("编号,姓名,地址,网格\r\nE1,赵大爷,长青小区 B区 6栋 1单元 302,第一网格\r\n"),
+                Rows(vec![RosterRow {
+                    address: "长青小区 B区 6栋 1单元 302".into(),
+                    grid: "第一网格".into(),
+                    ..row(2, "E1", "赵大爷")
+                }]),
+            ),
+            (
+                "english headers, every column",
+                utf8(&format!(
+                    "id,name,address,grid,phone,contact,contact_phone,notes,window,route,\
+                     keyholder,keyholder_phone,morning_window,evening_window\n{FULL_VALUES}\n"
+                )),
+                Rows(vec![full_row()]),
+            ),
+            (
+                "chinese headers, every column",
+                utf8(&format!(
+                    "编号,姓名,地址,网格,电话,紧急联系人,联系电话,备注,窗户,顺序,\
+                     钥匙保管人,钥匙电话,晨巡时段,夜巡时段\n{FULL_VALUES}\n"
+                )),
+                Rows(vec![full_row()]),
+            ),
+            (
+                "mixed case english headers, spaces for underscores",
+                utf8("ID,Name,Contact Phone,KEYHOLDER\n7,Wang,139,Li\n"),
+                Rows(vec![RosterRow {
+                    contact_phone: Some("139".into()),
+                    keyholder: Some("Li".into()),
+                    ..row(2, "7", "Wang")
+                }]),
+            ),
+            (
+                "required marks and the short 钥匙 alias",
+                utf8("编号*,姓名（必填）,电话(选填),钥匙\n1,张三,138,王邻居\n"),
+                Rows(vec![RosterRow {
+                    phone: Some("138".into()),
+                    keyholder: Some("王邻居".into()),
+                    ..row(2, "1", "张三")
+                }]),
+            ),
+            (
+                "cells and headers are trimmed",
+                utf8("  编号 , 姓名 \n 1 ,  张三  \n"),
+                Rows(vec![row(2, "1", "张三")]),
+            ),
+            (
+                "trailing empty header cells and empty rows from Excel",
+                utf8("编号,姓名,,,\n1,张三,,,\n,,,,\n\n2,李四,,,\n"),
+                Rows(both(row(2, "1", "张三"), row(5, "2", "李四"))),
+            ),
+            (
+                "tab-separated",
+                utf8("编号\t姓名\t地址\n1\t张三\t长青小区, 6栋\n"),
+                Rows(vec![RosterRow {
+                    address: "长青小区, 6栋".into(),
+                    ..row(2, "1", "张三")
+                }]),
+            ),
+            (
+                "utf-16le with BOM, tab-separated (Excel unicode text)",
+                utf16le_bom("编号\t姓名\r\n1\t张三\r\n"),
+                Rows(vec![row(2, "1", "张三")]),
+            ),
+            (
+                "full-width comma is not a delimiter",
+                utf8("编号,姓名,备注\n1,张三,耳背，腿脚不便\n"),
+                Rows(vec![RosterRow {
+                    notes: Some("耳背，腿脚不便".into()),
+                    ..row(2, "1", "张三")
+                }]),
+            ),
+            (
+                "title row above the header is skipped",
+                utf8("南郊社区独居老人名单,,\n编号,姓名,地址\n1,张三,\n"),
+                Rows(vec![row(3, "1", "张三")]),
+            ),
+            (
+                "=\"…\" keeps a leading zero",
+                utf8("编号,姓名,电话\n1,张三,=\"057188886666\"\n"),
+                Rows(vec![RosterRow {
+                    phone: Some("057188886666".into()),
+                    ..row(2, "1", "张三")
+                }]),
+            ),
+            (
+                "route 3.0 is 3",
+                utf8("编号,姓名,顺序\n1,张三,3.0\n2,李四, 12 \n"),
+                Rows(both(
+                    RosterRow {
+                        route: Some(3),
+                        ..row(2, "1", "张三")
+                    },
+                    RosterRow {
+                        route: Some(12),
+                        ..row(3, "2", "李四")
+                    },
+                )),
+            ),
+            (
+                "window separators and H:MM",
+                utf8(
+                    "编号,姓名,晨巡时段,夜巡时段\n\
+                     1,张三,7:30～9:00,19:00至21:30\n\
+                     2,李四,07:00 ~ 09:30,20：00——22：00\n\
+                     3,王五,8:00–9:00,\n",
+                ),
+                Rows(vec![
+                    RosterRow {
+                        morning_window: Some((t(7, 30), t(9, 0))),
+                        evening_window: Some((t(19, 0), t(21, 30))),
+                        ..row(2, "1", "张三")
+                    },
+                    RosterRow {
+                        morning_window: Some((t(7, 0), t(9, 30))),
+                        evening_window: Some((t(20, 0), t(22, 0))),
+                        ..row(3, "2", "李四")
+                    },
+                    RosterRow {
+                        morning_window: Some((t(8, 0), t(9, 0))),
+                        ..row(4, "3", "王五")
+                    },
+                ]),
+            ),
+            (
+                "missing name names its line and column",
+                utf8("编号,姓名\n1,张三\n2,\n3,  \n"),
+                Problems(vec![
+                    at(3, "name", MissingValue),
+                    at(4, "name", MissingValue),
+                ]),
+            ),
+            (
+                "missing id",
+                utf8("id,name\n,张三\n"),
+                Problems(vec![at(2, "id", MissingValue)]),
+            ),
+            (
+                "duplicate id names both lines",
+                utf8("编号,姓名\nE1,张三\nE2,李四\nE1,王五\n"),
+                Problems(vec![at(
+                    4,
+                    "id",
+                    DuplicateId {
+                        id: "E1".into(),
+                        first_line: 2,
+                    },
+                )]),
+            ),
+            (
+                "unknown column",
+                utf8("编号,姓名,序号\n1,张三,1\n"),
+                Problems(vec![at(1, "序号", UnknownColumn("序号".into()))]),
+            ),
+            (
+                "duplicate column",
+                utf8("编号,姓名,钥匙保管人,钥匙\n1,张三,李,王\n"),
+                Problems(vec![at(1, "keyholder", DuplicateColumn("钥匙".into()))]),
+            ),
+            (
+                "missing required column, rows still checked",
+                utf8("编号,地址,顺序\n1,长青小区,x\n"),
+                Problems(vec![
+                    at(1, "name", MissingColumn("name")),
+                    at(2, "route", BadRoute("x".into())),
+                ]),
+            ),
+            (
+                "empty file",
+                Vec::new(),
+                Problems(vec![Problem::whole_file(EmptyFile)]),
+            ),
+            (
+                "only blank lines and commas",
+                utf8("\n , ,\n\r\n"),
+                Problems(vec![Problem::whole_file(EmptyFile)]),
+            ),
+            (
+                "header only",
+                utf8("编号,姓名,地址\n,,\n"),
+                Problems(vec![Problem {
+                    line: Some(1),
+                    column: None,
+                    kind: EmptyFile,
+                }]),
+            ),
+            (
+                "bad route",
+                utf8("编号,姓名,顺序\n1,张三,三\n2,李四,3.5\n"),
+                Problems(vec![
+                    at(2, "route", BadRoute("三".into())),
+                    at(3, "route", BadRoute("3.5".into())),
+                ]),
+            ),
+            (
+                "bad window",
+                utf8(
+                    "编号,姓名,晨巡时段,夜巡时段\n\
+                     1,张三,9:00-8:00,21:00-21:00\n\
+                     2,李四,早上,19:30-24:00\n\
+                     3,王五,7:5-9:00,7-9\n",
+                ),
+                Problems(vec![
+                    at(2, "morning_window", BadWindow("9:00-8:00".into())),
+                    at(2, "evening_window", BadWindow("21:00-21:00".into())),
+                    at(3, "morning_window", BadWindow("早上".into())),
+                    at(3, "evening_window", BadWindow("19:30-24:00".into())),
+                    at(4, "morning_window", BadWindow("7:5-9:00".into())),
+                    at(4, "evening_window", BadWindow("7-9".into())),
+                ]),
+            ),
+            (
+                "extra cells beyond the header, empty ones ignored",
+                utf8("编号,姓名\n1,张三,,\n2,李四,多余\n"),
+                Problems(vec![Problem {
+                    line: Some(3),
+                    column: None,
+                    kind: ExtraCells,
+                }]),
+            ),
+            (
+                "quoted cell over two lines: later lines keep physical numbers",
+                utf8("id,name,notes\n1,A,\"two\nlines\"\n2,,x\n"),
+                Problems(vec![at(4, "name", MissingValue)]),
+            ),
+            (
+                "CRLF, blank lines and a quoted CRLF cell keep physical line numbers",
+                utf8("\r\n编号,姓名,备注\r\n\r\n1,,\"a\r\nb\"\r\n\r\n2,,x\r\n"),
+                Problems(vec![
+                    at(4, "name", MissingValue),
+                    at(7, "name", MissingValue),
+                ]),
+            ),
+            (
+                "lone CR line ends (old Mac Excel)",
+                utf8("编号,姓名\r1,张三\r2,\r"),
+                Problems(vec![at(3, "name", MissingValue)]),
+            ),
+            (
+                "values under an unnamed column are extra cells",
+                utf8("编号,,姓名\n1,,张三\n2,x,李四\n"),
+                Problems(vec![Problem {
+                    line: Some(3),
+                    column: None,
+                    kind: ExtraCells,
+                }]),
+            ),
+            (
+                "every problem in the file is collected",
+                utf8("编号,姓名,年龄\n1,,80\n1,李四,\n,王五\n"),
+                Problems(vec![
+                    at(1, "年龄", UnknownColumn("年龄".into())),
+                    at(2, "name", MissingValue),
+                    at(
+                        3,
+                        "id",
+                        DuplicateId {
+                            id: "1".into(),
+                            first_line: 2,
+                        },
+                    ),
+                    at(4, "id", MissingValue),
+                ]),
+            ),
+            (
+                "not text in any supported encoding",
+                vec![b'i', b'd', b',', 0x81, 0x20, 0xFF],
+                Problems(vec![Problem::whole_file(Unreadable(
+                    "not UTF-8, UTF-16 or GBK/GB18030 text".into(),
+                ))]),
+            ),
+            (
+                "binary data",
+                vec![b'P', b'K', 3, 4, 0, 0, 0, 0],
+                Problems(vec![Problem::whole_file(Unreadable(
+                    "binary data, not text".into(),
+                ))]),
+            ),
+        ]
+    }
+
+    #[test]
+    fn csv_table() {
+        for (name, bytes, expect) in csv_cases() {
+            let got = parse_roster_bytes(&bytes, FileKind::Csv);
+            match expect {
+                Expect::Rows(rows) => assert_eq!(got, Ok(rows), "case: {name}"),
+                Expect::Problems(problems) => assert_eq!(got, Err(problems), "case: {name}"),
+            }
+        }
+    }
+
+    fn fixture(name: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name)
+    }
+
+    #[test]
+    fn gbk_fixture_reads_every_elder() {
+        let rows = parse_roster_file(&fixture("roster-gbk.csv")).unwrap_or_default();
+        let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["王秀英", "刘德明", "陈桂兰", "赵大爷", "孙玉珍"]);
+        let second = &rows[1];
+        assert_eq!(second.address, "长青小区 B区 6栋 2单元 501");
+        assert_eq!(second.grid, "第一网格");
+        assert_eq!(second.phone.as_deref(), Some("0571-88880002"));
+        assert_eq!(second.morning_window, Some((t(9, 0), t(10, 30))));
+        assert_eq!(second.route, Some(2));
+    }
+
+    #[test]
+    fn bad_fixture_names_every_problem() {
+        use ProblemKind::*;
+        assert_eq!(
+            parse_roster_file(&fixture("roster-bad.csv")),
+            Err(vec![
+                at(1, "年龄", UnknownColumn("年龄".into())),
+                at(3, "name", MissingValue),
+                at(
+                    5,
+                    "id",
+                    DuplicateId {
+                        id: "E001".into(),
+                        first_line: 2
+                    }
+                ),
+            ])
+        );
+    }
+
+    #[test]
+    fn missing_file_is_unreadable() {
+        let got = parse_roster_file(Path::new("/nonexistent/roster.csv"));
+        assert!(
+            matches!(
+                got.as_ref().map_err(Vec::as_slice),
+                Err([Problem {
+                    kind: ProblemKind::Unreadable(_),
+                    ..
+                }])
+            ),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn columns_cover_every_field_once() {
+        for (en, zh, _) in COLUMNS {
+            assert_eq!(canonical_column(en), Some(*en));
+            assert_eq!(canonical_column(zh), Some(*en));
+        }
+        let required: Vec<&str> = COLUMNS.iter().filter(|c| c.2).map(|c| c.0).collect();
+        assert_eq!(required, ["id", "name"]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_panic_on_any_bytes(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
+            let _ = parse_roster_bytes(&bytes, FileKind::Csv);
+            let _ = parse_roster_bytes(&bytes, FileKind::Xlsx);
+        }
+
+        #[test]
+        fn no_panic_on_any_text(text in "(编号|姓名|id|name|顺序|晨巡时段|[,\t\"\n ]|[0-9:~至-]|.){0,80}") {
+            let _ = parse_roster_bytes(text.as_bytes(), FileKind::Csv);
+            let _ = parse_roster_bytes(&encoding_rs::GBK.encode(&text).0, FileKind::Csv);
+        }
+    }
 }

@@ -159,13 +159,15 @@ fn plan_against(existing: &[Elder], rows: &[RosterRow]) -> ImportPlan {
     plan
 }
 
-/// Writes an import: new elders added, changed ones updated, each change audited. The caller
-/// holds the transaction, so a failure leaves the roster as it was.
+/// Writes an import: new elders added (on the roster from `added_at`), changed ones updated, each
+/// change audited at `now`. The caller holds the transaction, so a failure leaves the roster as
+/// it was.
 pub fn apply_import(
     conn: &Connection,
     rows: &[RosterRow],
     actor: &str,
     now: DateTime<Utc>,
+    added_at: DateTime<Utc>,
     source: &str,
 ) -> rusqlite::Result<ImportPlan> {
     let existing = all(conn)?;
@@ -207,7 +209,7 @@ pub fn apply_import(
             clock(row.morning_window.map(|w| w.1)),
             clock(row.evening_window.map(|w| w.0)),
             clock(row.evening_window.map(|w| w.1)),
-            ts(now),
+            ts(added_at),
         ])?;
         let after = get(conn, &row.id)?;
         let action = if before.is_some() { "updated" } else { "added" };

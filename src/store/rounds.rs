@@ -60,6 +60,14 @@ pub fn judge(
     })
 }
 
+/// The flag a round stands under: its id, severity and streak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlagFigures {
+    pub id: i64,
+    pub severity: Severity,
+    pub streak: u32,
+}
+
 /// Settles the flag of one (elder, round) against its status; returns the flag's id and
 /// severity when it is flagged. `prev_streak` is the streak carried by the round before.
 fn settle(
@@ -70,7 +78,7 @@ fn settle(
     known: Option<&FlagRecord>,
     prev_streak: u32,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Option<(i64, Severity, u32)>> {
+) -> rusqlite::Result<Option<FlagFigures>> {
     let status = judged.map(|j| j.status);
     let stands = judged.is_some_and(|j| j.contradiction_stands);
     let change = flag::flag_change(known.map(FlagRecord::known), status, stands);
@@ -87,16 +95,28 @@ fn settle(
     let outcome = match (change, known, figures) {
         (FlagChange::Raise, _, Some(figures)) => {
             let id = flags::raise(conn, elder_id, round, figures, now)?;
-            Some((id, figures.severity, figures.streak))
+            Some(FlagFigures {
+                id,
+                severity: figures.severity,
+                streak: figures.streak,
+            })
         }
         (FlagChange::Refresh, Some(flag), Some(figures)) => {
             flags::refresh(conn, flag.id, figures)?;
-            Some((flag.id, figures.severity, figures.streak))
+            Some(FlagFigures {
+                id: flag.id,
+                severity: figures.severity,
+                streak: figures.streak,
+            })
         }
         (FlagChange::Reopen, Some(flag), Some(figures)) => {
             flags::refresh(conn, flag.id, figures)?;
             flags::reopen(conn, flag.id)?;
-            Some((flag.id, figures.severity, figures.streak))
+            Some(FlagFigures {
+                id: flag.id,
+                severity: figures.severity,
+                streak: figures.streak,
+            })
         }
         (FlagChange::Supersede(reason), Some(flag), _) => {
             flags::supersede(conn, flag.id, reason, now)?;
@@ -107,7 +127,11 @@ fn settle(
             if flag.round_status != round_status {
                 flags::set_round_status(conn, flag.id, round_status)?;
             }
-            (flag.state == FlagState::Open).then_some((flag.id, flag.severity, flag.streak))
+            (flag.state == FlagState::Open).then_some(FlagFigures {
+                id: flag.id,
+                severity: flag.severity,
+                streak: flag.streak,
+            })
         }
         _ => None,
     };
@@ -125,7 +149,7 @@ pub fn refresh_elder_round(
     elder: &Elder,
     round: Round,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Option<(Judged, Option<(i64, Severity, u32)>)>> {
+) -> rusqlite::Result<Option<(Judged, Option<FlagFigures>)>> {
     let round_checks = checks::for_elder_round(conn, &elder.id, round)?;
     let away = absences::is_away(conn, &elder.id, round.date)?;
     let judged = judge(schedule, elder, round, &round_checks, away, now);
@@ -277,9 +301,9 @@ pub fn record_check(
         observation: check.observation,
         status: judged.status,
         late: judged.late,
-        flag_id: flag.map(|f| f.0),
-        severity: flag.map(|f| f.1),
-        streak: flag.map_or(0, |f| f.2),
+        flag_id: flag.map(|f| f.id),
+        severity: flag.map(|f| f.severity),
+        streak: flag.map_or(0, |f| f.streak),
     })
 }
 

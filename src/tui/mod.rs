@@ -1,7 +1,104 @@
-//! The terminal UI.
+//! The terminal UI: one module per screen, an app state (`app`), view models loaded from the
+//! store (`data`), and drawing that reads state only (`draw`). This module owns the terminal:
+//! it is always given back, on quit, on error, on panic (ratatui's hook), on SIGTERM and SIGHUP.
+
+pub mod app;
+pub mod data;
+pub mod draw;
+pub mod flags_screen;
+pub mod round_screen;
+pub mod text;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use ratatui::DefaultTerminal;
+use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
+use ratatui::crossterm::execute;
 
 use crate::cli::Ctx;
+use crate::store::{Create, Store, elders};
+use app::{App, Mode, Tone};
 
-pub fn run(_ctx: &Ctx) -> anyhow::Result<()> {
-    anyhow::bail!("the TUI is not built yet")
+/// How often the screen looks for other terminals' checks: well inside the promised second.
+const POLL: Duration = Duration::from_millis(250);
+
+pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
+    let store = ctx.open(Create::IfMissing)?;
+    let mut app = App::new(
+        ctx.lang,
+        ctx.user.clone(),
+        ctx.config.community_name.clone(),
+        store.schedule.clone(),
+        ctx.now,
+    );
+    if elders::count_active(&store.conn)? == 0 {
+        app.mode = Mode::Welcome;
+    }
+    app::reload(&mut app, &store)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+        signal_hook::flag::register(signal, Arc::clone(&stop))?;
+    }
+    let mut terminal = ratatui::init();
+    let _ = execute!(std::io::stdout(), EnableMouseCapture);
+    let result = event_loop(&mut terminal, &mut app, store, ctx.clock_fixed, &stop);
+    let _ = execute!(std::io::stdout(), DisableMouseCapture);
+    ratatui::restore();
+    result
+}
+
+fn data_version(store: &Store) -> rusqlite::Result<i64> {
+    store
+        .conn
+        .query_row("PRAGMA data_version", [], |row| row.get(0))
+}
+
+fn event_loop(
+    terminal: &mut DefaultTerminal,
+    app: &mut App,
+    mut store: Store,
+    clock_fixed: bool,
+    stop: &AtomicBool,
+) -> anyhow::Result<()> {
+    let mut seen_version = data_version(&store)?;
+    let mut last_reload = Instant::now();
+    loop {
+        terminal.draw(|frame| draw::draw(frame, app))?;
+        if app.quit || stop.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        if event::poll(POLL)? {
+            let action = match event::read()? {
+                Event::Key(key) => app::action_for(&app.mode, app.tab, key),
+                Event::Mouse(mouse) => app::mouse_action(&app.mode, mouse),
+                _ => None,
+            };
+            if let Some(action) = action
+                && let Err(error) = app::update(app, &mut store, action)
+            {
+                app.message = Some((
+                    Tone::Problem,
+                    format!("{}{error:#}", crate::i18n::t(app.lang).error_prefix),
+                ));
+            }
+        }
+        if !clock_fixed {
+            app.now = Utc::now();
+            if !app.round_pinned {
+                app.round = data::round_for_patrol(&app.schedule, app.now);
+            }
+        }
+        // Another terminal's commit, or time passing (pending turns missed at the window's close).
+        let version = data_version(&store)?;
+        if version != seen_version || last_reload.elapsed() >= Duration::from_secs(15) {
+            seen_version = version;
+            last_reload = Instant::now();
+            if let Err(error) = app::reload(app, &store) {
+                app.message = Some((Tone::Problem, format!("{error:#}")));
+            }
+        }
+    }
 }

@@ -1,0 +1,128 @@
+//! Delimited text as Excel and WPS save it on Chinese Windows: the encoding is not declared, so it
+//! is decided from the bytes.
+
+use encoding_rs::{GB18030, UTF_16BE, UTF_16LE};
+
+use super::{Problem, ProblemKind, TableRow, clean_cell};
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+const UTF16LE_BOM: &[u8] = b"\xFF\xFE";
+const UTF16BE_BOM: &[u8] = b"\xFE\xFF";
+
+fn unreadable(detail: &str) -> Vec<Problem> {
+    vec![Problem::whole_file(ProblemKind::Unreadable(
+        detail.to_owned(),
+    ))]
+}
+
+/// Text of the file, and whether it came as UTF-16 (Excel's "Unicode text", tab-separated).
+fn decode(bytes: &[u8]) -> Result<(String, bool), Vec<Problem>> {
+    let (text, utf16) = if let Some(rest) = bytes.strip_prefix(UTF8_BOM) {
+        let text = std::str::from_utf8(rest)
+            .map_err(|_| unreadable("starts as UTF-8 but is not valid UTF-8"))?;
+        (text.to_owned(), false)
+    } else if let Some(rest) = bytes.strip_prefix(UTF16LE_BOM) {
+        let text = UTF_16LE
+            .decode_without_bom_handling_and_without_replacement(rest)
+            .ok_or_else(|| unreadable("starts as UTF-16 but is not valid UTF-16"))?;
+        (text.into_owned(), true)
+    } else if let Some(rest) = bytes.strip_prefix(UTF16BE_BOM) {
+        let text = UTF_16BE
+            .decode_without_bom_handling_and_without_replacement(rest)
+            .ok_or_else(|| unreadable("starts as UTF-16 but is not valid UTF-16"))?;
+        (text.into_owned(), true)
+    } else if let Ok(text) = std::str::from_utf8(bytes) {
+        (text.to_owned(), false)
+    } else {
+        // GB18030 is a superset of GBK and GB2312, so one decoder covers what Chinese Windows saves.
+        let text = GB18030
+            .decode_without_bom_handling_and_without_replacement(bytes)
+            .ok_or_else(|| unreadable("not UTF-8, UTF-16 or GBK/GB18030 text"))?;
+        (text.into_owned(), false)
+    };
+    // Every supported encoding decodes a workbook or a picture to *something*; a NUL gives it away.
+    if text.contains('\0') {
+        return Err(unreadable("binary data, not text"));
+    }
+    Ok((text, utf16))
+}
+
+/// Tab when the first line that has either separator has tabs and no commas. UTF-16 text is
+/// Excel's tab-separated "Unicode text", so there the test is turned around.
+fn delimiter(text: &str, utf16: bool) -> u8 {
+    let Some(line) = text.lines().find(|l| l.contains([',', '\t'])) else {
+        return b',';
+    };
+    let (commas, tabs) = (line.contains(','), line.contains('\t'));
+    if utf16 {
+        if commas && !tabs { b',' } else { b'\t' }
+    } else if tabs && !commas {
+        b'\t'
+    } else {
+        b','
+    }
+}
+
+pub(super) fn read_table(bytes: &[u8]) -> Result<Vec<TableRow>, Vec<Problem>> {
+    let (text, utf16) = decode(bytes)?;
+    let lines = LineStarts::new(&text);
+    let mut reader = ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter(&text, utf16))
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map(|p| lines.line_at(p.byte() as usize));
+            vec![Problem {
+                line,
+                column: None,
+                kind: ProblemKind::Unreadable(e.to_string()),
+            }]
+        })?;
+        let line = record
+            .position()
+            .map_or(0, |p| lines.line_at(p.byte() as usize));
+        rows.push(TableRow {
+            line,
+            cells: record.iter().map(clean_cell).collect(),
+        });
+    }
+    Ok(rows)
+}
+
+/// Physical line numbers, counted here because the csv crate's own count goes wrong on CRLF
+/// (what Excel writes) and on blank lines. Its byte offsets are right, except that a record may
+/// be said to start on the line break before it.
+struct LineStarts<'t> {
+    text: &'t [u8],
+    /// Byte offset where each line starts; the first line starts at 0.
+    starts: Vec<usize>,
+}
+
+impl<'t> LineStarts<'t> {
+    fn new(text: &'t str) -> Self {
+        let text = text.as_bytes();
+        let mut starts = vec![0];
+        for (i, &b) in text.iter().enumerate() {
+            let ends_line = b == b'\n' || (b == b'\r' && text.get(i + 1) != Some(&b'\n'));
+            if ends_line {
+                starts.push(i + 1);
+            }
+        }
+        LineStarts { text, starts }
+    }
+
+    /// 1-based line of the first non-line-break byte at or after `offset`; no record starts with
+    /// a line break, since blank lines are skipped and a line break inside a cell is quoted.
+    fn line_at(&self, offset: usize) -> usize {
+        let start = self
+            .text
+            .iter()
+            .skip(offset)
+            .position(|&b| b != b'\n' && b != b'\r')
+            .map_or(self.text.len(), |n| offset + n);
+        self.starts.partition_point(|&s| s <= start)
+    }
+}

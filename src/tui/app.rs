@@ -1,0 +1,512 @@
+//! The app state, the actions a key becomes, and `update`, which applies an action to the state
+//! and asks the store to write. Key handling is a pure function, tested without a terminal.
+
+use std::cell::Cell;
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::data::{self, DetailView, RoundData, RowView};
+use crate::domain::time::format_local_time;
+use crate::domain::{Observation, Round, Schedule, Status};
+use crate::error::Refusal;
+use crate::i18n::{Lang, fill, t, words};
+use crate::search::SearchKeys;
+use crate::store::flags::FlagView;
+use crate::store::rounds::{self, NewCheck};
+use crate::store::{Store, elders};
+
+/// The screens, as tabs. New screens (roster, history) join this list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Round,
+    Flags,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 2] = [Tab::Round, Tab::Flags];
+}
+
+/// What the keyboard is talking to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mode {
+    Normal,
+    /// Typing a search; the list filters as you type.
+    Search,
+    Help,
+    Details,
+    /// The roster is empty: offer the sample.
+    Welcome,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Saved,
+    Info,
+    Problem,
+}
+
+/// What a key means.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Mark(Observation),
+    Undo,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    First,
+    Last,
+    StartSearch,
+    SearchKey(KeyEvent),
+    FinishSearch,
+    CancelSearch,
+    ClearFilters,
+    Details,
+    Help,
+    CloseOverlay,
+    PrevRound,
+    NextRound,
+    PatrolRound,
+    NextGrid,
+    SwitchLang,
+    Tab(Tab),
+    NextTab,
+    PrevTab,
+    ClickRow(u16),
+    LoadSample,
+    Quit,
+}
+
+/// The whole state the screens draw from.
+pub struct App {
+    pub lang: Lang,
+    pub user: String,
+    pub community: Option<String>,
+    pub schedule: Schedule,
+    pub now: DateTime<Utc>,
+    pub round: Round,
+    /// The patrol picked a round by hand: it stays while the clock moves.
+    pub round_pinned: bool,
+    pub data: RoundData,
+    pub keys: HashMap<String, SearchKeys>,
+    pub selected: usize,
+    pub mode: Mode,
+    pub tab: Tab,
+    pub search: Input,
+    pub grid: Option<String>,
+    pub message: Option<(Tone, String)>,
+    pub detail: Option<DetailView>,
+    pub flags: Vec<FlagView>,
+    /// Where the list was last drawn (set by drawing, read by mouse clicks).
+    pub list_top: Cell<u16>,
+    pub list_offset: Cell<usize>,
+    pub quit: bool,
+}
+
+impl App {
+    pub fn new(
+        lang: Lang,
+        user: String,
+        community: Option<String>,
+        schedule: Schedule,
+        now: DateTime<Utc>,
+    ) -> App {
+        let round = data::round_for_patrol(&schedule, now);
+        App {
+            lang,
+            user,
+            community,
+            schedule,
+            now,
+            round,
+            round_pinned: false,
+            data: RoundData::default(),
+            keys: HashMap::new(),
+            selected: 0,
+            mode: Mode::Normal,
+            tab: Tab::Round,
+            search: Input::default(),
+            grid: None,
+            message: None,
+            detail: None,
+            flags: Vec::new(),
+            list_top: Cell::new(0),
+            list_offset: Cell::new(0),
+            quit: false,
+        }
+    }
+
+    /// The elders the list shows, after the grid filter and the search.
+    pub fn visible(&self) -> Vec<&RowView> {
+        let query = self.search.value();
+        self.data
+            .rows
+            .iter()
+            .filter(|row| self.grid.as_ref().is_none_or(|grid| &row.grid == grid))
+            .filter(|row| {
+                query.is_empty()
+                    || self
+                        .keys
+                        .get(&row.elder_id)
+                        .is_some_and(|keys| keys.matches(query))
+            })
+            .collect()
+    }
+
+    pub fn selected_row(&self) -> Option<&RowView> {
+        self.visible().get(self.selected).copied()
+    }
+
+    pub fn grids(&self) -> Vec<String> {
+        let mut grids: Vec<String> = self.data.rows.iter().map(|r| r.grid.clone()).collect();
+        grids.sort();
+        grids.dedup();
+        grids
+    }
+
+    fn clamp_selection(&mut self) {
+        let count = self.visible().len();
+        self.selected = self.selected.min(count.saturating_sub(1));
+    }
+
+    fn say(&mut self, tone: Tone, text: String) {
+        self.message = Some((tone, text));
+    }
+
+    /// After a tick, the next elder down the route that still needs one (wrapping round).
+    fn advance_to_next_unchecked(&mut self, after_id: &str) {
+        let visible = self.visible();
+        let Some(start) = visible.iter().position(|row| row.elder_id == after_id) else {
+            return;
+        };
+        let count = visible.len();
+        let next = (1..count)
+            .map(|step| (start + step) % count)
+            .find(|&index| visible[index].unchecked());
+        self.selected = next.unwrap_or(start);
+    }
+}
+
+/// Maps a key to an action for the current mode. Pure: no state is changed here.
+pub fn action_for(mode: &Mode, tab: Tab, key: KeyEvent) -> Option<Action> {
+    if key.kind != ratatui::crossterm::event::KeyEventKind::Press {
+        return None;
+    }
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    if ctrl && matches!(key.code, KeyCode::Char('c') | KeyCode::Char('q')) {
+        return Some(Action::Quit);
+    }
+    match mode {
+        Mode::Search => Some(match key.code {
+            KeyCode::Enter | KeyCode::Down | KeyCode::Up => Action::FinishSearch,
+            KeyCode::Esc => Action::CancelSearch,
+            _ => Action::SearchKey(key),
+        }),
+        Mode::Help | Mode::Details => match key.code {
+            KeyCode::Char('q') => Some(Action::Quit),
+            KeyCode::Esc | KeyCode::Enter | KeyCode::Char('?') | KeyCode::Char(' ') => {
+                Some(Action::CloseOverlay)
+            }
+            _ => None,
+        },
+        Mode::Welcome => match key.code {
+            KeyCode::Enter | KeyCode::Char('y') | KeyCode::Char('l') => Some(Action::LoadSample),
+            KeyCode::Char('q') | KeyCode::Esc => Some(Action::Quit),
+            KeyCode::Char('L') => Some(Action::SwitchLang),
+            KeyCode::Char('?') => Some(Action::Help),
+            _ => None,
+        },
+        Mode::Normal => {
+            let common = match key.code {
+                KeyCode::Char('q') => Some(Action::Quit),
+                KeyCode::Char('?') => Some(Action::Help),
+                KeyCode::Char('L') => Some(Action::SwitchLang),
+                KeyCode::Tab => Some(Action::NextTab),
+                KeyCode::BackTab => Some(Action::PrevTab),
+                KeyCode::Char('1') => Some(Action::Tab(Tab::Round)),
+                KeyCode::Char('2') => Some(Action::Tab(Tab::Flags)),
+                KeyCode::Up | KeyCode::Char('k') => Some(Action::Up),
+                KeyCode::Down | KeyCode::Char('j') => Some(Action::Down),
+                KeyCode::PageUp => Some(Action::PageUp),
+                KeyCode::PageDown => Some(Action::PageDown),
+                KeyCode::Home => Some(Action::First),
+                KeyCode::End => Some(Action::Last),
+                _ => None,
+            };
+            if common.is_some() || tab != Tab::Round {
+                return common;
+            }
+            match key.code {
+                KeyCode::Char('o') => Some(Action::Mark(Observation::Open)),
+                KeyCode::Char('c') => Some(Action::Mark(Observation::Closed)),
+                KeyCode::Char('s') => Some(Action::Mark(Observation::Seen)),
+                KeyCode::Char('u') => Some(Action::Mark(Observation::Unclear)),
+                KeyCode::Char('z') => Some(Action::Undo),
+                KeyCode::Char('/') => Some(Action::StartSearch),
+                KeyCode::Enter => Some(Action::Details),
+                KeyCode::Esc => Some(Action::ClearFilters),
+                KeyCode::Char('[') | KeyCode::Left => Some(Action::PrevRound),
+                KeyCode::Char(']') | KeyCode::Right => Some(Action::NextRound),
+                KeyCode::Char('t') => Some(Action::PatrolRound),
+                KeyCode::Char('g') => Some(Action::NextGrid),
+                _ => None,
+            }
+        }
+    }
+}
+
+/// Maps a mouse event: a left click on a list row selects it.
+pub fn mouse_action(mode: &Mode, mouse: MouseEvent) -> Option<Action> {
+    match (mode, mouse.kind) {
+        (Mode::Normal, MouseEventKind::Down(MouseButton::Left)) => {
+            Some(Action::ClickRow(mouse.row))
+        }
+        (Mode::Normal, MouseEventKind::ScrollDown) => Some(Action::Down),
+        (Mode::Normal, MouseEventKind::ScrollUp) => Some(Action::Up),
+        _ => None,
+    }
+}
+
+/// Reloads what the screens show.
+pub fn reload(app: &mut App, store: &Store) -> anyhow::Result<()> {
+    if app.keys.len() != elders::count_active(&store.conn)? as usize {
+        app.keys = data::search_keys(store)?;
+    }
+    let selected_id = app.selected_row().map(|row| row.elder_id.clone());
+    app.data = data::load_round(store, app.round, app.now)?;
+    app.flags = data::load_flags(store)?;
+    if let Some(id) = selected_id
+        && let Some(index) = app.visible().iter().position(|row| row.elder_id == id)
+    {
+        app.selected = index;
+    }
+    app.clamp_selection();
+    Ok(())
+}
+
+/// The embedded sample roster, so the first start works wherever the binary is.
+pub const SAMPLE_ROSTER: &[u8] = include_bytes!("../../data/sample-roster.csv");
+
+/// Applies one action. Writes go through the store; a failed write is shown, never hidden.
+pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Result<()> {
+    let s = t(app.lang);
+    let page = 10;
+    match action {
+        Action::Quit => app.quit = true,
+        Action::Up => app.selected = app.selected.saturating_sub(1),
+        Action::Down => {
+            app.selected += 1;
+            app.clamp_selection();
+        }
+        Action::PageUp => app.selected = app.selected.saturating_sub(page),
+        Action::PageDown => {
+            app.selected += page;
+            app.clamp_selection();
+        }
+        Action::First => app.selected = 0,
+        Action::Last => {
+            app.selected = usize::MAX;
+            app.clamp_selection();
+        }
+        Action::Help => app.mode = Mode::Help,
+        Action::CloseOverlay => {
+            app.mode = if app.data.rows.is_empty() && app.keys.is_empty() {
+                Mode::Welcome
+            } else {
+                Mode::Normal
+            };
+            app.detail = None;
+        }
+        Action::SwitchLang => app.lang = app.lang.other(),
+        Action::Tab(tab) => app.tab = tab,
+        Action::NextTab | Action::PrevTab => {
+            let index = Tab::ALL.iter().position(|&tab| tab == app.tab).unwrap_or(0);
+            let count = Tab::ALL.len();
+            let next = if action == Action::NextTab {
+                (index + 1) % count
+            } else {
+                (index + count - 1) % count
+            };
+            app.tab = Tab::ALL[next];
+        }
+        Action::StartSearch => app.mode = Mode::Search,
+        Action::SearchKey(key) => {
+            app.search
+                .handle_event(&ratatui::crossterm::event::Event::Key(key));
+            app.selected = 0;
+        }
+        Action::FinishSearch => app.mode = Mode::Normal,
+        Action::CancelSearch => {
+            app.search.reset();
+            app.mode = Mode::Normal;
+            app.clamp_selection();
+        }
+        Action::ClearFilters => {
+            app.search.reset();
+            app.grid = None;
+            app.clamp_selection();
+        }
+        Action::NextGrid => {
+            let grids = app.grids();
+            app.grid = match &app.grid {
+                None => grids.first().cloned(),
+                Some(current) => grids
+                    .iter()
+                    .position(|g| g == current)
+                    .and_then(|i| grids.get(i + 1).cloned()),
+            };
+            app.selected = 0;
+        }
+        Action::PrevRound | Action::NextRound | Action::PatrolRound => {
+            let patrol = data::round_for_patrol(&app.schedule, app.now);
+            app.round = match action {
+                Action::PrevRound => app.round.prev(),
+                Action::NextRound => app
+                    .round
+                    .next()
+                    .min(app.schedule.upcoming_round(app.now).max(patrol)),
+                _ => patrol,
+            };
+            app.round_pinned = app.round != patrol;
+            app.selected = 0;
+            reload(app, store)?;
+        }
+        Action::ClickRow(row) => {
+            if let Some(index) = super::round_screen::elder_at_row(app, row) {
+                app.selected = index;
+            }
+        }
+        Action::Details => {
+            if let Some(row) = app.selected_row() {
+                let id = row.elder_id.clone();
+                app.detail = data::load_detail(store, &id, app.round)?;
+                app.mode = Mode::Details;
+            }
+        }
+        Action::Mark(observation) => {
+            let Some(row) = app.selected_row() else {
+                return Ok(());
+            };
+            let (id, name) = (row.elder_id.clone(), row.name.clone());
+            let result = rounds::record_check(
+                store,
+                NewCheck {
+                    elder_id: id.clone(),
+                    observation: Some(observation),
+                    round: Some(app.round),
+                    seen_at: app.now,
+                    checker: app.user.clone(),
+                    note: None,
+                    supersedes: None,
+                },
+                app.now,
+            );
+            match result {
+                Ok(recorded) => {
+                    let mut text = fill(
+                        &s.tui_saved,
+                        &[
+                            ("name", &name),
+                            ("observation", &words::observation(app.lang, observation)),
+                            ("status", &words::status(app.lang, recorded.status)),
+                            ("time", &format_local_time(app.now, app.schedule.tz)),
+                        ],
+                    );
+                    if recorded.late {
+                        text.push_str(&s.late_mark);
+                    }
+                    let tone = if recorded.status == Status::Ok {
+                        Tone::Saved
+                    } else {
+                        Tone::Problem
+                    };
+                    if let Some(severity) = recorded.severity {
+                        text.push_str(&fill(
+                            &s.tui_flagged,
+                            &[("severity", &words::severity(app.lang, severity))],
+                        ));
+                    }
+                    app.say(tone, text);
+                    reload(app, store)?;
+                    app.advance_to_next_unchecked(&id);
+                }
+                Err(error) => show_error(app, &error, &s.tui_not_saved),
+            }
+        }
+        Action::Undo => match rounds::undo_last(store, &app.user, app.now) {
+            Ok((undone, recorded)) => {
+                let name = elders::get(&store.conn, &undone.elder_id)?
+                    .map(|e| e.name)
+                    .unwrap_or_default();
+                app.say(
+                    Tone::Info,
+                    fill(
+                        &s.tui_undone,
+                        &[
+                            ("name", &name),
+                            ("round", &words::round(app.lang, undone.round)),
+                            ("status", &words::status(app.lang, recorded.status)),
+                        ],
+                    ),
+                );
+                reload(app, store)?;
+                if let Some(index) = app
+                    .visible()
+                    .iter()
+                    .position(|row| row.elder_id == undone.elder_id)
+                {
+                    app.selected = index;
+                }
+            }
+            Err(error) => show_error(app, &error, ""),
+        },
+        Action::LoadSample => {
+            load_sample(app, store)?;
+        }
+    }
+    Ok(())
+}
+
+/// Puts a refusal in words, or says plainly that nothing was saved.
+fn show_error(app: &mut App, error: &anyhow::Error, prefix: &str) {
+    let text = match error.downcast_ref::<Refusal>() {
+        Some(refusal) => crate::cli::messages::refusal(app.lang, refusal),
+        None => format!("{prefix}{error:#}"),
+    };
+    app.say(Tone::Problem, text);
+}
+
+/// Loads the sample community. It is a demonstration, so its elders join just before the round
+/// under way opened and it can be walked at once (with no earlier round to show as missed); the
+/// audit says when it really was loaded.
+fn load_sample(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
+    let rows = crate::import::parse_roster_bytes(SAMPLE_ROSTER, crate::import::FileKind::Csv)
+        .map_err(Refusal::Import)?;
+    let tx = store.conn.transaction()?;
+    let patrol = data::round_for_patrol(&app.schedule, app.now);
+    let backdated = app.now.min(app.schedule.window(patrol).opens) - chrono::Duration::minutes(1);
+    elders::apply_import(
+        &tx,
+        &rows,
+        &app.user,
+        app.now,
+        backdated,
+        "sample-roster.csv",
+    )?;
+    tx.commit()?;
+    app.mode = Mode::Normal;
+    app.round = data::round_for_patrol(&app.schedule, app.now);
+    reload(app, store)?;
+    let s = t(app.lang);
+    app.say(
+        Tone::Saved,
+        fill(&s.tui_sample_loaded, &[("count", &rows.len())]),
+    );
+    Ok(())
+}

@@ -1,0 +1,238 @@
+//! View models: what the screens show, loaded from the store in one place so that drawing never
+//! touches the database.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::domain::{Observation, Round, Schedule, Severity, Status, Window};
+use crate::search::SearchKeys;
+use crate::store::flags::{self, FlagView};
+use crate::store::rounds::{self, ElderRound};
+use crate::store::{Store, absences, checks, elders};
+
+/// How many earlier rounds the strip beside each elder shows.
+pub const STRIP_ROUNDS: usize = 6;
+
+/// One elder on the round screen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowView {
+    pub elder_id: String,
+    pub name: String,
+    pub address: String,
+    pub grid: String,
+    pub building: String,
+    pub window_hint: String,
+    pub status: Status,
+    pub observed: Option<Observation>,
+    pub late: bool,
+    pub severity: Option<Severity>,
+    pub checker: Option<String>,
+    pub seen_at: Option<DateTime<Utc>>,
+    /// Earlier rounds, oldest first; `None` where the elder was not on the roster.
+    pub strip: Vec<Option<Status>>,
+}
+
+impl RowView {
+    /// Needs a tick from the patrol: nothing recorded yet.
+    pub fn unchecked(&self) -> bool {
+        matches!(self.status, Status::Pending | Status::Missed)
+    }
+}
+
+/// Everything the round screen shows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RoundData {
+    pub rows: Vec<RowView>,
+    pub away: Vec<AwayView>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AwayView {
+    pub elder_id: String,
+    pub name: String,
+    pub until: Option<NaiveDate>,
+    pub reason: Option<String>,
+}
+
+impl RoundData {
+    pub fn checked(&self) -> usize {
+        self.rows.iter().filter(|row| !row.unchecked()).count()
+    }
+
+    pub fn flagged(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|row| row.status.is_flagged())
+            .count()
+    }
+}
+
+/// The part of a building's address that names the building (`长青小区 B区 6栋`), for grouping
+/// the route by building.
+pub fn building_of(address: &str) -> String {
+    for marker in ["号楼", "栋", "幢", "座"] {
+        if let Some(index) = address.find(marker) {
+            return address[..index + marker.len()].trim().to_string();
+        }
+    }
+    address
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn row_view(row: &ElderRound, strip: Vec<Option<Status>>) -> RowView {
+    let decisive = row.decisive.as_ref();
+    RowView {
+        elder_id: row.elder.id.clone(),
+        name: row.elder.name.clone(),
+        address: row.elder.address.clone(),
+        grid: row.elder.grid.clone(),
+        building: building_of(&row.elder.address),
+        window_hint: row.elder.window_hint.clone().unwrap_or_default(),
+        status: row.status,
+        observed: decisive.and_then(|c| c.observation),
+        late: row.late,
+        severity: row.severity,
+        checker: decisive.map(|c| c.checker.clone()),
+        seen_at: decisive.map(|c| c.seen_at),
+        strip,
+    }
+}
+
+pub fn load_round(store: &Store, round: Round, now: DateTime<Utc>) -> anyhow::Result<RoundData> {
+    let roster = elders::all(&store.conn)?;
+    let current = rounds::statuses_of(&store.conn, &store.schedule, &roster, round, now)?;
+    let mut history: HashMap<String, Vec<Option<Status>>> = HashMap::new();
+    let mut earlier = round;
+    let mut back = Vec::with_capacity(STRIP_ROUNDS);
+    for _ in 0..STRIP_ROUNDS {
+        earlier = earlier.prev();
+        back.push(earlier);
+    }
+    for (age, earlier) in back.iter().rev().enumerate() {
+        for row in rounds::statuses_of(&store.conn, &store.schedule, &roster, *earlier, now)? {
+            history
+                .entry(row.elder.id.clone())
+                .or_insert_with(|| vec![None; STRIP_ROUNDS])[age] = Some(row.status);
+        }
+    }
+    let absences_now = absences::list(&store.conn, None, Some(round.date))?;
+    let mut data = RoundData::default();
+    for row in &current {
+        let strip = history
+            .remove(&row.elder.id)
+            .unwrap_or_else(|| vec![None; STRIP_ROUNDS]);
+        if row.status == Status::Away {
+            let absence = absences_now
+                .iter()
+                .find(|a| a.elder_id == row.elder.id && a.from <= round.date);
+            data.away.push(AwayView {
+                elder_id: row.elder.id.clone(),
+                name: row.elder.name.clone(),
+                until: absence.map(|a| a.to),
+                reason: absence.and_then(|a| a.reason.clone()),
+            });
+        } else {
+            data.rows.push(row_view(row, strip));
+        }
+    }
+    Ok(data)
+}
+
+/// The search keys of every elder, by id (built when the roster changes, not per keystroke).
+pub fn search_keys(store: &Store) -> anyhow::Result<HashMap<String, SearchKeys>> {
+    Ok(elders::all(&store.conn)?
+        .into_iter()
+        .map(|e| (e.id.clone(), SearchKeys::new(&e.id, &e.name, &e.address)))
+        .collect())
+}
+
+/// One elder in full, for the details pane.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetailView {
+    pub elder: elders::Elder,
+    pub round: Round,
+    pub window: Window,
+    pub checks: Vec<checks::Check>,
+}
+
+pub fn load_detail(
+    store: &Store,
+    elder_id: &str,
+    round: Round,
+) -> anyhow::Result<Option<DetailView>> {
+    let Some(elder) = elders::get(&store.conn, elder_id)? else {
+        return Ok(None);
+    };
+    let window = store.schedule.window_for(round, &elder.own);
+    let checks = checks::for_elder_round(&store.conn, elder_id, round)?;
+    Ok(Some(DetailView {
+        elder,
+        round,
+        window,
+        checks,
+    }))
+}
+
+pub fn load_flags(store: &Store) -> anyhow::Result<Vec<FlagView>> {
+    Ok(flags::list(&store.conn, false, None, None)?)
+}
+
+/// Which round the patrol is about: the one whose window is open, or the next one when it opens
+/// within the hour (a patrol getting ready at 06:50), else the most recent one (late entries).
+pub fn round_for_patrol(schedule: &Schedule, now: DateTime<Utc>) -> Round {
+    let upcoming = schedule.upcoming_round(now);
+    let current = schedule.current_round(now);
+    let window = schedule.window(current);
+    if !window.has_closed(now) {
+        return current;
+    }
+    if schedule.window(upcoming).opens - now <= chrono::Duration::minutes(60) {
+        upcoming
+    } else {
+        current
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buildings_are_read_from_addresses() {
+        let cases = [
+            ("长青小区 B区 6栋 1单元 302", "长青小区 B区 6栋"),
+            ("长青小区 12号楼 302", "长青小区 12号楼"),
+            ("幸福里 3幢 101", "幸福里 3幢"),
+            ("somewhere 5", "somewhere"),
+            ("", ""),
+        ];
+        for (address, want) in cases {
+            assert_eq!(building_of(address), want, "{address}");
+        }
+    }
+
+    #[test]
+    fn the_patrol_round_is_the_open_one_or_the_next_within_the_hour() {
+        let schedule = Schedule::default();
+        let at = |text: &str| crate::domain::time::parse_instant(text, schedule.tz, None).unwrap();
+        let cases = [
+            ("2026-11-22 06:10", "2026-11-21/evening"),
+            ("2026-11-22 06:30", "2026-11-22/morning"),
+            ("2026-11-22 07:50", "2026-11-22/morning"),
+            ("2026-11-22 12:00", "2026-11-22/morning"),
+            ("2026-11-22 19:00", "2026-11-22/evening"),
+            ("2026-11-22 23:30", "2026-11-22/evening"),
+        ];
+        for (now, want) in cases {
+            assert_eq!(
+                round_for_patrol(&schedule, at(now)).to_string(),
+                want,
+                "{now}"
+            );
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! Drawing: reads the app state, never the database. The chrome (tabs, message, footer) and the
+//! overlays (help, details) shared by every screen; each screen draws its own body.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::app::{App, Mode, Tab, Tone};
+use super::{flags_screen, round_screen};
+use crate::domain::Status;
+use crate::domain::time::format_local;
+use crate::i18n::{t, words};
+
+/// Colour and symbol for a status, so it reads without colour too.
+pub fn status_style(status: Status) -> (Style, &'static str) {
+    match status {
+        Status::Ok => (Style::new().fg(Color::Green), "✓"),
+        Status::Alert => (
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+            "✗",
+        ),
+        Status::Unclear => (Style::new().fg(Color::Yellow), "?"),
+        Status::Missed => (
+            Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD),
+            "!",
+        ),
+        Status::Pending => (Style::new(), "-"),
+        Status::Away => (Style::new().fg(Color::Blue), "~"),
+    }
+}
+
+pub fn draw(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    let [header, body, message, footer] = area.layout(&Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ]));
+    draw_header(frame, header, app);
+    match app.mode {
+        Mode::Welcome => draw_welcome(frame, body, app),
+        _ => match app.tab {
+            Tab::Round => round_screen::draw(frame, body, app),
+            Tab::Flags => flags_screen::draw(frame, body, app),
+        },
+    }
+    draw_message(frame, message, app);
+    draw_footer(frame, footer, app);
+    match app.mode {
+        Mode::Help => draw_help(frame, body, app),
+        Mode::Details => draw_details(frame, body, app),
+        _ => {}
+    }
+}
+
+fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
+    let s = t(app.lang);
+    let mut spans = vec![Span::styled(
+        app.community.clone().map_or_else(
+            || s.tui_title.clone(),
+            |name| format!("{} · {name}", s.tui_title),
+        ),
+        Style::new().add_modifier(Modifier::BOLD),
+    )];
+    for (index, tab) in Tab::ALL.iter().enumerate() {
+        let name = match tab {
+            Tab::Round => &s.tab_round,
+            Tab::Flags => &s.tab_flags,
+        };
+        let label = if *tab == Tab::Flags && !app.flags.is_empty() {
+            format!(" {} {name}({}) ", index + 1, app.flags.len())
+        } else {
+            format!(" {} {name} ", index + 1)
+        };
+        let style = if *tab == app.tab {
+            Style::new().add_modifier(Modifier::REVERSED)
+        } else {
+            Style::new()
+        };
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(label, style));
+    }
+    spans.push(Span::raw(format!("  {} {}", s.tui_user, app.user)));
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn draw_message(frame: &mut Frame, area: Rect, app: &App) {
+    let Some((tone, text)) = &app.message else {
+        return;
+    };
+    let style = match tone {
+        Tone::Saved => Style::new().fg(Color::Green),
+        Tone::Info => Style::new().fg(Color::Cyan),
+        Tone::Problem => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+    };
+    frame.render_widget(Paragraph::new(Line::styled(text.as_str(), style)), area);
+}
+
+fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
+    let s = t(app.lang);
+    let keys = match (&app.mode, app.tab) {
+        (Mode::Search, _) => &s.keys_search,
+        (Mode::Help | Mode::Details, _) => &s.keys_overlay,
+        (Mode::Welcome, _) => &s.keys_welcome,
+        (Mode::Normal, Tab::Round) => &s.keys_round,
+        (Mode::Normal, Tab::Flags) => &s.keys_flags,
+    };
+    frame.render_widget(
+        Paragraph::new(Line::styled(
+            keys.as_str(),
+            Style::new()
+                .fg(Color::DarkGray)
+                .add_modifier(Modifier::BOLD),
+        )),
+        area,
+    );
+}
+
+/// A box in the middle of `area`, at most `width` × `height`.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    }
+}
+
+fn draw_welcome(frame: &mut Frame, area: Rect, app: &App) {
+    let s = t(app.lang);
+    let mut text = vec![
+        Line::styled(
+            s.welcome_title.as_str(),
+            Style::new().add_modifier(Modifier::BOLD),
+        ),
+        Line::raw(""),
+        Line::raw(s.welcome_sample.as_str()),
+        Line::raw(""),
+    ];
+    text.extend(s.welcome_import.lines().map(Line::raw));
+    let block = Block::new().borders(Borders::ALL);
+    frame.render_widget(
+        Paragraph::new(text).block(block).wrap(Wrap { trim: true }),
+        centered(area, 72, 12),
+    );
+}
+
+fn draw_help(frame: &mut Frame, area: Rect, app: &App) {
+    let s = t(app.lang);
+    let lines: Vec<Line> = s.help.lines().map(Line::raw).collect();
+    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let popup = centered(area, 64, height);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(
+                Block::new()
+                    .borders(Borders::ALL)
+                    .title(Line::from(s.help_title.as_str())),
+            )
+            .wrap(Wrap { trim: false }),
+        popup,
+    );
+}
+
+fn draw_details(frame: &mut Frame, area: Rect, app: &App) {
+    let Some(detail) = &app.detail else {
+        return;
+    };
+    let s = t(app.lang);
+    let lang = app.lang;
+    let tz = app.schedule.tz;
+    let elder = &detail.elder;
+    let field = |label: &str, value: Option<&str>| {
+        Line::from(vec![
+            Span::styled(format!("{label}："), Style::new().fg(Color::DarkGray)),
+            Span::raw(value.unwrap_or("—").to_string()),
+        ])
+    };
+    let both = |name: &Option<String>, phone: &Option<String>| match (name, phone) {
+        (Some(name), Some(phone)) => Some(format!("{name} {phone}")),
+        (Some(one), None) | (None, Some(one)) => Some(one.clone()),
+        (None, None) => None,
+    };
+    let mut lines = vec![
+        Line::styled(
+            format!("{} {}", elder.name, elder.id),
+            Style::new().add_modifier(Modifier::BOLD),
+        ),
+        field(&s.col_address, Some(&elder.address)),
+        field(&s.col_grid, Some(&elder.grid)),
+        field(&s.detail_window, elder.window_hint.as_deref()),
+        field(&s.col_phone, elder.phone.as_deref()),
+        field(
+            &s.detail_contact,
+            both(&elder.contact, &elder.contact_phone).as_deref(),
+        ),
+        field(
+            &s.detail_keyholder,
+            both(&elder.keyholder, &elder.keyholder_phone).as_deref(),
+        ),
+        field(&s.detail_notes, elder.notes.as_deref()),
+        field(
+            &s.detail_own_window,
+            crate::store::elders::window_text(match detail.round.slot {
+                crate::domain::Slot::Morning => elder.own.morning,
+                crate::domain::Slot::Evening => elder.own.evening,
+            })
+            .as_deref(),
+        ),
+        Line::raw(""),
+        Line::styled(
+            words::round(lang, detail.round),
+            Style::new().add_modifier(Modifier::BOLD),
+        ),
+    ];
+    if detail.checks.is_empty() {
+        lines.push(Line::raw(s.detail_no_checks.as_str()));
+    }
+    for check in &detail.checks {
+        let what = match check.observation {
+            Some(observation) => words::observation(lang, observation).to_string(),
+            None => s.detail_undone.clone(),
+        };
+        let late = if detail.window.is_late(check.seen_at) {
+            s.late_mark.as_str()
+        } else {
+            ""
+        };
+        lines.push(Line::raw(format!(
+            "{}  {}{}  {}",
+            format_local(check.seen_at, tz),
+            what,
+            late,
+            check.checker
+        )));
+    }
+    let popup = centered(area, 70, u16::try_from(lines.len() + 2).unwrap_or(u16::MAX));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(
+                Block::new()
+                    .borders(Borders::ALL)
+                    .title(Line::from(s.detail_title.as_str())),
+            )
+            .wrap(Wrap { trim: true }),
+        popup,
+    );
+}

@@ -1,0 +1,340 @@
+//! Shared helpers for the CLI integration tests: a database in a temp dir, the built `curtain`
+//! binary run with every global option given explicitly (`--db`, `--now`, `--lang`, the user),
+//! byte-for-byte snapshots of the database files, and the sample roster read back for
+//! expectations. No mocks: every test runs the real binary on a real SQLite file.
+
+// Each test file uses a different part of this module.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// Who acts unless a test says otherwise (passed as `CURTAIN_USER`).
+pub const USER: &str = "wang_ayi";
+/// The roster is imported the evening before, so elders join from the 2026-11-22 morning round.
+pub const IMPORT_NOW: &str = "2026-11-21 20:00";
+pub const MORNING: &str = "2026-11-22/morning";
+pub const EVENING: &str = "2026-11-22/evening";
+
+pub fn repo_file(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+pub fn sample_roster() -> PathBuf {
+    repo_file("data/sample-roster.csv")
+}
+
+/// What one run of the binary gave back.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn describe(&self) -> String {
+        format!(
+            "exit {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// A database path in a temp dir of its own (the file itself is not created here).
+pub struct TestDb {
+    pub dir: TempDir,
+    pub path: PathBuf,
+}
+
+impl Default for TestDb {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("curtain.db");
+        TestDb { dir, path }
+    }
+
+    /// A database holding the 60 elders of the sample roster, imported at [`IMPORT_NOW`].
+    pub fn with_sample_roster() -> TestDb {
+        let db = TestDb::new();
+        let out = db.ok(IMPORT_NOW, &["import", sample_roster().to_str().unwrap()]);
+        assert!(out.contains("60 added"), "import said: {out}");
+        db
+    }
+
+    /// A path beside the database.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// The binary with `--db`, `--now`, `--lang` given and the user set; nothing else from the
+    /// environment of the test runner leaks in.
+    pub fn command(&self, lang: &str, now: &str, args: &[&str]) -> Command {
+        self.command_as(USER, lang, now, args)
+    }
+
+    pub fn command_as(&self, user: &str, lang: &str, now: &str, args: &[&str]) -> Command {
+        command_for(&self.path, user, lang, now, args)
+    }
+
+    pub fn run(&self, lang: &str, now: &str, args: &[&str]) -> Run {
+        run(self.command(lang, now, args))
+    }
+
+    pub fn run_as(&self, user: &str, lang: &str, now: &str, args: &[&str]) -> Run {
+        run(self.command_as(user, lang, now, args))
+    }
+
+    /// Runs in English, insists on exit 0, returns stdout.
+    pub fn ok(&self, now: &str, args: &[&str]) -> String {
+        self.ok_as(USER, now, args)
+    }
+
+    pub fn ok_as(&self, user: &str, now: &str, args: &[&str]) -> String {
+        let result = self.run_as(user, "en", now, args);
+        assert_eq!(
+            result.code,
+            0,
+            "`curtain {}` at {now} failed:\n{}",
+            args.join(" "),
+            result.describe()
+        );
+        result.stdout
+    }
+
+    /// Runs with `--format json` already in `args`, parses the array.
+    pub fn json(&self, now: &str, args: &[&str]) -> Vec<Value> {
+        let out = self.ok(now, args);
+        let value: Value = serde_json::from_str(&out)
+            .unwrap_or_else(|e| panic!("`curtain {}` gave no JSON ({e}):\n{out}", args.join(" ")));
+        value
+            .as_array()
+            .unwrap_or_else(|| panic!("JSON output is not an array: {out}"))
+            .clone()
+    }
+
+    /// `check ID OBSERVATION` seen now, by [`USER`]; returns stdout.
+    pub fn check(&self, id: &str, observation: &str, now: &str) -> String {
+        self.ok(now, &["check", id, observation])
+    }
+
+    /// `status --round ROUND --format json`, by elder id.
+    pub fn status(&self, round: &str, now: &str) -> HashMap<String, Value> {
+        by_elder(self.json(now, &["status", "--round", round, "--format", "json"]))
+    }
+
+    /// `flags [--all] --format json`.
+    pub fn flags(&self, all: bool, now: &str) -> Vec<Value> {
+        let mut args = vec!["flags", "--format", "json"];
+        if all {
+            args.push("--all");
+        }
+        self.json(now, &args)
+    }
+
+    /// The flag of one elder for one round from `flags --all`.
+    pub fn flag_of(&self, elder: &str, round: &str, now: &str) -> Option<Value> {
+        self.flags(true, now)
+            .into_iter()
+            .find(|flag| flag["elder_id"] == elder && flag["round"] == round)
+    }
+
+    /// Every byte of the database file and its WAL, to compare before and after.
+    pub fn snapshot(&self) -> Snapshot {
+        let mut files = Vec::new();
+        for suffix in ["", "-wal"] {
+            let path = PathBuf::from(format!("{}{suffix}", self.path.display()));
+            files.push((path.clone(), std::fs::read(&path).ok()));
+        }
+        Snapshot(files)
+    }
+
+    /// A plain connection for looking at what is on disk (opened read-only).
+    pub fn conn(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open_with_flags(
+            &self.path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .expect("open the test database")
+    }
+
+    /// Runs a command that must be refused: exit 2, a message on stderr containing every one of
+    /// `says`, nothing on stdout, and the database files byte-for-byte as they were.
+    pub fn refused(&self, lang: &str, now: &str, args: &[&str], says: &[&str]) -> String {
+        let before = self.snapshot();
+        let result = self.run(lang, now, args);
+        let after = self.snapshot();
+        assert_eq!(
+            result.code,
+            2,
+            "`curtain {}` should exit 2:\n{}",
+            args.join(" "),
+            result.describe()
+        );
+        for fragment in says {
+            assert!(
+                result.stderr.contains(fragment),
+                "`curtain {}`: stderr should say {fragment:?}:\n{}",
+                args.join(" "),
+                result.describe()
+            );
+        }
+        assert!(
+            result.stdout.trim().is_empty(),
+            "a refusal prints nothing on stdout:\n{}",
+            result.describe()
+        );
+        before.assert_same(&after, &format!("`curtain {}`", args.join(" ")));
+        result.stderr
+    }
+}
+
+/// The binary on any database path, with every global option given and nothing from the test
+/// runner's environment leaking in.
+pub fn command_for(db: &Path, user: &str, lang: &str, now: &str, args: &[&str]) -> Command {
+    let mut cmd = Command::cargo_bin("curtain").expect("the curtain binary is built");
+    for key in [
+        "CURTAIN_DB",
+        "CURTAIN_NOW",
+        "CURTAIN_LANG",
+        "CURTAIN_CONFIG",
+        "CURTAIN_USER",
+    ] {
+        cmd.env_remove(key);
+    }
+    if let Some(dir) = db.parent().filter(|dir| dir.is_dir()) {
+        cmd.current_dir(dir);
+    }
+    cmd.env("CURTAIN_USER", user)
+        .env("LANG", "C")
+        .arg("--db")
+        .arg(db)
+        .arg("--now")
+        .arg(now)
+        .arg("--lang")
+        .arg(lang)
+        .args(args);
+    cmd
+}
+
+pub fn run(mut cmd: Command) -> Run {
+    let output = cmd.output().expect("run curtain");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// The bytes of the database files at one moment (`None`: the file did not exist).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot(pub Vec<(PathBuf, Option<Vec<u8>>)>);
+
+pub fn hash_bytes(bytes: &[u8]) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    hasher.finish()
+}
+
+impl Snapshot {
+    pub fn assert_same(&self, after: &Snapshot, what: &str) {
+        for ((path, before), (_, now)) in self.0.iter().zip(&after.0) {
+            let show = |bytes: &Option<Vec<u8>>| match bytes {
+                None => "absent".to_string(),
+                Some(bytes) => format!("{} bytes, hash {:016x}", bytes.len(), hash_bytes(bytes)),
+            };
+            assert!(
+                before == now,
+                "{what} changed {}: before {}, after {}",
+                path.display(),
+                show(before),
+                show(now)
+            );
+        }
+    }
+}
+
+pub fn by_elder(rows: Vec<Value>) -> HashMap<String, Value> {
+    let mut map = HashMap::new();
+    for row in rows {
+        let id = row["elder_id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("row without elder_id: {row}"))
+            .to_string();
+        assert!(map.insert(id.clone(), row).is_none(), "{id} listed twice");
+    }
+    map
+}
+
+/// One elder of the sample roster as the file has them.
+#[derive(Debug, Clone)]
+pub struct RosterElder {
+    pub id: String,
+    pub name: String,
+    pub address: String,
+    pub grid: String,
+    pub phone: String,
+    pub route: Option<i64>,
+}
+
+/// The sample roster read with the csv crate (UTF-8, Chinese headers).
+pub fn sample_elders() -> Vec<RosterElder> {
+    let mut reader = csv::Reader::from_path(sample_roster()).expect("read the sample roster");
+    let headers = reader.headers().expect("headers").clone();
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("sample roster has no column {name}"))
+    };
+    let (id, name, address, grid, phone, route) = (
+        column("编号"),
+        column("姓名"),
+        column("地址"),
+        column("网格"),
+        column("电话"),
+        column("顺序"),
+    );
+    reader
+        .records()
+        .map(|record| {
+            let record = record.expect("roster record");
+            RosterElder {
+                id: record[id].to_string(),
+                name: record[name].to_string(),
+                address: record[address].to_string(),
+                grid: record[grid].to_string(),
+                phone: record[phone].to_string(),
+                route: record[route].trim().parse().ok(),
+            }
+        })
+        .collect()
+}
+
+pub fn severity_rank(severity: &Value) -> i32 {
+    match severity.as_str() {
+        Some("low") => 0,
+        Some("medium") => 1,
+        Some("high") => 2,
+        Some("critical") => 3,
+        other => panic!("not a severity: {other:?}"),
+    }
+}
+
+/// Writes a UTF-8 text file beside the database and returns its path.
+pub fn write_text(db: &TestDb, name: &str, text: &str) -> PathBuf {
+    let path = db.file(name);
+    std::fs::write(&path, text).expect("write test file");
+    path
+}
