@@ -220,7 +220,7 @@ mod tests {
         let schedule = Schedule::default();
         let at = |text: &str| crate::domain::time::parse_instant(text, schedule.tz, None).unwrap();
         let cases = [
-            ("2026-11-22 06:10", "2026-11-21/evening"),
+            ("2026-11-22 05:50", "2026-11-21/evening"),
             ("2026-11-22 06:30", "2026-11-22/morning"),
             ("2026-11-22 07:50", "2026-11-22/morning"),
             ("2026-11-22 12:00", "2026-11-22/morning"),

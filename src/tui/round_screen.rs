@@ -39,7 +39,7 @@ pub fn list_lines<'a>(rows: &[&'a RowView]) -> Vec<ListLine<'a>> {
 /// The first line shown: the selection sits a third of the way down, so the elders ahead on
 /// the route stay in sight.
 pub fn first_line(selected_line: usize, total: usize, height: usize) -> usize {
-    if total <= height {
+    if total <= height || height == 0 {
         return 0;
     }
     selected_line
