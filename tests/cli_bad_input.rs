@@ -480,3 +480,42 @@ fn bad_usage_exits_2() {
         before.assert_same(&db.snapshot(), &args.join(" "));
     }
 }
+
+#[test]
+fn refusal_leaves_the_wal_byte_for_byte_too() {
+    let db = TestDb::with_sample_roster();
+    // Another terminal holds the database open, so the WAL is not folded back at exit.
+    let other_terminal = rusqlite::Connection::open(&db.path).unwrap();
+    let _: i64 = other_terminal
+        .query_row("SELECT count(*) FROM elders", [], |r| r.get(0))
+        .unwrap();
+    db.check("CQ001", "open", "2026-11-22 07:30");
+    let wal = std::path::PathBuf::from(format!("{}-wal", db.path.display()));
+    let wal_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    assert!(wal_len > 0, "the check is in the WAL");
+    db.refused(
+        "en",
+        "2026-11-22 08:00",
+        &["check", "CQ999", "open"],
+        &["CQ999"],
+    );
+    db.refused(
+        "en",
+        "2026-11-22 08:00",
+        &["check", "CQ001", "ajar"],
+        &["ajar"],
+    );
+    db.refused(
+        "en",
+        "2026-11-22 06:30",
+        &["check", "CQ002", "open", "--round", "2026-11-22/morning"],
+        &["07:00"],
+    );
+    drop(other_terminal);
+}
+
+#[test]
+fn unknown_lang_is_refused_as_bad_usage() {
+    let db = TestDb::with_sample_roster();
+    db.refused("fr", "2026-11-22 08:00", &["elders"], &["fr", "zh", "en"]);
+}

@@ -348,3 +348,63 @@ fn a_later_check_in_the_same_round_decides_its_status() {
         assert_ne!(flag["state"], "open", "{flag}");
     }
 }
+
+#[test]
+fn an_ok_round_ends_a_streak() {
+    let db = TestDb::with_sample_roster();
+    db.check("CQ003", "closed", "2026-11-22 20:05");
+    let next = db
+        .flag_of("CQ003", NEXT_MORNING, "2026-11-23 10:00")
+        .expect("missed next morning flagged");
+    assert_eq!(next["streak"], 1);
+    assert_eq!(next["severity"], "low");
+}
+
+#[test]
+fn a_late_check_that_makes_an_earlier_round_ok_restarts_the_later_streak() {
+    let db = TestDb::with_sample_roster();
+    let evening = db
+        .flag_of("CQ002", EVENING, "2026-11-22 22:30")
+        .expect("missed evening flagged");
+    assert_eq!(evening["streak"], 2);
+    // The morning's paper sheet turns up: CQ002's curtain was open at 08:00.
+    db.ok(
+        "2026-11-22 22:40",
+        &["check", "CQ002", "open", "--at", "2026-11-22 08:00"],
+    );
+    let morning = db
+        .flag_of("CQ002", MORNING, "2026-11-22 22:41")
+        .expect("kept");
+    assert_eq!(morning["state"], "superseded");
+    let evening = db
+        .flag_of("CQ002", EVENING, "2026-11-22 22:41")
+        .expect("kept");
+    assert_eq!(evening["state"], "open");
+    assert_eq!(evening["streak"], 1, "the ok morning ended the streak");
+    assert_eq!(evening["severity"], "low");
+}
+
+#[test]
+fn undoing_the_ok_check_that_superseded_a_missed_flag_reopens_it() {
+    // The later ok round was taken back: nothing closes the missed morning any more, and until
+    // the evening window closes no other flag says CQ001 has not been seen today.
+    let db = TestDb::with_sample_roster();
+    let missed = db
+        .flag_of("CQ001", MORNING, "2026-11-22 10:00")
+        .expect("missed morning flagged");
+    assert_eq!(missed["state"], "open");
+    db.check("CQ001", "closed", "2026-11-22 20:05");
+    assert_eq!(
+        db.flag_of("CQ001", MORNING, "2026-11-22 20:06").unwrap()["state"],
+        "superseded"
+    );
+    db.ok("2026-11-22 20:07", &["undo"]);
+    let status = db.status(EVENING, "2026-11-22 20:08");
+    assert_eq!(status["CQ001"]["status"], "pending");
+    let open = db.flags(false, "2026-11-22 20:08");
+    assert!(
+        open.iter().any(|f| f["elder_id"] == "CQ001"),
+        "CQ001 has no ok round today, yet has no open flag: {:?}",
+        db.flag_of("CQ001", MORNING, "2026-11-22 20:08")
+    );
+}

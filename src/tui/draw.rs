@@ -134,6 +134,23 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
+/// Clears under a popup, one column wider on each side: a Chinese character straddling the
+/// popup's edge would otherwise paint over its border.
+fn clear_under(frame: &mut Frame, popup: Rect) {
+    let area = frame.area();
+    let x = popup.x.saturating_sub(1).max(area.x);
+    let right = (popup.x + popup.width + 1).min(area.x + area.width);
+    frame.render_widget(
+        Clear,
+        Rect {
+            x,
+            y: popup.y,
+            width: right.saturating_sub(x),
+            height: popup.height,
+        },
+    );
+}
+
 fn draw_welcome(frame: &mut Frame, area: Rect, app: &App) {
     let s = t(app.lang);
     let mut text = vec![
@@ -158,7 +175,7 @@ fn draw_help(frame: &mut Frame, area: Rect, app: &App) {
     let lines: Vec<Line> = s.help.lines().map(Line::raw).collect();
     let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
     let popup = centered(area, 64, height);
-    frame.render_widget(Clear, popup);
+    clear_under(frame, popup);
     frame.render_widget(
         Paragraph::new(lines)
             .block(
@@ -244,7 +261,7 @@ fn draw_details(frame: &mut Frame, area: Rect, app: &App) {
         )));
     }
     let popup = centered(area, 70, u16::try_from(lines.len() + 2).unwrap_or(u16::MAX));
-    frame.render_widget(Clear, popup);
+    clear_under(frame, popup);
     frame.render_widget(
         Paragraph::new(lines)
             .block(

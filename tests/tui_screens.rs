@@ -1,0 +1,310 @@
+//! The TUI without a terminal: key sequences applied to the app state, and the screens drawn on
+//! `TestBackend` and compared with reviewed snapshots, in both languages at 80×24 and 40×20.
+
+use chrono::{DateTime, Utc};
+use curtain::domain::time::parse_instant;
+use curtain::domain::{Observation, Schedule, Status};
+use curtain::i18n::Lang;
+use curtain::import::{FileKind, parse_roster_bytes};
+use curtain::store::{Create, Store, elders, rounds};
+use curtain::tui::app::{self, Action, App, Mode, SAMPLE_ROSTER, Tab};
+use curtain::tui::draw;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tempfile::TempDir;
+
+fn at(text: &str) -> DateTime<Utc> {
+    parse_instant(text, Schedule::default().tz, None).unwrap()
+}
+
+struct Fixture {
+    app: App,
+    store: Store,
+    _dir: TempDir,
+}
+
+/// The sample community on the roster since the day before, and a volunteer at `now`.
+fn fixture(lang: Lang, now: &str) -> Fixture {
+    let dir = TempDir::new().unwrap();
+    let mut store = Store::open(
+        &dir.path().join("c.db"),
+        Create::IfMissing,
+        Schedule::default(),
+    )
+    .unwrap();
+    let rows = parse_roster_bytes(SAMPLE_ROSTER, FileKind::Csv).unwrap();
+    let added = at("2026-11-21 06:00");
+    let tx = store.conn.transaction().unwrap();
+    elders::apply_import(&tx, &rows, "admin", added, added, "sample").unwrap();
+    tx.commit().unwrap();
+    let mut app = App::new(
+        lang,
+        "wang".into(),
+        Some("长青社区".into()),
+        Schedule::default(),
+        at(now),
+    );
+    app::reload(&mut app, &store).unwrap();
+    Fixture {
+        app,
+        store,
+        _dir: dir,
+    }
+}
+
+impl Fixture {
+    fn act(&mut self, action: Action) {
+        app::update(&mut self.app, &mut self.store, action).unwrap();
+    }
+
+    fn keys(&mut self, keys: &str) {
+        for ch in keys.chars() {
+            self.key(KeyCode::Char(ch));
+        }
+    }
+
+    fn key(&mut self, code: KeyCode) {
+        let event = KeyEvent::new(code, KeyModifiers::NONE);
+        if let Some(action) = app::action_for(&self.app.mode, self.app.tab, event) {
+            self.act(action);
+        }
+    }
+
+    fn selected_id(&self) -> String {
+        self.app.selected_row().unwrap().elder_id.clone()
+    }
+
+    fn status_of(&self, id: &str) -> Status {
+        rounds::statuses(&self.store, self.app.round, self.app.now)
+            .unwrap()
+            .into_iter()
+            .find(|row| row.elder.id == id)
+            .unwrap()
+            .status
+    }
+
+    fn screen(&self, width: u16, height: u16) -> Terminal<TestBackend> {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal.draw(|frame| draw::draw(frame, &self.app)).unwrap();
+        terminal
+    }
+}
+
+/// A morning half walked: some open, one closed, one seen, one unclear.
+fn half_walked(lang: Lang) -> Fixture {
+    let mut f = fixture(lang, "2026-11-22 08:05");
+    f.keys("oocsou");
+    f
+}
+
+#[test]
+fn round_screen_snapshots_in_both_languages_and_sizes() {
+    for (lang, name) in [(Lang::Zh, "zh"), (Lang::En, "en")] {
+        let f = half_walked(lang);
+        for (width, height) in [(80, 24), (40, 20)] {
+            insta::assert_snapshot!(
+                format!("round_{name}_{width}x{height}"),
+                f.screen(width, height).backend()
+            );
+        }
+    }
+}
+
+#[test]
+fn help_details_flags_and_welcome_snapshots() {
+    let mut f = half_walked(Lang::Zh);
+    f.key(KeyCode::Char('?'));
+    insta::assert_snapshot!("help_zh_80x24", f.screen(80, 24).backend());
+    f.key(KeyCode::Esc);
+    f.key(KeyCode::Up);
+    f.key(KeyCode::Enter);
+    insta::assert_snapshot!("details_zh_80x24", f.screen(80, 24).backend());
+    f.key(KeyCode::Esc);
+    f.key(KeyCode::Char('2'));
+    insta::assert_snapshot!("flags_zh_80x24", f.screen(80, 24).backend());
+
+    let dir = TempDir::new().unwrap();
+    let store = Store::open(
+        &dir.path().join("c.db"),
+        Create::IfMissing,
+        Schedule::default(),
+    )
+    .unwrap();
+    let mut app = App::new(
+        Lang::En,
+        "wang".into(),
+        None,
+        Schedule::default(),
+        at("2026-11-22 07:50"),
+    );
+    app.mode = Mode::Welcome;
+    app::reload(&mut app, &store).unwrap();
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|frame| draw::draw(frame, &app)).unwrap();
+    insta::assert_snapshot!("welcome_en_80x24", terminal.backend());
+}
+
+#[test]
+fn marking_records_the_check_and_moves_to_the_next_unchecked_elder() {
+    let mut f = fixture(Lang::Zh, "2026-11-22 08:05");
+    let first = f.selected_id();
+    f.key(KeyCode::Char('o'));
+    assert_eq!(f.status_of(&first), Status::Ok);
+    let second = f.selected_id();
+    assert_ne!(second, first);
+    f.key(KeyCode::Char('c'));
+    assert_eq!(f.status_of(&second), Status::Alert);
+    f.key(KeyCode::Char('u'));
+    f.key(KeyCode::Char('s'));
+    let checked = f.app.data.checked();
+    assert_eq!(checked, 4);
+    assert_eq!(f.app.data.flagged(), 2);
+    // Going back up over checked elders and ticking again skips to the next unchecked one.
+    f.key(KeyCode::Home);
+    f.key(KeyCode::Char('o'));
+    assert!(f.app.selected_row().unwrap().unchecked());
+}
+
+#[test]
+fn undo_takes_back_my_last_check() {
+    let mut f = fixture(Lang::En, "2026-11-22 08:05");
+    let first = f.selected_id();
+    f.key(KeyCode::Char('c'));
+    assert_eq!(f.status_of(&first), Status::Alert);
+    f.key(KeyCode::Char('z'));
+    assert_eq!(f.status_of(&first), Status::Pending);
+    assert_eq!(f.selected_id(), first, "undo goes back to the elder");
+    f.key(KeyCode::Char('z'));
+    let (_, text) = f.app.message.clone().unwrap();
+    assert!(text.contains("no check of yours to undo"), "{text}");
+}
+
+#[test]
+fn search_finds_by_pinyin_initials_and_esc_clears_it() {
+    let mut f = fixture(Lang::Zh, "2026-11-22 08:05");
+    let all = f.app.visible().len();
+    f.key(KeyCode::Char('/'));
+    assert_eq!(f.app.mode, Mode::Search);
+    f.keys("sxy");
+    let names: Vec<String> = f.app.visible().iter().map(|r| r.name.clone()).collect();
+    assert!(names.contains(&"单秀英".to_string()), "{names:?}");
+    assert!(names.len() < all);
+    f.key(KeyCode::Enter);
+    assert_eq!(f.app.mode, Mode::Normal);
+    f.key(KeyCode::Char('o'));
+    assert_eq!(f.status_of("CQ003"), Status::Ok);
+    f.key(KeyCode::Esc);
+    assert_eq!(f.app.visible().len(), all);
+}
+
+#[test]
+fn the_grid_filter_cycles_through_grids_and_back_to_all() {
+    let mut f = fixture(Lang::Zh, "2026-11-22 08:05");
+    let grids = f.app.grids();
+    assert_eq!(grids.len(), 4);
+    for grid in &grids {
+        f.key(KeyCode::Char('g'));
+        assert_eq!(f.app.grid.as_ref(), Some(grid));
+        assert!(f.app.visible().iter().all(|row| &row.grid == grid));
+    }
+    f.key(KeyCode::Char('g'));
+    assert_eq!(f.app.grid, None);
+}
+
+#[test]
+fn a_past_round_can_be_picked_and_its_checks_are_late() {
+    let mut f = fixture(Lang::En, "2026-11-22 12:00");
+    assert_eq!(f.app.round.to_string(), "2026-11-22/morning");
+    f.key(KeyCode::Left);
+    assert_eq!(f.app.round.to_string(), "2026-11-21/evening");
+    assert!(f.app.round_pinned);
+    let id = f.selected_id();
+    f.key(KeyCode::Char('c'));
+    let row = rounds::statuses(&f.store, f.app.round, f.app.now)
+        .unwrap()
+        .into_iter()
+        .find(|row| row.elder.id == id)
+        .unwrap();
+    assert_eq!(row.status, Status::Ok);
+    assert!(row.late);
+    f.key(KeyCode::Char('t'));
+    assert_eq!(f.app.round.to_string(), "2026-11-22/morning");
+    assert!(!f.app.round_pinned);
+}
+
+#[test]
+fn a_round_that_has_not_opened_refuses_the_tick_and_says_why() {
+    let mut f = fixture(Lang::En, "2026-11-22 06:30");
+    assert_eq!(f.app.round.to_string(), "2026-11-22/morning");
+    let id = f.selected_id();
+    f.key(KeyCode::Char('o'));
+    assert_eq!(f.status_of(&id), Status::Pending);
+    let (_, text) = f.app.message.clone().unwrap();
+    assert!(text.contains("opens at"), "{text}");
+}
+
+#[test]
+fn keys_switch_tabs_language_help_and_quit() {
+    let mut f = fixture(Lang::Zh, "2026-11-22 08:05");
+    f.key(KeyCode::Tab);
+    assert_eq!(f.app.tab, Tab::Flags);
+    f.key(KeyCode::BackTab);
+    assert_eq!(f.app.tab, Tab::Round);
+    f.key(KeyCode::Char('2'));
+    assert_eq!(f.app.tab, Tab::Flags);
+    f.key(KeyCode::Char('o'));
+    assert_eq!(
+        f.app.data.checked(),
+        0,
+        "marking keys do nothing on the flags screen"
+    );
+    f.key(KeyCode::Char('1'));
+    f.key(KeyCode::Char('L'));
+    assert_eq!(f.app.lang, Lang::En);
+    f.key(KeyCode::Char('?'));
+    assert_eq!(f.app.mode, Mode::Help);
+    f.key(KeyCode::Char('o'));
+    assert_eq!(
+        f.app.data.checked(),
+        0,
+        "keys under the help overlay do not record"
+    );
+    f.key(KeyCode::Esc);
+    assert_eq!(f.app.mode, Mode::Normal);
+    f.key(KeyCode::Char('q'));
+    assert!(f.app.quit);
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert_eq!(
+        app::action_for(&Mode::Search, Tab::Round, ctrl_c),
+        Some(Action::Quit)
+    );
+}
+
+#[test]
+fn observation_keys_map_to_their_observations() {
+    let cases = [
+        ('o', Observation::Open),
+        ('c', Observation::Closed),
+        ('s', Observation::Seen),
+        ('u', Observation::Unclear),
+    ];
+    for (key, observation) in cases {
+        let event = KeyEvent::new(KeyCode::Char(key), KeyModifiers::NONE);
+        assert_eq!(
+            app::action_for(&Mode::Normal, Tab::Round, event),
+            Some(Action::Mark(observation)),
+            "{key}"
+        );
+    }
+}
+
+#[test]
+fn drawing_at_every_small_size_never_panics() {
+    let f = half_walked(Lang::Zh);
+    for width in [1, 2, 5, 10, 20, 39] {
+        for height in [1, 2, 3, 5, 8] {
+            let _ = f.screen(width, height);
+        }
+    }
+}
