@@ -70,6 +70,10 @@ pub fn run(ctx: &Ctx, command: Command) -> anyhow::Result<()> {
             end,
         ),
         Command::Backup { file } => backup(ctx, &file),
+        Command::Report { from, to, out } => crate::export::report::run(ctx, &from, &to, &out),
+        Command::Sheet { round, grid, out } => {
+            crate::export::sheet::run(ctx, &round, grid.as_deref(), &out)
+        }
     }
 }
 
@@ -130,7 +134,7 @@ fn import_roster(ctx: &Ctx, file: &Path, dry_run: bool) -> anyhow::Result<()> {
         }
     } else {
         let mut store = ctx.open(Create::IfMissing)?;
-        let tx = store.conn.transaction()?;
+        let tx = store.write()?;
         let plan = elders::apply_import(&tx, &rows, &ctx.user, ctx.now, ctx.now, &source)?;
         tx.commit().context("saving the roster")?;
         plan
@@ -571,7 +575,7 @@ fn resolve(ctx: &Ctx, flag_id: i64, outcome: &str, note: Option<&str>) -> anyhow
         .parse()
         .map_err(|_| Refusal::BadOutcome(outcome.to_string()))?;
     let mut store = ctx.open(Create::Never)?;
-    let tx = store.conn.transaction()?;
+    let tx = store.write()?;
     let flag = flags::get(&tx, flag_id)?.ok_or(Refusal::UnknownFlag(flag_id))?;
     if !flags::resolve(&tx, flag_id, outcome, note, &ctx.user, ctx.now)? {
         return Err(Refusal::FlagNotOpen {
@@ -629,7 +633,7 @@ fn away(
     };
     let mut store = ctx.open(Create::Never)?;
     let schedule = store.schedule.clone();
-    let tx = store.conn.transaction()?;
+    let tx = store.write()?;
     let elder =
         elders::get(&tx, elder_id)?.ok_or_else(|| Refusal::UnknownElder(elder_id.to_string()))?;
     let (first_day, last_day, message) = if end {

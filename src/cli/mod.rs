@@ -130,6 +130,29 @@ pub enum Command {
     },
     /// A consistent copy of the live database, verified
     Backup { file: PathBuf },
+    /// The ledger (台账): every round of every elder, with checks, flags and follow-ups
+    Report {
+        /// First day (YYYY-MM-DD)
+        #[arg(long)]
+        from: String,
+        /// Last day (YYYY-MM-DD)
+        #[arg(long)]
+        to: String,
+        /// FILE.csv or FILE.xlsx
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// A printable route sheet for a round walked on paper
+    Sheet {
+        /// DATE/SLOT, e.g. 2026-11-22/morning
+        #[arg(long)]
+        round: String,
+        #[arg(long)]
+        grid: Option<String>,
+        /// FILE.xlsx
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 /// Everything a command runs with.

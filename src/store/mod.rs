@@ -6,6 +6,7 @@ pub mod absences;
 pub mod checks;
 pub mod elders;
 pub mod flags;
+pub mod ledger;
 pub mod rounds;
 pub mod schema;
 
@@ -68,6 +69,13 @@ impl Store {
             schedule,
             path: path.to_path_buf(),
         })
+    }
+
+    /// A write transaction that takes the write lock at once (`BEGIN IMMEDIATE`), so it waits
+    /// its turn behind other writers instead of failing halfway with "database is locked".
+    pub fn write(&mut self) -> rusqlite::Result<rusqlite::Transaction<'_>> {
+        self.conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
     }
 
     pub fn meta(&self, key: &str) -> rusqlite::Result<Option<String>> {

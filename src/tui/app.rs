@@ -488,7 +488,7 @@ fn show_error(app: &mut App, error: &anyhow::Error, prefix: &str) {
 fn load_sample(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
     let rows = crate::import::parse_roster_bytes(SAMPLE_ROSTER, crate::import::FileKind::Csv)
         .map_err(Refusal::Import)?;
-    let tx = store.conn.transaction()?;
+    let tx = store.write()?;
     let patrol = data::round_for_patrol(&app.schedule, app.now);
     let backdated = app.now.min(app.schedule.window(patrol).opens) - chrono::Duration::minutes(1);
     elders::apply_import(
