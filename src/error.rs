@@ -48,6 +48,8 @@ pub enum Refusal {
     Unreadable { path: PathBuf, reason: String },
     #[error("bad config {path}: {reason}")]
     BadConfig { path: PathBuf, reason: String },
+    #[error("`{0}` is not a language")]
+    BadLang(String),
     #[error("`{0}` is not a time")]
     BadTime(String),
     #[error("`{0}` is not a date")]
@@ -60,4 +62,18 @@ pub enum Refusal {
     BadOutcome(String),
     #[error("{path} already exists")]
     WouldOverwrite { path: PathBuf },
+    #[error("the span ends {to} before it starts {from}")]
+    SpanBackwards { from: String, to: String },
+    #[error("the span covers {days} days, more than {max}")]
+    SpanTooLong { days: i64, max: i64 },
+    #[error("{path} should end in {allowed}")]
+    BadOutputKind { path: PathBuf, allowed: String },
+    #[error("there is no directory {0} to write into")]
+    NoOutputDir(PathBuf),
+    #[error("no elder on the roster in grid {grid} (grids: {known})")]
+    UnknownGrid { grid: String, known: String },
+    #[error("{rows} rows do not fit in one XLSX sheet (at most {max})")]
+    TooManyRows { rows: usize, max: usize },
+    #[error("nobody is on the roster for {0}")]
+    NobodyOnRound(String),
 }

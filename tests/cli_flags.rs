@@ -408,3 +408,34 @@ fn undoing_the_ok_check_that_superseded_a_missed_flag_reopens_it() {
         db.flag_of("CQ001", MORNING, "2026-11-22 20:08")
     );
 }
+
+#[test]
+fn an_absence_recorded_after_the_fact_closes_the_missed_flags_of_its_rounds() {
+    // The away rounds are `away` now, not `missed`: their flags follow (src/cli/commands.rs,
+    // `away`), and the top of the grid worker's list is not a "missed, high" for an elder known
+    // to have been in hospital.
+    let db = TestDb::with_sample_roster();
+    db.flags(false, "2026-11-23 23:00");
+    db.ok(
+        "2026-11-24 07:10",
+        &[
+            "away",
+            "CQ003",
+            "--from",
+            "2026-11-23",
+            "--to",
+            "2026-11-23",
+        ],
+    );
+    let open = db.flags(false, "2026-11-24 10:00");
+    let stale: Vec<_> = open
+        .iter()
+        .filter(|f| {
+            f["elder_id"] == "CQ003" && f["round"].as_str().unwrap().starts_with("2026-11-23")
+        })
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "open flags for rounds whose status is now away: {stale:?}"
+    );
+}

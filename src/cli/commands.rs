@@ -190,7 +190,7 @@ fn import_roster(ctx: &Ctx, file: &Path, dry_run: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[derive(Serialize)]
+#[derive(Default, Serialize)]
 struct ElderRow {
     elder_id: String,
     name: String,
@@ -372,7 +372,7 @@ fn undo(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[derive(Serialize)]
+#[derive(Default, Serialize)]
 struct StatusRow {
     elder_id: String,
     name: String,

@@ -58,12 +58,31 @@ pub fn refusal(lang: Lang, refusal: &Refusal) -> String {
             &s.bad_config,
             &[("path", &path.display()), ("reason", reason)],
         ),
+        Refusal::BadLang(text) => fill(&s.bad_lang, &[("text", text)]),
         Refusal::BadTime(text) => fill(&s.bad_time, &[("text", text)]),
         Refusal::BadDate(text) => fill(&s.bad_date, &[("text", text)]),
         Refusal::BadRound(text) => fill(&s.bad_round, &[("text", text)]),
         Refusal::BadObservation(text) => fill(&s.bad_observation, &[("text", text)]),
         Refusal::BadOutcome(text) => fill(&s.bad_outcome, &[("text", text)]),
         Refusal::WouldOverwrite { path } => fill(&s.would_overwrite, &[("path", &path.display())]),
+        Refusal::SpanBackwards { from, to } => {
+            fill(&s.span_backwards, &[("from", from), ("to", to)])
+        }
+        Refusal::SpanTooLong { days, max } => {
+            fill(&s.span_too_long, &[("days", days), ("max", max)])
+        }
+        Refusal::BadOutputKind { path, allowed } => fill(
+            &s.bad_output_kind,
+            &[("path", &path.display()), ("allowed", allowed)],
+        ),
+        Refusal::NoOutputDir(path) => fill(&s.no_output_dir, &[("path", &path.display())]),
+        Refusal::UnknownGrid { grid, known } => {
+            fill(&s.unknown_grid, &[("grid", grid), ("known", known)])
+        }
+        Refusal::TooManyRows { rows, max } => {
+            fill(&s.too_many_rows, &[("rows", rows), ("max", max)])
+        }
+        Refusal::NobodyOnRound(round) => fill(&s.nobody_on_round, &[("round", round)]),
     }
 }
 

@@ -184,11 +184,12 @@ fn env(key: &str) -> Option<String> {
 
 /// Reads the global options. The clock is read here, once, and only when `--now` is absent.
 pub fn context(cli: &Cli) -> Result<Ctx, (Lang, anyhow::Error)> {
-    let lang = cli
-        .lang
-        .as_deref()
-        .and_then(Lang::parse)
-        .unwrap_or_else(|| Lang::from_env(env));
+    let env_lang = Lang::from_env(env);
+    let lang = match cli.lang.as_deref() {
+        None => env_lang,
+        Some(text) => Lang::parse(text)
+            .ok_or_else(|| (env_lang, Refusal::BadLang(text.to_string()).into()))?,
+    };
     let db = cli.db.clone().unwrap_or_else(default_db_path);
     let config = Config::load(cli.config.as_deref(), &db).map_err(|e| (lang, e.into()))?;
     let now = match &cli.now {

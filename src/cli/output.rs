@@ -60,7 +60,18 @@ pub fn write_json<T: Serialize>(out: &mut impl Write, rows: &[T]) -> anyhow::Res
     Ok(())
 }
 
-pub fn write_csv<T: Serialize>(out: &mut impl Write, rows: &[T]) -> anyhow::Result<()> {
+/// CSV with a header row, also when there are no rows (the csv crate writes the header with the
+/// first record only, so an empty list borrows it from a default row).
+pub fn write_csv<T: Serialize + Default>(out: &mut impl Write, rows: &[T]) -> anyhow::Result<()> {
+    if rows.is_empty() {
+        let mut header = csv::Writer::from_writer(Vec::new());
+        header.serialize(T::default())?;
+        let text = header.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let first_line = text.split(|b| *b == b'\n').next().unwrap_or_default();
+        out.write_all(first_line)?;
+        out.write_all(b"\n")?;
+        return Ok(());
+    }
     let mut writer = csv::Writer::from_writer(out);
     for row in rows {
         writer.serialize(row)?;

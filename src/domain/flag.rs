@@ -7,9 +7,10 @@ use serde::Serialize;
 
 use super::status::Status;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FlagState {
+    #[default]
     Open,
     Resolved,
     Superseded,
@@ -100,6 +101,8 @@ pub enum SupersedeReason {
     SameRoundOk,
     /// The check that raised the alert was corrected by its recorder.
     Corrected,
+    /// An absence recorded afterwards covers the round: nobody was expected at the window.
+    Away,
 }
 
 impl SupersedeReason {
@@ -108,6 +111,7 @@ impl SupersedeReason {
             SupersedeReason::LaterRoundOk => "later_round_ok",
             SupersedeReason::SameRoundOk => "same_round_ok",
             SupersedeReason::Corrected => "corrected",
+            SupersedeReason::Away => "away",
         }
     }
 
@@ -116,6 +120,7 @@ impl SupersedeReason {
             SupersedeReason::LaterRoundOk,
             SupersedeReason::SameRoundOk,
             SupersedeReason::Corrected,
+            SupersedeReason::Away,
         ]
         .into_iter()
         .find(|reason| reason.as_str() == text)
@@ -151,8 +156,9 @@ pub enum FlagChange {
 }
 
 /// How a flag follows its round (DESIGN.md section 3): flagged statuses raise a flag; a `missed`
-/// or `unclear` flag is superseded when the round turns out ok; an `alert` stays open for a person
-/// unless the check that raised it was corrected away by its recorder.
+/// or `unclear` flag is superseded when the round turns out ok, or when an absence recorded
+/// afterwards covers it; an `alert` stays open for a person unless the check that raised it was
+/// corrected away by its recorder.
 pub fn flag_change(
     known: Option<KnownFlag>,
     status: Option<Status>,
@@ -172,6 +178,9 @@ pub fn flag_change(
             Status::Alert => FlagChange::Supersede(SupersedeReason::Corrected),
             Status::Missed | Status::Unclear if status == Some(Status::Ok) => {
                 FlagChange::Supersede(SupersedeReason::SameRoundOk)
+            }
+            Status::Missed | Status::Unclear if status == Some(Status::Away) => {
+                FlagChange::Supersede(SupersedeReason::Away)
             }
             _ => FlagChange::Keep,
         },

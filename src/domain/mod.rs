@@ -2,6 +2,8 @@
 //! Pure functions of data and a given `now`: no I/O and no clock reads here.
 
 pub mod flag;
+pub mod followup;
+pub mod privacy;
 pub mod round;
 pub mod severity;
 pub mod status;

@@ -8,8 +8,9 @@ use chrono::{Datelike, Days, NaiveDate};
 use serde::{Serialize, Serializer};
 
 /// The two daily rounds and the curtain state each expects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Slot {
+    #[default]
     Morning,
     Evening,
 }
@@ -52,7 +53,7 @@ impl Expected {
 
 /// One date and one slot. Ordered in time: `2026-11-22/morning` < `2026-11-22/evening` <
 /// `2026-11-23/morning`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Round {
     pub date: NaiveDate,
     pub slot: Slot,

@@ -7,9 +7,10 @@ use serde::Serialize;
 use super::round::Slot;
 use super::status::Status;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
+    #[default]
     Low,
     Medium,
     High,

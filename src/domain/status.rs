@@ -65,13 +65,14 @@ impl FromStr for Observation {
 }
 
 /// The status of an elder for a round.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Ok,
     Alert,
     Unclear,
     Missed,
+    #[default]
     Pending,
     Away,
 }

@@ -1,4 +1,288 @@
-//! Ledgers out: the report (台账) as CSV or XLSX, and printable route sheets.
+//! Ledgers out: the report (台账) as CSV or XLSX, and printable route sheets. This module owns what
+//! both share: checking the output path before anything is read, writing through a temporary
+//! file that only becomes the named file when it is complete (never over an existing file), and
+//! measuring text for spreadsheet column widths.
 
 pub mod report;
 pub mod sheet;
+
+use std::fs::{self, File, OpenOptions};
+use std::io;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use rust_xlsxwriter::Worksheet;
+use unicode_width::UnicodeWidthStr;
+
+use crate::error::Refusal;
+use crate::i18n::{Lang, t};
+
+/// The kinds of file the exports write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutKind {
+    Csv,
+    Xlsx,
+}
+
+impl OutKind {
+    fn extension(self) -> &'static str {
+        match self {
+            OutKind::Csv => "csv",
+            OutKind::Xlsx => "xlsx",
+        }
+    }
+}
+
+/// Checks an output path before anything is read or written: a known extension, not already
+/// there (nothing is overwritten), in a directory that exists.
+pub fn check_out_path(out: &Path, allowed: &[OutKind]) -> Result<OutKind, Refusal> {
+    let extension = out
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let kind = allowed
+        .iter()
+        .copied()
+        .find(|kind| kind.extension() == extension)
+        .ok_or_else(|| Refusal::BadOutputKind {
+            path: out.to_path_buf(),
+            allowed: allowed
+                .iter()
+                .map(|kind| format!(".{}", kind.extension()))
+                .collect::<Vec<_>>()
+                .join(" / "),
+        })?;
+    if out.exists() || out.is_symlink() {
+        return Err(Refusal::WouldOverwrite {
+            path: out.to_path_buf(),
+        });
+    }
+    let dir = out_dir(out);
+    if !dir.is_dir() {
+        return Err(Refusal::NoOutputDir(dir));
+    }
+    Ok(kind)
+}
+
+fn out_dir(out: &Path) -> PathBuf {
+    out.parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// A file being written: a hidden temporary file beside the destination, removed again if it is
+/// dropped before [`OutFile::finish`]. Elders' names and addresses are in it, so it is 0600.
+pub struct OutFile {
+    temp: PathBuf,
+    dest: PathBuf,
+    file: Option<File>,
+}
+
+impl OutFile {
+    pub fn create(dest: &Path) -> anyhow::Result<OutFile> {
+        let name = dest
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let temp = out_dir(dest).join(format!(".{name}.{}.part", std::process::id()));
+        let file = OpenOptions::new()
+            .write(true)
+            .read(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&temp)
+            .with_context(|| format!("creating {}", temp.display()))?;
+        Ok(OutFile {
+            temp,
+            dest: dest.to_path_buf(),
+            file: Some(file),
+        })
+    }
+
+    /// The open temporary file to write into.
+    pub fn file(&mut self) -> anyhow::Result<&mut File> {
+        self.file
+            .as_mut()
+            .context("the output file was already closed")
+    }
+
+    /// Flushes to disk and gives the file its name. Refuses if the name was taken meanwhile.
+    pub fn finish(mut self) -> anyhow::Result<()> {
+        if let Some(file) = self.file.take() {
+            file.sync_all()
+                .with_context(|| format!("writing {}", self.temp.display()))?;
+        }
+        place_without_overwriting(&self.temp, &self.dest)?;
+        let _ = fs::remove_file(&self.temp);
+        Ok(())
+    }
+}
+
+impl Drop for OutFile {
+    fn drop(&mut self) {
+        self.file = None;
+        let _ = fs::remove_file(&self.temp);
+    }
+}
+
+/// A hard link cannot replace an existing file, so nothing is ever overwritten; file systems
+/// without hard links (a FAT USB stick) fall back to a rename after a last look.
+fn place_without_overwriting(temp: &Path, dest: &Path) -> anyhow::Result<()> {
+    match fs::hard_link(temp, dest) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
+            Err(Refusal::WouldOverwrite {
+                path: dest.to_path_buf(),
+            }
+            .into())
+        }
+        Err(_) => {
+            if dest.exists() {
+                return Err(Refusal::WouldOverwrite {
+                    path: dest.to_path_buf(),
+                }
+                .into());
+            }
+            fs::rename(temp, dest)
+                .with_context(|| format!("naming the finished file {}", dest.display()))
+        }
+    }
+}
+
+/// The widest column a spreadsheet is given, in character widths.
+pub const MAX_COLUMN_WIDTH: usize = 50;
+
+/// How wide text shows in a spreadsheet column: a Chinese character takes two, capped.
+pub fn text_width(text: &str) -> usize {
+    text.lines()
+        .map(UnicodeWidthStr::width)
+        .max()
+        .unwrap_or(0)
+        .min(MAX_COLUMN_WIDTH)
+}
+
+/// Column widths that grow to fit the widest text seen in each column.
+#[derive(Debug, Clone)]
+pub struct Widths(Vec<usize>);
+
+impl Widths {
+    pub fn of_headers(headers: &[&str]) -> Widths {
+        Widths(headers.iter().map(|h| text_width(h)).collect())
+    }
+
+    pub fn fit(&mut self, column: usize, text: &str) {
+        if let Some(width) = self.0.get_mut(column) {
+            *width = (*width).max(text_width(text));
+        }
+    }
+
+    /// Excel's width units, with room for the autofilter button and padding.
+    pub fn columns(&self) -> impl Iterator<Item = (u16, f64)> + '_ {
+        self.0.iter().enumerate().map(|(index, width)| {
+            let column = u16::try_from(index).unwrap_or(u16::MAX);
+            (column, (*width as f64 + 3.0).min(MAX_COLUMN_WIDTH as f64))
+        })
+    }
+}
+
+/// Which way up a printed sheet goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Orientation {
+    Portrait,
+    Landscape,
+}
+
+/// A4, one page wide and as many pages long as needed, `header_row` repeated at the top of every
+/// page, page numbers in the footer.
+pub fn print_on_a4(
+    sheet: &mut Worksheet,
+    lang: Lang,
+    orientation: Orientation,
+    header_row: u32,
+) -> anyhow::Result<()> {
+    const A4: u8 = 9;
+    sheet.set_paper_size(A4);
+    match orientation {
+        Orientation::Portrait => sheet.set_portrait(),
+        Orientation::Landscape => sheet.set_landscape(),
+    };
+    sheet.set_print_fit_to_pages(1, 0);
+    sheet.set_repeat_rows(header_row, header_row)?;
+    sheet.set_margins(0.4, 0.4, 0.5, 0.6, 0.25, 0.3);
+    sheet.set_footer(format!("&C{}", t(lang).sheet_footer));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_text_counts_double_and_widths_are_capped() {
+        assert_eq!(text_width("CQ001"), 5);
+        assert_eq!(text_width("王秀英"), 6);
+        assert_eq!(text_width(&"长".repeat(40)), MAX_COLUMN_WIDTH);
+        assert_eq!(text_width("ab\n长青小区"), 8);
+    }
+
+    #[test]
+    fn the_extension_decides_the_kind_and_nothing_is_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let both = [OutKind::Csv, OutKind::Xlsx];
+        let path = |name: &str| dir.path().join(name);
+        assert_eq!(
+            check_out_path(&path("a.csv"), &both).ok(),
+            Some(OutKind::Csv)
+        );
+        assert_eq!(
+            check_out_path(&path("a.XLSX"), &both).ok(),
+            Some(OutKind::Xlsx)
+        );
+        assert!(matches!(
+            check_out_path(&path("a.txt"), &both),
+            Err(Refusal::BadOutputKind { .. })
+        ));
+        assert!(matches!(
+            check_out_path(&path("a.csv"), &[OutKind::Xlsx]),
+            Err(Refusal::BadOutputKind { .. })
+        ));
+        assert!(matches!(
+            check_out_path(&path("missing/a.csv"), &both),
+            Err(Refusal::NoOutputDir(_))
+        ));
+        fs::write(path("there.csv"), "x").unwrap();
+        assert!(matches!(
+            check_out_path(&path("there.csv"), &both),
+            Err(Refusal::WouldOverwrite { .. })
+        ));
+    }
+
+    #[test]
+    fn an_unfinished_file_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("r.csv");
+        {
+            let mut out = OutFile::create(&dest).unwrap();
+            io::Write::write_all(out.file().unwrap(), b"half").unwrap();
+        }
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+        let mut out = OutFile::create(&dest).unwrap();
+        io::Write::write_all(out.file().unwrap(), b"whole").unwrap();
+        out.finish().unwrap();
+        assert_eq!(fs::read_to_string(&dest).unwrap(), "whole");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_name_taken_meanwhile_is_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("r.csv");
+        let mut out = OutFile::create(&dest).unwrap();
+        io::Write::write_all(out.file().unwrap(), b"mine").unwrap();
+        fs::write(&dest, "theirs").unwrap();
+        assert!(out.finish().is_err());
+        assert_eq!(fs::read_to_string(&dest).unwrap(), "theirs");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

@@ -1,9 +1,610 @@
-//! The ledger (台账): one row per elder per round.
+//! The ledger (台账): one row per elder per round over a span of days — what was expected, what was
+//! seen, by whom and when, the flag it raised and every follow-up to its outcome — as CSV (UTF-8
+//! with a BOM, so Excel on Chinese Windows reads it right) or XLSX (with a second sheet that sums
+//! up each day by grid). Words and headers are in the chosen language.
 
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use crate::cli::Ctx;
+use anyhow::Context;
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet};
 
-pub fn run(_ctx: &Ctx, _from: &str, _to: &str, _out: &Path) -> anyhow::Result<()> {
-    anyhow::bail!("report is not built yet")
+use super::{Orientation, OutFile, OutKind, Widths, check_out_path, print_on_a4};
+use crate::cli::Ctx;
+use crate::cli::commands::parse_date;
+use crate::domain::time::format_local;
+use crate::domain::{FlagState, Outcome, Status};
+use crate::error::Refusal;
+use crate::i18n::{Lang, Strings, fill, t, words};
+use crate::store::flags::{FlagRecord, FollowUp};
+use crate::store::ledger::Ledger;
+use crate::store::rounds::{self, ElderRound};
+use crate::store::{Create, parse_ts};
+
+/// The longest span one report covers: a leap year.
+pub const MAX_SPAN_DAYS: i64 = 366;
+/// The rows one XLSX sheet holds (the header takes one).
+pub const XLSX_MAX_ROWS: usize = 1_048_576;
+/// The name column: panes freeze after it, so the elder stays in sight when scrolling right.
+const NAME_COLUMN: u16 = 4;
+/// The follow-ups column wraps instead of growing without end.
+const FOLLOW_UPS_COLUMN: usize = 16;
+
+pub fn run(ctx: &Ctx, from: &str, to: &str, out: &Path) -> anyhow::Result<()> {
+    let (from, to) = parse_span(from, to)?;
+    let kind = check_out_path(out, &[OutKind::Csv, OutKind::Xlsx])?;
+    let mut store = ctx.open(Create::Never)?;
+    rounds::sync_flags(&mut store, ctx.now)?;
+    let ledger = Ledger::read(&store, from, to, ctx.now)?;
+    let sheet = LedgerSheet {
+        lang: ctx.lang,
+        tz: store.schedule.tz,
+        ledger: &ledger,
+    };
+    let mut file = OutFile::create(out)?;
+    let rows = match kind {
+        OutKind::Csv => sheet.write_csv(file.file()?)?,
+        OutKind::Xlsx => sheet.write_xlsx(file.file()?)?,
+    };
+    file.finish()?;
+    writeln!(
+        std::io::stdout().lock(),
+        "{}",
+        fill(
+            &t(ctx.lang).report_done,
+            &[
+                ("path", &out.display()),
+                ("rounds", &ledger.rounds().len()),
+                ("rows", &rows),
+            ]
+        )
+    )?;
+    Ok(())
+}
+
+/// Reads `--from` and `--to`: dates, in order, at most [`MAX_SPAN_DAYS`] days.
+pub fn parse_span(from: &str, to: &str) -> Result<(NaiveDate, NaiveDate), Refusal> {
+    let (from_date, to_date) = (parse_date(from)?, parse_date(to)?);
+    if to_date < from_date {
+        return Err(Refusal::SpanBackwards {
+            from: from.trim().to_string(),
+            to: to.trim().to_string(),
+        });
+    }
+    let days = (to_date - from_date).num_days() + 1;
+    if days > MAX_SPAN_DAYS {
+        return Err(Refusal::SpanTooLong {
+            days,
+            max: MAX_SPAN_DAYS,
+        });
+    }
+    Ok((from_date, to_date))
+}
+
+/// One cell of the ledger: numbers stay numbers in XLSX.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Number(i64),
+    Blank,
+}
+
+impl Cell {
+    fn text(value: impl Into<String>) -> Cell {
+        let value = value.into();
+        if value.is_empty() {
+            Cell::Blank
+        } else {
+            Cell::Text(value)
+        }
+    }
+
+    fn maybe(value: Option<impl Into<String>>) -> Cell {
+        value.map_or(Cell::Blank, Cell::text)
+    }
+
+    fn shown(&self) -> String {
+        match self {
+            Cell::Text(text) => text.clone(),
+            Cell::Number(number) => number.to_string(),
+            Cell::Blank => String::new(),
+        }
+    }
+}
+
+/// The ledger's column headers, in the order [`ledger_cells`] fills them.
+pub fn ledger_headers(lang: Lang) -> Vec<&'static str> {
+    let s = t(lang);
+    vec![
+        &s.rep_col_date,
+        &s.rep_col_slot,
+        &s.col_grid,
+        &s.col_id,
+        &s.col_name,
+        &s.col_address,
+        &s.rep_col_expected,
+        &s.col_observed,
+        &s.col_status,
+        &s.rep_col_late,
+        &s.col_checker,
+        &s.col_seen_at,
+        &s.col_severity,
+        &s.col_streak,
+        &s.rep_col_flag_id,
+        &s.rep_col_flag_state,
+        &s.rep_col_follow_ups,
+        &s.rep_col_outcome,
+        &s.rep_col_closed_by,
+        &s.rep_col_closed_at,
+    ]
+}
+
+/// One elder's round as a ledger row.
+pub fn ledger_cells(lang: Lang, tz: Tz, row: &ElderRound, follow_ups: &[FollowUp]) -> Vec<Cell> {
+    let s = t(lang);
+    let decisive = row.decisive.as_ref();
+    let flag = row.flag.as_ref();
+    let severity = flag.map(|f| f.severity).or(row.severity);
+    vec![
+        Cell::text(row.round.date.format("%Y-%m-%d").to_string()),
+        Cell::text(words::slot(lang, row.round.slot)),
+        Cell::text(row.elder.grid.as_str()),
+        Cell::text(row.elder.id.as_str()),
+        Cell::text(row.elder.name.as_str()),
+        Cell::text(row.elder.address.as_str()),
+        Cell::text(words::expected(lang, row.round.expected())),
+        Cell::maybe(
+            decisive
+                .and_then(|c| c.observation)
+                .map(|o| words::observation(lang, o)),
+        ),
+        Cell::text(words::status(lang, row.status)),
+        Cell::maybe(row.late.then_some(s.report_yes.as_str())),
+        Cell::maybe(decisive.map(|c| c.checker.as_str())),
+        Cell::maybe(decisive.map(|c| format_local(c.seen_at, tz))),
+        Cell::maybe(severity.map(|sv| words::severity(lang, sv))),
+        if row.status.is_flagged() && row.streak > 0 {
+            Cell::Number(i64::from(row.streak))
+        } else {
+            Cell::Blank
+        },
+        flag.map_or(Cell::Blank, |f| Cell::Number(f.id)),
+        Cell::maybe(flag.map(|f| words::flag_state(lang, f.state))),
+        Cell::text(follow_up_log(lang, tz, row.round.date, follow_ups)),
+        Cell::maybe(flag.and_then(|f| outcome_words(lang, f))),
+        Cell::maybe(flag.and_then(|f| f.closed_by.as_deref())),
+        Cell::maybe(
+            flag.and_then(|f| f.closed_at)
+                .map(|at| format_local(at, tz)),
+        ),
+    ]
+}
+
+/// `08:40 li_wang called: no answer; 09:05 li_wang resolved: elder fine at her daughter's`; the
+/// date goes in front of entries made on a later day than the round.
+pub fn follow_up_log(lang: Lang, tz: Tz, round_date: NaiveDate, entries: &[FollowUp]) -> String {
+    entries
+        .iter()
+        .map(|entry| {
+            let when = match parse_ts(&entry.at) {
+                Ok(at) => {
+                    let local = at.with_timezone(&tz);
+                    if local.date_naive() == round_date {
+                        local.format("%H:%M").to_string()
+                    } else {
+                        local.format("%m-%d %H:%M").to_string()
+                    }
+                }
+                Err(_) => entry.at.clone(),
+            };
+            let mut text = format!(
+                "{when} {} {}",
+                entry.actor,
+                follow_up_action(lang, &entry.action)
+            );
+            if let Some(note) = entry.note.as_deref().filter(|n| !n.trim().is_empty()) {
+                text.push(' ');
+                text.push_str(note.trim());
+            }
+            text
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A follow-up's action in words; an action this version does not know is shown as stored.
+pub fn follow_up_action(lang: Lang, action: &str) -> String {
+    let s = t(lang);
+    if let Some(outcome) = action.strip_prefix("resolved:") {
+        let outcome = outcome.parse::<Outcome>().map_or_else(
+            |_| outcome.to_string(),
+            |o| words::outcome(lang, o).to_string(),
+        );
+        return fill(&s.ledger_fu_resolved, &[("outcome", &outcome)]);
+    }
+    let word = match action {
+        "called_answered" => &s.ledger_fu_called_answered,
+        "called_no_answer" => &s.ledger_fu_called_no_answer,
+        "visited" => &s.ledger_fu_visited,
+        "visited_no_answer" => &s.ledger_fu_visited_no_answer,
+        "keyholder_reached" => &s.ledger_fu_keyholder_reached,
+        "keyholder_no_answer" => &s.ledger_fu_keyholder_no_answer,
+        "contacted_family" => &s.ledger_fu_contacted_family,
+        "family_no_answer" => &s.ledger_fu_family_no_answer,
+        "called_emergency" => &s.ledger_fu_called_emergency,
+        "note" => &s.ledger_fu_note,
+        other => return other.to_string(),
+    };
+    word.clone()
+}
+
+/// How a closed flag ended: the grid worker's outcome, or why the rules closed it.
+fn outcome_words(lang: Lang, flag: &FlagRecord) -> Option<String> {
+    let s = t(lang);
+    match flag.state {
+        FlagState::Open => None,
+        FlagState::Resolved => flag.outcome.as_deref().map(|text| {
+            text.parse::<Outcome>().map_or_else(
+                |_| text.to_string(),
+                |o| words::outcome(lang, o).to_string(),
+            )
+        }),
+        FlagState::Superseded => flag.superseded_because.map(|reason| {
+            match reason.as_str() {
+                "later_round_ok" => &s.ledger_reason_later_round_ok,
+                "same_round_ok" => &s.ledger_reason_same_round_ok,
+                "corrected" => &s.ledger_reason_corrected,
+                "away" => &s.ledger_reason_away,
+                other => return other.to_string(),
+            }
+            .clone()
+        }),
+    }
+}
+
+/// One day and grid on the summary sheet.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DayGrid {
+    pub total: u32,
+    /// Seen by a patrol: ok, alert or unclear.
+    pub checked: u32,
+    pub missed: u32,
+    pub away: u32,
+    pub pending: u32,
+    /// Rounds that raised a flag: resolved + superseded + still open.
+    pub flagged: u32,
+    pub resolved: u32,
+    pub superseded: u32,
+    pub open: u32,
+}
+
+impl DayGrid {
+    pub fn add(&mut self, row: &ElderRound) {
+        self.total += 1;
+        match row.status {
+            Status::Ok | Status::Alert | Status::Unclear => self.checked += 1,
+            Status::Missed => self.missed += 1,
+            Status::Away => self.away += 1,
+            Status::Pending => self.pending += 1,
+        }
+        if let Some(flag) = &row.flag {
+            self.flagged += 1;
+            match flag.state {
+                FlagState::Open => self.open += 1,
+                FlagState::Resolved => self.resolved += 1,
+                FlagState::Superseded => self.superseded += 1,
+            }
+        }
+    }
+
+    fn numbers(&self) -> [u32; 9] {
+        [
+            self.total,
+            self.checked,
+            self.missed,
+            self.away,
+            self.pending,
+            self.flagged,
+            self.resolved,
+            self.superseded,
+            self.open,
+        ]
+    }
+}
+
+/// The summary sheet's headers: date, grid, then [`DayGrid`]'s numbers in order.
+pub fn summary_headers(lang: Lang) -> Vec<&'static str> {
+    let s: &Strings = t(lang);
+    vec![
+        &s.rep_col_date,
+        &s.col_grid,
+        &s.sum_col_total,
+        &s.sum_col_checked,
+        &s.sum_col_missed,
+        &s.sum_col_away,
+        &s.sum_col_pending,
+        &s.sum_col_flagged,
+        &s.sum_col_resolved,
+        &s.sum_col_superseded,
+        &s.sum_col_open,
+    ]
+}
+
+/// Each day by grid (grids in route order).
+#[derive(Debug, Default)]
+struct Summary {
+    grids: Vec<String>,
+    days: BTreeMap<(NaiveDate, usize), DayGrid>,
+}
+
+impl Summary {
+    fn new(grids: Vec<String>) -> Summary {
+        Summary {
+            grids,
+            days: BTreeMap::new(),
+        }
+    }
+
+    fn add(&mut self, row: &ElderRound) {
+        let grid = match self.grids.iter().position(|g| *g == row.elder.grid) {
+            Some(index) => index,
+            None => {
+                self.grids.push(row.elder.grid.clone());
+                self.grids.len() - 1
+            }
+        };
+        self.days
+            .entry((row.round.date, grid))
+            .or_default()
+            .add(row);
+    }
+
+    fn rows(&self) -> impl Iterator<Item = (NaiveDate, &str, &DayGrid)> {
+        self.days.iter().map(|((date, grid), counts)| {
+            (
+                *date,
+                self.grids.get(*grid).map_or("", String::as_str),
+                counts,
+            )
+        })
+    }
+}
+
+/// The ledger of a span, written out in one language and time zone.
+struct LedgerSheet<'a> {
+    lang: Lang,
+    tz: Tz,
+    ledger: &'a Ledger<'a>,
+}
+
+impl LedgerSheet<'_> {
+    /// Calls `each` with every row of the span, round by round.
+    fn for_each_row(
+        &self,
+        mut each: impl FnMut(&ElderRound, Vec<Cell>) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        for round in self.ledger.rounds() {
+            for row in self.ledger.round(*round)? {
+                let follow_ups = row
+                    .flag
+                    .as_ref()
+                    .map_or(&[][..], |f| self.ledger.follow_ups(f.id));
+                let cells = ledger_cells(self.lang, self.tz, &row, follow_ups);
+                each(&row, cells)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn write_csv(&self, file: &mut File) -> anyhow::Result<usize> {
+        let mut out = BufWriter::new(file);
+        out.write_all("\u{feff}".as_bytes())?;
+        let mut writer = csv::Writer::from_writer(out);
+        writer.write_record(ledger_headers(self.lang))?;
+        let mut rows = 0;
+        self.for_each_row(|_, cells| {
+            writer.write_record(cells.iter().map(Cell::shown))?;
+            rows += 1;
+            Ok(())
+        })?;
+        writer.flush().context("writing the CSV ledger")?;
+        Ok(rows)
+    }
+
+    fn write_xlsx(&self, file: &mut File) -> anyhow::Result<usize> {
+        let s = t(self.lang);
+        let headers = ledger_headers(self.lang);
+        let mut workbook = Workbook::new();
+        let formats = Formats::new();
+        let mut summary = Summary::new(self.ledger.grids());
+        let mut widths = Widths::of_headers(&headers);
+        let mut rows = 0usize;
+        {
+            let sheet = workbook.add_worksheet();
+            sheet.set_name(s.report_sheet_ledger.as_str())?;
+            write_header_row(sheet, &headers, &formats.header)?;
+            self.for_each_row(|row, cells| {
+                summary.add(row);
+                rows += 1;
+                if rows < XLSX_MAX_ROWS {
+                    let at = u32::try_from(rows).context("row number")?;
+                    write_cells(sheet, at, &cells, &formats, &mut widths)?;
+                }
+                Ok(())
+            })?;
+            if rows >= XLSX_MAX_ROWS {
+                return Err(Refusal::TooManyRows {
+                    rows,
+                    max: XLSX_MAX_ROWS - 1,
+                }
+                .into());
+            }
+            let last_row = u32::try_from(rows).context("row number")?;
+            finish_table(sheet, &widths, last_row, headers.len())?;
+            sheet.set_freeze_panes(1, NAME_COLUMN + 1)?;
+            print_on_a4(sheet, self.lang, Orientation::Landscape, 0)?;
+        }
+        write_summary(&mut workbook, self.lang, &summary, &formats)?;
+        workbook
+            .save_to_writer(&mut *file)
+            .context("writing the XLSX ledger")?;
+        Ok(rows)
+    }
+}
+
+/// The few cell formats the ledger uses.
+struct Formats {
+    header: Format,
+    wrap: Format,
+    number: Format,
+}
+
+impl Formats {
+    fn new() -> Formats {
+        Formats {
+            header: Format::new()
+                .set_bold()
+                .set_background_color(Color::RGB(0xDDEBF7))
+                .set_border(FormatBorder::Thin)
+                .set_align(FormatAlign::Center)
+                .set_align(FormatAlign::VerticalCenter)
+                .set_text_wrap(),
+            wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
+            number: Format::new().set_align(FormatAlign::Left),
+        }
+    }
+}
+
+fn write_header_row(
+    sheet: &mut Worksheet,
+    headers: &[&str],
+    format: &Format,
+) -> anyhow::Result<()> {
+    for (column, header) in headers.iter().enumerate() {
+        sheet.write_string_with_format(0, u16::try_from(column)?, *header, format)?;
+    }
+    Ok(())
+}
+
+fn write_cells(
+    sheet: &mut Worksheet,
+    row: u32,
+    cells: &[Cell],
+    formats: &Formats,
+    widths: &mut Widths,
+) -> anyhow::Result<()> {
+    for (index, cell) in cells.iter().enumerate() {
+        let column = u16::try_from(index)?;
+        match cell {
+            Cell::Text(text) => {
+                if index == FOLLOW_UPS_COLUMN {
+                    sheet.write_string_with_format(row, column, text, &formats.wrap)?;
+                } else {
+                    sheet.write_string(row, column, text)?;
+                }
+                widths.fit(index, text);
+            }
+            Cell::Number(number) => {
+                // Flag ids and streaks are small whole numbers: exact as f64.
+                #[allow(clippy::cast_precision_loss)]
+                sheet.write_number_with_format(row, column, *number as f64, &formats.number)?;
+                widths.fit(index, &number.to_string());
+            }
+            Cell::Blank => {}
+        }
+    }
+    Ok(())
+}
+
+/// Column widths and an autofilter over the header and `last_row` rows.
+fn finish_table(
+    sheet: &mut Worksheet,
+    widths: &Widths,
+    last_row: u32,
+    columns: usize,
+) -> anyhow::Result<()> {
+    for (column, width) in widths.columns() {
+        sheet.set_column_width(column, width)?;
+    }
+    let last_column = u16::try_from(columns.saturating_sub(1))?;
+    sheet.autofilter(0, 0, last_row, last_column)?;
+    Ok(())
+}
+
+fn write_summary(
+    workbook: &mut Workbook,
+    lang: Lang,
+    summary: &Summary,
+    formats: &Formats,
+) -> anyhow::Result<()> {
+    let headers = summary_headers(lang);
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(t(lang).report_sheet_summary.as_str())?;
+    write_header_row(sheet, &headers, &formats.header)?;
+    let mut widths = Widths::of_headers(&headers);
+    let mut last_row = 0u32;
+    for (date, grid, counts) in summary.rows() {
+        last_row += 1;
+        let mut cells = vec![
+            Cell::text(date.format("%Y-%m-%d").to_string()),
+            Cell::text(grid),
+        ];
+        cells.extend(counts.numbers().map(|n| Cell::Number(i64::from(n))));
+        write_cells(sheet, last_row, &cells, formats, &mut widths)?;
+    }
+    finish_table(sheet, &widths, last_row, headers.len())?;
+    sheet.set_freeze_panes(1, 2)?;
+    print_on_a4(sheet, lang, Orientation::Portrait, 0)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_are_dates_in_order_and_at_most_a_leap_year() {
+        assert!(parse_span("2026-11-22", "2026-11-22").is_ok());
+        assert!(parse_span("2024-01-01", "2024-12-31").is_ok());
+        assert!(matches!(
+            parse_span("2024-01-01", "2025-01-01"),
+            Err(Refusal::SpanTooLong { days: 367, .. })
+        ));
+        assert!(matches!(
+            parse_span("2026-11-23", "2026-11-22"),
+            Err(Refusal::SpanBackwards { .. })
+        ));
+        assert!(matches!(
+            parse_span("2026-11-31", "2026-12-01"),
+            Err(Refusal::BadDate(_))
+        ));
+    }
+
+    #[test]
+    fn follow_up_actions_read_as_words_and_unknown_ones_as_stored() {
+        assert_eq!(
+            follow_up_action(Lang::Zh, "resolved:elder_fine"),
+            "结案：老人安好"
+        );
+        assert_eq!(
+            follow_up_action(Lang::En, "called_no_answer"),
+            "called: no answer"
+        );
+        assert_eq!(follow_up_action(Lang::En, "sent_flowers"), "sent_flowers");
+    }
+
+    #[test]
+    fn both_sheets_have_a_header_for_every_column() {
+        for lang in [Lang::Zh, Lang::En] {
+            assert_eq!(ledger_headers(lang).len(), 20);
+            assert_eq!(
+                summary_headers(lang).len(),
+                2 + DayGrid::default().numbers().len()
+            );
+        }
+    }
 }

@@ -1,9 +1,471 @@
-//! Printable route sheets for rounds walked on paper.
+//! Printable route sheets for rounds walked on paper: one A4 sheet (portrait, one page wide) per
+//! round and grid, elders in route order grouped by building, each with a window hint, notes and
+//! empty boxes to tick open/closed/seen/unclear and write the time; elders away that day are
+//! listed at the end without boxes. The results are typed in later with `check --at`.
 
+use std::io::Write;
 use std::path::Path;
 
-use crate::cli::Ctx;
+use anyhow::Context;
+use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet};
+use unicode_width::UnicodeWidthStr;
 
-pub fn run(_ctx: &Ctx, _round: &str, _grid: Option<&str>, _out: &Path) -> anyhow::Result<()> {
-    anyhow::bail!("sheet is not built yet")
+use super::{Orientation, OutFile, OutKind, check_out_path, print_on_a4};
+use crate::cli::Ctx;
+use crate::cli::commands::parse_round;
+use crate::domain::time::format_local_time;
+use crate::domain::{Round, Status};
+use crate::error::Refusal;
+use crate::i18n::{Lang, fill, t, words};
+use crate::store::elders::{self, Elder};
+use crate::store::ledger::absences_on;
+use crate::store::rounds::{self, ElderRound};
+use crate::store::{Create, Store, absences::Absence};
+use crate::tui::data::building_of;
+
+pub fn run(ctx: &Ctx, round: &str, grid: Option<&str>, out: &Path) -> anyhow::Result<()> {
+    let round = parse_round(round)?;
+    check_out_path(out, &[OutKind::Xlsx])?;
+    let store = ctx.open(Create::Never)?;
+    let grid = grid.map(str::trim).filter(|g| !g.is_empty());
+    if let Some(grid) = grid {
+        refuse_unknown_grid(&store, grid)?;
+    }
+    let route = Route::read(&store, round, grid, ctx)?;
+    if route.elders.is_empty() && route.away.is_empty() {
+        return Err(Refusal::NobodyOnRound(round.to_string()).into());
+    }
+    let mut file = OutFile::create(out)?;
+    let mut workbook = route.workbook(ctx.lang)?;
+    workbook
+        .save_to_writer(file.file()?)
+        .context("writing the route sheet")?;
+    file.finish()?;
+    writeln!(
+        std::io::stdout().lock(),
+        "{}",
+        fill(
+            &t(ctx.lang).sheet_done,
+            &[
+                ("path", &out.display()),
+                ("count", &route.elders.len()),
+                ("away", &route.away.len()),
+            ]
+        )
+    )?;
+    Ok(())
+}
+
+fn refuse_unknown_grid(store: &Store, grid: &str) -> anyhow::Result<()> {
+    let mut known: Vec<String> = Vec::new();
+    for elder in elders::all(&store.conn)?.into_iter().filter(Elder::active) {
+        if !known.contains(&elder.grid) {
+            known.push(elder.grid);
+        }
+    }
+    if known.iter().any(|g| g == grid) {
+        return Ok(());
+    }
+    Err(Refusal::UnknownGrid {
+        grid: grid.to_string(),
+        known: known.join(", "),
+    }
+    .into())
+}
+
+/// One round's walk: who to look at, in route order, and who is away.
+struct Route {
+    round: Round,
+    grid: Option<String>,
+    community: Option<String>,
+    opens: String,
+    closes: String,
+    elders: Vec<ElderRound>,
+    away: Vec<(ElderRound, Option<Absence>)>,
+}
+
+impl Route {
+    fn read(store: &Store, round: Round, grid: Option<&str>, ctx: &Ctx) -> anyhow::Result<Route> {
+        let rows: Vec<ElderRound> = rounds::statuses(store, round, ctx.now)?
+            .into_iter()
+            .filter(|row| grid.is_none_or(|grid| row.elder.grid == grid))
+            .collect();
+        let mut absences = absences_on(&store.conn, round.date)?;
+        let (away, elders): (Vec<ElderRound>, Vec<ElderRound>) =
+            rows.into_iter().partition(|row| row.status == Status::Away);
+        let away = away
+            .into_iter()
+            .map(|row| {
+                let absence = absences.remove(&row.elder.id);
+                (row, absence)
+            })
+            .collect();
+        let window = store.schedule.window(round);
+        let tz = store.schedule.tz;
+        Ok(Route {
+            round,
+            grid: grid.map(str::to_string),
+            community: ctx.config.community_name.clone(),
+            opens: format_local_time(window.opens, tz),
+            closes: format_local_time(window.closes, tz),
+            elders,
+            away,
+        })
+    }
+
+    fn workbook(&self, lang: Lang) -> anyhow::Result<Workbook> {
+        let mut workbook = Workbook::new();
+        let formats = SheetFormats::new();
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(t(lang).sheet_name.as_str())?;
+        let mut writer = SheetWriter {
+            sheet,
+            formats: &formats,
+            lang,
+            row: 0,
+        };
+        writer.title(self)?;
+        let header_row = writer.header_row()?;
+        writer.elders(&self.elders)?;
+        writer.away(&self.away)?;
+        set_column_widths(writer.sheet, lang)?;
+        print_on_a4(writer.sheet, lang, Orientation::Portrait, header_row)?;
+        writer.sheet.set_print_center_horizontally(true);
+        Ok(workbook)
+    }
+}
+
+/// The columns of the sheet, left to right.
+const NO: u16 = 0;
+const ID: u16 = 1;
+const NAME: u16 = 2;
+const PLACE: u16 = 3;
+const WINDOW: u16 = 4;
+const NOTES: u16 = 5;
+const FIRST_BOX: u16 = 6;
+const TIME: u16 = 10;
+const LAST: u16 = TIME;
+
+/// Character widths of the text columns; the box columns fit their header.
+const WINDOW_WIDTH: f64 = 24.0;
+const NOTES_WIDTH: f64 = 14.0;
+const PLACE_WIDTH: f64 = 11.0;
+
+/// Points per printed line of 11-point text, and the least height to write a time in.
+const LINE_HEIGHT: f64 = 14.5;
+const MIN_ROW_HEIGHT: f64 = 34.0;
+
+struct SheetFormats {
+    title: Format,
+    subtitle: Format,
+    small: Format,
+    header: Format,
+    building: Format,
+    text: Format,
+    centered: Format,
+    boxed: Format,
+    away: Format,
+}
+
+impl SheetFormats {
+    fn new() -> SheetFormats {
+        let cell = Format::new()
+            .set_border(FormatBorder::Thin)
+            .set_align(FormatAlign::VerticalCenter)
+            .set_font_size(11);
+        SheetFormats {
+            title: Format::new().set_bold().set_font_size(16),
+            subtitle: Format::new().set_font_size(12),
+            small: Format::new().set_font_size(10).set_text_wrap(),
+            header: cell
+                .clone()
+                .set_bold()
+                .set_align(FormatAlign::Center)
+                .set_text_wrap()
+                .set_background_color(Color::RGB(0xE7E6E6)),
+            building: cell
+                .clone()
+                .set_bold()
+                .set_font_size(12)
+                .set_background_color(Color::RGB(0xF2F2F2)),
+            text: cell.clone().set_text_wrap(),
+            centered: cell.clone().set_align(FormatAlign::Center),
+            boxed: cell.clone().set_border(FormatBorder::Medium),
+            away: cell.set_text_wrap().set_font_color(Color::RGB(0x595959)),
+        }
+    }
+}
+
+/// Writes the sheet top to bottom.
+struct SheetWriter<'a> {
+    sheet: &'a mut Worksheet,
+    formats: &'a SheetFormats,
+    lang: Lang,
+    row: u32,
+}
+
+impl SheetWriter<'_> {
+    fn line(&mut self, text: &str, format: &Format, height: f64) -> anyhow::Result<()> {
+        self.sheet
+            .merge_range(self.row, NO, self.row, LAST, text, format)?;
+        self.sheet.set_row_height(self.row, height)?;
+        self.row += 1;
+        Ok(())
+    }
+
+    fn title(&mut self, route: &Route) -> anyhow::Result<()> {
+        let lang = self.lang;
+        let s = t(lang);
+        let community = route
+            .community
+            .as_deref()
+            .map(|name| format!("{name} · "))
+            .unwrap_or_default();
+        let title = fill(
+            &s.sheet_title,
+            &[
+                ("community", &community),
+                ("round", &words::round(lang, route.round)),
+            ],
+        );
+        let mut subtitle = fill(
+            &s.sheet_subtitle,
+            &[
+                ("expected", &words::expected(lang, route.round.expected())),
+                ("opens", &route.opens),
+                ("closes", &route.closes),
+                ("count", &route.elders.len()),
+            ],
+        );
+        if let Some(grid) = &route.grid {
+            subtitle.push_str(&fill(&s.sheet_grid, &[("grid", grid)]));
+        }
+        let how = fill(&s.sheet_how, &[("round", &route.round)]);
+        let formats = self.formats;
+        self.line(&title, &formats.title, 24.0)?;
+        self.line(&subtitle, &formats.subtitle, 18.0)?;
+        self.line(&s.sheet_walker, &formats.subtitle, 26.0)?;
+        self.line(&how, &formats.small, 28.0)?;
+        Ok(())
+    }
+
+    /// The column headers; returns their row, to repeat on every printed page.
+    fn header_row(&mut self) -> anyhow::Result<u32> {
+        let s = t(self.lang);
+        let headers = [
+            &s.sheet_col_no,
+            &s.col_id,
+            &s.col_name,
+            &s.sheet_col_place,
+            &s.sheet_col_window,
+            &s.sheet_col_notes,
+            &s.sheet_col_open,
+            &s.sheet_col_closed,
+            &s.sheet_col_seen,
+            &s.sheet_col_unclear,
+            &s.sheet_col_time,
+        ];
+        for (column, header) in (NO..).zip(headers) {
+            self.sheet
+                .write_string_with_format(self.row, column, header, &self.formats.header)?;
+        }
+        self.sheet.set_row_height(self.row, 22.0)?;
+        self.row += 1;
+        Ok(self.row - 1)
+    }
+
+    /// The elders in route order, a heading row wherever the route reaches another building.
+    fn elders(&mut self, rows: &[ElderRound]) -> anyhow::Result<()> {
+        let mut building: Option<String> = None;
+        for row in rows {
+            let here = building_of(&row.elder.address);
+            if building.as_deref() != Some(here.as_str()) {
+                self.building(&here)?;
+                building = Some(here);
+            }
+            self.elder(row)?;
+        }
+        Ok(())
+    }
+
+    fn building(&mut self, name: &str) -> anyhow::Result<()> {
+        let formats = self.formats;
+        self.line(name, &formats.building, 20.0)
+    }
+
+    fn elder(&mut self, row: &ElderRound) -> anyhow::Result<()> {
+        let elder = &row.elder;
+        let (place, window, notes) = (
+            place_of(&elder.address),
+            elder.window_hint.clone().unwrap_or_default(),
+            self.notes_of(row),
+        );
+        self.identity(elder, &place)?;
+        let f = self.formats;
+        self.sheet
+            .write_string_with_format(self.row, WINDOW, &window, &f.text)?;
+        self.sheet
+            .write_string_with_format(self.row, NOTES, &notes, &f.text)?;
+        for column in FIRST_BOX..=TIME {
+            self.sheet.write_blank(self.row, column, &f.boxed)?;
+        }
+        let height = row_height(&[
+            (place.as_str(), PLACE_WIDTH),
+            (window.as_str(), WINDOW_WIDTH),
+            (notes.as_str(), NOTES_WIDTH),
+        ]);
+        self.sheet.set_row_height(self.row, height)?;
+        self.row += 1;
+        Ok(())
+    }
+
+    /// Route number, id, name and unit/room: the same on every row, away or not.
+    fn identity(&mut self, elder: &Elder, place: &str) -> anyhow::Result<()> {
+        let f = self.formats;
+        let route = elder.route.map(|r| r.to_string()).unwrap_or_default();
+        self.sheet
+            .write_string_with_format(self.row, NO, &route, &f.centered)?;
+        self.sheet
+            .write_string_with_format(self.row, ID, &elder.id, &f.centered)?;
+        self.sheet
+            .write_string_with_format(self.row, NAME, &elder.name, &f.text)?;
+        self.sheet
+            .write_string_with_format(self.row, PLACE, place, &f.text)?;
+        Ok(())
+    }
+
+    /// The elder's notes, and their own window when they have one for this round.
+    fn notes_of(&self, row: &ElderRound) -> String {
+        let s = t(self.lang);
+        let own = match row.round.slot {
+            crate::domain::Slot::Morning => row.elder.own.morning,
+            crate::domain::Slot::Evening => row.elder.own.evening,
+        };
+        let mut parts: Vec<String> = Vec::new();
+        if let Some((opens, closes)) = own {
+            parts.push(fill(
+                &s.sheet_own_window,
+                &[
+                    ("opens", &opens.format("%H:%M")),
+                    ("closes", &closes.format("%H:%M")),
+                ],
+            ));
+        }
+        if let Some(notes) = row.elder.notes.as_deref().filter(|n| !n.trim().is_empty()) {
+            parts.push(notes.trim().to_string());
+        }
+        parts.join("\n")
+    }
+
+    /// Elders away on the day, under their own heading, marked instead of boxed.
+    fn away(&mut self, away: &[(ElderRound, Option<Absence>)]) -> anyhow::Result<()> {
+        if away.is_empty() {
+            return Ok(());
+        }
+        let s = t(self.lang);
+        let formats = self.formats;
+        self.line(&s.sheet_away_heading, &formats.building, 20.0)?;
+        for (row, absence) in away {
+            let place = place_of(&row.elder.address);
+            self.identity(&row.elder, &place)?;
+            let mark = away_mark(self.lang, absence.as_ref());
+            self.sheet
+                .merge_range(self.row, WINDOW, self.row, TIME, &mark, &formats.away)?;
+            self.sheet.set_row_height(self.row, 22.0)?;
+            self.row += 1;
+        }
+        Ok(())
+    }
+}
+
+/// `外出至 2026-11-30（住院）`, or `外出` when the absence is not known.
+fn away_mark(lang: Lang, absence: Option<&Absence>) -> String {
+    let s = t(lang);
+    let Some(absence) = absence else {
+        return s.sheet_away_mark.clone();
+    };
+    let mut mark = fill(&s.sheet_away_until, &[("to", &absence.to.format("%Y-%m-%d"))]);
+    if let Some(reason) = absence.reason.as_deref().filter(|r| !r.trim().is_empty()) {
+        mark.push_str(" · ");
+        mark.push_str(reason.trim());
+    }
+    mark
+}
+
+/// The address without its building (the building heads the group): `1单元 401`.
+pub fn place_of(address: &str) -> String {
+    let building = building_of(address);
+    let rest = address
+        .strip_prefix(building.as_str())
+        .unwrap_or(address)
+        .trim();
+    if rest.is_empty() {
+        address.trim().to_string()
+    } else {
+        rest.to_string()
+    }
+}
+
+/// Tall enough for the longest wrapped text of the row, and to write a time in by hand.
+fn row_height(cells: &[(&str, f64)]) -> f64 {
+    let lines = cells
+        .iter()
+        .map(|(text, width)| wrapped_lines(text, *width))
+        .max()
+        .unwrap_or(1);
+    #[allow(clippy::cast_precision_loss)]
+    let needed = lines as f64 * LINE_HEIGHT + 6.0;
+    needed.max(MIN_ROW_HEIGHT)
+}
+
+/// How many printed lines text takes in a column of `width` character widths.
+fn wrapped_lines(text: &str, width: f64) -> usize {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let per_line = (width - 1.0).max(1.0) as usize;
+    text.lines()
+        .map(|line| line.width().div_ceil(per_line).max(1))
+        .sum::<usize>()
+        .max(1)
+}
+
+fn set_column_widths(sheet: &mut Worksheet, lang: Lang) -> anyhow::Result<()> {
+    let s = t(lang);
+    let fit = |text: &str, least: f64| (text.width() as f64 + 2.0).max(least);
+    let widths = [
+        (NO, fit(&s.sheet_col_no, 4.5)),
+        (ID, 7.5),
+        (NAME, 10.0),
+        (PLACE, PLACE_WIDTH),
+        (WINDOW, WINDOW_WIDTH),
+        (NOTES, NOTES_WIDTH),
+        (FIRST_BOX, fit(&s.sheet_col_open, 5.0)),
+        (FIRST_BOX + 1, fit(&s.sheet_col_closed, 5.0)),
+        (FIRST_BOX + 2, fit(&s.sheet_col_seen, 5.0)),
+        (FIRST_BOX + 3, fit(&s.sheet_col_unclear, 5.0)),
+        (TIME, fit(&s.sheet_col_time, 8.0)),
+    ];
+    for (column, width) in widths {
+        sheet.set_column_width(column, width)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_place_is_what_follows_the_building() {
+        assert_eq!(place_of("长青小区 A区 1栋 1单元 401"), "1单元 401");
+        assert_eq!(place_of("长青小区 A区 1栋"), "长青小区 A区 1栋");
+        assert_eq!(place_of("12 Elm Street flat 3"), "Elm Street flat 3");
+    }
+
+    #[test]
+    fn rows_grow_with_wrapped_text_but_never_below_writing_height() {
+        assert_eq!(row_height(&[("短", 10.0)]), MIN_ROW_HEIGHT);
+        let long = "东山墙十一楼3单元左起第二扇，橙色条纹窗帘（在8栋楼下看得清）";
+        assert!(row_height(&[(long, WINDOW_WIDTH)]) > MIN_ROW_HEIGHT);
+        assert_eq!(wrapped_lines("a\nb", 10.0), 2);
+    }
 }

@@ -231,6 +231,24 @@ pub fn supersede_earlier(
     .execute(params![elder_id, ok_round.ordinal(), ts(now)])
 }
 
+/// The elder's flags closed by a later ok round, after `since` (to reopen when that ok round is
+/// taken back).
+pub fn superseded_by_later_round(
+    conn: &Connection,
+    elder_id: &str,
+    before: Round,
+) -> rusqlite::Result<Vec<FlagRecord>> {
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM flags AS f
+         WHERE f.elder_id = ?1 AND f.round < ?2 AND f.state = 'superseded'
+           AND f.superseded_because = 'later_round_ok'
+         ORDER BY f.round"
+    ))?;
+    statement
+        .query_map(params![elder_id, before.ordinal()], from_row)?
+        .collect()
+}
+
 /// Elders with an open `missed` or `unclear` flag: the ones a later ok round may clear.
 pub fn elders_with_open_supersedable(
     conn: &Connection,
@@ -259,7 +277,7 @@ pub fn resolve(
 }
 
 /// A flag as the lists show it: with the elder and who checked.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct FlagView {
     pub id: i64,
     pub elder_id: String,

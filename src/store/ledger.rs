@@ -1,2 +1,151 @@
 //! Queries for the ledger and route sheets: rounds over a span of days, with their flags and
-//! follow-ups.
+//! follow-ups, and who is away on a date with their absence.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{Connection, params};
+
+use super::Store;
+use super::absences::{self, Absence};
+use super::elders::{self, Elder};
+use super::flags::FollowUp;
+use super::rounds::{self, ElderRound};
+use crate::domain::{Round, Slot};
+
+/// The rounds of a span of days (both ends included) whose window has opened by `now`, for
+/// the community or for any elder with a window of their own.
+pub fn opened_rounds(
+    store: &Store,
+    roster: &[Elder],
+    from: NaiveDate,
+    to: NaiveDate,
+    now: DateTime<Utc>,
+) -> Vec<Round> {
+    let mut out = Vec::new();
+    for date in from.iter_days().take_while(|date| *date <= to) {
+        for slot in Slot::ALL {
+            let round = Round::new(date, slot);
+            if has_opened(store, roster, round, now) {
+                out.push(round);
+            }
+        }
+    }
+    out
+}
+
+fn has_opened(store: &Store, roster: &[Elder], round: Round, now: DateTime<Utc>) -> bool {
+    store.schedule.window(round).has_opened(now)
+        || roster
+            .iter()
+            .any(|elder| store.schedule.window_for(round, &elder.own).has_opened(now))
+}
+
+/// What the ledger of a span reads: the roster, every follow-up of the span's flags, and each
+/// round's statuses on demand (one round at a time, so a long span is not held in memory).
+pub struct Ledger<'a> {
+    store: &'a Store,
+    roster: Vec<Elder>,
+    follow_ups: HashMap<i64, Vec<FollowUp>>,
+    rounds: Vec<Round>,
+    now: DateTime<Utc>,
+}
+
+impl<'a> Ledger<'a> {
+    pub fn read(
+        store: &'a Store,
+        from: NaiveDate,
+        to: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> rusqlite::Result<Ledger<'a>> {
+        let roster = elders::all(&store.conn)?;
+        let rounds = opened_rounds(store, &roster, from, to, now);
+        let follow_ups = match (rounds.first(), rounds.last()) {
+            (Some(first), Some(last)) => follow_ups_in_span(&store.conn, *first, *last)?,
+            _ => HashMap::new(),
+        };
+        Ok(Ledger {
+            store,
+            roster,
+            follow_ups,
+            rounds,
+            now,
+        })
+    }
+
+    pub fn rounds(&self) -> &[Round] {
+        &self.rounds
+    }
+
+    /// The grids in the order the route first reaches them.
+    pub fn grids(&self) -> Vec<String> {
+        let mut grids: Vec<String> = Vec::new();
+        for elder in &self.roster {
+            if !grids.contains(&elder.grid) {
+                grids.push(elder.grid.clone());
+            }
+        }
+        grids
+    }
+
+    /// Every elder on the roster for the round, in route order, with their status.
+    pub fn round(&self, round: Round) -> rusqlite::Result<Vec<ElderRound>> {
+        rounds::statuses_of(
+            &self.store.conn,
+            &self.store.schedule,
+            &self.roster,
+            round,
+            self.now,
+        )
+    }
+
+    /// A flag's follow-ups, oldest first.
+    pub fn follow_ups(&self, flag_id: i64) -> &[FollowUp] {
+        self.follow_ups.get(&flag_id).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Every follow-up of the flags of rounds `first..=last`, by flag, oldest first.
+pub fn follow_ups_in_span(
+    conn: &Connection,
+    first: Round,
+    last: Round,
+) -> rusqlite::Result<HashMap<i64, Vec<FollowUp>>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT u.id, u.flag_id, u.action, u.note, u.actor, u.at
+         FROM follow_ups AS u JOIN flags AS f ON f.id = u.flag_id
+         WHERE f.round BETWEEN ?1 AND ?2
+         ORDER BY u.flag_id, u.at, u.id",
+    )?;
+    let mut by_flag: HashMap<i64, Vec<FollowUp>> = HashMap::new();
+    let rows = statement.query_map(params![first.ordinal(), last.ordinal()], |row| {
+        Ok(FollowUp {
+            id: row.get(0)?,
+            flag_id: row.get(1)?,
+            action: row.get(2)?,
+            note: row.get(3)?,
+            actor: row.get(4)?,
+            at: row.get(5)?,
+        })
+    })?;
+    for follow_up in rows {
+        let follow_up = follow_up?;
+        by_flag
+            .entry(follow_up.flag_id)
+            .or_default()
+            .push(follow_up);
+    }
+    Ok(by_flag)
+}
+
+/// The absence each away elder is on at a date, by elder.
+pub fn absences_on(
+    conn: &Connection,
+    date: NaiveDate,
+) -> rusqlite::Result<HashMap<String, Absence>> {
+    Ok(absences::list(conn, None, Some(date))?
+        .into_iter()
+        .filter(|absence| absence.from <= date)
+        .map(|absence| (absence.elder_id.clone(), absence))
+        .collect())
+}

@@ -16,7 +16,8 @@ use super::flags::{self, Figures, FlagRecord};
 use super::{Store, absences, set_meta};
 use crate::domain::status::{self, RoundFacts};
 use crate::domain::{
-    FlagChange, FlagState, Observation, Round, Schedule, Severity, Status, Window, flag, severity,
+    FlagChange, FlagState, Observation, Round, Schedule, Severity, Status, SupersedeReason, Window,
+    flag, severity,
 };
 use crate::error::Refusal;
 
@@ -72,13 +73,15 @@ pub struct FlagFigures {
 /// severity when it is flagged. `prev_streak` is the streak carried by the round before.
 fn settle(
     conn: &Connection,
-    elder_id: &str,
+    schedule: &Schedule,
+    elder: &Elder,
     round: Round,
     judged: Option<&Judged>,
     known: Option<&FlagRecord>,
     prev_streak: u32,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Option<FlagFigures>> {
+    let elder_id = elder.id.as_str();
     let status = judged.map(|j| j.status);
     let stands = judged.is_some_and(|j| j.contradiction_stands);
     let change = flag::flag_change(known.map(FlagRecord::known), status, stands);
@@ -138,7 +141,63 @@ fn settle(
     if status == Some(Status::Ok) {
         flags::supersede_earlier(conn, elder_id, round, now)?;
     }
+    // A missed round found only after a later round already came out ok (the flag is raised
+    // when the window closes, the next round may be ticked before that) is closed at once.
+    if let Some(open) = outcome
+        && status.is_some_and(flag::closed_by_later_ok_round)
+        && later_ok_round(conn, schedule, elder, round, now)?.is_some()
+    {
+        flags::supersede(conn, open.id, SupersedeReason::LaterRoundOk, now)?;
+        return Ok(None);
+    }
     Ok(outcome)
+}
+
+/// The first round after `round` in which the elder was seen as expected, if any yet.
+fn later_ok_round(
+    conn: &Connection,
+    schedule: &Schedule,
+    elder: &Elder,
+    round: Round,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Option<Round>> {
+    let last = schedule.round_at(now, &elder.own);
+    if last <= round {
+        return Ok(None);
+    }
+    let later = checks::for_elder_span(conn, &elder.id, round.next(), last)?;
+    let mut rounds: Vec<Round> = later.iter().map(|check| check.round).collect();
+    rounds.dedup();
+    for candidate in rounds {
+        let round_checks: Vec<Check> = later
+            .iter()
+            .filter(|check| check.round == candidate)
+            .cloned()
+            .collect();
+        let away = absences::is_away(conn, &elder.id, candidate.date)?;
+        let judged = judge(schedule, elder, candidate, &round_checks, away, now);
+        if judged.is_some_and(|j| j.status == Status::Ok) {
+            return Ok(Some(candidate));
+        }
+    }
+    Ok(None)
+}
+
+/// The ok round that closed earlier flags was taken back (an undo): those flags open again
+/// unless another later round still stands ok.
+fn reopen_if_no_later_ok(
+    conn: &Connection,
+    schedule: &Schedule,
+    elder: &Elder,
+    round: Round,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    for flag in flags::superseded_by_later_round(conn, &elder.id, round)? {
+        if later_ok_round(conn, schedule, elder, flag.round, now)?.is_none() {
+            flags::reopen(conn, flag.id)?;
+        }
+    }
+    Ok(())
 }
 
 /// Re-judges one (elder, round) from the database and settles its flag, then carries a changed
@@ -158,13 +217,17 @@ pub fn refresh_elder_round(
         .map_or(0, |flag| flag.streak_carried());
     let flag = settle(
         conn,
-        &elder.id,
+        schedule,
+        elder,
         round,
         judged.as_ref(),
         known.as_ref(),
         prev_streak,
         now,
     )?;
+    if judged.as_ref().is_none_or(|j| j.status != Status::Ok) {
+        reopen_if_no_later_ok(conn, schedule, elder, round, now)?;
+    }
     carry_streak_forward(conn, &elder.id, round)?;
     Ok(judged.map(|judged| (judged, flag)))
 }
@@ -498,7 +561,8 @@ fn settle_round(
             .map_or(0, FlagRecord::streak_carried);
         settle(
             conn,
-            &elder.id,
+            schedule,
+            elder,
             round,
             judged.as_ref(),
             known,
@@ -511,4 +575,35 @@ fn settle_round(
         carry_streak_forward(conn, elder_id, round)?;
     }
     Ok(())
+}
+
+/// One elder's statuses over the `count` rounds ending at `last`, oldest first; `None` where the
+/// elder was not on the roster.
+pub fn elder_history(
+    conn: &Connection,
+    schedule: &Schedule,
+    elder: &Elder,
+    last: Round,
+    count: usize,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Vec<(Round, Option<Status>)>> {
+    let mut first = last;
+    for _ in 1..count {
+        first = first.prev();
+    }
+    let all_checks = checks::for_elder_span(conn, &elder.id, first, last)?;
+    let mut out = Vec::with_capacity(count);
+    let mut round = first;
+    while round <= last {
+        let round_checks: Vec<Check> = all_checks
+            .iter()
+            .filter(|check| check.round == round)
+            .cloned()
+            .collect();
+        let away = absences::is_away(conn, &elder.id, round.date)?;
+        let judged = judge(schedule, elder, round, &round_checks, away, now);
+        out.push((round, judged.map(|j| j.status)));
+        round = round.next();
+    }
+    Ok(out)
 }
