@@ -162,26 +162,40 @@ pub fn text_width(text: &str) -> usize {
         .min(MAX_COLUMN_WIDTH)
 }
 
-/// Column widths that grow to fit the widest text seen in each column.
+/// Column widths that grow to fit the widest text seen in each column. A long header wraps onto
+/// a second line rather than widening a column of short values.
 #[derive(Debug, Clone)]
-pub struct Widths(Vec<usize>);
+pub struct Widths {
+    content: Vec<usize>,
+    headers: Vec<usize>,
+}
 
 impl Widths {
     pub fn of_headers(headers: &[&str]) -> Widths {
-        Widths(headers.iter().map(|h| text_width(h)).collect())
+        Widths {
+            content: vec![0; headers.len()],
+            headers: headers.iter().map(|h| text_width(h)).collect(),
+        }
     }
 
     pub fn fit(&mut self, column: usize, text: &str) {
-        if let Some(width) = self.0.get_mut(column) {
+        if let Some(width) = self.content.get_mut(column) {
             *width = (*width).max(text_width(text));
         }
     }
 
-    /// Excel's width units, with room for the autofilter button and padding.
+    /// A column's width in Excel's units (one per narrow character), with padding.
+    pub fn width(&self, column: usize) -> f64 {
+        let content = self.content.get(column).copied().unwrap_or(0);
+        let header = self.headers.get(column).copied().unwrap_or(0);
+        let width = content.max(header.div_ceil(2)).max(4) + 2;
+        width.min(MAX_COLUMN_WIDTH) as f64
+    }
+
     pub fn columns(&self) -> impl Iterator<Item = (u16, f64)> + '_ {
-        self.0.iter().enumerate().map(|(index, width)| {
+        (0..self.content.len()).map(|index| {
             let column = u16::try_from(index).unwrap_or(u16::MAX);
-            (column, (*width as f64 + 3.0).min(MAX_COLUMN_WIDTH as f64))
+            (column, self.width(index))
         })
     }
 }

@@ -9,14 +9,13 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use anyhow::Context;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet};
 
 use super::{Orientation, OutFile, OutKind, Widths, check_out_path, print_on_a4};
 use crate::cli::Ctx;
 use crate::cli::commands::parse_date;
-use crate::domain::time::format_local;
 use crate::domain::{FlagState, Outcome, Status};
 use crate::error::Refusal;
 use crate::i18n::{Lang, Strings, fill, t, words};
@@ -33,6 +32,7 @@ pub const XLSX_MAX_ROWS: usize = 1_048_576;
 const NAME_COLUMN: u16 = 4;
 /// The follow-ups column wraps instead of growing without end.
 const FOLLOW_UPS_COLUMN: usize = 16;
+const FOLLOW_UPS_WIDTH: f64 = 36.0;
 
 pub fn run(ctx: &Ctx, from: &str, to: &str, out: &Path) -> anyhow::Result<()> {
     let (from, to) = parse_span(from, to)?;
@@ -46,7 +46,7 @@ pub fn run(ctx: &Ctx, from: &str, to: &str, out: &Path) -> anyhow::Result<()> {
         ledger: &ledger,
     };
     let mut file = OutFile::create(out)?;
-    let rows = match kind {
+    let written = match kind {
         OutKind::Csv => sheet.write_csv(file.file()?)?,
         OutKind::Xlsx => sheet.write_xlsx(file.file()?)?,
     };
@@ -58,8 +58,8 @@ pub fn run(ctx: &Ctx, from: &str, to: &str, out: &Path) -> anyhow::Result<()> {
             &t(ctx.lang).report_done,
             &[
                 ("path", &out.display()),
-                ("rounds", &ledger.rounds().len()),
-                ("rows", &rows),
+                ("rounds", &written.rounds),
+                ("rows", &written.rows),
             ]
         )
     )?;
@@ -165,7 +165,7 @@ pub fn ledger_cells(lang: Lang, tz: Tz, row: &ElderRound, follow_ups: &[FollowUp
         Cell::text(words::status(lang, row.status)),
         Cell::maybe(row.late.then_some(s.report_yes.as_str())),
         Cell::maybe(decisive.map(|c| c.checker.as_str())),
-        Cell::maybe(decisive.map(|c| format_local(c.seen_at, tz))),
+        Cell::maybe(decisive.map(|c| time_after(row.round.date, c.seen_at, tz))),
         Cell::maybe(severity.map(|sv| words::severity(lang, sv))),
         if row.status.is_flagged() && row.streak > 0 {
             Cell::Number(i64::from(row.streak))
@@ -179,7 +179,7 @@ pub fn ledger_cells(lang: Lang, tz: Tz, row: &ElderRound, follow_ups: &[FollowUp
         Cell::maybe(flag.and_then(|f| f.closed_by.as_deref())),
         Cell::maybe(
             flag.and_then(|f| f.closed_at)
-                .map(|at| format_local(at, tz)),
+                .map(|at| time_after(row.round.date, at, tz)),
         ),
     ]
 }
@@ -190,17 +190,8 @@ pub fn follow_up_log(lang: Lang, tz: Tz, round_date: NaiveDate, entries: &[Follo
     entries
         .iter()
         .map(|entry| {
-            let when = match parse_ts(&entry.at) {
-                Ok(at) => {
-                    let local = at.with_timezone(&tz);
-                    if local.date_naive() == round_date {
-                        local.format("%H:%M").to_string()
-                    } else {
-                        local.format("%m-%d %H:%M").to_string()
-                    }
-                }
-                Err(_) => entry.at.clone(),
-            };
+            let when = parse_ts(&entry.at)
+                .map_or_else(|_| entry.at.clone(), |at| time_after(round_date, at, tz));
             let mut text = format!(
                 "{when} {} {}",
                 entry.actor,
@@ -214,6 +205,17 @@ pub fn follow_up_log(lang: Lang, tz: Tz, round_date: NaiveDate, entries: &[Follo
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// Local `HH:MM` on the round's own date, `MM-DD HH:MM` on a later one (a late check after
+/// midnight, a flag closed the next day). The date column holds the round's date.
+pub fn time_after(round_date: NaiveDate, at: DateTime<Utc>, tz: Tz) -> String {
+    let local = at.with_timezone(&tz);
+    if local.date_naive() == round_date {
+        local.format("%H:%M").to_string()
+    } else {
+        local.format("%m-%d %H:%M").to_string()
+    }
 }
 
 /// A follow-up's action in words; an action this version does not know is shown as stored.
@@ -374,6 +376,14 @@ impl Summary {
     }
 }
 
+/// What a ledger file holds.
+#[derive(Debug, Clone, Copy, Default)]
+struct Written {
+    rows: usize,
+    /// Rounds with at least one elder on the roster.
+    rounds: usize,
+}
+
 /// The ledger of a span, written out in one language and time zone.
 struct LedgerSheet<'a> {
     lang: Lang,
@@ -382,13 +392,19 @@ struct LedgerSheet<'a> {
 }
 
 impl LedgerSheet<'_> {
-    /// Calls `each` with every row of the span, round by round.
+    /// Calls `each` with every row of the span, round by round; counts what it wrote.
     fn for_each_row(
         &self,
         mut each: impl FnMut(&ElderRound, Vec<Cell>) -> anyhow::Result<()>,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<Written> {
+        let mut written = Written::default();
         for round in self.ledger.rounds() {
-            for row in self.ledger.round(*round)? {
+            let rows = self.ledger.round(*round)?;
+            if !rows.is_empty() {
+                written.rounds += 1;
+            }
+            for row in rows {
+                written.rows += 1;
                 let follow_ups = row
                     .flag
                     .as_ref()
@@ -397,25 +413,23 @@ impl LedgerSheet<'_> {
                 each(&row, cells)?;
             }
         }
-        Ok(())
+        Ok(written)
     }
 
-    fn write_csv(&self, file: &mut File) -> anyhow::Result<usize> {
+    fn write_csv(&self, file: &mut File) -> anyhow::Result<Written> {
         let mut out = BufWriter::new(file);
         out.write_all("\u{feff}".as_bytes())?;
         let mut writer = csv::Writer::from_writer(out);
         writer.write_record(ledger_headers(self.lang))?;
-        let mut rows = 0;
-        self.for_each_row(|_, cells| {
+        let written = self.for_each_row(|_, cells| {
             writer.write_record(cells.iter().map(Cell::shown))?;
-            rows += 1;
             Ok(())
         })?;
         writer.flush().context("writing the CSV ledger")?;
-        Ok(rows)
+        Ok(written)
     }
 
-    fn write_xlsx(&self, file: &mut File) -> anyhow::Result<usize> {
+    fn write_xlsx(&self, file: &mut File) -> anyhow::Result<Written> {
         let s = t(self.lang);
         let headers = ledger_headers(self.lang);
         let mut workbook = Workbook::new();
@@ -423,11 +437,11 @@ impl LedgerSheet<'_> {
         let mut summary = Summary::new(self.ledger.grids());
         let mut widths = Widths::of_headers(&headers);
         let mut rows = 0usize;
-        {
+        let written = {
             let sheet = workbook.add_worksheet();
             sheet.set_name(s.report_sheet_ledger.as_str())?;
             write_header_row(sheet, &headers, &formats.header)?;
-            self.for_each_row(|row, cells| {
+            let written = self.for_each_row(|row, cells| {
                 summary.add(row);
                 rows += 1;
                 if rows < XLSX_MAX_ROWS {
@@ -445,14 +459,19 @@ impl LedgerSheet<'_> {
             }
             let last_row = u32::try_from(rows).context("row number")?;
             finish_table(sheet, &widths, last_row, headers.len())?;
+            sheet.set_column_width(
+                u16::try_from(FOLLOW_UPS_COLUMN)?,
+                widths.width(FOLLOW_UPS_COLUMN).min(FOLLOW_UPS_WIDTH),
+            )?;
             sheet.set_freeze_panes(1, NAME_COLUMN + 1)?;
             print_on_a4(sheet, self.lang, Orientation::Landscape, 0)?;
-        }
+            written
+        };
         write_summary(&mut workbook, self.lang, &summary, &formats)?;
         workbook
             .save_to_writer(&mut *file)
             .context("writing the XLSX ledger")?;
-        Ok(rows)
+        Ok(written)
     }
 }
 
@@ -532,6 +551,9 @@ fn finish_table(
     }
     let last_column = u16::try_from(columns.saturating_sub(1))?;
     sheet.autofilter(0, 0, last_row, last_column)?;
+    // Headers wrap onto two lines rather than widen a column of short values.
+    sheet.set_row_height(0, 30)?;
+    sheet.set_print_gridlines(true);
     Ok(())
 }
 

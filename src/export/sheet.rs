@@ -384,7 +384,10 @@ fn away_mark(lang: Lang, absence: Option<&Absence>) -> String {
     let Some(absence) = absence else {
         return s.sheet_away_mark.clone();
     };
-    let mut mark = fill(&s.sheet_away_until, &[("to", &absence.to.format("%Y-%m-%d"))]);
+    let mut mark = fill(
+        &s.sheet_away_until,
+        &[("to", &absence.to.format("%Y-%m-%d"))],
+    );
     if let Some(reason) = absence.reason.as_deref().filter(|r| !r.trim().is_empty()) {
         mark.push_str(" · ");
         mark.push_str(reason.trim());

@@ -69,18 +69,25 @@ pub struct FlagFigures {
     pub streak: u32,
 }
 
+/// What is on record before a round is settled: its flag, if any, and the streak the round
+/// before carries.
+struct OnRecord<'a> {
+    known: Option<&'a FlagRecord>,
+    prev_streak: u32,
+}
+
 /// Settles the flag of one (elder, round) against its status; returns the flag's id and
-/// severity when it is flagged. `prev_streak` is the streak carried by the round before.
+/// severity when it is flagged.
 fn settle(
     conn: &Connection,
     schedule: &Schedule,
     elder: &Elder,
     round: Round,
     judged: Option<&Judged>,
-    known: Option<&FlagRecord>,
-    prev_streak: u32,
+    on_record: OnRecord<'_>,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Option<FlagFigures>> {
+    let OnRecord { known, prev_streak } = on_record;
     let elder_id = elder.id.as_str();
     let status = judged.map(|j| j.status);
     let stands = judged.is_some_and(|j| j.contradiction_stands);
@@ -221,8 +228,10 @@ pub fn refresh_elder_round(
         elder,
         round,
         judged.as_ref(),
-        known.as_ref(),
-        prev_streak,
+        OnRecord {
+            known: known.as_ref(),
+            prev_streak,
+        },
         now,
     )?;
     if judged.as_ref().is_none_or(|j| j.status != Status::Ok) {
@@ -565,8 +574,7 @@ fn settle_round(
             elder,
             round,
             judged.as_ref(),
-            known,
-            prev_streak,
+            OnRecord { known, prev_streak },
             now,
         )?;
         touched.insert(&elder.id, ());

@@ -145,13 +145,29 @@ impl Tmux {
         self.new_session(name, size, &argv);
     }
 
-    /// Like [`Tmux::open`], but curtain runs under `sh`, which after curtain exits prints
-    /// `curtain exited with N` and the tty's `stty -a`, then sleeps: the mode curtain left the
-    /// terminal in, as the next program sees it. Curtain's pid is the shell's child.
-    pub fn open_in_shell(&self, name: &str, size: (u16, u16), lang: Lang, db: &Path, user: &str) {
-        let script = r#""$@"; echo "curtain exited with $?"; stty -a; exec sleep 120"#;
-        let mut argv: Vec<String> = vec!["sh".into(), "-c".into(), script.into(), "sh".into()];
-        argv.extend(self.curtain_argv(lang, db, user, &[]));
+    /// Like [`Tmux::open`], but curtain runs under `sh`, which after curtain exits writes its
+    /// exit code and the tty's `stty -a` to `report` (the mode curtain left the terminal in, as
+    /// the next program sees it), then sleeps. Curtain's pid is the shell's child.
+    pub fn open_in_shell(
+        &self,
+        name: &str,
+        size: (u16, u16),
+        lang: Lang,
+        db: &Path,
+        report: &Path,
+    ) {
+        let script = r#"report=$1; shift
+"$@"; code=$?
+{ echo "exit $code"; stty -a; } > "$report.tmp"; mv "$report.tmp" "$report"
+exec sleep 120"#;
+        let mut argv: Vec<String> = vec![
+            "sh".into(),
+            "-c".into(),
+            script.into(),
+            "sh".into(),
+            report.display().to_string(),
+        ];
+        argv.extend(self.curtain_argv(lang, db, "wang", &[]));
         self.new_session(name, size, &argv);
     }
 
@@ -194,15 +210,24 @@ impl Tmux {
         screen
     }
 
-    /// Polls the screen until `ready` holds, and gives that screen back; after [`TIMEOUT`]
-    /// fails with the last screen and the pane's state.
+    /// Polls the screen until `ready` holds on a settled screen (the same on two captures in a
+    /// row: a frame reaches the terminal in several writes, so one capture may hold half of it),
+    /// and gives that screen back; after [`TIMEOUT`] fails with the last screen and the pane's
+    /// state.
     pub fn wait_until(&self, name: &str, what: &str, ready: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
+        let mut previous: Option<String> = None;
         loop {
             let screen = self.screen(name);
             if ready(&screen) {
-                return screen;
+                if previous.as_deref() == Some(screen.as_str()) {
+                    return screen;
+                }
+                previous = Some(screen);
+                std::thread::sleep(Duration::from_millis(40));
+                continue;
             }
+            previous = None;
             if start.elapsed() > TIMEOUT {
                 panic!(
                     "session {name}: waited {TIMEOUT:?} for {what}; pane [{}] shows:\n{screen}",
@@ -214,6 +239,11 @@ impl Tmux {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// The screen once it has settled.
+    pub fn settled_screen(&self, name: &str) -> String {
+        self.wait_until(name, "a settled screen", |_| true)
     }
 
     /// Waits until the screen contains `needle`.
@@ -293,6 +323,22 @@ impl Tmux {
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+/// Waits for a file to appear, and gives back what it holds.
+pub fn wait_file(path: &Path) -> String {
+    let start = Instant::now();
+    loop {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            return text;
+        }
+        assert!(
+            start.elapsed() < TIMEOUT,
+            "{} never appeared",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
