@@ -145,6 +145,7 @@ mod tests {
 /// The words for the domain's values, in a language.
 pub mod words {
     use super::{Lang, fill, t};
+    use crate::domain::followup::{FollowUpAction, LadderStep};
     use crate::domain::{Expected, FlagState, Observation, Outcome, Round, Severity, Slot, Status};
 
     pub fn status(lang: Lang, status: Status) -> &'static str {
@@ -214,6 +215,33 @@ pub mod words {
             Outcome::PatrolGap => &s.outcome_patrol_gap,
             Outcome::FalseAlarm => &s.outcome_false_alarm,
             Outcome::Other => &s.outcome_other,
+        }
+    }
+
+    pub fn follow_up(lang: Lang, action: FollowUpAction) -> &'static str {
+        let s = t(lang);
+        match action {
+            FollowUpAction::CalledAnswered => &s.fu_called_answered,
+            FollowUpAction::CalledNoAnswer => &s.fu_called_no_answer,
+            FollowUpAction::Visited => &s.fu_visited,
+            FollowUpAction::VisitedNoAnswer => &s.fu_visited_no_answer,
+            FollowUpAction::KeyholderReached => &s.fu_keyholder_reached,
+            FollowUpAction::KeyholderNoAnswer => &s.fu_keyholder_no_answer,
+            FollowUpAction::ContactedFamily => &s.fu_contacted_family,
+            FollowUpAction::FamilyNoAnswer => &s.fu_family_no_answer,
+            FollowUpAction::CalledEmergency => &s.fu_called_emergency,
+            FollowUpAction::Note => &s.fu_note,
+        }
+    }
+
+    pub fn ladder_step(lang: Lang, step: LadderStep) -> &'static str {
+        let s = t(lang);
+        match step {
+            LadderStep::PhoneElder => &s.step_phone_elder,
+            LadderStep::Knock => &s.step_knock,
+            LadderStep::Keyholder => &s.step_keyholder,
+            LadderStep::Family => &s.step_family,
+            LadderStep::Emergency => &s.step_emergency,
         }
     }
 

@@ -45,7 +45,7 @@ fn fixture(lang: Lang, now: &str) -> Fixture {
         Schedule::default(),
         at(now),
     );
-    app::reload(&mut app, &store).unwrap();
+    app::reload(&mut app, &mut store).unwrap();
     Fixture {
         app,
         store,
@@ -125,7 +125,7 @@ fn help_details_flags_and_welcome_snapshots() {
     insta::assert_snapshot!("flags_zh_80x24", f.screen(80, 24).backend());
 
     let dir = TempDir::new().unwrap();
-    let store = Store::open(
+    let mut store = Store::open(
         &dir.path().join("c.db"),
         Create::IfMissing,
         Schedule::default(),
@@ -139,7 +139,7 @@ fn help_details_flags_and_welcome_snapshots() {
         at("2026-11-22 07:50"),
     );
     app.mode = Mode::Welcome;
-    app::reload(&mut app, &store).unwrap();
+    app::reload(&mut app, &mut store).unwrap();
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
     terminal.draw(|frame| draw::draw(frame, &app)).unwrap();
     insta::assert_snapshot!("welcome_en_80x24", terminal.backend());

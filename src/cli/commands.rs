@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::output::{Format, table, write_csv, write_json};
 use super::{Command, Ctx, shown};
 use crate::domain::time::{format_local, format_local_time, parse_instant};
-use crate::domain::{Observation, Outcome, Round, Severity, Status};
+use crate::domain::{FlagState, Observation, Outcome, Round, Severity, Status};
 use crate::error::Refusal;
 use crate::i18n::{fill, t, words};
 use crate::import;
@@ -575,24 +575,19 @@ fn resolve(ctx: &Ctx, flag_id: i64, outcome: &str, note: Option<&str>) -> anyhow
         .parse()
         .map_err(|_| Refusal::BadOutcome(outcome.to_string()))?;
     let mut store = ctx.open(Create::Never)?;
-    let tx = store.write()?;
-    let flag = flags::get(&tx, flag_id)?.ok_or(Refusal::UnknownFlag(flag_id))?;
-    if !flags::resolve(&tx, flag_id, outcome, note, &ctx.user, ctx.now)? {
-        return Err(Refusal::FlagNotOpen {
-            id: flag_id,
-            state: words::flag_state(ctx.lang, flag.state).to_string(),
-        }
-        .into());
-    }
-    flags::add_follow_up(
-        &tx,
-        flag_id,
-        &format!("resolved:{}", outcome.as_str()),
-        note,
-        &ctx.user,
-        ctx.now,
+    flags::resolve_flag(&mut store, flag_id, outcome, note, &ctx.user, ctx.now).map_err(
+        |error| match error.downcast::<Refusal>() {
+            Ok(Refusal::FlagNotOpen { id, state }) => Refusal::FlagNotOpen {
+                id,
+                state: FlagState::parse(&state).map_or(state, |state| {
+                    words::flag_state(ctx.lang, state).to_string()
+                }),
+            }
+            .into(),
+            Ok(other) => other.into(),
+            Err(error) => error,
+        },
     )?;
-    tx.commit().context("saving the resolution")?;
     writeln!(
         stdout(),
         "{}",

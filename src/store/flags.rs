@@ -384,3 +384,50 @@ pub fn follow_ups(conn: &Connection, flag_id: i64) -> rusqlite::Result<Vec<Follo
         })?
         .collect()
 }
+
+/// Resolves an open flag with an outcome and logs it, in one transaction. Refuses an unknown
+/// flag or one that is no longer open.
+pub fn resolve_flag(
+    store: &mut super::Store,
+    id: i64,
+    outcome: Outcome,
+    note: Option<&str>,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let tx = store.write()?;
+    let flag = get(&tx, id)?.ok_or(crate::error::Refusal::UnknownFlag(id))?;
+    if !resolve(&tx, id, outcome, note, actor, now)? {
+        return Err(crate::error::Refusal::FlagNotOpen {
+            id,
+            state: flag.state.as_str().to_string(),
+        }
+        .into());
+    }
+    add_follow_up(
+        &tx,
+        id,
+        &format!("resolved:{}", outcome.as_str()),
+        note,
+        actor,
+        now,
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Logs what a grid worker did about a flag. Refuses an unknown flag.
+pub fn log_follow_up(
+    store: &mut super::Store,
+    id: i64,
+    action: crate::domain::followup::FollowUpAction,
+    note: Option<&str>,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let tx = store.write()?;
+    get(&tx, id)?.ok_or(crate::error::Refusal::UnknownFlag(id))?;
+    add_follow_up(&tx, id, action.as_str(), note, actor, now)?;
+    tx.commit()?;
+    Ok(())
+}

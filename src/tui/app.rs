@@ -11,15 +11,16 @@ use ratatui::crossterm::event::{
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::data::{self, DetailView, RoundData, RowView};
+use super::data::{self, DetailView, FlagDetail, RoundData, RowView};
+use crate::domain::followup::FollowUpAction;
 use crate::domain::time::format_local_time;
-use crate::domain::{Observation, Round, Schedule, Status};
+use crate::domain::{Observation, Outcome, Round, Schedule, Status};
 use crate::error::Refusal;
 use crate::i18n::{Lang, fill, t, words};
 use crate::search::SearchKeys;
 use crate::store::flags::FlagView;
 use crate::store::rounds::{self, NewCheck};
-use crate::store::{Store, elders};
+use crate::store::{Store, elders, flags};
 
 /// The screens, as tabs. New screens (roster, history) join this list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +43,10 @@ pub enum Mode {
     Details,
     /// The roster is empty: offer the sample.
     Welcome,
+    /// Choosing the outcome that resolves the selected flag.
+    PickOutcome,
+    /// Typing a note for the selected flag's follow-up log.
+    Note,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +85,13 @@ pub enum Action {
     PrevTab,
     ClickRow(u16),
     LoadSample,
+    /// The call ladder's current step reached someone (`true`) or not.
+    LadderResult(bool),
+    StartResolve,
+    Resolve(Outcome),
+    StartNote,
+    NoteKey(KeyEvent),
+    SaveNote,
     Quit,
 }
 
@@ -103,6 +115,11 @@ pub struct App {
     pub message: Option<(Tone, String)>,
     pub detail: Option<DetailView>,
     pub flags: Vec<FlagView>,
+    pub flag_selected: usize,
+    pub flag_detail: Option<FlagDetail>,
+    pub note: Input,
+    /// Whether this person may see elders' phone numbers in full.
+    pub show_phones: bool,
     /// Where the list was last drawn (set by drawing, read by mouse clicks).
     pub list_top: Cell<u16>,
     pub list_offset: Cell<usize>,
@@ -136,6 +153,10 @@ impl App {
             message: None,
             detail: None,
             flags: Vec::new(),
+            flag_selected: 0,
+            flag_detail: None,
+            note: Input::default(),
+            show_phones: true,
             list_top: Cell::new(0),
             list_offset: Cell::new(0),
             quit: false,
@@ -208,6 +229,21 @@ pub fn action_for(mode: &Mode, tab: Tab, key: KeyEvent) -> Option<Action> {
             KeyCode::Esc => Action::CancelSearch,
             _ => Action::SearchKey(key),
         }),
+        Mode::Note => Some(match key.code {
+            KeyCode::Enter => Action::SaveNote,
+            KeyCode::Esc => Action::CloseOverlay,
+            _ => Action::NoteKey(key),
+        }),
+        Mode::PickOutcome => match key.code {
+            KeyCode::Char(digit @ '1'..='7') => {
+                let index = usize::from(digit as u8 - b'1');
+                Outcome::ALL
+                    .get(index)
+                    .map(|outcome| Action::Resolve(*outcome))
+            }
+            KeyCode::Esc | KeyCode::Char('q') => Some(Action::CloseOverlay),
+            _ => None,
+        },
         Mode::Help | Mode::Details => match key.code {
             KeyCode::Char('q') => Some(Action::Quit),
             KeyCode::Esc | KeyCode::Enter | KeyCode::Char('?') | KeyCode::Char(' ') => {
@@ -239,8 +275,19 @@ pub fn action_for(mode: &Mode, tab: Tab, key: KeyEvent) -> Option<Action> {
                 KeyCode::End => Some(Action::Last),
                 _ => None,
             };
-            if common.is_some() || tab != Tab::Round {
+            if common.is_some() {
                 return common;
+            }
+            if tab == Tab::Flags {
+                return match key.code {
+                    KeyCode::Char('y') => Some(Action::LadderResult(true)),
+                    KeyCode::Char('n') => Some(Action::LadderResult(false)),
+                    KeyCode::Char('r') => Some(Action::StartResolve),
+                    KeyCode::Char('m') => Some(Action::StartNote),
+                    KeyCode::Char('g') => Some(Action::NextGrid),
+                    KeyCode::Esc => Some(Action::ClearFilters),
+                    _ => None,
+                };
             }
             match key.code {
                 KeyCode::Char('o') => Some(Action::Mark(Observation::Open)),
@@ -273,20 +320,32 @@ pub fn mouse_action(mode: &Mode, mouse: MouseEvent) -> Option<Action> {
     }
 }
 
-/// Reloads what the screens show.
-pub fn reload(app: &mut App, store: &Store) -> anyhow::Result<()> {
+/// Reloads what the screens show; raises the flags of windows that have closed meanwhile.
+pub fn reload(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
+    rounds::sync_flags(store, app.now)?;
     if app.keys.len() != elders::count_active(&store.conn)? as usize {
         app.keys = data::search_keys(store)?;
     }
     let selected_id = app.selected_row().map(|row| row.elder_id.clone());
     app.data = data::load_round(store, app.round, app.now)?;
-    app.flags = data::load_flags(store)?;
+    app.flags = data::load_flags(store, app.grid.as_deref())?;
+    load_flag_detail(app, store)?;
     if let Some(id) = selected_id
         && let Some(index) = app.visible().iter().position(|row| row.elder_id == id)
     {
         app.selected = index;
     }
     app.clamp_selection();
+    Ok(())
+}
+
+/// Keeps the selected flag in range and its detail pane current.
+fn load_flag_detail(app: &mut App, store: &Store) -> anyhow::Result<()> {
+    app.flag_selected = app.flag_selected.min(app.flags.len().saturating_sub(1));
+    app.flag_detail = match app.flags.get(app.flag_selected) {
+        Some(flag) => data::load_flag_detail(store, flag, app.now)?,
+        None => None,
+    };
     Ok(())
 }
 
@@ -299,22 +358,86 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
     let page = 10;
     match action {
         Action::Quit => app.quit = true,
-        Action::Up => app.selected = app.selected.saturating_sub(1),
-        Action::Down => {
-            app.selected += 1;
-            app.clamp_selection();
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::First
+        | Action::Last
+            if app.tab == Tab::Flags =>
+        {
+            app.flag_selected = moved(app.flag_selected, &action, page);
+            load_flag_detail(app, store)?;
         }
-        Action::PageUp => app.selected = app.selected.saturating_sub(page),
-        Action::PageDown => {
-            app.selected += page;
-            app.clamp_selection();
-        }
-        Action::First => app.selected = 0,
-        Action::Last => {
-            app.selected = usize::MAX;
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::First
+        | Action::Last => {
+            app.selected = moved(app.selected, &action, page);
             app.clamp_selection();
         }
         Action::Help => app.mode = Mode::Help,
+        Action::LadderResult(reached) => ladder_result(app, store, reached)?,
+        Action::StartResolve => {
+            if app.flag_detail.is_some() {
+                app.mode = Mode::PickOutcome;
+            }
+        }
+        Action::Resolve(outcome) => {
+            app.mode = Mode::Normal;
+            if let Some(flag) = app.flags.get(app.flag_selected) {
+                let (id, name) = (flag.id, flag.name.clone());
+                match flags::resolve_flag(store, id, outcome, None, &app.user, app.now) {
+                    Ok(()) => {
+                        let text = fill(
+                            &s.tui_resolved,
+                            &[
+                                ("id", &id),
+                                ("name", &name),
+                                ("outcome", &words::outcome(app.lang, outcome)),
+                            ],
+                        );
+                        app.say(Tone::Saved, text);
+                        reload(app, store)?;
+                    }
+                    Err(error) => show_error(app, &error, &s.tui_not_saved),
+                }
+            }
+        }
+        Action::StartNote => {
+            if app.flag_detail.is_some() {
+                app.note.reset();
+                app.mode = Mode::Note;
+            }
+        }
+        Action::NoteKey(key) => {
+            app.note
+                .handle_event(&ratatui::crossterm::event::Event::Key(key));
+        }
+        Action::SaveNote => {
+            app.mode = Mode::Normal;
+            let text = app.note.value().trim().to_string();
+            if let (Some(flag), false) = (app.flags.get(app.flag_selected), text.is_empty()) {
+                let id = flag.id;
+                match flags::log_follow_up(
+                    store,
+                    id,
+                    FollowUpAction::Note,
+                    Some(&text),
+                    &app.user,
+                    app.now,
+                ) {
+                    Ok(()) => {
+                        app.say(Tone::Saved, fill(&s.tui_note_saved, &[("id", &id)]));
+                        load_flag_detail(app, store)?;
+                    }
+                    Err(error) => show_error(app, &error, &s.tui_not_saved),
+                }
+            }
+            app.note.reset();
+        }
         Action::CloseOverlay => {
             app.mode = if app.data.rows.is_empty() && app.keys.is_empty() {
                 Mode::Welcome
@@ -349,18 +472,26 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
         }
         Action::ClearFilters => {
             app.search.reset();
-            app.grid = None;
+            let had_grid = app.grid.take().is_some();
             app.clamp_selection();
+            if had_grid && app.tab == Tab::Flags {
+                reload(app, store)?;
+            }
+        }
+        Action::NextGrid if app.tab == Tab::Flags => {
+            let mut grids: Vec<String> = elders::all(&store.conn)?
+                .into_iter()
+                .map(|e| e.grid)
+                .collect();
+            grids.sort();
+            grids.dedup();
+            app.grid = next_grid(&grids, app.grid.as_ref());
+            app.flag_selected = 0;
+            reload(app, store)?;
         }
         Action::NextGrid => {
             let grids = app.grids();
-            app.grid = match &app.grid {
-                None => grids.first().cloned(),
-                Some(current) => grids
-                    .iter()
-                    .position(|g| g == current)
-                    .and_then(|i| grids.get(i + 1).cloned()),
-            };
+            app.grid = next_grid(&grids, app.grid.as_ref());
             app.selected = 0;
         }
         Action::PrevRound | Action::NextRound | Action::PatrolRound => {
@@ -469,6 +600,60 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
         Action::LoadSample => {
             load_sample(app, store)?;
         }
+    }
+    Ok(())
+}
+
+/// The next grid to filter by: all → the first → … → the last → all.
+fn next_grid(grids: &[String], current: Option<&String>) -> Option<String> {
+    match current {
+        None => grids.first().cloned(),
+        Some(current) => grids
+            .iter()
+            .position(|g| g == current)
+            .and_then(|i| grids.get(i + 1).cloned()),
+    }
+}
+
+/// A list position after a movement key.
+fn moved(position: usize, action: &Action, page: usize) -> usize {
+    match action {
+        Action::Up => position.saturating_sub(1),
+        Action::Down => position.saturating_add(1),
+        Action::PageUp => position.saturating_sub(page),
+        Action::PageDown => position.saturating_add(page),
+        Action::First => 0,
+        _ => usize::MAX,
+    }
+}
+
+/// Logs the call ladder's current step: reached someone, or not (then the next step shows).
+fn ladder_result(app: &mut App, store: &mut Store, reached: bool) -> anyhow::Result<()> {
+    let s = t(app.lang);
+    let (Some(flag), Some(detail)) = (app.flags.get(app.flag_selected), app.flag_detail.as_ref())
+    else {
+        return Ok(());
+    };
+    let Some(step) = detail.next_step else {
+        app.say(Tone::Info, s.tui_ladder_done.clone());
+        return Ok(());
+    };
+    let (success, failure) = step.results();
+    let Some(action) = (if reached { Some(success) } else { failure }) else {
+        app.say(Tone::Info, s.tui_ladder_top.clone());
+        return Ok(());
+    };
+    let id = flag.id;
+    match flags::log_follow_up(store, id, action, None, &app.user, app.now) {
+        Ok(()) => {
+            let text = fill(
+                &s.tui_follow_up_saved,
+                &[("id", &id), ("action", &words::follow_up(app.lang, action))],
+            );
+            app.say(Tone::Saved, text);
+            load_flag_detail(app, store)?;
+        }
+        Err(error) => show_error(app, &error, &s.tui_not_saved),
     }
     Ok(())
 }

@@ -177,8 +177,8 @@ pub fn load_detail(
     }))
 }
 
-pub fn load_flags(store: &Store) -> anyhow::Result<Vec<FlagView>> {
-    Ok(flags::list(&store.conn, false, None, None)?)
+pub fn load_flags(store: &Store, grid: Option<&str>) -> anyhow::Result<Vec<FlagView>> {
+    Ok(flags::list(&store.conn, false, None, grid)?)
 }
 
 /// Which round the patrol is about: the one whose window is open, or the next one when it opens
@@ -235,4 +235,48 @@ mod tests {
             );
         }
     }
+}
+
+/// How many rounds the flag's detail pane shows.
+pub const DETAIL_ROUNDS: usize = 14;
+
+/// A flag in full, for the grid worker's detail pane.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlagDetail {
+    pub flag_id: i64,
+    pub elder: elders::Elder,
+    pub history: Vec<(Round, Option<Status>)>,
+    pub follow_ups: Vec<flags::FollowUp>,
+    pub next_step: Option<crate::domain::followup::LadderStep>,
+}
+
+pub fn load_flag_detail(
+    store: &Store,
+    flag: &FlagView,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<FlagDetail>> {
+    let Some(elder) = elders::get(&store.conn, &flag.elder_id)? else {
+        return Ok(None);
+    };
+    let last = store.schedule.round_at(now, &elder.own).max(flag.round);
+    let history = rounds::elder_history(
+        &store.conn,
+        &store.schedule,
+        &elder,
+        last,
+        DETAIL_ROUNDS,
+        now,
+    )?;
+    let follow_ups = flags::follow_ups(&store.conn, flag.id)?;
+    let log: Vec<_> = follow_ups
+        .iter()
+        .filter_map(|f| crate::domain::followup::FollowUpAction::parse(&f.action))
+        .collect();
+    Ok(Some(FlagDetail {
+        flag_id: flag.id,
+        elder,
+        history,
+        follow_ups,
+        next_step: crate::domain::followup::next_step(&log),
+    }))
 }

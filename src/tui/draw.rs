@@ -55,6 +55,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
     match app.mode {
         Mode::Help => draw_help(frame, body, app),
         Mode::Details => draw_details(frame, body, app),
+        Mode::PickOutcome => draw_outcomes(frame, body, app),
+        Mode::Note => draw_note(frame, body, app),
         _ => {}
     }
 }
@@ -108,6 +110,8 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
         (Mode::Search, _) => &s.keys_search,
         (Mode::Help | Mode::Details, _) => &s.keys_overlay,
         (Mode::Welcome, _) => &s.keys_welcome,
+        (Mode::PickOutcome, _) => &s.keys_pick,
+        (Mode::Note, _) => &s.keys_note,
         (Mode::Normal, Tab::Round) => &s.keys_round,
         (Mode::Normal, Tab::Flags) => &s.keys_flags,
     };
@@ -186,6 +190,44 @@ fn draw_help(frame: &mut Frame, area: Rect, app: &App) {
             .wrap(Wrap { trim: false }),
         popup,
     );
+}
+
+fn draw_outcomes(frame: &mut Frame, area: Rect, app: &App) {
+    let s = t(app.lang);
+    let lines = flags_screen::outcome_lines(app.lang);
+    let popup = centered(area, 40, u16::try_from(lines.len() + 2).unwrap_or(u16::MAX));
+    clear_under(frame, popup);
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::new()
+                .borders(Borders::ALL)
+                .title(Line::from(s.pick_outcome_title.as_str())),
+        ),
+        popup,
+    );
+}
+
+fn draw_note(frame: &mut Frame, area: Rect, app: &App) {
+    let s = t(app.lang);
+    let popup = centered(area, 70, 3);
+    clear_under(frame, popup);
+    let inner_width = usize::from(popup.width.saturating_sub(2));
+    let scroll = app.note.visual_scroll(inner_width);
+    frame.render_widget(
+        Paragraph::new(app.note.value())
+            .scroll((0, u16::try_from(scroll).unwrap_or(0)))
+            .block(
+                Block::new()
+                    .borders(Borders::ALL)
+                    .title(Line::from(s.note_title.as_str())),
+            ),
+        popup,
+    );
+    let cursor = app.note.visual_cursor().saturating_sub(scroll);
+    frame.set_cursor_position((
+        popup.x + 1 + u16::try_from(cursor).unwrap_or(0),
+        popup.y + 1,
+    ));
 }
 
 fn draw_details(frame: &mut Frame, area: Rect, app: &App) {

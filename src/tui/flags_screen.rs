@@ -1,16 +1,22 @@
-//! The flags screen: open flags, most severe first, for the grid worker.
+//! The flags screen: open flags, most severe first, for the grid worker; beside them the selected
+//! flag's elder, the last 14 rounds, the call ladder's next step and the follow-up log.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::app::App;
+use super::data::FlagDetail;
 use super::draw::status_style;
 use super::text::fit;
-use crate::domain::Severity;
-use crate::i18n::{t, words};
+use crate::domain::followup::{FollowUpAction, LadderStep};
+use crate::domain::privacy::mask_phone;
+use crate::domain::time::format_local;
+use crate::domain::{Outcome, Severity};
+use crate::i18n::{Lang, fill, t, words};
+use crate::store::elders::Elder;
 
 pub fn severity_style(severity: Severity) -> Style {
     match severity {
@@ -26,15 +32,44 @@ pub fn severity_style(severity: Severity) -> Style {
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let s = t(app.lang);
-    if area.height == 0 {
+    if area.height == 0 || area.width == 0 {
         return;
     }
     if app.flags.is_empty() {
-        frame.render_widget(Paragraph::new(Line::raw(s.tui_no_flags.as_str())), area);
+        let mut text = s.tui_no_flags.clone();
+        if let Some(grid) = &app.grid {
+            text.push_str(&format!(" ({grid})"));
+        }
+        frame.render_widget(Paragraph::new(Line::raw(text)), area);
         return;
     }
+    let (list, detail) = if area.width >= 110 {
+        let [list, detail] = area.layout(&Layout::horizontal([
+            Constraint::Percentage(50),
+            Constraint::Fill(1),
+        ]));
+        (list, detail)
+    } else {
+        let list_height = (area.height / 3).max(3).min(area.height);
+        let [list, detail] = area.layout(&Layout::vertical([
+            Constraint::Length(list_height),
+            Constraint::Fill(1),
+        ]));
+        (list, detail)
+    };
+    draw_list(frame, list, app);
+    if let Some(detail_view) = &app.flag_detail {
+        draw_detail(frame, detail, app, detail_view);
+    }
+}
+
+fn draw_list(frame: &mut Frame, area: Rect, app: &App) {
+    if area.height == 0 {
+        return;
+    }
+    let s = t(app.lang);
     let height = usize::from(area.height);
-    let selected = app.selected.min(app.flags.len() - 1);
+    let selected = app.flag_selected.min(app.flags.len().saturating_sub(1));
     let first = super::round_screen::first_line(selected, app.flags.len(), height);
     let width = usize::from(area.width);
     let lines: Vec<Line> = app
@@ -50,21 +85,24 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 Style::new()
             };
             let (status_colour, symbol) = status_style(flag.status);
+            let streak = if flag.streak > 1 {
+                fill(&s.tui_streak, &[("streak", &flag.streak)])
+            } else {
+                String::new()
+            };
             let rest = format!(
-                " {} #{} · {} {} · {} · {}",
-                words::round(app.lang, flag.round),
-                flag.id,
+                " {} {} · {} · {} {}",
                 fit(&flag.name, 10),
+                words::round(app.lang, flag.round),
                 flag.address,
-                fill_streak(app.lang, flag.streak),
                 flag.checker.as_deref().unwrap_or("—"),
+                streak,
             );
             Line::from(vec![
                 Span::styled(
-                    fit(words::severity(app.lang, flag.severity), 6),
+                    fit(words::severity(app.lang, flag.severity), 8),
                     severity_style(flag.severity).patch(base),
                 ),
-                Span::styled(" ", base),
                 Span::styled(
                     fit(
                         &format!("{symbol} {}", words::status(app.lang, flag.status)),
@@ -72,13 +110,166 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                     ),
                     status_colour.patch(base),
                 ),
-                Span::styled(fit(&rest, width.saturating_sub(17)), base),
+                Span::styled(fit(&rest, width.saturating_sub(18)), base),
             ])
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-fn fill_streak(lang: crate::i18n::Lang, streak: u32) -> String {
-    crate::i18n::fill(&t(lang).tui_streak, &[("streak", &streak)])
+/// A phone number as this person may see it.
+fn phone(app: &App, number: &str) -> String {
+    if app.show_phones {
+        number.to_string()
+    } else {
+        mask_phone(number)
+    }
+}
+
+fn person(app: &App, name: &Option<String>, number: &Option<String>) -> String {
+    match (name, number) {
+        (Some(name), Some(number)) => format!("{name} {}", phone(app, number)),
+        (Some(name), None) => name.clone(),
+        (None, Some(number)) => phone(app, number),
+        (None, None) => "—".to_string(),
+    }
+}
+
+/// The number to dial for a ladder step, if the roster has one.
+fn step_number(app: &App, elder: &Elder, step: LadderStep) -> String {
+    match step {
+        LadderStep::PhoneElder => elder
+            .phone
+            .as_deref()
+            .map_or_else(|| "—".into(), |p| phone(app, p)),
+        LadderStep::Knock => elder.address.clone(),
+        LadderStep::Keyholder => person(app, &elder.keyholder, &elder.keyholder_phone),
+        LadderStep::Family => person(app, &elder.contact, &elder.contact_phone),
+        LadderStep::Emergency => "110 / 120".to_string(),
+    }
+}
+
+fn draw_detail(frame: &mut Frame, area: Rect, app: &App, detail: &FlagDetail) {
+    let s = t(app.lang);
+    let lang = app.lang;
+    let elder = &detail.elder;
+    let label = |text: &str| Span::styled(text.to_string(), Style::new().fg(Color::DarkGray));
+    let mut lines = vec![
+        Line::styled(
+            format!("{} {} · {}", elder.name, elder.id, elder.grid),
+            Style::new().add_modifier(Modifier::BOLD),
+        ),
+        Line::raw(elder.address.clone()),
+        Line::from(vec![
+            label(&format!("{}：", s.detail_window)),
+            Span::raw(elder.window_hint.clone().unwrap_or_else(|| "—".into())),
+        ]),
+        Line::from(vec![
+            label(&format!("{}：", s.detail_notes)),
+            Span::raw(elder.notes.clone().unwrap_or_else(|| "—".into())),
+        ]),
+        Line::from(vec![
+            label(&format!("{}：", s.col_phone)),
+            Span::raw(
+                elder
+                    .phone
+                    .as_deref()
+                    .map_or_else(|| "—".into(), |p| phone(app, p)),
+            ),
+        ]),
+        Line::from(vec![
+            label(&format!("{}：", s.detail_contact)),
+            Span::raw(person(app, &elder.contact, &elder.contact_phone)),
+        ]),
+        Line::from(vec![
+            label(&format!("{}：", s.detail_keyholder)),
+            Span::raw(person(app, &elder.keyholder, &elder.keyholder_phone)),
+        ]),
+    ];
+    let mut strip = vec![label(&s.flag_history)];
+    for (_, status) in &detail.history {
+        let (style, symbol) = match status {
+            Some(status) => status_style(*status),
+            None => (Style::new(), " "),
+        };
+        strip.push(Span::styled(symbol, style));
+    }
+    lines.push(Line::from(strip));
+    lines.extend(next_step_lines(app, detail));
+    lines.push(Line::from(label(&s.flag_follow_ups)));
+    if detail.follow_ups.is_empty() {
+        lines.push(Line::raw(format!("  {}", s.flag_no_follow_ups)));
+    }
+    for entry in detail.follow_ups.iter().rev() {
+        let what = match FollowUpAction::parse(&entry.action) {
+            Some(action) => words::follow_up(lang, action).to_string(),
+            None => entry
+                .action
+                .strip_prefix("resolved:")
+                .and_then(|o| o.parse::<Outcome>().ok())
+                .map_or_else(
+                    || entry.action.clone(),
+                    |o| words::outcome(lang, o).to_string(),
+                ),
+        };
+        let at = crate::store::parse_ts(&entry.at)
+            .map(|at| format_local(at, app.schedule.tz))
+            .unwrap_or_else(|_| entry.at.clone());
+        let note = entry
+            .note
+            .as_deref()
+            .map(|n| format!(" — {n}"))
+            .unwrap_or_default();
+        lines.push(Line::raw(format!("  {at} {} {what}{note}", entry.actor)));
+    }
+    let title = fill(&s.flag_detail_title, &[("id", &detail.flag_id)]);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(Block::new().borders(Borders::TOP).title(Line::from(title)))
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+fn next_step_lines(app: &App, detail: &FlagDetail) -> Vec<Line<'static>> {
+    let s = t(app.lang);
+    let Some(step) = detail.next_step else {
+        return vec![Line::styled(
+            s.flag_ladder_done.clone(),
+            Style::new().fg(Color::Green).add_modifier(Modifier::BOLD),
+        )];
+    };
+    let keys = if step == LadderStep::Emergency {
+        &s.flag_step_keys_top
+    } else {
+        &s.flag_step_keys
+    };
+    vec![
+        Line::from(vec![
+            Span::styled(
+                s.flag_next_step.clone(),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(
+                format!(
+                    "{} {}",
+                    words::ladder_step(app.lang, step),
+                    step_number(app, &detail.elder, step)
+                ),
+                Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            ),
+        ]),
+        Line::raw(format!("    [{keys}]")),
+    ]
+}
+
+/// The outcome picker: 1–7.
+pub fn outcome_lines(lang: Lang) -> Vec<Line<'static>> {
+    Outcome::ALL
+        .iter()
+        .enumerate()
+        .map(|(index, outcome)| {
+            Line::raw(format!("{}  {}", index + 1, words::outcome(lang, *outcome)))
+        })
+        .collect()
 }

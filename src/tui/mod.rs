@@ -1,6 +1,7 @@
 //! The terminal UI: one module per screen, an app state (`app`), view models loaded from the
 //! store (`data`), and drawing that reads state only (`draw`). This module owns the terminal:
-//! it is always given back, on quit, on error, on panic (ratatui's hook), on SIGTERM and SIGHUP.
+//! it is always given back, on quit, on error, on panic (ratatui's hook), and on SIGTERM, SIGHUP,
+//! SIGINT and SIGQUIT.
 
 pub mod app;
 pub mod data;
@@ -9,8 +10,6 @@ pub mod flags_screen;
 pub mod round_screen;
 pub mod text;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -26,7 +25,7 @@ use app::{App, Mode, Tone};
 const POLL: Duration = Duration::from_millis(250);
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
-    let store = ctx.open(Create::IfMissing)?;
+    let mut store = ctx.open(Create::IfMissing)?;
     let mut app = App::new(
         ctx.lang,
         ctx.user.clone(),
@@ -37,17 +36,31 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     if elders::count_active(&store.conn)? == 0 {
         app.mode = Mode::Welcome;
     }
-    app::reload(&mut app, &store)?;
-    let stop = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
-        signal_hook::flag::register(signal, Arc::clone(&stop))?;
-    }
+    app::reload(&mut app, &mut store)?;
+    give_back_terminal_on_signals()?;
     let mut terminal = ratatui::init();
     let _ = execute!(std::io::stdout(), EnableMouseCapture);
-    let result = event_loop(&mut terminal, &mut app, store, ctx.clock_fixed, &stop);
+    let result = event_loop(&mut terminal, &mut app, store, ctx.clock_fixed);
     let _ = execute!(std::io::stdout(), DisableMouseCapture);
     ratatui::restore();
     result
+}
+
+/// SIGTERM, SIGHUP (the SSH link dropped), SIGINT and SIGQUIT restore the terminal and end the
+/// process from a thread of their own: the main thread may be inside crossterm's input poll, which
+/// spins forever on a hung-up terminal. Every check the screen showed as saved is already
+/// committed, and an unfinished transaction is rolled back by SQLite.
+fn give_back_terminal_on_signals() -> anyhow::Result<()> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT, SIGQUIT])?;
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            let _ = execute!(std::io::stdout(), DisableMouseCapture);
+            ratatui::restore();
+            std::process::exit(128 + signal);
+        }
+    });
+    Ok(())
 }
 
 fn data_version(store: &Store) -> rusqlite::Result<i64> {
@@ -61,13 +74,12 @@ fn event_loop(
     app: &mut App,
     mut store: Store,
     clock_fixed: bool,
-    stop: &AtomicBool,
 ) -> anyhow::Result<()> {
     let mut seen_version = data_version(&store)?;
     let mut last_reload = Instant::now();
     loop {
         terminal.draw(|frame| draw::draw(frame, app))?;
-        if app.quit || stop.load(Ordering::Relaxed) {
+        if app.quit {
             return Ok(());
         }
         if event::poll(POLL)? {
@@ -96,7 +108,7 @@ fn event_loop(
         if version != seen_version || last_reload.elapsed() >= Duration::from_secs(15) {
             seen_version = version;
             last_reload = Instant::now();
-            if let Err(error) = app::reload(app, &store) {
+            if let Err(error) = app::reload(app, &mut store) {
                 app.message = Some((Tone::Problem, format!("{error:#}")));
             }
         }

@@ -21,8 +21,9 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_curtain");
 /// The clock every TUI in these tests is frozen at: the 2026-11-22 morning round is under way.
 pub const NOW: &str = "2026-11-22 07:50";
 pub const MORNING: &str = "2026-11-22/morning";
-/// How long a screen may take to show what a test waits for (generous: 2-core CI under load).
-pub const TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a screen may take to show what a test waits for: generous, for a 2-core CI machine
+/// under load (a test that passes never waits this long).
+pub const TIMEOUT: Duration = Duration::from_secs(10);
 /// Words no screen may ever show: a lost write or a crash.
 pub const FORBIDDEN: &[&str] = &[
     "locked",
@@ -215,6 +216,17 @@ exec sleep 120"#;
     /// and gives that screen back; after [`TIMEOUT`] fails with the last screen and the pane's
     /// state.
     pub fn wait_until(&self, name: &str, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        self.wait_until_within(name, what, TIMEOUT, ready)
+    }
+
+    /// [`Tmux::wait_until`] with a time limit of its own.
+    pub fn wait_until_within(
+        &self,
+        name: &str,
+        what: &str,
+        timeout: Duration,
+        ready: impl Fn(&str) -> bool,
+    ) -> String {
         let start = Instant::now();
         let mut previous: Option<String> = None;
         loop {
@@ -228,9 +240,9 @@ exec sleep 120"#;
                 continue;
             }
             previous = None;
-            if start.elapsed() > TIMEOUT {
+            if start.elapsed() > timeout {
                 panic!(
-                    "session {name}: waited {TIMEOUT:?} for {what}; pane [{}] shows:\n{screen}",
+                    "session {name}: waited {timeout:?} for {what}; pane [{}] shows:\n{screen}",
                     self.display(
                         name,
                         "dead=#{pane_dead} status=#{pane_dead_status} size=#{pane_width}x#{pane_height}"
