@@ -161,8 +161,7 @@ string_table! {
     rep_col_flag_state,
     rep_col_follow_ups,
     rep_col_outcome,
-    rep_col_closed_by,
-    rep_col_closed_at,
+    rep_col_closed,
     report_yes,
     sum_col_total,
     sum_col_checked,
@@ -209,7 +208,6 @@ string_table! {
     ledger_fu_visited_no_answer,
     ledger_fu_family_no_answer,
     ledger_reason_away,
-    ledger_superseded,
     tui_resolved,
     tui_note_saved,
     tui_follow_up_saved,
@@ -242,4 +240,5 @@ string_table! {
     keys_pick,
     keys_note,
     flag_detail_title,
+    tui_round_not_open,
 }

@@ -350,19 +350,28 @@ fn resizing_to_1x1_and_back_keeps_the_process_alive_and_redraws_the_list() {
     tmux.wait_for("s", "已保存：王秀英");
 }
 
-/// After `q`, Ctrl-C, SIGTERM and SIGHUP the shell that started curtain gets its terminal back:
-/// main screen, cooked mode with echo, no mouse reporting, a visible cursor. A `kill -9`, which
-/// no program can clean up after, shows the checks can tell the difference.
+/// After `q`, Ctrl-C and SIGTERM, SIGHUP, SIGINT or SIGQUIT the shell that started curtain gets
+/// its terminal back: main screen, cooked mode with echo, no mouse reporting, a visible cursor.
+/// A `kill -9`, which no program can clean up after, shows the checks can tell the difference.
 #[test]
-fn quit_ctrl_c_sigterm_and_sighup_give_the_terminal_back_in_cooked_mode() {
+fn quit_ctrl_c_and_signals_give_the_terminal_back_in_cooked_mode() {
     let tmux = tmux_or_skip!();
     let db = sample_db(&tmux, "curtain.db");
-    let ways = ["q", "C-c", "TERM", "HUP", "KILL"];
+    // How curtain is ended, and the exit codes allowed (128 + the signal is what shells expect).
+    let ways: [(&str, &[&str]); 7] = [
+        ("q", &["0"]),
+        ("C-c", &["0"]),
+        ("TERM", &["0", "143"]),
+        ("HUP", &["0", "129"]),
+        ("INT", &["0", "130"]),
+        ("QUIT", &["0", "131"]),
+        ("KILL", &["137"]),
+    ];
     let report = |way: &str| tmux.db(&format!("after-{way}.txt"));
-    for way in ways {
+    for (way, _) in ways {
         tmux.open_in_shell(way, (100, 30), Lang::Zh, &db, &report(way));
     }
-    for way in ways {
+    for (way, _) in ways {
         tmux.wait_for(way, "已查 0/60");
         let curtain = wait_child_of(tmux.pane_pid(way));
         match way {
@@ -370,31 +379,35 @@ fn quit_ctrl_c_sigterm_and_sighup_give_the_terminal_back_in_cooked_mode() {
             signal_name => signal(curtain, signal_name),
         }
     }
-    for way in ways {
+    let mut problems = Vec::new();
+    for (way, codes) in ways {
         let report = wait_file(&report(way));
         let (code, stty) = tty_after(&report);
         let state = tmux.display(
             way,
             "alternate=#{alternate_on} mouse=#{mouse_any_flag} cursor=#{cursor_flag}",
         );
+        if !codes.contains(&code.as_str()) {
+            problems.push(format!("{way}: exit {code}"));
+        }
         if way == "KILL" {
-            assert_eq!(code, "137", "{report}");
-            assert!(stty.contains(&"-icanon".to_string()), "{report}");
+            // The control: the checks below do see a terminal left behind.
+            assert!(stty.iter().any(|flag| flag == "-icanon"), "{report}");
             assert!(state.contains("alternate=1"), "the control: {state}");
             continue;
         }
-        assert_eq!(code, "0", "after {way}: {report}");
-        assert!(
-            is_cooked(&stty),
-            "after {way} the tty is still raw:\n{report}"
-        );
-        assert_eq!(
-            state,
-            "alternate=0 mouse=0 cursor=1",
-            "after {way}:\n{}",
-            tmux.settled_screen(way)
-        );
+        if !is_cooked(&stty) {
+            problems.push(format!("{way}: the tty is left raw"));
+        }
+        if state != "alternate=0 mouse=0 cursor=1" {
+            problems.push(format!("{way}: {state}"));
+        }
     }
+    assert!(
+        problems.is_empty(),
+        "the terminal is not given back (want alternate=0 mouse=0 cursor=1, cooked):\n{}",
+        problems.join("\n")
+    );
 }
 
 /// The exit code and the `stty -a` flags from an [`Tmux::open_in_shell`] report.
@@ -446,37 +459,17 @@ fn sigterm_to_curtain_as_the_pane_process_leaves_the_alternate_screen() {
             session,
             "status=#{pane_dead_status} alternate=#{alternate_on} mouse=#{mouse_any_flag}",
         );
-        let want = if session == "kill" {
-            "status= alternate=1 mouse=1"
-        } else {
-            "status=0 alternate=0 mouse=0"
+        let want: &[&str] = match session {
+            "kill" => &["status= alternate=1 mouse=1"],
+            // SIGTERM may end it with 128 + 15, as shells expect.
+            "term" => &[
+                "status=0 alternate=0 mouse=0",
+                "status=143 alternate=0 mouse=0",
+            ],
+            _ => &["status=0 alternate=0 mouse=0"],
         };
-        assert_eq!(state, want, "{session}");
+        assert!(want.contains(&state.as_str()), "{session}: {state}");
     }
-}
-
-/// SIGINT is what Ctrl-C means to every other program, and what `kill -INT` or a supervisor
-/// sends; DESIGN §7 says the terminal is given back "on Ctrl-C".
-#[test]
-fn sigint_gives_the_terminal_back() {
-    let tmux = tmux_or_skip!();
-    let db = sample_db(&tmux, "curtain.db");
-    let report = tmux.db("after-int.txt");
-    tmux.open_in_shell("s", (100, 30), Lang::Zh, &db, &report);
-    tmux.wait_for("s", "已查 0/60");
-    let curtain = wait_child_of(tmux.pane_pid("s"));
-    signal(curtain, "INT");
-    let report = wait_file(&report);
-    let (_, stty) = tty_after(&report);
-    assert!(
-        is_cooked(&stty),
-        "after SIGINT the tty is still raw:\n{report}"
-    );
-    assert_eq!(
-        tmux.display("s", "alternate=#{alternate_on} mouse=#{mouse_any_flag}"),
-        "alternate=0 mouse=0",
-        "{report}"
-    );
 }
 
 #[test]

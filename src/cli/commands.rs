@@ -406,7 +406,11 @@ impl StatusRow {
             late: row.late,
             severity: row.severity,
             streak: row.streak,
-            flag_id: row.flag.as_ref().map(|f| f.id),
+            flag_id: row
+                .flag
+                .as_ref()
+                .filter(|_| row.status.is_flagged())
+                .map(|f| f.id),
             checker: decisive.map(|c| c.checker.clone()),
             seen_at: decisive.map(|c| crate::store::ts(c.seen_at)),
             note: decisive.and_then(|c| c.note.clone()),

@@ -162,20 +162,34 @@ pub fn text_width(text: &str) -> usize {
         .min(MAX_COLUMN_WIDTH)
 }
 
-/// Column widths that grow to fit the widest text seen in each column. A long header wraps onto
-/// a second line rather than widening a column of short values.
+/// Column widths that grow to fit the widest text seen in each column, up to the column's cap
+/// (text beyond it wraps). A long header wraps onto a second line rather than widening a column
+/// of short values.
 #[derive(Debug, Clone)]
 pub struct Widths {
     content: Vec<usize>,
     headers: Vec<usize>,
+    caps: Vec<usize>,
 }
+
+/// Room beside the text in every column.
+const PADDING: usize = 1;
 
 impl Widths {
     pub fn of_headers(headers: &[&str]) -> Widths {
         Widths {
             content: vec![0; headers.len()],
             headers: headers.iter().map(|h| text_width(h)).collect(),
+            caps: vec![MAX_COLUMN_WIDTH - PADDING; headers.len()],
         }
+    }
+
+    /// Text wider than `cap` wraps in this column.
+    pub fn cap(mut self, column: usize, cap: usize) -> Widths {
+        if let Some(slot) = self.caps.get_mut(column) {
+            *slot = cap.min(MAX_COLUMN_WIDTH - PADDING);
+        }
+        self
     }
 
     pub fn fit(&mut self, column: usize, text: &str) {
@@ -184,12 +198,23 @@ impl Widths {
         }
     }
 
-    /// A column's width in Excel's units (one per narrow character), with padding.
-    pub fn width(&self, column: usize) -> f64 {
+    /// The width text gets in a column before it wraps.
+    pub fn text_room(&self, column: usize) -> usize {
         let content = self.content.get(column).copied().unwrap_or(0);
         let header = self.headers.get(column).copied().unwrap_or(0);
-        let width = content.max(header.div_ceil(2)).max(4) + 2;
-        width.min(MAX_COLUMN_WIDTH) as f64
+        let cap = self.caps.get(column).copied().unwrap_or(MAX_COLUMN_WIDTH);
+        content.max(header.div_ceil(2)).max(4).min(cap)
+    }
+
+    /// How many lines `text` takes in a column: more than one only past the column's cap.
+    pub fn lines(&self, column: usize, text: &str) -> usize {
+        let cap = self.caps.get(column).copied().unwrap_or(MAX_COLUMN_WIDTH);
+        wrapped_lines(text, cap)
+    }
+
+    /// A column's width in Excel's units (one per narrow character), with padding.
+    pub fn width(&self, column: usize) -> f64 {
+        (self.text_room(column) + PADDING) as f64
     }
 
     pub fn columns(&self) -> impl Iterator<Item = (u16, f64)> + '_ {
@@ -198,6 +223,16 @@ impl Widths {
             (column, self.width(index))
         })
     }
+}
+
+/// How many printed lines text takes in a column `room` characters wide. Wrapping breaks at
+/// spaces, so a line is counted as one character narrower than the room.
+pub fn wrapped_lines(text: &str, room: usize) -> usize {
+    let per_line = room.saturating_sub(1).max(1);
+    text.lines()
+        .map(|line| UnicodeWidthStr::width(line).div_ceil(per_line).max(1))
+        .sum::<usize>()
+        .max(1)
 }
 
 /// Which way up a printed sheet goes.
@@ -238,6 +273,18 @@ mod tests {
         assert_eq!(text_width("王秀英"), 6);
         assert_eq!(text_width(&"长".repeat(40)), MAX_COLUMN_WIDTH);
         assert_eq!(text_width("ab\n长青小区"), 8);
+    }
+
+    #[test]
+    fn columns_fit_their_text_up_to_a_cap_and_wrap_beyond_it() {
+        let mut widths = Widths::of_headers(&["标记状态", "id"]).cap(0, 10);
+        widths.fit(0, "已被后续正常取代");
+        widths.fit(1, "CQ001");
+        assert_eq!(widths.text_room(0), 10);
+        assert_eq!(widths.lines(0, "已被后续正常取代"), 2);
+        assert_eq!(widths.lines(0, "待处理"), 1);
+        assert_eq!(widths.text_room(1), 5);
+        assert_eq!(wrapped_lines("a\nb", 10), 2);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksh
 use super::{Orientation, OutFile, OutKind, Widths, check_out_path, print_on_a4};
 use crate::cli::Ctx;
 use crate::cli::commands::parse_date;
-use crate::domain::{FlagState, Outcome, Status};
+use crate::domain::{Expected, FlagState, Observation, Outcome, Status};
 use crate::error::Refusal;
 use crate::i18n::{Lang, Strings, fill, t, words};
 use crate::store::flags::{FlagRecord, FollowUp};
@@ -30,9 +30,11 @@ pub const MAX_SPAN_DAYS: i64 = 366;
 pub const XLSX_MAX_ROWS: usize = 1_048_576;
 /// The name column: panes freeze after it, so the elder stays in sight when scrolling right.
 const NAME_COLUMN: u16 = 4;
-/// The follow-ups column wraps instead of growing without end.
-const FOLLOW_UPS_COLUMN: usize = 16;
-const FOLLOW_UPS_WIDTH: f64 = 36.0;
+/// Columns whose rare long text wraps rather than widen the whole ledger past a readable print:
+/// (column, characters before it wraps) for the name, flag state, follow-ups and outcome.
+const WRAPPED_COLUMNS: [(usize, usize); 4] = [(4, 10), (15, 10), (16, 30), (17, 12)];
+/// Points per line of wrapped 11-point text.
+const LINE_HEIGHT: f64 = 15.0;
 
 pub fn run(ctx: &Ctx, from: &str, to: &str, out: &Path) -> anyhow::Result<()> {
     let (from, to) = parse_span(from, to)?;
@@ -138,8 +140,7 @@ pub fn ledger_headers(lang: Lang) -> Vec<&'static str> {
         &s.rep_col_flag_state,
         &s.rep_col_follow_ups,
         &s.rep_col_outcome,
-        &s.rep_col_closed_by,
-        &s.rep_col_closed_at,
+        &s.rep_col_closed,
     ]
 }
 
@@ -156,7 +157,7 @@ pub fn ledger_cells(lang: Lang, tz: Tz, row: &ElderRound, follow_ups: &[FollowUp
         Cell::text(row.elder.id.as_str()),
         Cell::text(row.elder.name.as_str()),
         Cell::text(row.elder.address.as_str()),
-        Cell::text(words::expected(lang, row.round.expected())),
+        Cell::text(expected_words(lang, row.round.expected())),
         Cell::maybe(
             decisive
                 .and_then(|c| c.observation)
@@ -176,12 +177,27 @@ pub fn ledger_cells(lang: Lang, tz: Tz, row: &ElderRound, follow_ups: &[FollowUp
         Cell::maybe(flag.map(|f| words::flag_state(lang, f.state))),
         Cell::text(follow_up_log(lang, tz, row.round.date, follow_ups)),
         Cell::maybe(flag.and_then(|f| outcome_words(lang, f))),
-        Cell::maybe(flag.and_then(|f| f.closed_by.as_deref())),
-        Cell::maybe(
-            flag.and_then(|f| f.closed_at)
-                .map(|at| time_after(row.round.date, at, tz)),
-        ),
+        Cell::maybe(flag.and_then(|f| closed_by_at(tz, row.round.date, f))),
     ]
+}
+
+/// The curtain the round expects, in the words for what a patrol sees (`开`, `closed`): short
+/// enough for a narrow column.
+fn expected_words(lang: Lang, expected: Expected) -> &'static str {
+    match expected {
+        Expected::Open => words::observation(lang, Observation::Open),
+        Expected::Closed => words::observation(lang, Observation::Closed),
+    }
+}
+
+/// Who closed a flag and when: `zhao_wangge 21:00`.
+fn closed_by_at(tz: Tz, round_date: NaiveDate, flag: &FlagRecord) -> Option<String> {
+    let at = flag.closed_at.map(|at| time_after(round_date, at, tz));
+    match (flag.closed_by.as_deref(), at) {
+        (Some(by), Some(at)) => Some(format!("{by} {at}")),
+        (Some(by), None) => Some(by.to_string()),
+        (None, at) => at,
+    }
 }
 
 /// `08:40 li_wang called: no answer; 09:05 li_wang resolved: elder fine at her daughter's`; the
@@ -435,7 +451,11 @@ impl LedgerSheet<'_> {
         let mut workbook = Workbook::new();
         let formats = Formats::new();
         let mut summary = Summary::new(self.ledger.grids());
-        let mut widths = Widths::of_headers(&headers);
+        let mut widths = WRAPPED_COLUMNS
+            .iter()
+            .fold(Widths::of_headers(&headers), |widths, (column, cap)| {
+                widths.cap(*column, *cap)
+            });
         let mut rows = 0usize;
         let written = {
             let sheet = workbook.add_worksheet();
@@ -459,10 +479,6 @@ impl LedgerSheet<'_> {
             }
             let last_row = u32::try_from(rows).context("row number")?;
             finish_table(sheet, &widths, last_row, headers.len())?;
-            sheet.set_column_width(
-                u16::try_from(FOLLOW_UPS_COLUMN)?,
-                widths.width(FOLLOW_UPS_COLUMN).min(FOLLOW_UPS_WIDTH),
-            )?;
             sheet.set_freeze_panes(1, NAME_COLUMN + 1)?;
             print_on_a4(sheet, self.lang, Orientation::Landscape, 0)?;
             written
@@ -478,6 +494,7 @@ impl LedgerSheet<'_> {
 /// The few cell formats the ledger uses.
 struct Formats {
     header: Format,
+    text: Format,
     wrap: Format,
     number: Format,
 }
@@ -492,8 +509,11 @@ impl Formats {
                 .set_align(FormatAlign::Center)
                 .set_align(FormatAlign::VerticalCenter)
                 .set_text_wrap(),
+            text: Format::new().set_align(FormatAlign::Top),
             wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
-            number: Format::new().set_align(FormatAlign::Left),
+            number: Format::new()
+                .set_align(FormatAlign::Left)
+                .set_align(FormatAlign::Top),
         }
     }
 }
@@ -516,14 +536,17 @@ fn write_cells(
     formats: &Formats,
     widths: &mut Widths,
 ) -> anyhow::Result<()> {
+    let mut lines = 1;
     for (index, cell) in cells.iter().enumerate() {
         let column = u16::try_from(index)?;
         match cell {
             Cell::Text(text) => {
-                if index == FOLLOW_UPS_COLUMN {
+                let wraps = widths.lines(index, text);
+                if wraps > 1 {
                     sheet.write_string_with_format(row, column, text, &formats.wrap)?;
+                    lines = lines.max(wraps);
                 } else {
-                    sheet.write_string(row, column, text)?;
+                    sheet.write_string_with_format(row, column, text, &formats.text)?;
                 }
                 widths.fit(index, text);
             }
@@ -535,6 +558,11 @@ fn write_cells(
             }
             Cell::Blank => {}
         }
+    }
+    if lines > 1 {
+        // Spreadsheets do not grow a row for wrapped text on their own when printing.
+        #[allow(clippy::cast_precision_loss)]
+        sheet.set_row_height(row, lines as f64 * LINE_HEIGHT)?;
     }
     Ok(())
 }
@@ -622,7 +650,7 @@ mod tests {
     #[test]
     fn both_sheets_have_a_header_for_every_column() {
         for lang in [Lang::Zh, Lang::En] {
-            assert_eq!(ledger_headers(lang).len(), 20);
+            assert_eq!(ledger_headers(lang).len(), 19);
             assert_eq!(
                 summary_headers(lang).len(),
                 2 + DayGrid::default().numbers().len()

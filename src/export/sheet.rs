@@ -10,11 +10,11 @@ use anyhow::Context;
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet};
 use unicode_width::UnicodeWidthStr;
 
-use super::{Orientation, OutFile, OutKind, check_out_path, print_on_a4};
+use super::{Orientation, OutFile, OutKind, check_out_path, print_on_a4, wrapped_lines};
 use crate::cli::Ctx;
 use crate::cli::commands::parse_round;
 use crate::domain::time::format_local_time;
-use crate::domain::{Round, Status};
+use crate::domain::{Round, Slot, Status};
 use crate::error::Refusal;
 use crate::i18n::{Lang, fill, t, words};
 use crate::store::elders::{self, Elder};
@@ -116,6 +116,7 @@ impl Route {
     fn workbook(&self, lang: Lang) -> anyhow::Result<Workbook> {
         let mut workbook = Workbook::new();
         let formats = SheetFormats::new();
+        let widths = column_widths(lang);
         let sheet = workbook.add_worksheet();
         sheet.set_name(t(lang).sheet_name.as_str())?;
         let mut writer = SheetWriter {
@@ -123,12 +124,16 @@ impl Route {
             formats: &formats,
             lang,
             row: 0,
+            pages: Pages::a4_portrait(&widths),
         };
         writer.title(self)?;
         let header_row = writer.header_row()?;
         writer.elders(&self.elders)?;
         writer.away(&self.away)?;
-        set_column_widths(writer.sheet, lang)?;
+        for (column, width) in widths {
+            writer.sheet.set_column_width(column, width)?;
+        }
+        writer.sheet.set_page_breaks(&writer.pages.breaks)?;
         print_on_a4(writer.sheet, lang, Orientation::Portrait, header_row)?;
         writer.sheet.set_print_center_horizontally(true);
         Ok(workbook)
@@ -146,14 +151,101 @@ const FIRST_BOX: u16 = 6;
 const TIME: u16 = 10;
 const LAST: u16 = TIME;
 
-/// Character widths of the text columns; the box columns fit their header.
-const WINDOW_WIDTH: f64 = 24.0;
-const NOTES_WIDTH: f64 = 14.0;
-const PLACE_WIDTH: f64 = 11.0;
+/// Character widths of the text columns that wrap; the box columns fit their header.
+const PLACE_WIDTH: usize = 11;
+const WINDOW_WIDTH: usize = 22;
+const NOTES_WIDTH: usize = 13;
 
-/// Points per printed line of 11-point text, and the least height to write a time in.
+/// Row heights in points: a printed line of 11-point text, and the least height to write a time
+/// in by hand.
 const LINE_HEIGHT: f64 = 14.5;
-const MIN_ROW_HEIGHT: f64 = 34.0;
+const MIN_ROW_HEIGHT: f64 = 30.0;
+const HEADER_HEIGHT: f64 = 22.0;
+const HEADING_HEIGHT: f64 = 20.0;
+const AWAY_HEIGHT: f64 = 22.0;
+const TITLE_HEIGHTS: [f64; 4] = [24.0, 18.0, 26.0, 28.0];
+/// The share of a page left empty at most to keep a building's rows on one page.
+const GROUP_WASTE: f64 = 0.3;
+
+/// Every column's width in characters, in the language of the headers.
+fn column_widths(lang: Lang) -> [(u16, f64); 11] {
+    let s = t(lang);
+    #[allow(clippy::cast_precision_loss)]
+    let fit = |text: &str, least: f64| (text.width() as f64 + 2.0).max(least);
+    #[allow(clippy::cast_precision_loss)]
+    let wide = |width: usize| width as f64;
+    [
+        (NO, fit(&s.sheet_col_no, 4.5)),
+        (ID, 7.5),
+        (NAME, 10.0),
+        (PLACE, wide(PLACE_WIDTH)),
+        (WINDOW, wide(WINDOW_WIDTH)),
+        (NOTES, wide(NOTES_WIDTH)),
+        (FIRST_BOX, fit(&s.sheet_col_open, 5.0)),
+        (FIRST_BOX + 1, fit(&s.sheet_col_closed, 5.0)),
+        (FIRST_BOX + 2, fit(&s.sheet_col_seen, 5.0)),
+        (FIRST_BOX + 3, fit(&s.sheet_col_unclear, 5.0)),
+        (TIME, fit(&s.sheet_col_time, 8.0)),
+    ]
+}
+
+/// Where the printed pages break. The sheet is scaled to one page wide, so a page holds the
+/// printable height divided by that scale; rows are placed with a margin to spare, a building's
+/// rows stay on one page when little paper is lost by it, and a heading is never alone at the
+/// foot of a page.
+#[derive(Debug, Clone, PartialEq)]
+struct Pages {
+    capacity: f64,
+    used: f64,
+    breaks: Vec<u32>,
+}
+
+impl Pages {
+    /// A4 portrait with the margins of [`print_on_a4`], for columns of these widths.
+    fn a4_portrait(widths: &[(u16, f64)]) -> Pages {
+        const POINTS_PER_INCH: f64 = 72.0;
+        const A4_WIDTH: f64 = 595.3;
+        const A4_HEIGHT: f64 = 841.9;
+        const SIDE_MARGINS: f64 = 0.8 * POINTS_PER_INCH;
+        const TOP_AND_BOTTOM: f64 = 1.1 * POINTS_PER_INCH;
+        // Renderers differ a little in row heights and scaling: keep some in hand.
+        const SPARE: f64 = 0.93;
+        // Excel's column pixels for an 11-point Calibri: 7 per character and 5 of padding,
+        // at 96 pixels to the inch (0.75 points each).
+        let columns: f64 = widths.iter().map(|(_, w)| (w * 7.0).round() + 5.0).sum();
+        let scale = ((A4_WIDTH - SIDE_MARGINS) / (columns * 0.75)).min(1.0);
+        Pages {
+            capacity: (A4_HEIGHT - TOP_AND_BOTTOM) / scale * SPARE,
+            used: 0.0,
+            breaks: Vec::new(),
+        }
+    }
+
+    /// Places a row of `height` at `row`, on a new page if it does not fit on this one.
+    fn place(&mut self, row: u32, height: f64) {
+        if self.used + height > self.capacity && self.used > HEADER_HEIGHT {
+            self.break_before(row);
+        }
+        self.used += height;
+    }
+
+    /// Starts a new page at `row` when rows of `height` from there fit on a fresh page but not
+    /// on what is left of this one, and what is left is no more than `waste` (a share of the
+    /// page) — a building moves whole to the next page only when little paper is lost by it.
+    fn keep_together(&mut self, row: u32, height: f64, waste: f64) {
+        let left = self.capacity - self.used;
+        if height > left && HEADER_HEIGHT + height <= self.capacity && left <= waste * self.capacity
+        {
+            self.break_before(row);
+        }
+    }
+
+    fn break_before(&mut self, row: u32) {
+        self.breaks.push(row);
+        // The header row is printed again at the top of every page.
+        self.used = HEADER_HEIGHT;
+    }
+}
 
 struct SheetFormats {
     title: Format,
@@ -196,20 +288,36 @@ impl SheetFormats {
     }
 }
 
+/// What one elder's row shows beside the name, and how tall it is.
+struct ElderCells {
+    place: String,
+    window: String,
+    notes: String,
+    height: f64,
+}
+
 /// Writes the sheet top to bottom.
 struct SheetWriter<'a> {
     sheet: &'a mut Worksheet,
     formats: &'a SheetFormats,
     lang: Lang,
     row: u32,
+    pages: Pages,
 }
 
 impl SheetWriter<'_> {
-    fn line(&mut self, text: &str, format: &Format, height: f64) -> anyhow::Result<()> {
-        self.sheet
-            .merge_range(self.row, NO, self.row, LAST, text, format)?;
-        self.sheet.set_row_height(self.row, height)?;
+    /// Moves to the next row, `height` points tall, breaking the page first if need be.
+    fn next_row(&mut self, height: f64) -> anyhow::Result<u32> {
+        let row = self.row;
+        self.pages.place(row, height);
+        self.sheet.set_row_height(row, height)?;
         self.row += 1;
+        Ok(row)
+    }
+
+    fn line(&mut self, text: &str, format: &Format, height: f64) -> anyhow::Result<()> {
+        let row = self.next_row(height)?;
+        self.sheet.merge_range(row, NO, row, LAST, text, format)?;
         Ok(())
     }
 
@@ -242,10 +350,11 @@ impl SheetWriter<'_> {
         }
         let how = fill(&s.sheet_how, &[("round", &route.round)]);
         let formats = self.formats;
-        self.line(&title, &formats.title, 24.0)?;
-        self.line(&subtitle, &formats.subtitle, 18.0)?;
-        self.line(&s.sheet_walker, &formats.subtitle, 26.0)?;
-        self.line(&how, &formats.small, 28.0)?;
+        let [title_height, subtitle_height, walker_height, how_height] = TITLE_HEIGHTS;
+        self.line(&title, &formats.title, title_height)?;
+        self.line(&subtitle, &formats.subtitle, subtitle_height)?;
+        self.line(&s.sheet_walker, &formats.subtitle, walker_height)?;
+        self.line(&how, &formats.small, how_height)?;
         Ok(())
     }
 
@@ -265,72 +374,84 @@ impl SheetWriter<'_> {
             &s.sheet_col_unclear,
             &s.sheet_col_time,
         ];
+        let row = self.next_row(HEADER_HEIGHT)?;
         for (column, header) in (NO..).zip(headers) {
             self.sheet
-                .write_string_with_format(self.row, column, header, &self.formats.header)?;
+                .write_string_with_format(row, column, header, &self.formats.header)?;
         }
-        self.sheet.set_row_height(self.row, 22.0)?;
-        self.row += 1;
-        Ok(self.row - 1)
+        Ok(row)
     }
 
-    /// The elders in route order, a heading row wherever the route reaches another building.
+    /// The elders in route order, under a heading wherever the route reaches another building.
     fn elders(&mut self, rows: &[ElderRound]) -> anyhow::Result<()> {
-        let mut building: Option<String> = None;
-        for row in rows {
-            let here = building_of(&row.elder.address);
-            if building.as_deref() != Some(here.as_str()) {
-                self.building(&here)?;
-                building = Some(here);
+        for group in
+            rows.chunk_by(|a, b| building_of(&a.elder.address) == building_of(&b.elder.address))
+        {
+            let Some(first) = group.first() else {
+                continue;
+            };
+            let cells: Vec<ElderCells> = group.iter().map(|row| self.cells_of(row)).collect();
+            let heights: f64 = cells.iter().map(|c| c.height).sum();
+            self.pages
+                .keep_together(self.row, HEADING_HEIGHT + heights, GROUP_WASTE);
+            self.pages
+                .keep_together(self.row, HEADING_HEIGHT + cells[0].height, 1.0);
+            let formats = self.formats;
+            self.line(
+                &building_of(&first.elder.address),
+                &formats.building,
+                HEADING_HEIGHT,
+            )?;
+            for (row, cells) in group.iter().zip(&cells) {
+                self.elder(&row.elder, cells)?;
             }
-            self.elder(row)?;
         }
         Ok(())
     }
 
-    fn building(&mut self, name: &str) -> anyhow::Result<()> {
-        let formats = self.formats;
-        self.line(name, &formats.building, 20.0)
-    }
-
-    fn elder(&mut self, row: &ElderRound) -> anyhow::Result<()> {
-        let elder = &row.elder;
-        let (place, window, notes) = (
-            place_of(&elder.address),
-            elder.window_hint.clone().unwrap_or_default(),
-            self.notes_of(row),
-        );
-        self.identity(elder, &place)?;
-        let f = self.formats;
-        self.sheet
-            .write_string_with_format(self.row, WINDOW, &window, &f.text)?;
-        self.sheet
-            .write_string_with_format(self.row, NOTES, &notes, &f.text)?;
-        for column in FIRST_BOX..=TIME {
-            self.sheet.write_blank(self.row, column, &f.boxed)?;
-        }
+    fn cells_of(&self, row: &ElderRound) -> ElderCells {
+        let place = place_of(&row.elder.address);
+        let window = row.elder.window_hint.clone().unwrap_or_default();
+        let notes = self.notes_of(row);
         let height = row_height(&[
             (place.as_str(), PLACE_WIDTH),
             (window.as_str(), WINDOW_WIDTH),
             (notes.as_str(), NOTES_WIDTH),
         ]);
-        self.sheet.set_row_height(self.row, height)?;
-        self.row += 1;
+        ElderCells {
+            place,
+            window,
+            notes,
+            height,
+        }
+    }
+
+    fn elder(&mut self, elder: &Elder, cells: &ElderCells) -> anyhow::Result<()> {
+        let row = self.next_row(cells.height)?;
+        self.identity(row, elder, &cells.place)?;
+        let f = self.formats;
+        self.sheet
+            .write_string_with_format(row, WINDOW, &cells.window, &f.text)?;
+        self.sheet
+            .write_string_with_format(row, NOTES, &cells.notes, &f.text)?;
+        for column in FIRST_BOX..=TIME {
+            self.sheet.write_blank(row, column, &f.boxed)?;
+        }
         Ok(())
     }
 
     /// Route number, id, name and unit/room: the same on every row, away or not.
-    fn identity(&mut self, elder: &Elder, place: &str) -> anyhow::Result<()> {
+    fn identity(&mut self, row: u32, elder: &Elder, place: &str) -> anyhow::Result<()> {
         let f = self.formats;
         let route = elder.route.map(|r| r.to_string()).unwrap_or_default();
         self.sheet
-            .write_string_with_format(self.row, NO, &route, &f.centered)?;
+            .write_string_with_format(row, NO, &route, &f.centered)?;
         self.sheet
-            .write_string_with_format(self.row, ID, &elder.id, &f.centered)?;
+            .write_string_with_format(row, ID, &elder.id, &f.centered)?;
         self.sheet
-            .write_string_with_format(self.row, NAME, &elder.name, &f.text)?;
+            .write_string_with_format(row, NAME, &elder.name, &f.text)?;
         self.sheet
-            .write_string_with_format(self.row, PLACE, place, &f.text)?;
+            .write_string_with_format(row, PLACE, place, &f.text)?;
         Ok(())
     }
 
@@ -338,8 +459,8 @@ impl SheetWriter<'_> {
     fn notes_of(&self, row: &ElderRound) -> String {
         let s = t(self.lang);
         let own = match row.round.slot {
-            crate::domain::Slot::Morning => row.elder.own.morning,
-            crate::domain::Slot::Evening => row.elder.own.evening,
+            Slot::Morning => row.elder.own.morning,
+            Slot::Evening => row.elder.own.evening,
         };
         let mut parts: Vec<String> = Vec::new();
         if let Some((opens, closes)) = own {
@@ -364,15 +485,20 @@ impl SheetWriter<'_> {
         }
         let s = t(self.lang);
         let formats = self.formats;
-        self.line(&s.sheet_away_heading, &formats.building, 20.0)?;
-        for (row, absence) in away {
-            let place = place_of(&row.elder.address);
-            self.identity(&row.elder, &place)?;
+        #[allow(clippy::cast_precision_loss)]
+        let heights = away.len() as f64 * AWAY_HEIGHT;
+        self.pages
+            .keep_together(self.row, HEADING_HEIGHT + heights, GROUP_WASTE);
+        self.pages
+            .keep_together(self.row, HEADING_HEIGHT + AWAY_HEIGHT, 1.0);
+        self.line(&s.sheet_away_heading, &formats.building, HEADING_HEIGHT)?;
+        for (elder_round, absence) in away {
+            let row = self.next_row(AWAY_HEIGHT)?;
+            let place = place_of(&elder_round.elder.address);
+            self.identity(row, &elder_round.elder, &place)?;
             let mark = away_mark(self.lang, absence.as_ref());
             self.sheet
-                .merge_range(self.row, WINDOW, self.row, TIME, &mark, &formats.away)?;
-            self.sheet.set_row_height(self.row, 22.0)?;
-            self.row += 1;
+                .merge_range(row, WINDOW, row, TIME, &mark, &formats.away)?;
         }
         Ok(())
     }
@@ -410,7 +536,7 @@ pub fn place_of(address: &str) -> String {
 }
 
 /// Tall enough for the longest wrapped text of the row, and to write a time in by hand.
-fn row_height(cells: &[(&str, f64)]) -> f64 {
+fn row_height(cells: &[(&str, usize)]) -> f64 {
     let lines = cells
         .iter()
         .map(|(text, width)| wrapped_lines(text, *width))
@@ -419,38 +545,6 @@ fn row_height(cells: &[(&str, f64)]) -> f64 {
     #[allow(clippy::cast_precision_loss)]
     let needed = lines as f64 * LINE_HEIGHT + 6.0;
     needed.max(MIN_ROW_HEIGHT)
-}
-
-/// How many printed lines text takes in a column of `width` character widths.
-fn wrapped_lines(text: &str, width: f64) -> usize {
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let per_line = (width - 1.0).max(1.0) as usize;
-    text.lines()
-        .map(|line| line.width().div_ceil(per_line).max(1))
-        .sum::<usize>()
-        .max(1)
-}
-
-fn set_column_widths(sheet: &mut Worksheet, lang: Lang) -> anyhow::Result<()> {
-    let s = t(lang);
-    let fit = |text: &str, least: f64| (text.width() as f64 + 2.0).max(least);
-    let widths = [
-        (NO, fit(&s.sheet_col_no, 4.5)),
-        (ID, 7.5),
-        (NAME, 10.0),
-        (PLACE, PLACE_WIDTH),
-        (WINDOW, WINDOW_WIDTH),
-        (NOTES, NOTES_WIDTH),
-        (FIRST_BOX, fit(&s.sheet_col_open, 5.0)),
-        (FIRST_BOX + 1, fit(&s.sheet_col_closed, 5.0)),
-        (FIRST_BOX + 2, fit(&s.sheet_col_seen, 5.0)),
-        (FIRST_BOX + 3, fit(&s.sheet_col_unclear, 5.0)),
-        (TIME, fit(&s.sheet_col_time, 8.0)),
-    ];
-    for (column, width) in widths {
-        sheet.set_column_width(column, width)?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -466,9 +560,8 @@ mod tests {
 
     #[test]
     fn rows_grow_with_wrapped_text_but_never_below_writing_height() {
-        assert_eq!(row_height(&[("短", 10.0)]), MIN_ROW_HEIGHT);
+        assert_eq!(row_height(&[("短", 10)]), MIN_ROW_HEIGHT);
         let long = "东山墙十一楼3单元左起第二扇，橙色条纹窗帘（在8栋楼下看得清）";
         assert!(row_height(&[(long, WINDOW_WIDTH)]) > MIN_ROW_HEIGHT);
-        assert_eq!(wrapped_lines("a\nb", 10.0), 2);
     }
 }

@@ -333,10 +333,17 @@ pub fn record_check(
         .round
         .unwrap_or_else(|| schedule.round_at(new.seen_at, &elder.own));
     let window = schedule.window_for(round, &elder.own);
-    if !window.has_opened(new.seen_at) {
+    // A patrol that names the round (the TUI always does) may find an elder with a later window
+    // of her own already up: what it saw counts once the community's window has opened.
+    let earliest = if new.round.is_some() {
+        window.opens.min(schedule.window(round).opens)
+    } else {
+        window.opens
+    };
+    if new.seen_at < earliest {
         return Err(Refusal::RoundNotOpen {
             round: round.to_string(),
-            opens: crate::domain::time::format_local(window.opens, tz),
+            opens: crate::domain::time::format_local(earliest, tz),
             seen: crate::domain::time::format_local(new.seen_at, tz),
         }
         .into());

@@ -328,6 +328,10 @@ pub fn reload(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
     }
     let selected_id = app.selected_row().map(|row| row.elder_id.clone());
     app.data = data::load_round(store, app.round, app.now)?;
+    if let Some(detail) = &app.detail {
+        let id = detail.elder.id.clone();
+        app.detail = data::load_detail(store, &id, app.round)?;
+    }
     app.flags = data::load_flags(store, app.grid.as_deref())?;
     load_flag_detail(app, store)?;
     if let Some(id) = selected_id
@@ -661,6 +665,9 @@ fn ladder_result(app: &mut App, store: &mut Store, reached: bool) -> anyhow::Res
 /// Puts a refusal in words, or says plainly that nothing was saved.
 fn show_error(app: &mut App, error: &anyhow::Error, prefix: &str) {
     let text = match error.downcast_ref::<Refusal>() {
+        Some(Refusal::RoundNotOpen { opens, .. }) => {
+            fill(&t(app.lang).tui_round_not_open, &[("opens", opens)])
+        }
         Some(refusal) => crate::cli::messages::refusal(app.lang, refusal),
         None => format!("{prefix}{error:#}"),
     };

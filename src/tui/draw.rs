@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use super::app::{App, Mode, Tab, Tone};
 use super::{flags_screen, round_screen};
 use crate::domain::Status;
+use crate::domain::privacy::mask_phone;
 use crate::domain::time::format_local;
 use crate::i18n::{t, words};
 
@@ -117,13 +118,40 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
     };
     frame.render_widget(
         Paragraph::new(Line::styled(
-            keys.as_str(),
+            footer_that_fits(keys, usize::from(area.width)),
             Style::new()
                 .fg(Color::DarkGray)
                 .add_modifier(Modifier::BOLD),
         )),
         area,
     );
+}
+
+/// The footer's key hints (separated by two spaces) that fit the width. The last two — help and
+/// quit — always stay; the others are kept from the start while there is room.
+pub fn footer_that_fits(keys: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let items: Vec<&str> = keys.split("  ").filter(|item| !item.is_empty()).collect();
+    if keys.width() <= width || items.len() <= 2 {
+        return keys.to_string();
+    }
+    let (front, tail) = items.split_at(items.len() - 2);
+    let tail = tail.join("  ");
+    let mut kept: Vec<&str> = Vec::new();
+    for item in front {
+        let candidate = [kept.join("  ").as_str(), item, tail.as_str()]
+            .iter()
+            .filter(|part| !part.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join("  ");
+        if candidate.width() > width {
+            break;
+        }
+        kept.push(item);
+    }
+    kept.push(&tail);
+    kept.join("  ")
 }
 
 /// A box in the middle of `area`, at most `width` × `height`.
@@ -244,11 +272,15 @@ fn draw_details(frame: &mut Frame, area: Rect, app: &App) {
             Span::raw(value.unwrap_or("—").to_string()),
         ])
     };
+    // The patrol screen is the volunteers': their numbers are shown masked (DESIGN §7); the
+    // grid worker calls from the flags screen.
     let both = |name: &Option<String>, phone: &Option<String>| match (name, phone) {
-        (Some(name), Some(phone)) => Some(format!("{name} {phone}")),
-        (Some(one), None) | (None, Some(one)) => Some(one.clone()),
+        (Some(name), Some(phone)) => Some(format!("{name} {}", mask_phone(phone))),
+        (Some(name), None) => Some(name.clone()),
+        (None, Some(phone)) => Some(mask_phone(phone)),
         (None, None) => None,
     };
+    let masked_phone = elder.phone.as_deref().map(mask_phone);
     let mut lines = vec![
         Line::styled(
             format!("{} {}", elder.name, elder.id),
@@ -257,7 +289,7 @@ fn draw_details(frame: &mut Frame, area: Rect, app: &App) {
         field(&s.col_address, Some(&elder.address)),
         field(&s.col_grid, Some(&elder.grid)),
         field(&s.detail_window, elder.window_hint.as_deref()),
-        field(&s.col_phone, elder.phone.as_deref()),
+        field(&s.col_phone, masked_phone.as_deref()),
         field(
             &s.detail_contact,
             both(&elder.contact, &elder.contact_phone).as_deref(),
@@ -314,4 +346,23 @@ fn draw_details(frame: &mut Frame, area: Rect, app: &App) {
             .wrap(Wrap { trim: true }),
         popup,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_footer_keeps_help_and_quit_at_any_width() {
+        let keys = "o open  c closed  s seen  u unclear  ? help  q quit";
+        let cases = [
+            (80, "o open  c closed  s seen  u unclear  ? help  q quit"),
+            (40, "o open  c closed  s seen  ? help  q quit"),
+            (20, "? help  q quit"),
+            (5, "? help  q quit"),
+        ];
+        for (width, want) in cases {
+            assert_eq!(footer_that_fits(keys, width), want, "{width}");
+        }
+    }
 }

@@ -55,8 +55,15 @@ fn give_back_terminal_on_signals() -> anyhow::Result<()> {
     let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT, SIGQUIT])?;
     std::thread::spawn(move || {
         if let Some(signal) = signals.forever().next() {
-            let _ = execute!(std::io::stdout(), DisableMouseCapture);
+            // Hold stdout so no frame is drawn over the shell after the terminal is given back.
+            let mut stdout = std::io::stdout().lock();
+            let _ = execute!(
+                stdout,
+                DisableMouseCapture,
+                ratatui::crossterm::cursor::Show
+            );
             ratatui::restore();
+            let _ = execute!(stdout, ratatui::crossterm::cursor::Show);
             std::process::exit(128 + signal);
         }
     });
