@@ -241,4 +241,5 @@ string_table! {
     keys_note,
     flag_detail_title,
     tui_round_not_open,
+    sheet_continued,
 }

@@ -511,9 +511,7 @@ impl Formats {
                 .set_text_wrap(),
             text: Format::new().set_align(FormatAlign::Top),
             wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
-            number: Format::new()
-                .set_align(FormatAlign::Left)
-                .set_align(FormatAlign::Top),
+            number: Format::new().set_align(FormatAlign::Top),
         }
     }
 }
@@ -596,6 +594,10 @@ fn write_summary(
     sheet.set_name(t(lang).report_sheet_summary.as_str())?;
     write_header_row(sheet, &headers, &formats.header)?;
     let mut widths = Widths::of_headers(&headers);
+    // Few columns, room to spare: headers on one line.
+    for (column, header) in headers.iter().enumerate() {
+        widths.fit(column, header);
+    }
     let mut last_row = 0u32;
     for (date, grid, counts) in summary.rows() {
         last_row += 1;

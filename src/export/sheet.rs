@@ -164,8 +164,6 @@ const HEADER_HEIGHT: f64 = 22.0;
 const HEADING_HEIGHT: f64 = 20.0;
 const AWAY_HEIGHT: f64 = 22.0;
 const TITLE_HEIGHTS: [f64; 4] = [24.0, 18.0, 26.0, 28.0];
-/// The share of a page left empty at most to keep a building's rows on one page.
-const GROUP_WASTE: f64 = 0.3;
 
 /// Every column's width in characters, in the language of the headers.
 fn column_widths(lang: Lang) -> [(u16, f64); 11] {
@@ -190,9 +188,8 @@ fn column_widths(lang: Lang) -> [(u16, f64); 11] {
 }
 
 /// Where the printed pages break. The sheet is scaled to one page wide, so a page holds the
-/// printable height divided by that scale; rows are placed with a margin to spare, a building's
-/// rows stay on one page when little paper is lost by it, and a heading is never alone at the
-/// foot of a page.
+/// printable height divided by that scale; rows are placed with a margin to spare, and a heading
+/// is never alone at the foot of a page.
 #[derive(Debug, Clone, PartialEq)]
 struct Pages {
     capacity: f64,
@@ -209,7 +206,7 @@ impl Pages {
         const SIDE_MARGINS: f64 = 0.8 * POINTS_PER_INCH;
         const TOP_AND_BOTTOM: f64 = 1.1 * POINTS_PER_INCH;
         // Renderers differ a little in row heights and scaling: keep some in hand.
-        const SPARE: f64 = 0.93;
+        const SPARE: f64 = 0.95;
         // Excel's column pixels for an 11-point Calibri: 7 per character and 5 of padding,
         // at 96 pixels to the inch (0.75 points each).
         let columns: f64 = widths.iter().map(|(_, w)| (w * 7.0).round() + 5.0).sum();
@@ -223,19 +220,21 @@ impl Pages {
 
     /// Places a row of `height` at `row`, on a new page if it does not fit on this one.
     fn place(&mut self, row: u32, height: f64) {
-        if self.used + height > self.capacity && self.used > HEADER_HEIGHT {
+        if self.would_break(height) {
             self.break_before(row);
         }
         self.used += height;
     }
 
-    /// Starts a new page at `row` when rows of `height` from there fit on a fresh page but not
-    /// on what is left of this one, and what is left is no more than `waste` (a share of the
-    /// page) — a building moves whole to the next page only when little paper is lost by it.
-    fn keep_together(&mut self, row: u32, height: f64, waste: f64) {
-        let left = self.capacity - self.used;
-        if height > left && HEADER_HEIGHT + height <= self.capacity && left <= waste * self.capacity
-        {
+    /// Whether a row of `height` would start a new page.
+    fn would_break(&self, height: f64) -> bool {
+        self.used + height > self.capacity && self.used > HEADER_HEIGHT
+    }
+
+    /// Starts a new page at `row` when rows of `height` from there do not fit on this one (a
+    /// heading and the first row under it stay together).
+    fn keep_together(&mut self, row: u32, height: f64) {
+        if self.would_break(height) {
             self.break_before(row);
         }
     }
@@ -391,18 +390,18 @@ impl SheetWriter<'_> {
                 continue;
             };
             let cells: Vec<ElderCells> = group.iter().map(|row| self.cells_of(row)).collect();
-            let heights: f64 = cells.iter().map(|c| c.height).sum();
             self.pages
-                .keep_together(self.row, HEADING_HEIGHT + heights, GROUP_WASTE);
-            self.pages
-                .keep_together(self.row, HEADING_HEIGHT + cells[0].height, 1.0);
+                .keep_together(self.row, HEADING_HEIGHT + cells[0].height);
+            let building = building_of(&first.elder.address);
             let formats = self.formats;
-            self.line(
-                &building_of(&first.elder.address),
-                &formats.building,
-                HEADING_HEIGHT,
-            )?;
+            self.line(&building, &formats.building, HEADING_HEIGHT)?;
             for (row, cells) in group.iter().zip(&cells) {
+                if self.pages.would_break(cells.height) {
+                    // A building that runs onto the next page is named again at its top.
+                    self.pages.break_before(self.row);
+                    let again = fill(&t(self.lang).sheet_continued, &[("building", &building)]);
+                    self.line(&again, &formats.building, HEADING_HEIGHT)?;
+                }
                 self.elder(&row.elder, cells)?;
             }
         }
@@ -485,12 +484,8 @@ impl SheetWriter<'_> {
         }
         let s = t(self.lang);
         let formats = self.formats;
-        #[allow(clippy::cast_precision_loss)]
-        let heights = away.len() as f64 * AWAY_HEIGHT;
         self.pages
-            .keep_together(self.row, HEADING_HEIGHT + heights, GROUP_WASTE);
-        self.pages
-            .keep_together(self.row, HEADING_HEIGHT + AWAY_HEIGHT, 1.0);
+            .keep_together(self.row, HEADING_HEIGHT + AWAY_HEIGHT);
         self.line(&s.sheet_away_heading, &formats.building, HEADING_HEIGHT)?;
         for (elder_round, absence) in away {
             let row = self.next_row(AWAY_HEIGHT)?;

@@ -106,6 +106,8 @@ pub struct App {
     /// The patrol picked a round by hand: it stays while the clock moves.
     pub round_pinned: bool,
     pub data: RoundData,
+    /// The strips of earlier rounds, and the round they were loaded for.
+    pub strips: (Option<Round>, data::Strips),
     pub keys: HashMap<String, SearchKeys>,
     pub selected: usize,
     pub mode: Mode,
@@ -144,6 +146,7 @@ impl App {
             round,
             round_pinned: false,
             data: RoundData::default(),
+            strips: (None, data::Strips::new()),
             keys: HashMap::new(),
             selected: 0,
             mode: Mode::Normal,
@@ -320,6 +323,12 @@ pub fn mouse_action(mode: &Mode, mouse: MouseEvent) -> Option<Action> {
     }
 }
 
+/// Reloads everything, the strips of earlier rounds too (a late entry for an earlier round).
+pub fn reload_all(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
+    app.strips.0 = None;
+    reload(app, store)
+}
+
 /// Reloads what the screens show; raises the flags of windows that have closed meanwhile.
 pub fn reload(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
     rounds::sync_flags(store, app.now)?;
@@ -327,7 +336,13 @@ pub fn reload(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
         app.keys = data::search_keys(store)?;
     }
     let selected_id = app.selected_row().map(|row| row.elder_id.clone());
-    app.data = data::load_round(store, app.round, app.now)?;
+    if app.strips.0 != Some(app.round) {
+        app.strips = (
+            Some(app.round),
+            data::load_strips(store, app.round, app.now)?,
+        );
+    }
+    app.data = data::load_round(store, app.round, app.now, &app.strips.1)?;
     if let Some(detail) = &app.detail {
         let id = detail.elder.id.clone();
         app.detail = data::load_detail(store, &id, app.round)?;
@@ -694,7 +709,7 @@ fn load_sample(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
     tx.commit()?;
     app.mode = Mode::Normal;
     app.round = data::round_for_patrol(&app.schedule, app.now);
-    reload(app, store)?;
+    reload_all(app, store)?;
     let s = t(app.lang);
     app.say(
         Tone::Saved,

@@ -102,10 +102,14 @@ fn row_view(row: &ElderRound, strip: Vec<Option<Status>>) -> RowView {
     }
 }
 
-pub fn load_round(store: &Store, round: Round, now: DateTime<Utc>) -> anyhow::Result<RoundData> {
+/// Each elder's statuses over the rounds before `round`, oldest first: the strip beside them.
+pub type Strips = HashMap<String, Vec<Option<Status>>>;
+
+/// The strips for a round. Costs one status computation per earlier round, so the screen keeps
+/// them while the round stays and a tick only reloads the round itself.
+pub fn load_strips(store: &Store, round: Round, now: DateTime<Utc>) -> anyhow::Result<Strips> {
     let roster = elders::all(&store.conn)?;
-    let current = rounds::statuses_of(&store.conn, &store.schedule, &roster, round, now)?;
-    let mut history: HashMap<String, Vec<Option<Status>>> = HashMap::new();
+    let mut strips = Strips::new();
     let mut earlier = round;
     let mut back = Vec::with_capacity(STRIP_ROUNDS);
     for _ in 0..STRIP_ROUNDS {
@@ -114,16 +118,28 @@ pub fn load_round(store: &Store, round: Round, now: DateTime<Utc>) -> anyhow::Re
     }
     for (age, earlier) in back.iter().rev().enumerate() {
         for row in rounds::statuses_of(&store.conn, &store.schedule, &roster, *earlier, now)? {
-            history
+            strips
                 .entry(row.elder.id.clone())
                 .or_insert_with(|| vec![None; STRIP_ROUNDS])[age] = Some(row.status);
         }
     }
+    Ok(strips)
+}
+
+pub fn load_round(
+    store: &Store,
+    round: Round,
+    now: DateTime<Utc>,
+    strips: &Strips,
+) -> anyhow::Result<RoundData> {
+    let roster = elders::all(&store.conn)?;
+    let current = rounds::statuses_of(&store.conn, &store.schedule, &roster, round, now)?;
     let absences_now = absences::list(&store.conn, None, Some(round.date))?;
     let mut data = RoundData::default();
     for row in &current {
-        let strip = history
-            .remove(&row.elder.id)
+        let strip = strips
+            .get(&row.elder.id)
+            .cloned()
             .unwrap_or_else(|| vec![None; STRIP_ROUNDS]);
         if row.status == Status::Away {
             let absence = absences_now

@@ -112,10 +112,16 @@ fn event_loop(
         }
         // Another terminal's commit, or time passing (pending turns missed at the window's close).
         let version = data_version(&store)?;
-        if version != seen_version || last_reload.elapsed() >= Duration::from_secs(15) {
+        let periodic = last_reload.elapsed() >= Duration::from_secs(15);
+        if version != seen_version || periodic {
             seen_version = version;
             last_reload = Instant::now();
-            if let Err(error) = app::reload(app, &mut store) {
+            let reloaded = if periodic {
+                app::reload_all(app, &mut store)
+            } else {
+                app::reload(app, &mut store)
+            };
+            if let Err(error) = reloaded {
                 app.message = Some((Tone::Problem, format!("{error:#}")));
             }
         }
