@@ -179,7 +179,7 @@ impl Widths {
     pub fn of_headers(headers: &[&str]) -> Widths {
         Widths {
             content: vec![0; headers.len()],
-            headers: headers.iter().map(|h| text_width(h)).collect(),
+            headers: headers.iter().map(|h| header_room(h)).collect(),
             caps: vec![MAX_COLUMN_WIDTH - PADDING; headers.len()],
         }
     }
@@ -203,7 +203,7 @@ impl Widths {
         let content = self.content.get(column).copied().unwrap_or(0);
         let header = self.headers.get(column).copied().unwrap_or(0);
         let cap = self.caps.get(column).copied().unwrap_or(MAX_COLUMN_WIDTH);
-        content.max(header.div_ceil(2)).max(4).min(cap)
+        content.max(header).max(4).min(cap)
     }
 
     /// How many lines `text` takes in a column: more than one only past the column's cap.
@@ -223,6 +223,23 @@ impl Widths {
             (column, self.width(index))
         })
     }
+}
+
+/// The room a header needs on at most two lines: half its width, but a Latin word whole (it
+/// would break in the middle); Chinese breaks between any two characters.
+fn header_room(header: &str) -> usize {
+    let longest_word = header
+        .split_whitespace()
+        .map(|word| {
+            if word.is_ascii() {
+                text_width(word)
+            } else {
+                text_width(word).div_ceil(2)
+            }
+        })
+        .max()
+        .unwrap_or(0);
+    longest_word.max(text_width(header).div_ceil(2))
 }
 
 /// How many printed lines text takes in a column `room` characters wide. Wrapping breaks at
@@ -273,6 +290,14 @@ mod tests {
         assert_eq!(text_width("王秀英"), 6);
         assert_eq!(text_width(&"长".repeat(40)), MAX_COLUMN_WIDTH);
         assert_eq!(text_width("ab\n长青小区"), 8);
+    }
+
+    #[test]
+    fn headers_wrap_onto_two_lines_but_never_inside_a_latin_word() {
+        assert_eq!(header_room("查看时间"), 4);
+        assert_eq!(header_room("expected"), 8);
+        assert_eq!(header_room("flag state"), 5);
+        assert_eq!(header_room("elder-rounds"), 12);
     }
 
     #[test]

@@ -431,3 +431,12 @@ pub fn log_follow_up(
     tx.commit()?;
     Ok(())
 }
+
+pub fn count_open(conn: &Connection, grid: Option<&str>) -> rusqlite::Result<usize> {
+    conn.prepare_cached(
+        "SELECT count(*) FROM flags AS f JOIN elders AS e ON e.id = f.elder_id
+         WHERE f.state = 'open' AND (?1 IS NULL OR e.grid = ?1)",
+    )?
+    .query_row([grid], |row| row.get::<_, i64>(0))
+    .map(|count| usize::try_from(count).unwrap_or(0))
+}

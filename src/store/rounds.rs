@@ -622,3 +622,47 @@ pub fn elder_history(
     }
     Ok(out)
 }
+
+/// One elder's status for one round, read for that elder alone (after a tick, instead of the
+/// whole round). `None` when the elder was not on the roster for it.
+pub fn status_of_elder(
+    conn: &Connection,
+    schedule: &Schedule,
+    elder: &Elder,
+    round: Round,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Option<ElderRound>> {
+    let round_checks = checks::for_elder_round(conn, &elder.id, round)?;
+    let away = absences::is_away(conn, &elder.id, round.date)?;
+    let Some(judged) = judge(schedule, elder, round, &round_checks, away, now) else {
+        return Ok(None);
+    };
+    let flag = flags::for_elder_round(conn, &elder.id, round)?;
+    let (severity, streak) = if judged.status.is_flagged() {
+        let streak = match &flag {
+            Some(flag) => flag.streak,
+            None => {
+                flags::for_elder_round(conn, &elder.id, round.prev())?
+                    .map_or(0, |prev| prev.streak_carried())
+                    + 1
+            }
+        };
+        (
+            severity::severity(judged.status, round.slot, streak),
+            streak,
+        )
+    } else {
+        (None, 0)
+    };
+    Ok(Some(ElderRound {
+        elder: elder.clone(),
+        round,
+        window: judged.window,
+        status: judged.status,
+        late: judged.late,
+        decisive: judged.decisive,
+        severity,
+        streak,
+        flag,
+    }))
+}

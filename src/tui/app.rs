@@ -116,7 +116,9 @@ pub struct App {
     pub grid: Option<String>,
     pub message: Option<(Tone, String)>,
     pub detail: Option<DetailView>,
+    /// The open flags, loaded while the flags screen shows; their count always.
     pub flags: Vec<FlagView>,
+    pub open_flags: usize,
     pub flag_selected: usize,
     pub flag_detail: Option<FlagDetail>,
     pub note: Input,
@@ -156,6 +158,7 @@ impl App {
             message: None,
             detail: None,
             flags: Vec::new(),
+            open_flags: 0,
             flag_selected: 0,
             flag_detail: None,
             note: Input::default(),
@@ -347,8 +350,7 @@ pub fn reload(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
         let id = detail.elder.id.clone();
         app.detail = data::load_detail(store, &id, app.round)?;
     }
-    app.flags = data::load_flags(store, app.grid.as_deref())?;
-    load_flag_detail(app, store)?;
+    reload_flags(app, store)?;
     if let Some(id) = selected_id
         && let Some(index) = app.visible().iter().position(|row| row.elder_id == id)
     {
@@ -356,6 +358,46 @@ pub fn reload(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
     }
     app.clamp_selection();
     Ok(())
+}
+
+/// The open flags: their count for the tab, the list itself only while the flags screen shows
+/// (a district holds thousands).
+fn reload_flags(app: &mut App, store: &Store) -> anyhow::Result<()> {
+    app.open_flags = flags::count_open(&store.conn, app.grid.as_deref())?;
+    if app.tab == Tab::Flags {
+        app.flags = data::load_flags(store, app.grid.as_deref())?;
+        load_flag_detail(app, store)?;
+    } else {
+        app.flags.clear();
+        app.flag_detail = None;
+    }
+    Ok(())
+}
+
+/// After a tick or an undo: that one elder's row again, and the flag count, without reloading
+/// the whole round.
+fn refresh_row(app: &mut App, store: &mut Store, elder_id: &str) -> anyhow::Result<()> {
+    let Some(elder) = elders::get(&store.conn, elder_id)? else {
+        return Ok(());
+    };
+    let fresh = rounds::status_of_elder(&store.conn, &store.schedule, &elder, app.round, app.now)?;
+    let position = app
+        .data
+        .rows
+        .iter()
+        .position(|row| row.elder_id == elder_id);
+    match (fresh, position) {
+        (Some(fresh), Some(index)) => {
+            let strip = std::mem::take(&mut app.data.rows[index].strip);
+            app.data.rows[index] = data::row_view(&fresh, strip);
+        }
+        _ => {
+            app.strips.0 = None;
+            reload(app, store)?;
+            return Ok(());
+        }
+    }
+    reload_flags(app, store)
 }
 
 /// Keeps the selected flag in range and its detail pane current.
@@ -466,7 +508,10 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
             app.detail = None;
         }
         Action::SwitchLang => app.lang = app.lang.other(),
-        Action::Tab(tab) => app.tab = tab,
+        Action::Tab(tab) => {
+            app.tab = tab;
+            reload_flags(app, store)?;
+        }
         Action::NextTab | Action::PrevTab => {
             let index = Tab::ALL.iter().position(|&tab| tab == app.tab).unwrap_or(0);
             let count = Tab::ALL.len();
@@ -476,6 +521,7 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
                 (index + count - 1) % count
             };
             app.tab = Tab::ALL[next];
+            reload_flags(app, store)?;
         }
         Action::StartSearch => app.mode = Mode::Search,
         Action::SearchKey(key) => {
@@ -583,7 +629,7 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
                         ));
                     }
                     app.say(tone, text);
-                    reload(app, store)?;
+                    refresh_row(app, store, &id)?;
                     app.advance_to_next_unchecked(&id);
                 }
                 Err(error) => show_error(app, &error, &s.tui_not_saved),
@@ -605,7 +651,7 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
                         ],
                     ),
                 );
-                reload(app, store)?;
+                refresh_row(app, store, &undone.elder_id)?;
                 if let Some(index) = app
                     .visible()
                     .iter()

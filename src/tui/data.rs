@@ -83,7 +83,7 @@ pub fn building_of(address: &str) -> String {
         .to_string()
 }
 
-fn row_view(row: &ElderRound, strip: Vec<Option<Status>>) -> RowView {
+pub fn row_view(row: &ElderRound, strip: Vec<Option<Status>>) -> RowView {
     let decisive = row.decisive.as_ref();
     RowView {
         elder_id: row.elder.id.clone(),

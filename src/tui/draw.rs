@@ -76,8 +76,8 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
             Tab::Round => &s.tab_round,
             Tab::Flags => &s.tab_flags,
         };
-        let label = if *tab == Tab::Flags && !app.flags.is_empty() {
-            format!(" {} {name}({}) ", index + 1, app.flags.len())
+        let label = if *tab == Tab::Flags && app.open_flags > 0 {
+            format!(" {} {name}({}) ", index + 1, app.open_flags)
         } else {
             format!(" {} {name} ", index + 1)
         };
