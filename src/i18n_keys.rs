@@ -241,5 +241,10 @@ string_table! {
     keys_note,
     flag_detail_title,
     tui_round_not_open,
+    tab_history,
+    keys_history,
+    history_empty,
+    history_round,
+    history_all,
     sheet_continued,
 }

@@ -109,13 +109,6 @@ fn check_for_a_round_not_open_yet_exits_2_and_changes_nothing() {
         &["check", "CQ001", "open", "--round", "2026-11-22/morning"],
         &["2026-11-22/morning", "07:00", "06:30", "--round", "--at"],
     );
-    // An own window opens later: CQ007's morning opens at 08:00.
-    db.refused(
-        "en",
-        "2026-11-22 07:30",
-        &["check", "CQ007", "open", "--round", "2026-11-22/morning"],
-        &["08:00"],
-    );
 }
 
 #[test]

@@ -159,3 +159,16 @@ fn flags_since_lists_only_rounds_from_that_date() {
         "{since:?}"
     );
 }
+
+#[test]
+fn a_named_round_takes_an_early_tick_for_an_elder_whose_own_window_opens_later() {
+    // CQ007's own morning window opens at 08:00; the patrol passes at 07:30 and names the round.
+    let db = TestDb::with_sample_roster();
+    db.ok(
+        "2026-11-22 07:30",
+        &["check", "CQ007", "open", "--round", MORNING],
+    );
+    let status = db.status(MORNING, "2026-11-22 07:31");
+    assert_eq!(status["CQ007"]["status"], "ok");
+    assert_eq!(status["CQ007"]["late"], false);
+}

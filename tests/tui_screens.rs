@@ -123,6 +123,16 @@ fn help_details_flags_and_welcome_snapshots() {
     f.key(KeyCode::Esc);
     f.key(KeyCode::Char('2'));
     insta::assert_snapshot!("flags_zh_80x24", f.screen(80, 24).backend());
+    f.key(KeyCode::Char('3'));
+    insta::assert_snapshot!("history_zh_80x24", f.screen(80, 24).backend());
+    f.key(KeyCode::Down);
+    f.key(KeyCode::Enter);
+    assert_eq!(f.app.tab, Tab::Round);
+    assert_eq!(
+        f.app.round.to_string(),
+        "2026-11-21/evening",
+        "Enter opens the selected round"
+    );
 
     let dir = TempDir::new().unwrap();
     let mut store = Store::open(

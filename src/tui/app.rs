@@ -27,10 +27,11 @@ use crate::store::{Store, elders, flags};
 pub enum Tab {
     Round,
     Flags,
+    History,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 2] = [Tab::Round, Tab::Flags];
+    pub const ALL: [Tab; 3] = [Tab::Round, Tab::Flags, Tab::History];
 }
 
 /// What the keyboard is talking to.
@@ -84,6 +85,8 @@ pub enum Action {
     NextTab,
     PrevTab,
     ClickRow(u16),
+    /// Open the history screen's selected round on the patrol screen.
+    OpenRound,
     LoadSample,
     /// The call ladder's current step reached someone (`true`) or not.
     LadderResult(bool),
@@ -119,6 +122,8 @@ pub struct App {
     /// The open flags, loaded while the flags screen shows; their count always.
     pub flags: Vec<FlagView>,
     pub open_flags: usize,
+    pub history: data::HistoryView,
+    pub history_selected: usize,
     pub flag_selected: usize,
     pub flag_detail: Option<FlagDetail>,
     pub note: Input,
@@ -159,6 +164,8 @@ impl App {
             detail: None,
             flags: Vec::new(),
             open_flags: 0,
+            history: data::HistoryView::default(),
+            history_selected: 0,
             flag_selected: 0,
             flag_detail: None,
             note: Input::default(),
@@ -273,6 +280,7 @@ pub fn action_for(mode: &Mode, tab: Tab, key: KeyEvent) -> Option<Action> {
                 KeyCode::BackTab => Some(Action::PrevTab),
                 KeyCode::Char('1') => Some(Action::Tab(Tab::Round)),
                 KeyCode::Char('2') => Some(Action::Tab(Tab::Flags)),
+                KeyCode::Char('3') => Some(Action::Tab(Tab::History)),
                 KeyCode::Up | KeyCode::Char('k') => Some(Action::Up),
                 KeyCode::Down | KeyCode::Char('j') => Some(Action::Down),
                 KeyCode::PageUp => Some(Action::PageUp),
@@ -283,6 +291,12 @@ pub fn action_for(mode: &Mode, tab: Tab, key: KeyEvent) -> Option<Action> {
             };
             if common.is_some() {
                 return common;
+            }
+            if tab == Tab::History {
+                return match key.code {
+                    KeyCode::Enter => Some(Action::OpenRound),
+                    _ => None,
+                };
             }
             if tab == Tab::Flags {
                 return match key.code {
@@ -364,6 +378,9 @@ pub fn reload(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
 /// (a district holds thousands).
 fn reload_flags(app: &mut App, store: &Store) -> anyhow::Result<()> {
     app.open_flags = flags::count_open(&store.conn, app.grid.as_deref())?;
+    if app.tab == Tab::History {
+        app.history = data::load_history(store, app.now)?;
+    }
     if app.tab == Tab::Flags {
         app.flags = data::load_flags(store, app.grid.as_deref())?;
         load_flag_detail(app, store)?;
@@ -419,6 +436,26 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
     let page = 10;
     match action {
         Action::Quit => app.quit = true,
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::First
+        | Action::Last
+            if app.tab == Tab::History =>
+        {
+            app.history_selected = moved(app.history_selected, &action, page)
+                .min(app.history.rows.len().saturating_sub(1));
+        }
+        Action::OpenRound => {
+            if let Some(row) = app.history.rows.get(app.history_selected) {
+                app.round = row.round;
+                app.round_pinned = app.round != data::round_for_patrol(&app.schedule, app.now);
+                app.tab = Tab::Round;
+                app.selected = 0;
+                reload(app, store)?;
+            }
+        }
         Action::Up
         | Action::Down
         | Action::PageUp

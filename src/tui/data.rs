@@ -296,3 +296,74 @@ pub fn load_flag_detail(
         next_step: crate::domain::followup::next_step(&log),
     }))
 }
+
+/// How many days the history screen looks back.
+pub const HISTORY_DAYS: u64 = 31;
+
+/// One grid's round at a glance.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GridCounts {
+    pub listed: usize,
+    pub checked: usize,
+    pub flagged: usize,
+    pub open_flags: usize,
+}
+
+/// One round of the history screen: every grid's counts, and the whole community's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryRow {
+    pub round: Round,
+    pub grids: Vec<GridCounts>,
+    pub total: GridCounts,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HistoryView {
+    pub grids: Vec<String>,
+    /// Newest round first.
+    pub rows: Vec<HistoryRow>,
+}
+
+/// Days × rounds with completion and flags per grid, newest first, from the patrol round back.
+pub fn load_history(store: &Store, now: DateTime<Utc>) -> anyhow::Result<HistoryView> {
+    let roster = elders::all(&store.conn)?;
+    // Grids in the order the route meets them.
+    let mut grids: Vec<String> = Vec::new();
+    for elder in &roster {
+        if !grids.contains(&elder.grid) {
+            grids.push(elder.grid.clone());
+        }
+    }
+    let mut round = round_for_patrol(&store.schedule, now);
+    let mut rows = Vec::new();
+    for _ in 0..HISTORY_DAYS * 2 {
+        let statuses = rounds::statuses_of(&store.conn, &store.schedule, &roster, round, now)?;
+        let mut counts = vec![GridCounts::default(); grids.len()];
+        let mut total = GridCounts::default();
+        for row in &statuses {
+            let index = grids.iter().position(|g| *g == row.elder.grid).unwrap_or(0);
+            for tally in [&mut counts[index], &mut total] {
+                tally.listed += 1;
+                tally.checked += usize::from(matches!(
+                    row.status,
+                    Status::Ok | Status::Alert | Status::Unclear
+                ));
+                tally.flagged += usize::from(row.status.is_flagged());
+                tally.open_flags += usize::from(
+                    row.flag
+                        .as_ref()
+                        .is_some_and(|f| f.state == crate::domain::FlagState::Open),
+                );
+            }
+        }
+        if total.listed > 0 {
+            rows.push(HistoryRow {
+                round,
+                grids: counts,
+                total,
+            });
+        }
+        round = round.prev();
+    }
+    Ok(HistoryView { grids, rows })
+}

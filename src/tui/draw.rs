@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::app::{App, Mode, Tab, Tone};
-use super::{flags_screen, round_screen};
+use super::{flags_screen, history_screen, round_screen};
 use crate::domain::Status;
 use crate::domain::privacy::mask_phone;
 use crate::domain::time::format_local;
@@ -49,6 +49,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         _ => match app.tab {
             Tab::Round => round_screen::draw(frame, body, app),
             Tab::Flags => flags_screen::draw(frame, body, app),
+            Tab::History => history_screen::draw(frame, body, app),
         },
     }
     draw_message(frame, message, app);
@@ -75,6 +76,7 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
         let name = match tab {
             Tab::Round => &s.tab_round,
             Tab::Flags => &s.tab_flags,
+            Tab::History => &s.tab_history,
         };
         let label = if *tab == Tab::Flags && app.open_flags > 0 {
             format!(" {} {name}({}) ", index + 1, app.open_flags)
@@ -115,6 +117,7 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
         (Mode::Note, _) => &s.keys_note,
         (Mode::Normal, Tab::Round) => &s.keys_round,
         (Mode::Normal, Tab::Flags) => &s.keys_flags,
+        (Mode::Normal, Tab::History) => &s.keys_history,
     };
     frame.render_widget(
         Paragraph::new(Line::styled(

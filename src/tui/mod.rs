@@ -7,6 +7,7 @@ pub mod app;
 pub mod data;
 pub mod draw;
 pub mod flags_screen;
+pub mod history_screen;
 pub mod round_screen;
 pub mod text;
 

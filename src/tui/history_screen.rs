@@ -1,0 +1,88 @@
+//! The history screen: days × rounds, with completion and flags per grid, so a grid worker sees
+//! a month at a glance; Enter opens the selected round on the patrol screen.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::app::App;
+use super::data::GridCounts;
+use super::text::fit;
+use crate::i18n::{t, words};
+
+const ROUND_WIDTH: usize = 16;
+const CELL_WIDTH: usize = 14;
+
+fn cell(counts: &GridCounts) -> (String, Style) {
+    let text = if counts.listed == 0 {
+        "—".to_string()
+    } else if counts.open_flags > 0 {
+        format!(
+            "{}/{} ⚑{}",
+            counts.checked, counts.listed, counts.open_flags
+        )
+    } else {
+        format!("{}/{}", counts.checked, counts.listed)
+    };
+    let style = if counts.open_flags > 0 {
+        Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
+    } else if counts.flagged > 0 {
+        Style::new().fg(Color::Yellow)
+    } else if counts.listed > 0 && counts.checked == counts.listed {
+        Style::new().fg(Color::Green)
+    } else {
+        Style::new()
+    };
+    (text, style)
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    if area.height == 0 || area.width == 0 {
+        return;
+    }
+    let s = t(app.lang);
+    let history = &app.history;
+    if history.rows.is_empty() {
+        frame.render_widget(Paragraph::new(Line::raw(s.history_empty.as_str())), area);
+        return;
+    }
+    let mut header = vec![Span::styled(
+        fit(&s.history_round, ROUND_WIDTH),
+        Style::new().add_modifier(Modifier::BOLD),
+    )];
+    header.push(Span::styled(
+        fit(&s.history_all, CELL_WIDTH),
+        Style::new().add_modifier(Modifier::BOLD),
+    ));
+    for grid in &history.grids {
+        header.push(Span::styled(
+            fit(grid, CELL_WIDTH),
+            Style::new().add_modifier(Modifier::BOLD),
+        ));
+    }
+    let height = usize::from(area.height).saturating_sub(1);
+    let selected = app
+        .history_selected
+        .min(history.rows.len().saturating_sub(1));
+    let first = super::round_screen::first_line(selected, history.rows.len(), height);
+    let mut lines = vec![Line::from(header)];
+    for (index, row) in history.rows.iter().enumerate().skip(first).take(height) {
+        let base = if index == selected {
+            Style::new().add_modifier(Modifier::REVERSED)
+        } else {
+            Style::new()
+        };
+        let mut spans = vec![Span::styled(
+            fit(&words::round(app.lang, row.round), ROUND_WIDTH),
+            base,
+        )];
+        for counts in std::iter::once(&row.total).chain(row.grids.iter()) {
+            let (text, style) = cell(counts);
+            spans.push(Span::styled(fit(&text, CELL_WIDTH), style.patch(base)));
+        }
+        lines.push(Line::from(spans));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}
