@@ -246,5 +246,8 @@ string_table! {
     history_empty,
     history_round,
     history_all,
+    away_title,
+    keys_away,
+    tui_away_bad,
     sheet_continued,
 }

@@ -169,8 +169,7 @@ struct Columns {
     flag_state: &'static str,
     follow_ups: &'static str,
     outcome: &'static str,
-    closed_by: &'static str,
-    closed_at: &'static str,
+    closed: &'static str,
     yes: &'static str,
     ledger_sheet: &'static str,
     summary_sheet: &'static str,
@@ -190,8 +189,7 @@ const ZH: Columns = Columns {
     flag_state: "标记状态",
     follow_ups: "跟进记录",
     outcome: "处理结果",
-    closed_by: "结案人",
-    closed_at: "结案时间",
+    closed: "结案人/时间",
     yes: "是",
     ledger_sheet: "台账",
     summary_sheet: "每日汇总",
@@ -211,8 +209,7 @@ const EN: Columns = Columns {
     flag_state: "flag state",
     follow_ups: "follow-ups",
     outcome: "outcome",
-    closed_by: "closed by",
-    closed_at: "closed at",
+    closed: "closed by/at",
     yes: "yes",
     ledger_sheet: "Ledger",
     summary_sheet: "Daily summary",
@@ -370,8 +367,8 @@ fn a_resolved_flag_shows_its_follow_up_outcome_and_who_closed_it() {
         "21:00 zhao_wangge 结案：老人安好 电话接通，在女儿家"
     );
     assert_eq!(table.get(alert, ZH.outcome), "老人安好");
-    assert_eq!(table.get(alert, ZH.closed_by), "zhao_wangge");
-    assert_eq!(table.get(alert, ZH.closed_at), "21:00");
+    assert_eq!(table.get(alert, ZH.closed), "zhao_wangge 21:00");
+    assert_eq!(table.get(alert, "应为"), "开");
 
     let unclear = row("2026-11-22", "晨巡", "CQ003");
     assert_eq!(table.get(unclear, ZH.status), "看不清");
@@ -516,7 +513,7 @@ fn the_csv_starts_with_a_bom_and_holds_the_same_rows_as_the_xlsx() {
         .collect();
     let sheet = Table::new(read_xlsx(&xlsx_path)["Ledger"].clone());
     assert_eq!(headers, sheet.headers);
-    assert_eq!(headers.len(), 20);
+    assert_eq!(headers.len(), 19);
     assert_eq!(rows.len(), 180);
     for (csv_row, xlsx_row) in rows.iter().zip(&sheet.rows) {
         let mut xlsx_row = xlsx_row.clone();

@@ -161,11 +161,22 @@ fn every_elder_is_listed_in_route_order_under_their_building_and_the_away_last()
     want.push("CQ010".to_string());
     assert_eq!(sheet.ids(), want, "route order, the away elder last");
 
-    // Each elder sits under the heading of their building, and the away one under 外出.
+    // Each elder sits under the heading of their building (named again, 续, at the top of a
+    // page the building runs onto), and the away one under 外出.
     let mut heading = String::new();
+    let mut continued = 0;
     for entry in &sheet.entries {
         match entry {
-            Entry::Heading(text) => heading = text.clone(),
+            Entry::Heading(text) => {
+                heading = match text.strip_suffix("（续）") {
+                    Some(building) => {
+                        assert_eq!(heading, building, "continues the building before it");
+                        continued += 1;
+                        building.to_string()
+                    }
+                    None => text.clone(),
+                }
+            }
             Entry::Elder(row) => {
                 let (_, _, address, status) = route.iter().find(|r| r.0 == row[1]).unwrap();
                 if status == "away" {
@@ -179,6 +190,10 @@ fn every_elder_is_listed_in_route_order_under_their_building_and_the_away_last()
             }
         }
     }
+    assert!(
+        continued >= 1,
+        "60 elders run over more than one page, so some building continues"
+    );
     let elder = |id: &str| {
         sheet
             .entries

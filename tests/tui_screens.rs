@@ -318,3 +318,45 @@ fn drawing_at_every_small_size_never_panics() {
         }
     }
 }
+
+#[test]
+fn absences_are_read_from_what_a_grid_worker_types() {
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+    let d = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    let cases = [
+        (
+            "12-01 12-20 住院",
+            Some((d(2026, 12, 1), d(2026, 12, 20), Some("住院"))),
+        ),
+        (
+            "2026-12-01 2027-02-28 海南 过冬",
+            Some((d(2026, 12, 1), d(2027, 2, 28), Some("海南 过冬"))),
+        ),
+        (
+            "11月25日 探亲",
+            Some((today, d(2026, 11, 25), Some("探亲"))),
+        ),
+        ("1/15", Some((today, d(2027, 1, 15), None))),
+        ("明天", None),
+        ("", None),
+    ];
+    for (text, want) in cases {
+        let got = app::parse_absence(text, today);
+        let got = got.as_ref().map(|(f, t, r)| (*f, *t, r.as_deref()));
+        assert_eq!(got, want, "{text:?}");
+    }
+}
+
+#[test]
+fn a_marks_the_selected_elder_away_and_they_leave_the_round() {
+    let mut f = fixture(Lang::Zh, "2026-11-22 08:05");
+    let id = f.selected_id();
+    f.key(KeyCode::Char('a'));
+    assert_eq!(f.app.mode, Mode::Away);
+    f.keys("11-22 11-30 住院");
+    f.key(KeyCode::Enter);
+    assert_eq!(f.app.mode, Mode::Normal);
+    assert_eq!(f.status_of(&id), Status::Away);
+    assert!(f.app.data.rows.iter().all(|row| row.elder_id != id));
+    assert!(f.app.data.away.iter().any(|away| away.elder_id == id));
+}

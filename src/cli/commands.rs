@@ -16,8 +16,8 @@ use crate::domain::{FlagState, Observation, Outcome, Round, Severity, Status};
 use crate::error::Refusal;
 use crate::i18n::{fill, t, words};
 use crate::import;
-use crate::store::rounds::{self, ElderRound, NewCheck};
-use crate::store::{Create, Store, absences, elders, flags};
+use crate::store::rounds::{self, AbsenceChange, ElderRound, NewCheck};
+use crate::store::{Create, Store, elders, flags};
 
 pub fn run(ctx: &Ctx, command: Command) -> anyhow::Result<()> {
     match command {
@@ -615,68 +615,34 @@ fn away(
     end: bool,
 ) -> anyhow::Result<()> {
     let s = t(ctx.lang);
-    let today = ctx.config.schedule.local_date(ctx.now);
-    let span = match (from, to) {
-        (Some(from), Some(to)) => {
-            let (from_date, to_date) = (parse_date(from)?, parse_date(to)?);
-            if to_date < from_date {
-                return Err(Refusal::AbsenceBackwards {
-                    from: from.to_string(),
-                    to: to.to_string(),
-                }
-                .into());
-            }
-            Some((from_date, to_date))
-        }
-        _ => None,
-    };
-    let mut store = ctx.open(Create::Never)?;
-    let schedule = store.schedule.clone();
-    let tx = store.write()?;
-    let elder =
-        elders::get(&tx, elder_id)?.ok_or_else(|| Refusal::UnknownElder(elder_id.to_string()))?;
-    let (first_day, last_day, message) = if end {
-        let current = absences::list(&tx, Some(&elder.id), Some(today))?;
-        let Some(absence) = current.into_iter().find(|a| a.from <= today) else {
-            return Err(Refusal::NoCurrentAbsence(elder.id.clone()).into());
-        };
-        absences::end(&tx, absence.id, today, &ctx.user, ctx.now)?;
-        (
-            today,
-            absence.to,
-            fill(&s.away_ended, &[("id", &elder.id), ("name", &elder.name)]),
-        )
+    let change = if end {
+        AbsenceChange::EndToday
     } else {
-        let Some((from_date, to_date)) = span else {
+        let (Some(from), Some(to)) = (from, to) else {
             return Err(Refusal::BadDate(String::new()).into());
         };
-        absences::record(
-            &tx, &elder.id, from_date, to_date, reason, &ctx.user, ctx.now,
-        )?;
-        (
-            from_date,
-            to_date,
-            fill(
-                &s.away_recorded,
-                &[
-                    ("id", &elder.id),
-                    ("name", &elder.name),
-                    ("from", &from_date),
-                    ("to", &to_date),
-                ],
-            ),
+        AbsenceChange::Record {
+            from: parse_date(from)?,
+            to: parse_date(to)?,
+            reason: reason.map(str::to_string),
+        }
+    };
+    let mut store = ctx.open(Create::Never)?;
+    let (elder, from, to) =
+        rounds::change_absence(&mut store, elder_id, change, &ctx.user, ctx.now)?;
+    let message = if end {
+        fill(&s.away_ended, &[("id", &elder.id), ("name", &elder.name)])
+    } else {
+        fill(
+            &s.away_recorded,
+            &[
+                ("id", &elder.id),
+                ("name", &elder.name),
+                ("from", &from),
+                ("to", &to),
+            ],
         )
     };
-    // Rounds already past inside the absence change status (missed becomes away); their flags
-    // follow.
-    let current = schedule.current_round(ctx.now);
-    let mut round = Round::new(first_day, crate::domain::Slot::Morning);
-    let last = Round::new(last_day, crate::domain::Slot::Evening).min(current);
-    while round <= last {
-        rounds::refresh_elder_round(&tx, &schedule, &elder, round, ctx.now)?;
-        round = round.next();
-    }
-    tx.commit().context("saving the absence")?;
     writeln!(stdout(), "{message}")?;
     Ok(())
 }

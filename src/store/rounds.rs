@@ -666,3 +666,61 @@ pub fn status_of_elder(
         flag,
     }))
 }
+
+/// A change to an elder's absences.
+#[derive(Debug, Clone)]
+pub enum AbsenceChange {
+    Record {
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        reason: Option<String>,
+    },
+    /// The elder is back: expected again from today.
+    EndToday,
+}
+
+/// Records or ends an absence, and settles the rounds already past inside it (missed becomes
+/// away; their flags follow), in one transaction. Returns the elder and the days it covered.
+pub fn change_absence(
+    store: &mut Store,
+    elder_id: &str,
+    change: AbsenceChange,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(Elder, chrono::NaiveDate, chrono::NaiveDate)> {
+    let schedule = store.schedule.clone();
+    let today = schedule.local_date(now);
+    let tx = store.write()?;
+    let elder =
+        elders::get(&tx, elder_id)?.ok_or_else(|| Refusal::UnknownElder(elder_id.to_string()))?;
+    let (first_day, last_day) = match change {
+        AbsenceChange::Record { from, to, reason } => {
+            if to < from {
+                return Err(Refusal::AbsenceBackwards {
+                    from: from.to_string(),
+                    to: to.to_string(),
+                }
+                .into());
+            }
+            absences::record(&tx, &elder.id, from, to, reason.as_deref(), actor, now)?;
+            (from, to)
+        }
+        AbsenceChange::EndToday => {
+            let current = absences::list(&tx, Some(&elder.id), Some(today))?;
+            let Some(absence) = current.into_iter().find(|a| a.from <= today) else {
+                return Err(Refusal::NoCurrentAbsence(elder.id.clone()).into());
+            };
+            absences::end(&tx, absence.id, today, actor, now)?;
+            (today, absence.to)
+        }
+    };
+    let current = schedule.current_round(now);
+    let mut round = Round::new(first_day, crate::domain::Slot::Morning);
+    let last = Round::new(last_day, crate::domain::Slot::Evening).min(current);
+    while round <= last {
+        refresh_elder_round(&tx, &schedule, &elder, round, now)?;
+        round = round.next();
+    }
+    tx.commit().context("saving the absence")?;
+    Ok((elder, first_day, last_day))
+}

@@ -48,6 +48,8 @@ pub enum Mode {
     PickOutcome,
     /// Typing a note for the selected flag's follow-up log.
     Note,
+    /// Typing the dates (and reason) of the selected elder's absence.
+    Away,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +95,8 @@ pub enum Action {
     StartResolve,
     Resolve(Outcome),
     StartNote,
+    StartAway,
+    SaveAway,
     NoteKey(KeyEvent),
     SaveNote,
     Quit,
@@ -242,6 +246,11 @@ pub fn action_for(mode: &Mode, tab: Tab, key: KeyEvent) -> Option<Action> {
             KeyCode::Esc => Action::CancelSearch,
             _ => Action::SearchKey(key),
         }),
+        Mode::Away => Some(match key.code {
+            KeyCode::Enter => Action::SaveAway,
+            KeyCode::Esc => Action::CloseOverlay,
+            _ => Action::NoteKey(key),
+        }),
         Mode::Note => Some(match key.code {
             KeyCode::Enter => Action::SaveNote,
             KeyCode::Esc => Action::CloseOverlay,
@@ -322,6 +331,7 @@ pub fn action_for(mode: &Mode, tab: Tab, key: KeyEvent) -> Option<Action> {
                 KeyCode::Char(']') | KeyCode::Right => Some(Action::NextRound),
                 KeyCode::Char('t') => Some(Action::PatrolRound),
                 KeyCode::Char('g') => Some(Action::NextGrid),
+                KeyCode::Char('a') => Some(Action::StartAway),
                 _ => None,
             }
         }
@@ -536,6 +546,42 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
             }
             app.note.reset();
         }
+        Action::StartAway => {
+            if app.selected_row().is_some() {
+                app.note.reset();
+                app.mode = Mode::Away;
+            }
+        }
+        Action::SaveAway => {
+            app.mode = Mode::Normal;
+            let text = app.note.value().to_string();
+            app.note.reset();
+            let today = app.schedule.local_date(app.now);
+            let Some(id) = app.selected_row().map(|row| row.elder_id.clone()) else {
+                return Ok(());
+            };
+            let Some((from, to, reason)) = parse_absence(&text, today) else {
+                app.say(Tone::Problem, fill(&s.tui_away_bad, &[("text", &text)]));
+                return Ok(());
+            };
+            let change = rounds::AbsenceChange::Record { from, to, reason };
+            match rounds::change_absence(store, &id, change, &app.user, app.now) {
+                Ok((elder, from, to)) => {
+                    let text = fill(
+                        &s.away_recorded,
+                        &[
+                            ("id", &elder.id),
+                            ("name", &elder.name),
+                            ("from", &from),
+                            ("to", &to),
+                        ],
+                    );
+                    app.say(Tone::Saved, text);
+                    reload_all(app, store)?;
+                }
+                Err(error) => show_error(app, &error, &s.tui_not_saved),
+            }
+        }
         Action::CloseOverlay => {
             app.mode = if app.data.rows.is_empty() && app.keys.is_empty() {
                 Mode::Welcome
@@ -704,6 +750,38 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
         }
     }
     Ok(())
+}
+
+/// Reads `12-01 12-20 住院` (from, to, reason) or `12-20 住院` (from today). Dates are
+/// `YYYY-MM-DD`, `M-D`, `M/D` or `M月D日`, in the year of `today` (or the next, for a date
+/// already past by more than a month: a December absence typed in January).
+pub fn parse_absence(
+    text: &str,
+    today: chrono::NaiveDate,
+) -> Option<(chrono::NaiveDate, chrono::NaiveDate, Option<String>)> {
+    use chrono::Datelike;
+    let date = |word: &str| -> Option<chrono::NaiveDate> {
+        if let Ok(date) = chrono::NaiveDate::parse_from_str(word, "%Y-%m-%d") {
+            return Some(date);
+        }
+        let cleaned = word.replace(['月', '/'], "-").replace('日', "");
+        let (month, day) = cleaned.split_once('-')?;
+        let (month, day) = (month.parse().ok()?, day.parse().ok()?);
+        let this_year = chrono::NaiveDate::from_ymd_opt(today.year(), month, day)?;
+        if this_year < today - chrono::Duration::days(31) {
+            chrono::NaiveDate::from_ymd_opt(today.year() + 1, month, day)
+        } else {
+            Some(this_year)
+        }
+    };
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let first = date(words.first()?)?;
+    let (from, to, rest) = match words.get(1).and_then(|word| date(word)) {
+        Some(second) => (first, second, &words[2..]),
+        None => (today, first, &words[1..]),
+    };
+    let reason = (!rest.is_empty()).then(|| rest.join(" "));
+    Some((from, to, reason))
 }
 
 /// The next grid to filter by: all → the first → … → the last → all.

@@ -12,7 +12,7 @@ use super::{flags_screen, history_screen, round_screen};
 use crate::domain::Status;
 use crate::domain::privacy::mask_phone;
 use crate::domain::time::format_local;
-use crate::i18n::{t, words};
+use crate::i18n::{fill, t, words};
 
 /// Colour and symbol for a status, so it reads without colour too.
 pub fn status_style(status: Status) -> (Style, &'static str) {
@@ -58,7 +58,15 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Mode::Help => draw_help(frame, body, app),
         Mode::Details => draw_details(frame, body, app),
         Mode::PickOutcome => draw_outcomes(frame, body, app),
-        Mode::Note => draw_note(frame, body, app),
+        Mode::Note => draw_note(frame, body, app, &t(app.lang).note_title),
+        Mode::Away => {
+            let name = app
+                .selected_row()
+                .map(|r| r.name.clone())
+                .unwrap_or_default();
+            let title = fill(&t(app.lang).away_title, &[("name", &name)]);
+            draw_note(frame, body, app, &title);
+        }
         _ => {}
     }
 }
@@ -115,6 +123,7 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
         (Mode::Welcome, _) => &s.keys_welcome,
         (Mode::PickOutcome, _) => &s.keys_pick,
         (Mode::Note, _) => &s.keys_note,
+        (Mode::Away, _) => &s.keys_away,
         (Mode::Normal, Tab::Round) => &s.keys_round,
         (Mode::Normal, Tab::Flags) => &s.keys_flags,
         (Mode::Normal, Tab::History) => &s.keys_history,
@@ -238,8 +247,8 @@ fn draw_outcomes(frame: &mut Frame, area: Rect, app: &App) {
     );
 }
 
-fn draw_note(frame: &mut Frame, area: Rect, app: &App) {
-    let s = t(app.lang);
+/// A one-line text box over the screen (follow-up notes, absences).
+fn draw_note(frame: &mut Frame, area: Rect, app: &App, title: &str) {
     let popup = centered(area, 70, 3);
     clear_under(frame, popup);
     let inner_width = usize::from(popup.width.saturating_sub(2));
@@ -247,11 +256,7 @@ fn draw_note(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(
         Paragraph::new(app.note.value())
             .scroll((0, u16::try_from(scroll).unwrap_or(0)))
-            .block(
-                Block::new()
-                    .borders(Borders::ALL)
-                    .title(Line::from(s.note_title.as_str())),
-            ),
+            .block(Block::new().borders(Borders::ALL).title(Line::from(title))),
         popup,
     );
     let cursor = app.note.visual_cursor().saturating_sub(scroll);
