@@ -632,7 +632,7 @@ fn files_in(db: &TestDb) -> Vec<String> {
 }
 
 #[test]
-fn the_user_acting_is_not_needed_to_read_the_ledger() {
+fn the_checker_column_names_who_walked_not_who_exported() {
     // A grid worker exports under their own name; the checker column keeps who walked.
     let db = patrolled();
     let out = db.file("ledger.csv");

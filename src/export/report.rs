@@ -109,8 +109,13 @@ impl Cell {
         value.map_or(Cell::Blank, Cell::text)
     }
 
-    fn shown(&self) -> String {
+    /// The cell as CSV text. Text that a spreadsheet would take for a formula (a note typed as
+    /// `=HYPERLINK(…)`) is kept as text with a leading apostrophe; XLSX cells are text anyway.
+    fn csv_text(&self) -> String {
         match self {
+            Cell::Text(text) if text.starts_with(['=', '+', '-', '@', '\t', '\r']) => {
+                format!("'{text}")
+            }
             Cell::Text(text) => text.clone(),
             Cell::Number(number) => number.to_string(),
             Cell::Blank => String::new(),
@@ -438,7 +443,7 @@ impl LedgerSheet<'_> {
         let mut writer = csv::Writer::from_writer(out);
         writer.write_record(ledger_headers(self.lang))?;
         let written = self.for_each_row(|_, cells| {
-            writer.write_record(cells.iter().map(Cell::shown))?;
+            writer.write_record(cells.iter().map(Cell::csv_text))?;
             Ok(())
         })?;
         writer.flush().context("writing the CSV ledger")?;
@@ -647,6 +652,14 @@ mod tests {
             "called: no answer"
         );
         assert_eq!(follow_up_action(Lang::En, "sent_flowers"), "sent_flowers");
+    }
+
+    #[test]
+    fn csv_cells_that_look_like_formulas_stay_text() {
+        assert_eq!(Cell::text("=1+1").csv_text(), "'=1+1");
+        assert_eq!(Cell::text("@SUM(A1)").csv_text(), "'@SUM(A1)");
+        assert_eq!(Cell::text("王秀英").csv_text(), "王秀英");
+        assert_eq!(Cell::Number(12).csv_text(), "12");
     }
 
     #[test]
