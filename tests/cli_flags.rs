@@ -439,3 +439,45 @@ fn an_absence_recorded_after_the_fact_closes_the_missed_flags_of_its_rounds() {
         "open flags for rounds whose status is now away: {stale:?}"
     );
 }
+
+#[test]
+fn a_paper_alert_typed_in_later_reopens_a_missed_flag_a_later_ok_round_had_closed() {
+    let db = TestDb::with_sample_roster();
+    db.flags(false, "2026-11-22 10:00");
+    db.check("CQ001", "closed", "2026-11-22 20:05");
+    let flag = db.flag_of("CQ001", MORNING, "2026-11-22 20:06").unwrap();
+    assert_eq!(flag["state"], "superseded");
+    db.ok(
+        "2026-11-22 21:00",
+        &[
+            "check", "CQ001", "closed", "--round", MORNING, "--at", "08:10",
+        ],
+    );
+    let flag = db.flag_of("CQ001", MORNING, "2026-11-22 21:01").unwrap();
+    assert_eq!(
+        flag["state"], "open",
+        "an alert always needs a person: {flag}"
+    );
+    assert_eq!(flag["status"], "alert");
+    assert_eq!(flag["severity"], "high");
+}
+
+#[test]
+fn a_paper_alert_typed_in_later_reopens_a_resolved_missed_flag() {
+    let db = TestDb::with_sample_roster();
+    let flag = db.flag_of("CQ002", MORNING, "2026-11-22 10:00").unwrap();
+    let id = flag["id"].to_string();
+    db.ok(
+        "2026-11-22 10:05",
+        &["resolve", &id, "--outcome", "elder_fine"],
+    );
+    db.ok(
+        "2026-11-22 11:00",
+        &[
+            "check", "CQ002", "closed", "--round", MORNING, "--at", "09:00",
+        ],
+    );
+    let flag = db.flag_of("CQ002", MORNING, "2026-11-22 11:01").unwrap();
+    assert_eq!(flag["state"], "open", "{flag}");
+    assert_eq!(flag["status"], "alert");
+}

@@ -172,3 +172,14 @@ fn a_named_round_takes_an_early_tick_for_an_elder_whose_own_window_opens_later()
     assert_eq!(status["CQ007"]["status"], "ok");
     assert_eq!(status["CQ007"]["late"], false);
 }
+
+#[test]
+fn a_tick_inside_the_community_window_belongs_to_that_round_for_an_own_window_elder() {
+    // CQ007's own morning window opens at 08:00; a tick at 07:30 with no round named is this
+    // morning's (ok), not a late alert on last night's round.
+    let db = TestDb::with_sample_roster();
+    db.check("CQ007", "open", "2026-11-22 07:30");
+    let status = db.status(MORNING, "2026-11-22 07:31");
+    assert_eq!(status["CQ007"]["status"], "ok");
+    assert_eq!(status["CQ007"]["late"], false);
+}

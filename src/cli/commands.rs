@@ -17,7 +17,7 @@ use crate::error::Refusal;
 use crate::i18n::{fill, t, words};
 use crate::import;
 use crate::store::rounds::{self, AbsenceChange, ElderRound, NewCheck};
-use crate::store::{Create, Store, elders, flags};
+use crate::store::{Create, elders, flags};
 
 pub fn run(ctx: &Ctx, command: Command) -> anyhow::Result<()> {
     match command {
@@ -662,7 +662,7 @@ fn backup(ctx: &Ctx, file: &Path) -> anyhow::Result<()> {
         .mode(0o600)
         .open(file)
         .with_context(|| format!("creating {}", file.display()))?;
-    let result = copy_and_verify(&store, file);
+    let result = store.backup_to(file);
     if result.is_err() {
         let _ = std::fs::remove_file(file);
     }
@@ -680,37 +680,4 @@ fn backup(ctx: &Ctx, file: &Path) -> anyhow::Result<()> {
         )
     )?;
     Ok(())
-}
-
-/// SQLite's online backup (consistent while others write), then an integrity check of the copy
-/// and a count of its rows against the live database.
-fn copy_and_verify(store: &Store, file: &Path) -> anyhow::Result<(i64, i64)> {
-    let count = |conn: &rusqlite::Connection, table: &str| -> anyhow::Result<i64> {
-        Ok(
-            conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
-                row.get(0)
-            })?,
-        )
-    };
-    // Others may go on recording while the copy is made: it holds at least what was there before.
-    let checks_before = count(&store.conn, "checks")?;
-    let mut copy = rusqlite::Connection::open(file)?;
-    {
-        let backup = rusqlite::backup::Backup::new(&store.conn, &mut copy)?;
-        backup
-            .run_to_completion(256, std::time::Duration::from_millis(5), None)
-            .context("copying the database")?;
-    }
-    let integrity: String = copy.query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
-    anyhow::ensure!(
-        integrity == "ok",
-        "the copy failed its integrity check: {integrity}"
-    );
-    let elders = count(&copy, "elders")?;
-    let checks = count(&copy, "checks")?;
-    anyhow::ensure!(
-        checks >= checks_before,
-        "the copy holds {checks} checks, the live database held {checks_before}"
-    );
-    Ok((elders, checks))
 }

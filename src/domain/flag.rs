@@ -168,6 +168,13 @@ pub fn flag_change(
     match (known, flagged) {
         (None, Some(_)) => FlagChange::Raise,
         (None, None) => FlagChange::Keep,
+        // A closed missed or unclear flag whose round turns out an alert (a paper round typed
+        // in later): that is new news, and an alert always needs a person.
+        (Some(flag), Some(Status::Alert))
+            if flag.state != FlagState::Open && flag.status != Status::Alert =>
+        {
+            FlagChange::Reopen
+        }
         (Some(flag), Some(_)) => match (flag.state, flag.superseded_because) {
             (FlagState::Superseded, Some(reason)) if reason.by_same_round() => FlagChange::Reopen,
             (FlagState::Superseded, _) => FlagChange::Keep,
@@ -218,6 +225,11 @@ mod tests {
             state: FlagState::Superseded,
             status: Missed,
             superseded_because: Some(SupersedeReason::LaterRoundOk),
+        });
+        let resolved_missed = Some(KnownFlag {
+            state: FlagState::Resolved,
+            status: Missed,
+            superseded_because: None,
         });
         let resolved = Some(KnownFlag {
             state: FlagState::Resolved,
@@ -293,11 +305,25 @@ mod tests {
                 Keep,
             ),
             (
-                "a resolved flag is refreshed but stays resolved",
+                "a resolved alert is refreshed but stays resolved",
                 resolved,
                 Some(Alert),
                 true,
                 Refresh,
+            ),
+            (
+                "a missed flag superseded by a later round reopens when the round proves an alert",
+                superseded_later,
+                Some(Alert),
+                true,
+                Reopen,
+            ),
+            (
+                "a resolved missed flag reopens when the round proves an alert",
+                resolved_missed,
+                Some(Alert),
+                true,
+                Reopen,
             ),
             (
                 "a resolved flag stays resolved when the round turns ok",

@@ -156,6 +156,18 @@ impl Schedule {
         round
     }
 
+    /// The round a check belongs to when none is named: as [`Schedule::round_at`] with the
+    /// elder's own windows, except that a time inside the community's window for a round belongs
+    /// to that round — a patrol at 07:30 that sees the curtain of an elder who usually opens at
+    /// 09:00 already open has seen this morning, not last night.
+    pub fn round_for_check(&self, at: DateTime<Utc>, own: &OwnWindows) -> Round {
+        let community = self.current_round(at);
+        if self.window(community).contains(at) && !self.window_for(community, own).has_closed(at) {
+            return community;
+        }
+        self.round_at(at, own)
+    }
+
     /// The round a patrol is about now, by the community's windows.
     pub fn current_round(&self, now: DateTime<Utc>) -> Round {
         self.round_at(now, &OwnWindows::default())
@@ -233,6 +245,29 @@ mod tests {
             assert_eq!(got, round(want_round), "seen {seen} own {own:?}");
             let late = schedule.window_for(got, &own).is_late(seen_at);
             assert_eq!(late, want_late, "late for seen {seen} own {own:?}");
+        }
+    }
+
+    #[test]
+    fn rule_a_check_inside_the_community_window_belongs_to_that_round_even_before_an_own_window() {
+        let schedule = Schedule::default();
+        let early_evening = OwnWindows {
+            morning: None,
+            evening: Some((hm(18, 30), hm(21, 0))),
+        };
+        let cases = [
+            ("2026-11-22 07:30:00", late_morning(), "2026-11-22/morning"),
+            ("2026-11-22 09:45:00", late_morning(), "2026-11-22/morning"),
+            ("2026-11-22 06:30:00", late_morning(), "2026-11-21/evening"),
+            ("2026-11-22 18:45:00", early_evening, "2026-11-22/evening"),
+            ("2026-11-22 21:30:00", early_evening, "2026-11-22/evening"),
+        ];
+        for (seen, own, want) in cases {
+            assert_eq!(
+                schedule.round_for_check(at(seen), &own),
+                round(want),
+                "{seen}"
+            );
         }
     }
 

@@ -190,11 +190,12 @@ pub fn set_round_status(conn: &Connection, id: i64, round_status: Status) -> rus
     Ok(())
 }
 
+/// Opens a closed flag again (its round changed: the follow-up log keeps what was done).
 pub fn reopen(conn: &Connection, id: i64) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "UPDATE flags SET state = 'open', closed_at = NULL, closed_by = NULL,
-             superseded_because = NULL
-         WHERE id = ?1 AND state = 'superseded'",
+             superseded_because = NULL, outcome = NULL
+         WHERE id = ?1 AND state IN ('superseded', 'resolved')",
     )?
     .execute([id])?;
     Ok(())

@@ -78,6 +78,45 @@ impl Store {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
     }
 
+    /// Changes whenever another connection commits: how a screen notices other terminals.
+    pub fn data_version(&self) -> rusqlite::Result<i64> {
+        self.conn
+            .query_row("PRAGMA data_version", [], |row| row.get(0))
+    }
+
+    /// Copies the live database to `file` with SQLite's online backup (consistent while others
+    /// write), then checks the copy's integrity and that it holds every check there was before.
+    /// Returns the copy's elder and check counts.
+    pub fn backup_to(&self, file: &Path) -> anyhow::Result<(i64, i64)> {
+        let count = |conn: &Connection, table: &str| -> anyhow::Result<i64> {
+            Ok(
+                conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+                    row.get(0)
+                })?,
+            )
+        };
+        let checks_before = count(&self.conn, "checks")?;
+        let mut copy = Connection::open(file)?;
+        {
+            let backup = rusqlite::backup::Backup::new(&self.conn, &mut copy)?;
+            backup
+                .run_to_completion(256, Duration::from_millis(5), None)
+                .context("copying the database")?;
+        }
+        let integrity: String = copy.query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
+        anyhow::ensure!(
+            integrity == "ok",
+            "the copy failed its integrity check: {integrity}"
+        );
+        let elders = count(&copy, "elders")?;
+        let checks = count(&copy, "checks")?;
+        anyhow::ensure!(
+            checks >= checks_before,
+            "the copy holds {checks} checks, the live database held {checks_before}"
+        );
+        Ok((elders, checks))
+    }
+
     pub fn meta(&self, key: &str) -> rusqlite::Result<Option<String>> {
         self.conn
             .query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| {

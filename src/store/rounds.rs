@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::Connection;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -110,6 +110,10 @@ fn settle(
                 severity: figures.severity,
                 streak: figures.streak,
             })
+        }
+        (FlagChange::Refresh, Some(flag), Some(figures)) if flag.state != FlagState::Open => {
+            flags::refresh(conn, flag.id, figures)?;
+            None
         }
         (FlagChange::Refresh, Some(flag), Some(figures)) => {
             flags::refresh(conn, flag.id, figures)?;
@@ -304,19 +308,16 @@ pub struct Recorded {
     pub streak: u32,
 }
 
-/// Validates and records a check, and settles its flag, in one durable transaction. A refusal
-/// (unknown elder, round not open, not on the roster, seen in the future) writes nothing.
-pub fn record_check(
-    store: &mut Store,
-    new: NewCheck,
+/// Refuses a check that cannot stand (unknown or archived elder, seen in the future, round not
+/// open yet, elder not on the roster for it) before anything is written; otherwise says which
+/// round it belongs to.
+fn validate_check(
+    conn: &Connection,
+    schedule: &Schedule,
+    new: &NewCheck,
     now: DateTime<Utc>,
-) -> anyhow::Result<Recorded> {
-    let schedule = store.schedule.clone();
-    let tx = store
-        .conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .context("starting to record a check")?;
-    let elder = elders::get(&tx, &new.elder_id)?
+) -> anyhow::Result<(Elder, Round)> {
+    let elder = elders::get(conn, &new.elder_id)?
         .ok_or_else(|| Refusal::UnknownElder(new.elder_id.clone()))?;
     if !elder.active() {
         return Err(Refusal::ArchivedElder(elder.id).into());
@@ -331,15 +332,11 @@ pub fn record_check(
     }
     let round = new
         .round
-        .unwrap_or_else(|| schedule.round_at(new.seen_at, &elder.own));
+        .unwrap_or_else(|| schedule.round_for_check(new.seen_at, &elder.own));
     let window = schedule.window_for(round, &elder.own);
-    // A patrol that names the round (the TUI always does) may find an elder with a later window
-    // of her own already up: what it saw counts once the community's window has opened.
-    let earliest = if new.round.is_some() {
-        window.opens.min(schedule.window(round).opens)
-    } else {
-        window.opens
-    };
+    // A patrol may find an elder with a later window of her own already up: what it saw counts
+    // once the community's window for that round has opened.
+    let earliest = window.opens.min(schedule.window(round).opens);
     if new.seen_at < earliest {
         return Err(Refusal::RoundNotOpen {
             round: round.to_string(),
@@ -355,6 +352,19 @@ pub fn record_check(
         }
         .into());
     }
+    Ok((elder, round))
+}
+
+/// Validates and records a check, and settles its flag, in one durable transaction. A refusal
+/// writes nothing.
+pub fn record_check(
+    store: &mut Store,
+    new: NewCheck,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Recorded> {
+    let schedule = store.schedule.clone();
+    let (elder, round) = validate_check(&store.conn, &schedule, &new, now)?;
+    let tx = store.write().context("starting to record a check")?;
     let check = Check {
         id: Uuid::new_v4().to_string(),
         elder_id: elder.id.clone(),
@@ -393,7 +403,11 @@ pub fn undo_last(
     checker: &str,
     now: DateTime<Utc>,
 ) -> anyhow::Result<(Check, Recorded)> {
-    let last = checks::last_effective_by(&store.conn, checker)?.ok_or(Refusal::NothingToUndo)?;
+    // Undo is for a slip of the finger: only a check this person recorded within the hour.
+    // Older ones are corrected by a new check, which leaves an alert for a person to see.
+    let last = checks::last_effective_by(&store.conn, checker)?
+        .filter(|check| now - check.recorded_at <= chrono::Duration::hours(1))
+        .ok_or(Refusal::NothingToUndo)?;
     let recorded = record_check(
         store,
         NewCheck {
@@ -493,33 +507,39 @@ pub fn statuses_of(
 }
 
 const SYNCED_THROUGH: &str = "flags_synced_through";
+const SYNCED_AT: &str = "flags_synced_at";
 
 /// Raises the flags of rounds whose windows have closed since the last sync (missed rounds need
-/// no keystroke to become flags), so the flag list is complete at `now`. Each round is judged
-/// once after all its windows closed; the work does not grow with the length of history.
+/// no keystroke to become flags), so the flag list is complete at `now`. Each round is settled
+/// in a transaction of its own, so a long catch-up never holds the write lock for long, and the
+/// work does not grow with the length of history: the rounds before the watermark (the last of
+/// a contiguous run of rounds all of whose windows had closed) are not judged again.
 pub fn sync_flags(store: &mut Store, now: DateTime<Utc>) -> anyhow::Result<()> {
     let schedule = store.schedule.clone();
     let current = schedule.current_round(now);
-    let synced: Option<i64> = store
+    let mut synced: Option<i64> = store
         .meta(SYNCED_THROUGH)?
         .and_then(|text| text.parse().ok());
+    let synced_at = store
+        .meta(SYNCED_AT)?
+        .and_then(|text| super::parse_ts(&text).ok());
+    // A sync at an earlier `now` than the last one (a drill): judge the recent rounds again
+    // rather than trust a watermark set from the future.
+    if synced_at.is_some_and(|at| now < at) {
+        synced = synced.map(|w| w.min(current.ordinal() - 3));
+    }
     if synced.is_some_and(|synced| synced >= current.ordinal()) {
         return Ok(());
     }
-    let tx = store
-        .conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .context("starting to settle flags")?;
-    let roster = elders::all(&tx)?;
+    let roster = elders::all(&store.conn)?;
     let Some(first_added) = roster.iter().map(|e| e.added_at).min() else {
         return Ok(());
     };
-    let start = match synced {
+    let mut round = match synced {
         Some(synced) => Round::from_ordinal(synced + 1).unwrap_or(current),
         None => schedule.round_at(first_added, &Default::default()),
     };
-    let mut round = start;
-    let mut synced_through = synced;
+    let mut contiguous = true;
     while round <= current {
         let windows: Vec<Window> = roster
             .iter()
@@ -528,17 +548,18 @@ pub fn sync_flags(store: &mut Store, now: DateTime<Utc>) -> anyhow::Result<()> {
         if !windows.iter().any(|w| w.has_closed(now)) {
             break;
         }
+        let tx = store.write().context("starting to settle flags")?;
         settle_round(&tx, &schedule, &roster, round, now)?;
-        // Rounds close in order, so the settled rounds stay a contiguous run.
-        if windows.iter().all(|w| w.has_closed(now)) {
-            synced_through = Some(round.ordinal());
+        // The watermark moves only over a contiguous run of fully closed rounds: a round with a
+        // late own window still open is judged again next time.
+        contiguous = contiguous && windows.iter().all(|w| w.has_closed(now));
+        if contiguous {
+            set_meta(&tx, SYNCED_THROUGH, &round.ordinal().to_string())?;
         }
+        set_meta(&tx, SYNCED_AT, &super::ts(now))?;
+        tx.commit().context("saving settled flags")?;
         round = round.next();
     }
-    if let Some(through) = synced_through {
-        set_meta(&tx, SYNCED_THROUGH, &through.to_string())?;
-    }
-    tx.commit().context("saving settled flags")?;
     Ok(())
 }
 
@@ -715,7 +736,8 @@ pub fn change_absence(
         }
     };
     let current = schedule.current_round(now);
-    let mut round = Round::new(first_day, crate::domain::Slot::Morning);
+    let joined = schedule.round_at(elder.added_at, &elder.own);
+    let mut round = Round::new(first_day, crate::domain::Slot::Morning).max(joined);
     let last = Round::new(last_day, crate::domain::Slot::Evening).min(current);
     while round <= last {
         refresh_elder_round(&tx, &schedule, &elder, round, now)?;

@@ -71,19 +71,13 @@ fn give_back_terminal_on_signals() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn data_version(store: &Store) -> rusqlite::Result<i64> {
-    store
-        .conn
-        .query_row("PRAGMA data_version", [], |row| row.get(0))
-}
-
 fn event_loop(
     terminal: &mut DefaultTerminal,
     app: &mut App,
     mut store: Store,
     clock_fixed: bool,
 ) -> anyhow::Result<()> {
-    let mut seen_version = data_version(&store)?;
+    let mut seen_version = store.data_version()?;
     let mut last_reload = Instant::now();
     loop {
         terminal.draw(|frame| draw::draw(frame, app))?;
@@ -112,7 +106,7 @@ fn event_loop(
             }
         }
         // Another terminal's commit, or time passing (pending turns missed at the window's close).
-        let version = data_version(&store)?;
+        let version = store.data_version()?;
         let periodic = last_reload.elapsed() >= Duration::from_secs(15);
         if version != seen_version || periodic {
             seen_version = version;
