@@ -3,43 +3,23 @@
 /// `138****5678`: enough to recognise a number, not enough to call it. Short numbers keep only
 /// their last two digits.
 pub fn mask_phone(phone: &str) -> String {
-    let chars: Vec<char> = phone.chars().collect();
-    let digits = chars.iter().filter(|c| c.is_ascii_digit()).count();
-    if digits >= 7 {
-        let keep_front = 3;
-        let keep_back = 4;
-        let mut seen = 0;
-        chars
-            .iter()
-            .map(|c| {
-                if !c.is_ascii_digit() {
-                    return *c;
-                }
-                seen += 1;
-                if seen <= keep_front || seen > digits - keep_back {
-                    *c
-                } else {
-                    '*'
-                }
-            })
-            .collect()
-    } else {
-        let mut seen = 0;
-        chars
-            .iter()
-            .map(|c| {
-                if !c.is_ascii_digit() {
-                    return *c;
-                }
-                seen += 1;
-                if seen > digits.saturating_sub(2) {
-                    *c
-                } else {
-                    '*'
-                }
-            })
-            .collect()
-    }
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    let (front, back) = if digits >= 7 { (3, 4) } else { (0, 2) };
+    let mut seen = 0;
+    phone
+        .chars()
+        .map(|c| {
+            if !c.is_ascii_digit() {
+                return c;
+            }
+            seen += 1;
+            if seen <= front || seen > digits - back.min(digits) {
+                c
+            } else {
+                '*'
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -438,6 +438,39 @@ pub struct ElderRound {
     pub flag: Option<FlagRecord>,
 }
 
+impl ElderRound {
+    /// A judged round with its severity: the flag's streak where the round has a flag, else one
+    /// more than the round before carries.
+    fn new(
+        elder: &Elder,
+        round: Round,
+        judged: Judged,
+        flag: Option<FlagRecord>,
+        prev_streak: u32,
+    ) -> ElderRound {
+        let (severity, streak) = if judged.status.is_flagged() {
+            let streak = flag.as_ref().map_or(prev_streak + 1, |flag| flag.streak);
+            (
+                severity::severity(judged.status, round.slot, streak),
+                streak,
+            )
+        } else {
+            (None, 0)
+        };
+        ElderRound {
+            elder: elder.clone(),
+            round,
+            window: judged.window,
+            status: judged.status,
+            late: judged.late,
+            decisive: judged.decisive,
+            severity,
+            streak,
+            flag,
+        }
+    }
+}
+
 /// Every elder on the roster for a round, in route order, with their status. Reads only: run
 /// [`sync_flags`] first for missed flags to carry their ids.
 pub fn statuses(
@@ -474,34 +507,10 @@ pub fn statuses_of(
             continue;
         };
         let flag = round_flags.remove(&elder.id);
-        let (severity, streak) = if judged.status.is_flagged() {
-            let streak = flag.as_ref().map_or_else(
-                || {
-                    prev_flags
-                        .get(&elder.id)
-                        .map_or(0, FlagRecord::streak_carried)
-                        + 1
-                },
-                |flag| flag.streak,
-            );
-            (
-                severity::severity(judged.status, round.slot, streak),
-                streak,
-            )
-        } else {
-            (None, 0)
-        };
-        rows.push(ElderRound {
-            elder: elder.clone(),
-            round,
-            window: judged.window,
-            status: judged.status,
-            late: judged.late,
-            decisive: judged.decisive,
-            severity,
-            streak,
-            flag,
-        });
+        let prev_streak = prev_flags
+            .get(&elder.id)
+            .map_or(0, FlagRecord::streak_carried);
+        rows.push(ElderRound::new(elder, round, judged, flag, prev_streak));
     }
     Ok(rows)
 }
@@ -659,33 +668,15 @@ pub fn status_of_elder(
         return Ok(None);
     };
     let flag = flags::for_elder_round(conn, &elder.id, round)?;
-    let (severity, streak) = if judged.status.is_flagged() {
-        let streak = match &flag {
-            Some(flag) => flag.streak,
-            None => {
-                flags::for_elder_round(conn, &elder.id, round.prev())?
-                    .map_or(0, |prev| prev.streak_carried())
-                    + 1
-            }
-        };
-        (
-            severity::severity(judged.status, round.slot, streak),
-            streak,
-        )
-    } else {
-        (None, 0)
-    };
-    Ok(Some(ElderRound {
-        elder: elder.clone(),
+    let prev_streak = flags::for_elder_round(conn, &elder.id, round.prev())?
+        .map_or(0, |prev| prev.streak_carried());
+    Ok(Some(ElderRound::new(
+        elder,
         round,
-        window: judged.window,
-        status: judged.status,
-        late: judged.late,
-        decisive: judged.decisive,
-        severity,
-        streak,
+        judged,
         flag,
-    }))
+        prev_streak,
+    )))
 }
 
 /// A change to an elder's absences.
