@@ -572,3 +572,42 @@ fn an_early_tick_for_an_elder_with_her_own_window_is_explained_without_cli_optio
         "the TUI tells a volunteer to use command-line options: {message:?}"
     );
 }
+
+/// A grid worker clears a flag in the TUI: the call ladder's steps are logged one key each, a
+/// note is typed, and `r` + an outcome number resolves it; the CLI then lists it as resolved with
+/// its follow-ups.
+#[test]
+fn a_grid_worker_climbs_the_call_ladder_and_resolves_a_flag_in_the_tui() {
+    let tmux = tmux_or_skip!();
+    let db = tmux.db("curtain.db");
+    open_with_sample(&tmux, "s", (110, 30), &db);
+    tmux.type_text("s", "/chenamao");
+    tmux.keys("s", &["Enter"]);
+    tmux.wait_until("s", "the search done", |screen| screen.contains("：1 人"));
+    tmux.keys("s", &["c"]);
+    tmux.wait_for("s", "2 标记(1)");
+
+    tmux.keys("s", &["2"]);
+    tmux.wait_for("s", "① 给老人打电话");
+    tmux.keys("s", &["n"]);
+    tmux.wait_for("s", "② 上门敲门");
+    tmux.keys("s", &["y"]);
+    tmux.wait_for("s", "已联系上");
+    tmux.keys("s", &["m"]);
+    tmux.type_text("s", "睡过头了");
+    tmux.keys("s", &["Enter"]);
+    tmux.wait_for("s", "备注 — 睡过头了");
+    tmux.keys("s", &["r"]);
+    tmux.wait_for("s", "1  老人安好");
+    tmux.keys("s", &["1"]);
+    let screen = tmux.wait_for("s", "没有待处理的标记");
+    assert!(screen.contains("已处理：老人安好"), "{screen}");
+
+    let flags = cli(&db, "reader", &["flags", "--all", "--format", "json"]);
+    let flags: serde_json::Value = serde_json::from_str(&flags).unwrap();
+    let flag = &flags[0];
+    assert_eq!(flag["elder_id"], "CQ006", "{flags}");
+    assert_eq!(flag["state"], "resolved");
+    assert_eq!(flag["outcome"], "elder_fine");
+    assert_eq!(flag["closed_by"], "wang");
+}
