@@ -360,3 +360,219 @@ fn a_marks_the_selected_elder_away_and_they_leave_the_round() {
     assert!(f.app.data.rows.iter().all(|row| row.elder_id != id));
     assert!(f.app.data.away.iter().any(|away| away.elder_id == id));
 }
+
+fn roster_ids(f: &Fixture) -> Vec<String> {
+    f.app.roster.elders.iter().map(|e| e.id.clone()).collect()
+}
+
+fn fixture_path(relative: &str) -> String {
+    format!("{}/{relative}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn the_roster_archives_and_restores_by_keys_and_audits_both() {
+    let mut f = fixture(Lang::En, "2026-11-22 08:05");
+    f.key(KeyCode::Char('4'));
+    assert_eq!(f.app.tab, Tab::Roster);
+    assert_eq!(f.app.roster.elders.len(), 60);
+    f.key(KeyCode::Down);
+    let id = f.app.roster.selected_elder().unwrap().id.clone();
+    f.key(KeyCode::Char('x'));
+    assert!(matches!(f.app.mode, Mode::Roster(_)));
+    f.key(KeyCode::Esc);
+    assert_eq!(f.app.mode, Mode::Normal);
+    assert!(elders::get(&f.store.conn, &id).unwrap().unwrap().active());
+    f.keys("xy");
+    assert!(!elders::get(&f.store.conn, &id).unwrap().unwrap().active());
+    let next = rounds::statuses(&f.store, f.app.round.next(), f.app.now).unwrap();
+    assert!(
+        next.iter().all(|row| row.elder.id != id),
+        "off the roster from the next round"
+    );
+    assert_eq!(f.app.roster.elders.len(), 60, "archived elders stay listed");
+    assert_eq!(f.app.roster.selected_elder().unwrap().id, id);
+    f.keys("xy");
+    assert!(elders::get(&f.store.conn, &id).unwrap().unwrap().active());
+    let actions: Vec<String> = elders::audit_log(&f.store.conn, Some(&id))
+        .unwrap()
+        .into_iter()
+        .map(|entry| entry.action)
+        .collect();
+    assert_eq!(actions, ["added", "archived", "restored"]);
+}
+
+#[test]
+fn the_roster_moves_an_elder_along_the_route() {
+    let mut f = fixture(Lang::En, "2026-11-22 08:05");
+    f.key(KeyCode::Char('4'));
+    let before = roster_ids(&f);
+    let routes: Vec<Option<i64>> = f.app.roster.elders.iter().map(|e| e.route).collect();
+    f.key(KeyCode::Char('-'));
+    assert_eq!(roster_ids(&f), before, "the first cannot move earlier");
+    f.key(KeyCode::Char('+'));
+    let after = roster_ids(&f);
+    assert_eq!(after[0], before[1]);
+    assert_eq!(after[1], before[0]);
+    assert_eq!(f.app.roster.selected, 1, "the selection follows the elder");
+    let moved = elders::get(&f.store.conn, &before[0]).unwrap().unwrap();
+    assert_eq!(moved.route, routes[1]);
+    assert!(
+        elders::audit_log(&f.store.conn, Some(&before[0]))
+            .unwrap()
+            .iter()
+            .any(|entry| entry.action == "route")
+    );
+    assert_eq!(
+        f.app.data.rows[0].elder_id, before[1],
+        "the patrol walks it"
+    );
+    f.key(KeyCode::Char('-'));
+    assert_eq!(roster_ids(&f), before);
+}
+
+#[test]
+fn a_bad_roster_file_previews_its_problems_and_imports_nothing() {
+    let mut f = fixture(Lang::En, "2026-11-22 08:05");
+    f.key(KeyCode::Char('4'));
+    let audit_before = elders::audit_log(&f.store.conn, None).unwrap().len();
+    f.key(KeyCode::Char('i'));
+    f.keys(&fixture_path("tests/fixtures/roster-bad.csv"));
+    f.key(KeyCode::Enter);
+    assert!(matches!(f.app.mode, Mode::Roster(_)));
+    let preview = f.app.roster.preview.clone().unwrap();
+    let lines = curtain::tui::roster_screen::preview_lines(&f.app, &preview);
+    assert!(preview.outcome.is_err());
+    assert!(lines.len() >= 2, "{lines:?}");
+    assert!(lines.iter().any(|l| l.contains("line 3")), "{lines:?}");
+    insta::assert_snapshot!("roster_bad_preview_en_80x24", f.screen(80, 24).backend());
+    f.key(KeyCode::Enter);
+    assert_eq!(f.app.mode, Mode::Normal);
+    assert_eq!(f.app.roster.elders.len(), 60);
+    assert_eq!(
+        elders::audit_log(&f.store.conn, None).unwrap().len(),
+        audit_before
+    );
+    // A path that is not there is said, not crashed on.
+    f.key(KeyCode::Char('i'));
+    f.keys("/no/such/roster.csv");
+    f.key(KeyCode::Enter);
+    assert_eq!(f.app.mode, Mode::Normal);
+    let (_, text) = f.app.message.clone().unwrap();
+    assert!(text.contains("/no/such/roster.csv"), "{text}");
+}
+
+#[test]
+fn a_roster_file_typed_in_is_previewed_then_imported_on_enter() {
+    let mut f = fixture(Lang::Zh, "2026-11-22 08:05");
+    f.key(KeyCode::Char('4'));
+    f.key(KeyCode::Char('i'));
+    f.keys(&fixture_path("data/sample-roster-en.csv"));
+    f.key(KeyCode::Enter);
+    let preview = f.app.roster.preview.clone().unwrap();
+    let (_, plan) = preview.outcome.as_ref().unwrap();
+    assert_eq!(plan.added.len(), 10);
+    assert_eq!(f.app.roster.elders.len(), 60, "a preview writes nothing");
+    insta::assert_snapshot!("roster_preview_zh_80x24", f.screen(80, 24).backend());
+    f.key(KeyCode::Enter);
+    assert_eq!(f.app.mode, Mode::Normal);
+    assert_eq!(f.app.roster.elders.len(), 70);
+    let elder = elders::get(&f.store.conn, "EN001").unwrap().unwrap();
+    assert!(elder.active());
+    assert_eq!(elder.added_at, f.app.now);
+    // Esc at the preview cancels.
+    f.key(KeyCode::Char('i'));
+    f.keys(&fixture_path("data/sample-roster.csv"));
+    f.key(KeyCode::Enter);
+    f.key(KeyCode::Esc);
+    assert_eq!(f.app.mode, Mode::Normal);
+    assert!(f.app.roster.preview.is_none());
+}
+
+#[test]
+fn roster_screen_snapshots() {
+    for (lang, name, width, height) in [(Lang::Zh, "zh", 80, 24), (Lang::En, "en", 40, 20)] {
+        let mut f = fixture(lang, "2026-11-22 08:05");
+        f.key(KeyCode::Char('4'));
+        f.key(KeyCode::Down);
+        f.keys("xy");
+        f.key(KeyCode::Down);
+        insta::assert_snapshot!(
+            format!("roster_{name}_{width}x{height}"),
+            f.screen(width, height).backend()
+        );
+    }
+}
+
+#[test]
+fn the_roster_adds_and_edits_an_elder_through_the_form() {
+    let mut f = fixture(Lang::Zh, "2026-11-22 08:05");
+    f.key(KeyCode::Char('4'));
+    // A taken id, or no name, is refused and the form stays open with what was typed.
+    f.key(KeyCode::Char('n'));
+    f.keys("CQ001");
+    f.key(KeyCode::Tab);
+    f.keys("新人");
+    f.key(KeyCode::Enter);
+    assert!(matches!(f.app.mode, Mode::Roster(_)));
+    let (_, text) = f.app.message.clone().unwrap();
+    assert!(text.contains("CQ001"), "{text}");
+    f.key(KeyCode::Esc);
+    assert_eq!(f.app.mode, Mode::Normal);
+    assert_eq!(f.app.roster.elders.len(), 60);
+    assert_eq!(
+        elders::get(&f.store.conn, "CQ001").unwrap().unwrap().name,
+        "王秀英"
+    );
+
+    f.key(KeyCode::Char('n'));
+    f.keys("CQ901");
+    f.key(KeyCode::Enter);
+    assert!(matches!(f.app.mode, Mode::Roster(_)), "a name is needed");
+    f.key(KeyCode::Tab);
+    f.keys("钱老太");
+    f.key(KeyCode::Tab);
+    f.keys("长青小区 C区 9栋 101");
+    f.key(KeyCode::Tab);
+    f.keys("第一网格");
+    f.key(KeyCode::Tab);
+    f.keys("13900000000");
+    insta::assert_snapshot!("roster_form_zh_80x24", f.screen(80, 24).backend());
+    f.key(KeyCode::Enter);
+    assert_eq!(f.app.mode, Mode::Normal);
+    let added = elders::get(&f.store.conn, "CQ901").unwrap().unwrap();
+    assert_eq!(added.name, "钱老太");
+    assert_eq!(added.phone.as_deref(), Some("13900000000"));
+    assert_eq!(added.added_at, f.app.now);
+    let last_route = f.app.roster.elders[..60]
+        .iter()
+        .filter_map(|e| e.route)
+        .max()
+        .unwrap();
+    assert_eq!(
+        added.route,
+        Some(last_route + 1),
+        "joins at the end of the route"
+    );
+    assert_eq!(f.app.roster.selected_elder().unwrap().id, "CQ901");
+
+    f.key(KeyCode::Char('e'));
+    f.key(KeyCode::Up);
+    f.keys("耳背");
+    f.key(KeyCode::Enter);
+    let edited = elders::get(&f.store.conn, "CQ901").unwrap().unwrap();
+    assert_eq!(edited.notes.as_deref(), Some("耳背"));
+    assert_eq!(edited.name, "钱老太");
+    assert_eq!(edited.route, added.route);
+    let actions: Vec<(String, Option<String>)> = elders::audit_log(&f.store.conn, Some("CQ901"))
+        .unwrap()
+        .into_iter()
+        .map(|entry| (entry.action, entry.source))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("added".to_string(), Some("tui".to_string())),
+            ("updated".to_string(), Some("tui".to_string()))
+        ]
+    );
+}

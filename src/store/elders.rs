@@ -255,6 +255,111 @@ pub fn archive(
     Ok(changed)
 }
 
+/// Puts an archived elder back on the roster from now on. Their history stays as it was; the
+/// rounds while they were archived raise no flags (those rounds were settled when they closed).
+pub fn restore(
+    conn: &Connection,
+    id: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<bool> {
+    let before = get(conn, id)?;
+    let changed = conn.execute(
+        "UPDATE elders SET archived_at = NULL WHERE id = ?1 AND archived_at IS NOT NULL",
+        params![id],
+    )? > 0;
+    if changed {
+        let after = get(conn, id)?;
+        audit(
+            conn,
+            id,
+            "restored",
+            actor,
+            now,
+            None,
+            before.as_ref(),
+            after.as_ref(),
+        )?;
+    }
+    Ok(changed)
+}
+
+/// Sets one elder's place on the route, audited. Returns whether it changed.
+pub fn set_route(
+    conn: &Connection,
+    id: &str,
+    route: Option<i64>,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<bool> {
+    let Some(before) = get(conn, id)? else {
+        return Ok(false);
+    };
+    if before.route == route {
+        return Ok(false);
+    }
+    conn.execute(
+        "UPDATE elders SET route = ?2 WHERE id = ?1",
+        params![id, route],
+    )?;
+    let after = get(conn, id)?;
+    audit(
+        conn,
+        id,
+        "route",
+        actor,
+        now,
+        None,
+        Some(&before),
+        after.as_ref(),
+    )?;
+    Ok(true)
+}
+
+/// Moves an elder one place later (or earlier) on the route by swapping route numbers with the
+/// neighbour in route order. Elders without a number, or sharing one, are numbered first in the
+/// order they are walked now, so the swap always means what the screen shows. Returns the
+/// elder's new place, or `None` at either end (or for an unknown id).
+pub fn move_in_route(
+    conn: &Connection,
+    id: &str,
+    later: bool,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Option<i64>> {
+    let roster = all(conn)?;
+    let Some(index) = roster.iter().position(|elder| elder.id == id) else {
+        return Ok(None);
+    };
+    let neighbour = if later {
+        index + 1
+    } else {
+        match index.checked_sub(1) {
+            Some(before) => before,
+            None => return Ok(None),
+        }
+    };
+    if neighbour >= roster.len() {
+        return Ok(None);
+    }
+    let mut routes: Vec<i64> = roster.iter().filter_map(|elder| elder.route).collect();
+    let numbered = routes.len() == roster.len() && {
+        routes.sort_unstable();
+        routes.windows(2).all(|pair| pair[0] < pair[1])
+    };
+    let places: Vec<i64> = if numbered {
+        roster.iter().filter_map(|elder| elder.route).collect()
+    } else {
+        (1..).take(roster.len()).collect()
+    };
+    for (elder, place) in roster.iter().zip(&places) {
+        set_route(conn, &elder.id, Some(*place), actor, now)?;
+    }
+    set_route(conn, id, Some(places[neighbour]), actor, now)?;
+    set_route(conn, &roster[neighbour].id, Some(places[index]), actor, now)?;
+    Ok(Some(places[neighbour]))
+}
+
 #[allow(clippy::too_many_arguments)]
 fn audit(
     conn: &Connection,

@@ -28,10 +28,11 @@ pub enum Tab {
     Round,
     Flags,
     History,
+    Roster,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 3] = [Tab::Round, Tab::Flags, Tab::History];
+    pub const ALL: [Tab; 4] = [Tab::Round, Tab::Flags, Tab::History, Tab::Roster];
 }
 
 /// What the keyboard is talking to.
@@ -50,6 +51,8 @@ pub enum Mode {
     Note,
     /// Typing the dates (and reason) of the selected elder's absence.
     Away,
+    /// The roster screen's overlays: confirm, file path, import preview.
+    Roster(super::roster_screen::RosterMode),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,6 +102,8 @@ pub enum Action {
     SaveAway,
     NoteKey(KeyEvent),
     SaveNote,
+    /// The roster screen's keys.
+    Roster(super::roster_screen::RosterAction),
     Quit,
 }
 
@@ -133,6 +138,7 @@ pub struct App {
     pub note: Input,
     /// Whether this person may see elders' phone numbers in full.
     pub show_phones: bool,
+    pub roster: super::roster_screen::RosterState,
     /// Where the list was last drawn (set by drawing, read by mouse clicks).
     pub list_top: Cell<u16>,
     pub list_offset: Cell<usize>,
@@ -174,6 +180,7 @@ impl App {
             flag_detail: None,
             note: Input::default(),
             show_phones: true,
+            roster: Default::default(),
             list_top: Cell::new(0),
             list_offset: Cell::new(0),
             quit: false,
@@ -251,6 +258,7 @@ pub fn action_for(mode: &Mode, tab: Tab, key: KeyEvent) -> Option<Action> {
             KeyCode::Esc => Action::CloseOverlay,
             _ => Action::NoteKey(key),
         }),
+        Mode::Roster(roster_mode) => super::roster_screen::mode_key(*roster_mode, key),
         Mode::Note => Some(match key.code {
             KeyCode::Enter => Action::SaveNote,
             KeyCode::Esc => Action::CloseOverlay,
@@ -290,6 +298,7 @@ pub fn action_for(mode: &Mode, tab: Tab, key: KeyEvent) -> Option<Action> {
                 KeyCode::Char('1') => Some(Action::Tab(Tab::Round)),
                 KeyCode::Char('2') => Some(Action::Tab(Tab::Flags)),
                 KeyCode::Char('3') => Some(Action::Tab(Tab::History)),
+                KeyCode::Char('4') => Some(Action::Tab(Tab::Roster)),
                 KeyCode::Up | KeyCode::Char('k') => Some(Action::Up),
                 KeyCode::Down | KeyCode::Char('j') => Some(Action::Down),
                 KeyCode::PageUp => Some(Action::PageUp),
@@ -300,6 +309,9 @@ pub fn action_for(mode: &Mode, tab: Tab, key: KeyEvent) -> Option<Action> {
             };
             if common.is_some() {
                 return common;
+            }
+            if tab == Tab::Roster {
+                return super::roster_screen::normal_key(key);
             }
             if tab == Tab::History {
                 return match key.code {
@@ -391,6 +403,9 @@ fn reload_flags(app: &mut App, store: &Store) -> anyhow::Result<()> {
     if app.tab == Tab::History {
         app.history = data::load_history(store, app.now)?;
     }
+    if app.tab == Tab::Roster {
+        super::roster_screen::load(app, store)?;
+    }
     if app.tab == Tab::Flags {
         app.flags = data::load_flags(store, app.grid.as_deref())?;
         load_flag_detail(app, store)?;
@@ -456,6 +471,20 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
         {
             app.history_selected = moved(app.history_selected, &action, page)
                 .min(app.history.rows.len().saturating_sub(1));
+        }
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::First
+        | Action::Last
+            if app.tab == Tab::Roster =>
+        {
+            app.roster.selected = moved(app.roster.selected, &action, page);
+            app.roster.clamp();
+        }
+        Action::Roster(roster_action) => {
+            super::roster_screen::update(app, store, roster_action)?;
         }
         Action::OpenRound => {
             if let Some(row) = app.history.rows.get(app.history_selected) {

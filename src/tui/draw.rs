@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::app::{App, Mode, Tab, Tone};
-use super::{flags_screen, history_screen, round_screen};
+use super::{flags_screen, history_screen, roster_screen, round_screen};
 use crate::domain::Status;
 use crate::domain::privacy::mask_phone;
 use crate::domain::time::format_local;
@@ -50,6 +50,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             Tab::Round => round_screen::draw(frame, body, app),
             Tab::Flags => flags_screen::draw(frame, body, app),
             Tab::History => history_screen::draw(frame, body, app),
+            Tab::Roster => roster_screen::draw(frame, body, app),
         },
     }
     draw_message(frame, message, app);
@@ -59,6 +60,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Mode::Details => draw_details(frame, body, app),
         Mode::PickOutcome => draw_outcomes(frame, body, app),
         Mode::Note => draw_note(frame, body, app, &t(app.lang).note_title),
+        Mode::Roster(mode) => roster_screen::draw_overlay(frame, body, app, mode),
         Mode::Away => {
             let name = app
                 .selected_row()
@@ -85,6 +87,7 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
             Tab::Round => &s.tab_round,
             Tab::Flags => &s.tab_flags,
             Tab::History => &s.tab_history,
+            Tab::Roster => &s.tab_roster,
         };
         let label = if *tab == Tab::Flags && app.open_flags > 0 {
             format!(" {} {name}({}) ", index + 1, app.open_flags)
@@ -124,9 +127,11 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
         (Mode::PickOutcome, _) => &s.keys_pick,
         (Mode::Note, _) => &s.keys_note,
         (Mode::Away, _) => &s.keys_away,
+        (Mode::Roster(mode), _) => roster_screen::footer_keys(app, *mode),
         (Mode::Normal, Tab::Round) => &s.keys_round,
         (Mode::Normal, Tab::Flags) => &s.keys_flags,
         (Mode::Normal, Tab::History) => &s.keys_history,
+        (Mode::Normal, Tab::Roster) => &s.keys_roster,
     };
     frame.render_widget(
         Paragraph::new(Line::styled(
@@ -180,7 +185,7 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
 
 /// Clears under a popup, one column wider on each side: a Chinese character straddling the
 /// popup's edge would otherwise paint over its border.
-fn clear_under(frame: &mut Frame, popup: Rect) {
+pub(super) fn clear_under(frame: &mut Frame, popup: Rect) {
     let area = frame.area();
     let x = popup.x.saturating_sub(1).max(area.x);
     let right = (popup.x + popup.width + 1).min(area.x + area.width);
@@ -217,16 +222,20 @@ fn draw_welcome(frame: &mut Frame, area: Rect, app: &App) {
 fn draw_help(frame: &mut Frame, area: Rect, app: &App) {
     let s = t(app.lang);
     let lines: Vec<Line> = s.help.lines().map(Line::raw).collect();
-    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
-    let popup = centered(area, 64, height);
+    draw_popup(frame, area, 64, &s.help_title, lines);
+}
+
+/// A framed box of lines over the screen, as tall as its lines (at most the screen).
+fn draw_popup(frame: &mut Frame, area: Rect, width: u16, title: &str, lines: Vec<Line>) {
+    let popup = centered(
+        area,
+        width,
+        u16::try_from(lines.len() + 2).unwrap_or(u16::MAX),
+    );
     clear_under(frame, popup);
     frame.render_widget(
         Paragraph::new(lines)
-            .block(
-                Block::new()
-                    .borders(Borders::ALL)
-                    .title(Line::from(s.help_title.as_str())),
-            )
+            .block(Block::new().borders(Borders::ALL).title(Line::from(title)))
             .wrap(Wrap { trim: false }),
         popup,
     );
@@ -234,21 +243,17 @@ fn draw_help(frame: &mut Frame, area: Rect, app: &App) {
 
 fn draw_outcomes(frame: &mut Frame, area: Rect, app: &App) {
     let s = t(app.lang);
-    let lines = flags_screen::outcome_lines(app.lang);
-    let popup = centered(area, 40, u16::try_from(lines.len() + 2).unwrap_or(u16::MAX));
-    clear_under(frame, popup);
-    frame.render_widget(
-        Paragraph::new(lines).block(
-            Block::new()
-                .borders(Borders::ALL)
-                .title(Line::from(s.pick_outcome_title.as_str())),
-        ),
-        popup,
+    draw_popup(
+        frame,
+        area,
+        40,
+        &s.pick_outcome_title,
+        flags_screen::outcome_lines(app.lang),
     );
 }
 
 /// A one-line text box over the screen (follow-up notes, absences).
-fn draw_note(frame: &mut Frame, area: Rect, app: &App, title: &str) {
+pub(super) fn draw_note(frame: &mut Frame, area: Rect, app: &App, title: &str) {
     let popup = centered(area, 70, 3);
     clear_under(frame, popup);
     let inner_width = usize::from(popup.width.saturating_sub(2));
@@ -342,18 +347,7 @@ fn draw_details(frame: &mut Frame, area: Rect, app: &App) {
             check.checker
         )));
     }
-    let popup = centered(area, 70, u16::try_from(lines.len() + 2).unwrap_or(u16::MAX));
-    clear_under(frame, popup);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(
-                Block::new()
-                    .borders(Borders::ALL)
-                    .title(Line::from(s.detail_title.as_str())),
-            )
-            .wrap(Wrap { trim: true }),
-        popup,
-    );
+    draw_popup(frame, area, 70, &s.detail_title, lines);
 }
 
 #[cfg(test)]

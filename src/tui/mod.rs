@@ -8,6 +8,7 @@ pub mod data;
 pub mod draw;
 pub mod flags_screen;
 pub mod history_screen;
+pub mod roster_screen;
 pub mod round_screen;
 pub mod text;
 

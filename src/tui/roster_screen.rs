@@ -1,0 +1,865 @@
+//! The roster screen: every elder in route order, archived ones too (dimmed; never deleted, their
+//! history stays). `x` archives or restores, `+`/`-` move an elder along the route, `i` imports a
+//! file typed in by path, shown first as a preview and applied all or nothing.
+
+use std::path::{Path, PathBuf};
+
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use tui_input::backend::crossterm::EventHandler;
+use unicode_width::UnicodeWidthStr;
+
+use super::app::{self, Action, App, Mode, Tone};
+use super::text::fit;
+use crate::domain::privacy::mask_phone;
+use crate::error::Refusal;
+use crate::i18n::{fill, t};
+use crate::import::{Problem, RosterRow};
+use crate::store::Store;
+use crate::store::elders::{self, Elder, ImportPlan};
+
+/// What the roster screen holds between keys.
+#[derive(Debug, Clone, Default)]
+pub struct RosterState {
+    /// Every elder, archived ones too, in route order.
+    pub elders: Vec<Elder>,
+    pub selected: usize,
+    /// The file read for import, waiting for Enter.
+    pub preview: Option<Preview>,
+    pub preview_scroll: usize,
+    /// The add or edit form, while it is open.
+    pub form: Option<Form>,
+}
+
+/// The small form for adding or editing one elder: id, name, address, grid, phone, window hint,
+/// notes. The id is typed only for a new elder; it never changes.
+#[derive(Debug, Clone, Default)]
+pub struct Form {
+    /// The elder being edited; `None` for a new one.
+    pub editing: Option<Elder>,
+    pub fields: [tui_input::Input; FORM_FIELDS],
+    pub focus: usize,
+}
+
+pub const FORM_FIELDS: usize = 7;
+
+impl Form {
+    fn first_field(&self) -> usize {
+        usize::from(self.editing.is_some())
+    }
+
+    fn value(&self, index: usize) -> String {
+        self.fields[index].value().trim().to_string()
+    }
+
+    fn optional(&self, index: usize) -> Option<String> {
+        Some(self.value(index)).filter(|text| !text.is_empty())
+    }
+}
+
+/// A roster file read and judged, not yet written.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    pub file: String,
+    /// The rows and what importing them would do; or every problem, and nothing may be imported.
+    pub outcome: Result<(Vec<RosterRow>, ImportPlan), Vec<Problem>>,
+}
+
+/// The roster screen's own overlays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RosterMode {
+    /// Asking `y` before archiving or restoring the selected elder.
+    Confirm,
+    /// Typing the path of a file to import.
+    Path,
+    /// Showing what the import would do.
+    Preview,
+    /// Adding or editing one elder.
+    Form,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RosterAction {
+    /// Archive the selected elder, or restore an archived one (asks first).
+    ToggleArchive,
+    Confirm,
+    Cancel,
+    Move {
+        later: bool,
+    },
+    StartImport,
+    PathKey(KeyEvent),
+    ReadFile,
+    Apply,
+    Scroll {
+        down: bool,
+    },
+    New,
+    Edit,
+    FormKey(KeyEvent),
+    FormFocus {
+        next: bool,
+    },
+    SaveForm,
+}
+
+/// Keys of the roster screen in normal mode (after the keys every screen shares).
+pub fn normal_key(key: KeyEvent) -> Option<Action> {
+    let action = match key.code {
+        KeyCode::Char('x') => RosterAction::ToggleArchive,
+        KeyCode::Char('+') | KeyCode::Char('=') => RosterAction::Move { later: true },
+        KeyCode::Char('-') => RosterAction::Move { later: false },
+        KeyCode::Char('i') => RosterAction::StartImport,
+        KeyCode::Char('n') => RosterAction::New,
+        KeyCode::Char('e') | KeyCode::Enter => RosterAction::Edit,
+        _ => return None,
+    };
+    Some(Action::Roster(action))
+}
+
+/// Keys inside the roster screen's overlays.
+pub fn mode_key(mode: RosterMode, key: KeyEvent) -> Option<Action> {
+    let action = match (mode, key.code) {
+        (RosterMode::Confirm, KeyCode::Char('y') | KeyCode::Char('Y')) => RosterAction::Confirm,
+        (RosterMode::Confirm, _) => RosterAction::Cancel,
+        (RosterMode::Path, KeyCode::Enter) => RosterAction::ReadFile,
+        (RosterMode::Path, KeyCode::Esc) => RosterAction::Cancel,
+        (RosterMode::Path, _) => RosterAction::PathKey(key),
+        (RosterMode::Preview, KeyCode::Enter) => RosterAction::Apply,
+        (RosterMode::Preview, KeyCode::Esc | KeyCode::Char('q')) => RosterAction::Cancel,
+        (RosterMode::Preview, KeyCode::Up | KeyCode::Char('k')) => {
+            RosterAction::Scroll { down: false }
+        }
+        (RosterMode::Preview, KeyCode::Down | KeyCode::Char('j')) => {
+            RosterAction::Scroll { down: true }
+        }
+        (RosterMode::Preview, _) => return None,
+        (RosterMode::Form, KeyCode::Enter) => RosterAction::SaveForm,
+        (RosterMode::Form, KeyCode::Esc) => RosterAction::Cancel,
+        (RosterMode::Form, KeyCode::Tab | KeyCode::Down) => RosterAction::FormFocus { next: true },
+        (RosterMode::Form, KeyCode::BackTab | KeyCode::Up) => {
+            RosterAction::FormFocus { next: false }
+        }
+        (RosterMode::Form, _) => RosterAction::FormKey(key),
+    };
+    Some(Action::Roster(action))
+}
+
+/// The footer's key hints for the roster's overlays.
+pub fn footer_keys(app: &App, mode: RosterMode) -> &'static String {
+    let s = t(app.lang);
+    match mode {
+        RosterMode::Confirm => &s.keys_roster_confirm,
+        RosterMode::Path => &s.keys_roster_path,
+        RosterMode::Form => &s.keys_roster_form,
+        RosterMode::Preview => match app.roster.preview.as_ref().map(|p| &p.outcome) {
+            Some(Ok((_, plan))) if plan.changes_anything() => &s.keys_roster_preview,
+            _ => &s.keys_roster_problems,
+        },
+    }
+}
+
+/// Loads the roster, keeping the same elder selected.
+pub fn load(app: &mut App, store: &Store) -> anyhow::Result<()> {
+    let selected_id = app.roster.selected_elder().map(|e| e.id.clone());
+    app.roster.elders = elders::all(&store.conn)?;
+    if let Some(id) = selected_id
+        && let Some(index) = app.roster.elders.iter().position(|e| e.id == id)
+    {
+        app.roster.selected = index;
+    }
+    app.roster.clamp();
+    Ok(())
+}
+
+impl RosterState {
+    pub fn selected_elder(&self) -> Option<&Elder> {
+        self.elders.get(self.selected)
+    }
+
+    pub fn clamp(&mut self) {
+        self.selected = self.selected.min(self.elders.len().saturating_sub(1));
+    }
+}
+
+fn say(app: &mut App, tone: Tone, text: String) {
+    app.message = Some((tone, text));
+}
+
+/// A write that failed: said plainly, nothing saved (the transaction rolled back).
+fn not_saved(app: &mut App, error: &dyn std::fmt::Display) {
+    let text = format!("{}{error}", t(app.lang).tui_not_saved);
+    say(app, Tone::Problem, text);
+}
+
+/// What the admin typed, as a path: surrounding quotes (a pasted path) dropped, `~/` expanded.
+pub fn typed_path(text: &str) -> PathBuf {
+    let text = text.trim().trim_matches(|c| c == '"' || c == '\'').trim();
+    if let Some(rest) = text.strip_prefix("~/")
+        && let Some(home) = std::env::var_os("HOME")
+    {
+        return Path::new(&home).join(rest);
+    }
+    PathBuf::from(text)
+}
+
+pub fn update(app: &mut App, store: &mut Store, action: RosterAction) -> anyhow::Result<()> {
+    let s = t(app.lang);
+    match action {
+        RosterAction::ToggleArchive => {
+            if app.roster.selected_elder().is_some() {
+                app.mode = Mode::Roster(RosterMode::Confirm);
+            }
+        }
+        RosterAction::Confirm => {
+            app.mode = Mode::Normal;
+            let Some(elder) = app.roster.selected_elder().cloned() else {
+                return Ok(());
+            };
+            let result = (|| -> rusqlite::Result<bool> {
+                let tx = store.write()?;
+                let changed = if elder.active() {
+                    elders::archive(&tx, &elder.id, &app.user, app.now)?
+                } else {
+                    elders::restore(&tx, &elder.id, &app.user, app.now)?
+                };
+                tx.commit()?;
+                Ok(changed)
+            })();
+            match result {
+                Ok(true) => {
+                    let template = if elder.active() {
+                        &s.roster_archived
+                    } else {
+                        &s.roster_restored
+                    };
+                    let text = fill(template, &[("name", &elder.name), ("id", &elder.id)]);
+                    say(app, Tone::Saved, text);
+                }
+                Ok(false) => say(app, Tone::Info, s.roster_cancelled.clone()),
+                Err(error) => not_saved(app, &error),
+            }
+            app::reload_all(app, store)?;
+        }
+        RosterAction::Cancel => {
+            app.mode = Mode::Normal;
+            app.roster.preview = None;
+            app.roster.form = None;
+            app.note.reset();
+            say(app, Tone::Info, s.roster_cancelled.clone());
+        }
+        RosterAction::Move { later } => {
+            let Some(elder) = app.roster.selected_elder().cloned() else {
+                return Ok(());
+            };
+            let result = (|| -> rusqlite::Result<Option<i64>> {
+                let tx = store.write()?;
+                let place = elders::move_in_route(&tx, &elder.id, later, &app.user, app.now)?;
+                tx.commit()?;
+                Ok(place)
+            })();
+            match result {
+                Ok(Some(route)) => {
+                    let text = fill(&s.roster_moved, &[("name", &elder.name), ("route", &route)]);
+                    say(app, Tone::Saved, text);
+                    app::reload_all(app, store)?;
+                }
+                Ok(None) => {
+                    let text = fill(&s.roster_move_end, &[("name", &elder.name)]);
+                    say(app, Tone::Info, text);
+                }
+                Err(error) => not_saved(app, &error),
+            }
+        }
+        RosterAction::StartImport => {
+            app.note.reset();
+            app.roster.preview = None;
+            app.mode = Mode::Roster(RosterMode::Path);
+        }
+        RosterAction::PathKey(key) => {
+            app.note
+                .handle_event(&ratatui::crossterm::event::Event::Key(key));
+        }
+        RosterAction::ReadFile => read_file(app, store)?,
+        RosterAction::New => {
+            app.roster.form = Some(Form::default());
+            app.mode = Mode::Roster(RosterMode::Form);
+        }
+        RosterAction::Edit => {
+            let Some(elder) = app.roster.selected_elder().cloned() else {
+                return Ok(());
+            };
+            let values = [
+                Some(elder.id.clone()),
+                Some(elder.name.clone()),
+                Some(elder.address.clone()),
+                Some(elder.grid.clone()),
+                elder.phone.clone(),
+                elder.window_hint.clone(),
+                elder.notes.clone(),
+            ];
+            let fields = values.map(|value| tui_input::Input::new(value.unwrap_or_default()));
+            app.roster.form = Some(Form {
+                editing: Some(elder),
+                fields,
+                focus: 1,
+            });
+            app.mode = Mode::Roster(RosterMode::Form);
+        }
+        RosterAction::FormKey(key) => {
+            if let Some(form) = &mut app.roster.form {
+                form.fields[form.focus].handle_event(&ratatui::crossterm::event::Event::Key(key));
+            }
+        }
+        RosterAction::FormFocus { next } => {
+            if let Some(form) = &mut app.roster.form {
+                let first = form.first_field();
+                form.focus = if next {
+                    if form.focus + 1 >= FORM_FIELDS {
+                        first
+                    } else {
+                        form.focus + 1
+                    }
+                } else if form.focus <= first {
+                    FORM_FIELDS - 1
+                } else {
+                    form.focus - 1
+                };
+            }
+        }
+        RosterAction::SaveForm => save_form(app, store)?,
+        RosterAction::Apply => apply(app, store)?,
+        RosterAction::Scroll { down } => {
+            app.roster.preview_scroll = if down {
+                app.roster.preview_scroll.saturating_add(1)
+            } else {
+                app.roster.preview_scroll.saturating_sub(1)
+            };
+        }
+    }
+    Ok(())
+}
+
+/// Reads the typed file and shows what importing it would do. Nothing is written here.
+fn read_file(app: &mut App, store: &Store) -> anyhow::Result<()> {
+    let s = t(app.lang);
+    let typed = app.note.value().to_string();
+    app.note.reset();
+    app.mode = Mode::Normal;
+    if typed.trim().is_empty() {
+        say(app, Tone::Info, s.roster_cancelled.clone());
+        return Ok(());
+    }
+    let path = typed_path(&typed);
+    if !path.is_file() {
+        let refusal = Refusal::Unreadable {
+            path: path.clone(),
+            reason: s.not_a_file.clone(),
+        };
+        say(
+            app,
+            Tone::Problem,
+            crate::cli::messages::refusal(app.lang, &refusal),
+        );
+        return Ok(());
+    }
+    let file = path
+        .file_name()
+        .map_or_else(|| typed.clone(), |n| n.to_string_lossy().into_owned());
+    let outcome = match crate::import::parse_roster_file(&path) {
+        Ok(rows) => {
+            let plan = elders::plan_import(&store.conn, &rows)?;
+            Ok((rows, plan))
+        }
+        Err(problems) => {
+            let text = fill(
+                &s.roster_import_refused,
+                &[("file", &file), ("count", &problems.len())],
+            );
+            say(app, Tone::Problem, text);
+            Err(problems)
+        }
+    };
+    app.roster.preview = Some(Preview { file, outcome });
+    app.roster.preview_scroll = 0;
+    app.mode = Mode::Roster(RosterMode::Preview);
+    Ok(())
+}
+
+/// Imports the previewed rows in one transaction: all or nothing. New elders are on the roster
+/// from now.
+fn apply(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
+    let s = t(app.lang);
+    app.mode = Mode::Normal;
+    let Some(preview) = app.roster.preview.take() else {
+        return Ok(());
+    };
+    let rows = match preview.outcome {
+        Ok((rows, plan)) if plan.changes_anything() => rows,
+        Ok(_) => {
+            say(app, Tone::Info, s.roster_preview_nothing.clone());
+            return Ok(());
+        }
+        Err(problems) => {
+            let text = fill(
+                &s.roster_import_refused,
+                &[("file", &preview.file), ("count", &problems.len())],
+            );
+            say(app, Tone::Problem, text);
+            return Ok(());
+        }
+    };
+    let result = (|| -> rusqlite::Result<ImportPlan> {
+        let tx = store.write()?;
+        let plan = elders::apply_import(&tx, &rows, &app.user, app.now, app.now, &preview.file)?;
+        tx.commit()?;
+        Ok(plan)
+    })();
+    match result {
+        Ok(plan) => {
+            let text = fill(
+                &s.roster_imported,
+                &[
+                    ("file", &preview.file),
+                    ("added", &plan.added.len()),
+                    ("updated", &plan.updated.len()),
+                    ("unchanged", &plan.unchanged),
+                ],
+            );
+            say(app, Tone::Saved, text);
+            app::reload_all(app, store)?;
+        }
+        Err(error) => not_saved(app, &error),
+    }
+    Ok(())
+}
+
+/// Saves the form: a new elder joins at the end of the route from now on; an edit changes only
+/// the fields on the form. Both are audited like an import (source `tui`). A refusal keeps the
+/// form open so nothing typed is lost.
+fn save_form(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
+    let s = t(app.lang);
+    let Some(form) = app.roster.form.clone() else {
+        app.mode = Mode::Normal;
+        return Ok(());
+    };
+    let (id, name) = (form.value(0), form.value(1));
+    if id.is_empty() || name.is_empty() {
+        say(app, Tone::Problem, s.roster_form_need.clone());
+        return Ok(());
+    }
+    let existing = elders::get(&store.conn, &id)?;
+    let base = match (&form.editing, existing) {
+        (None, Some(_)) => {
+            let text = fill(&s.roster_form_id_taken, &[("id", &id)]);
+            say(app, Tone::Problem, text);
+            return Ok(());
+        }
+        (Some(_), current) => current,
+        (None, None) => None,
+    };
+    let route = match &base {
+        Some(elder) => elder.route,
+        None => Some(
+            elders::all(&store.conn)?
+                .iter()
+                .filter_map(|elder| elder.route)
+                .max()
+                .unwrap_or(0)
+                + 1,
+        ),
+    };
+    let row = RosterRow {
+        line: 0,
+        id: id.clone(),
+        name: name.clone(),
+        address: form.value(2),
+        grid: form.value(3),
+        phone: form.optional(4),
+        contact: base.as_ref().and_then(|e| e.contact.clone()),
+        contact_phone: base.as_ref().and_then(|e| e.contact_phone.clone()),
+        notes: form.optional(6),
+        window_hint: form.optional(5),
+        route,
+        keyholder: base.as_ref().and_then(|e| e.keyholder.clone()),
+        keyholder_phone: base.as_ref().and_then(|e| e.keyholder_phone.clone()),
+        morning_window: base.as_ref().and_then(|e| e.own.morning),
+        evening_window: base.as_ref().and_then(|e| e.own.evening),
+    };
+    let result = (|| -> rusqlite::Result<ImportPlan> {
+        let tx = store.write()?;
+        let plan = elders::apply_import(&tx, &[row], &app.user, app.now, app.now, "tui")?;
+        tx.commit()?;
+        Ok(plan)
+    })();
+    match result {
+        Ok(plan) => {
+            app.roster.form = None;
+            app.mode = Mode::Normal;
+            let template = if !plan.added.is_empty() {
+                &s.roster_form_added
+            } else if !plan.updated.is_empty() {
+                &s.roster_form_saved
+            } else {
+                &s.roster_form_unchanged
+            };
+            let text = fill(template, &[("name", &name), ("id", &id)]);
+            say(app, Tone::Saved, text);
+            app::reload_all(app, store)?;
+            if let Some(index) = app.roster.elders.iter().position(|e| e.id == id) {
+                app.roster.selected = index;
+            }
+        }
+        Err(error) => not_saved(app, &error),
+    }
+    Ok(())
+}
+
+/// Column widths for the table: (route, id, name, mark, grid, address, phone, window); a zero
+/// width leaves the column out.
+fn widths(app: &App, width: usize) -> [usize; 8] {
+    let s = t(app.lang);
+    let longest = |f: &dyn Fn(&Elder) -> usize, header: &str, min: usize, max: usize| {
+        app.roster
+            .elders
+            .iter()
+            .map(f)
+            .chain([header.width()])
+            .max()
+            .unwrap_or(0)
+            .clamp(min, max)
+    };
+    let route = longest(
+        &|e| e.route.map_or(1, |r| r.to_string().len()),
+        &s.col_route,
+        3,
+        6,
+    ) + 1;
+    let id = longest(&|e| e.id.width(), &s.col_id, 4, 10) + 1;
+    let name = longest(&|e| e.name.width(), &s.col_name, 4, 10) + 1;
+    let mark = if app.roster.elders.iter().any(|e| !e.active()) {
+        s.archived.width() + 1
+    } else {
+        0
+    };
+    let rest = width.saturating_sub(route + id + name + mark);
+    let phone = longest(
+        &|e| e.phone.as_deref().map_or(0, UnicodeWidthStr::width),
+        &s.col_phone,
+        11,
+        16,
+    ) + 1;
+    let (grid, phone) = if rest >= 38 + phone {
+        (11, phone)
+    } else if rest >= 30 {
+        (11, 0)
+    } else {
+        (0, 0)
+    };
+    let rest = rest - grid - phone;
+    let (address, window) = if rest >= 40 {
+        let address = rest * 55 / 100;
+        (address, rest - address)
+    } else {
+        (rest, 0)
+    };
+    [route, id, name, mark, grid, address, phone, window]
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    if area.height == 0 || area.width == 0 {
+        return;
+    }
+    let s = t(app.lang);
+    let roster = &app.roster;
+    if roster.elders.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Line::raw(s.roster_empty.as_str())).wrap(Wrap { trim: true }),
+            area,
+        );
+        return;
+    }
+    let w = widths(app, usize::from(area.width));
+    let cells = |texts: [&str; 8]| -> String {
+        let mut line = String::new();
+        for (text, width) in texts.iter().zip(w) {
+            if width > 0 {
+                line.push_str(&fit(text, width - 1));
+                line.push(' ');
+            }
+        }
+        line
+    };
+    let header = cells([
+        &s.col_route,
+        &s.col_id,
+        &s.col_name,
+        "",
+        &s.col_grid,
+        &s.col_address,
+        &s.col_phone,
+        &s.roster_col_window,
+    ]);
+    let mut lines = vec![Line::styled(
+        header,
+        Style::new().add_modifier(Modifier::BOLD),
+    )];
+    let selected = roster.selected.min(roster.elders.len().saturating_sub(1));
+    // The selected elder's window hint and notes, on the last line, when there is room.
+    let detail = (area.height >= 6)
+        .then(|| roster.elders.get(selected))
+        .flatten()
+        .map(|elder| {
+            let mut parts = vec![format!("{} {}", elder.id, elder.name)];
+            if let Some(hint) = &elder.window_hint {
+                parts.push(format!("{}：{hint}", s.roster_col_window));
+            }
+            if let Some(notes) = &elder.notes {
+                parts.push(format!("{}：{notes}", s.detail_notes));
+            }
+            parts.join(" · ")
+        });
+    let height = usize::from(area.height).saturating_sub(1 + usize::from(detail.is_some()));
+    let first = super::round_screen::first_line(selected, roster.elders.len(), height);
+    for (index, elder) in roster.elders.iter().enumerate().skip(first).take(height) {
+        let route = elder
+            .route
+            .map_or_else(|| "—".to_string(), |r| r.to_string());
+        let phone = elder.phone.as_deref().map(mask_phone).unwrap_or_default();
+        let mark = if elder.active() {
+            ""
+        } else {
+            s.archived.as_str()
+        };
+        let text = cells([
+            &route,
+            &elder.id,
+            &elder.name,
+            mark,
+            &elder.grid,
+            &elder.address,
+            &phone,
+            elder.window_hint.as_deref().unwrap_or(""),
+        ]);
+        let mut style = if elder.active() {
+            Style::new()
+        } else {
+            Style::new().fg(Color::DarkGray).add_modifier(Modifier::DIM)
+        };
+        if index == selected {
+            style = style.add_modifier(Modifier::REVERSED);
+        }
+        lines.push(Line::from(Span::styled(text, style)));
+    }
+    if let Some(detail) = detail {
+        lines.extend(std::iter::repeat_n(
+            Line::raw(""),
+            (height + 1).saturating_sub(lines.len()),
+        ));
+        lines.push(Line::styled(
+            super::text::truncate(&detail, usize::from(area.width)),
+            Style::new().fg(Color::Cyan),
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// The roster's overlays: the confirmation, the path box, the import preview.
+pub fn draw_overlay(frame: &mut Frame, area: Rect, app: &App, mode: RosterMode) {
+    let s = t(app.lang);
+    match mode {
+        RosterMode::Path => super::draw::draw_note(frame, area, app, &s.roster_path_title),
+        RosterMode::Confirm => {
+            let Some(elder) = app.roster.selected_elder() else {
+                return;
+            };
+            let template = if elder.active() {
+                &s.roster_confirm_archive
+            } else {
+                &s.roster_confirm_restore
+            };
+            let text = fill(template, &[("name", &elder.name), ("id", &elder.id)]);
+            popup(frame, area, "", vec![Line::raw(text)], 60, 6);
+        }
+        RosterMode::Form => draw_form(frame, area, app),
+        RosterMode::Preview => {
+            let Some(preview) = &app.roster.preview else {
+                return;
+            };
+            let title = fill(&s.roster_preview_title, &[("file", &preview.file)]);
+            let lines = preview_lines(app, preview);
+            let width = 76.min(area.width);
+            let inner = usize::from(width.saturating_sub(2)).max(1);
+            // Room for each line as wrapped (a word that does not fit takes one more row).
+            let rows: usize = lines
+                .iter()
+                .map(|line| match line.width() {
+                    0 => 1,
+                    w if w <= inner => 1,
+                    w => w.div_ceil(inner) + 1,
+                })
+                .sum();
+            let height = u16::try_from(rows + 2).unwrap_or(u16::MAX);
+            let lines: Vec<Line> = lines
+                .into_iter()
+                .skip(app.roster.preview_scroll)
+                .map(Line::raw)
+                .collect();
+            popup(frame, area, &title, lines, width, height);
+        }
+    }
+}
+
+/// The preview in words: what would change, or every problem with its line and column.
+pub fn preview_lines(app: &App, preview: &Preview) -> Vec<String> {
+    let s = t(app.lang);
+    let mut lines = Vec::new();
+    match &preview.outcome {
+        Ok((rows, plan)) => {
+            lines.push(fill(
+                &s.roster_preview_plan,
+                &[
+                    ("rows", &rows.len()),
+                    ("added", &plan.added.len()),
+                    ("updated", &plan.updated.len()),
+                    ("unchanged", &plan.unchanged),
+                ],
+            ));
+            if !plan.added.is_empty() {
+                let ids = plan.added.join(", ");
+                lines.push(fill(&s.roster_preview_added, &[("ids", &ids)]));
+            }
+            if !plan.updated.is_empty() {
+                let ids = plan.updated.join(", ");
+                lines.push(fill(&s.roster_preview_updated, &[("ids", &ids)]));
+            }
+            if !plan.not_in_file.is_empty() {
+                lines.push(fill(
+                    &s.roster_preview_not_in_file,
+                    &[("count", &plan.not_in_file.len())],
+                ));
+            }
+            lines.push(String::new());
+            lines.push(if plan.changes_anything() {
+                s.roster_preview_apply.clone()
+            } else {
+                s.roster_preview_nothing.clone()
+            });
+        }
+        Err(problems) => {
+            lines.push(fill(
+                &s.roster_import_refused,
+                &[("file", &preview.file), ("count", &problems.len())],
+            ));
+            for problem in problems {
+                lines.push(format!(
+                    "· {}",
+                    crate::cli::messages::import_problem(app.lang, problem)
+                ));
+            }
+        }
+    }
+    lines
+}
+
+fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, width: u16, height: u16) {
+    let rect = super::draw::centered(area, width, height);
+    super::draw::clear_under(frame, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(Block::new().borders(Borders::ALL).title(Line::from(title)))
+            .wrap(Wrap { trim: false }),
+        rect,
+    );
+}
+
+fn draw_form(frame: &mut Frame, area: Rect, app: &App) {
+    let Some(form) = &app.roster.form else {
+        return;
+    };
+    let s = t(app.lang);
+    let title = match &form.editing {
+        Some(elder) => fill(
+            &s.roster_form_edit_title,
+            &[("name", &elder.name), ("id", &elder.id)],
+        ),
+        None => s.roster_form_new_title.clone(),
+    };
+    let labels = [
+        &s.col_id,
+        &s.col_name,
+        &s.col_address,
+        &s.col_grid,
+        &s.col_phone,
+        &s.roster_col_window,
+        &s.detail_notes,
+    ];
+    let label_width = labels.iter().map(|l| l.width()).max().unwrap_or(0) + 2;
+    let rect = super::draw::centered(area, 70, u16::try_from(FORM_FIELDS + 2).unwrap_or(9));
+    super::draw::clear_under(frame, rect);
+    let value_width = usize::from(rect.width.saturating_sub(2)).saturating_sub(label_width);
+    let mut lines = Vec::new();
+    let mut cursor = None;
+    for (index, (label, input)) in labels.iter().zip(&form.fields).enumerate() {
+        let focused = index == form.focus;
+        let read_only = index == 0 && form.editing.is_some();
+        let scroll = if focused {
+            input.visual_scroll(value_width.saturating_sub(1))
+        } else {
+            0
+        };
+        let shown = skip_columns(input.value(), scroll);
+        let value_style = if read_only {
+            Style::new().fg(Color::DarkGray)
+        } else if focused {
+            Style::new().add_modifier(Modifier::UNDERLINED)
+        } else {
+            Style::new()
+        };
+        let label_style = if focused {
+            Style::new().add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().fg(Color::DarkGray)
+        };
+        lines.push(Line::from(vec![
+            Span::styled(fit(label, label_width), label_style),
+            Span::styled(fit(&shown, value_width), value_style),
+        ]));
+        if focused {
+            cursor = Some((index, input.visual_cursor().saturating_sub(scroll)));
+        }
+    }
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::new().borders(Borders::ALL).title(Line::from(title))),
+        rect,
+    );
+    if let Some((row, column)) = cursor {
+        let x = usize::from(rect.x) + 1 + label_width + column;
+        let y = usize::from(rect.y) + 1 + row;
+        if x < usize::from(rect.x + rect.width) && y < usize::from(rect.y + rect.height) {
+            frame.set_cursor_position((
+                u16::try_from(x).unwrap_or(0),
+                u16::try_from(y).unwrap_or(0),
+            ));
+        }
+    }
+}
+
+/// `text` without its first `columns` display columns.
+fn skip_columns(text: &str, columns: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let mut used = 0;
+    text.chars()
+        .skip_while(|ch| {
+            let skip = used < columns;
+            if skip {
+                used += ch.width().unwrap_or(0);
+            }
+            skip
+        })
+        .collect()
+}
