@@ -576,3 +576,24 @@ fn the_roster_adds_and_edits_an_elder_through_the_form() {
         ]
     );
 }
+
+#[test]
+fn on_the_roster_a_records_an_absence_and_b_ends_it_early() {
+    let mut f = fixture(Lang::En, "2026-11-22 08:05");
+    f.key(KeyCode::Char('4'));
+    assert_eq!(f.app.tab, Tab::Roster);
+    let id = f.app.roster.selected_elder().unwrap().id.clone();
+    f.key(KeyCode::Char('a'));
+    assert_eq!(f.app.mode, Mode::Away);
+    f.keys("11-22 11-30 hospital");
+    f.key(KeyCode::Enter);
+    assert_eq!(f.status_of(&id), Status::Away);
+    f.key(KeyCode::Char('b'));
+    let (_, text) = f.app.message.clone().unwrap();
+    assert!(text.contains("absence ended"), "{text}");
+    assert_eq!(
+        f.status_of(&id),
+        Status::Pending,
+        "expected again from today"
+    );
+}

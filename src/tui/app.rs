@@ -204,6 +204,19 @@ impl App {
             .collect()
     }
 
+    /// The elder an absence is being typed for: the roster's selection on the roster screen,
+    /// else the patrol list's. (id, name)
+    pub fn away_target(&self) -> Option<(String, String)> {
+        if self.tab == Tab::Roster {
+            self.roster
+                .selected_elder()
+                .map(|elder| (elder.id.clone(), elder.name.clone()))
+        } else {
+            self.selected_row()
+                .map(|row| (row.elder_id.clone(), row.name.clone()))
+        }
+    }
+
     pub fn selected_row(&self) -> Option<&RowView> {
         self.visible().get(self.selected).copied()
     }
@@ -576,7 +589,7 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
             app.note.reset();
         }
         Action::StartAway => {
-            if app.selected_row().is_some() {
+            if app.away_target().is_some() {
                 app.note.reset();
                 app.mode = Mode::Away;
             }
@@ -586,7 +599,7 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
             let text = app.note.value().to_string();
             app.note.reset();
             let today = app.schedule.local_date(app.now);
-            let Some(id) = app.selected_row().map(|row| row.elder_id.clone()) else {
+            let Some((id, _)) = app.away_target() else {
                 return Ok(());
             };
             let Some((from, to, reason)) = parse_absence(&text, today) else {
@@ -868,7 +881,7 @@ fn ladder_result(app: &mut App, store: &mut Store, reached: bool) -> anyhow::Res
 }
 
 /// Puts a refusal in words, or says plainly that nothing was saved.
-fn show_error(app: &mut App, error: &anyhow::Error, prefix: &str) {
+pub(super) fn show_error(app: &mut App, error: &anyhow::Error, prefix: &str) {
     let text = match error.downcast_ref::<Refusal>() {
         Some(Refusal::RoundNotOpen { opens, .. }) => {
             fill(&t(app.lang).tui_round_not_open, &[("opens", opens)])

@@ -62,10 +62,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Mode::Note => draw_note(frame, body, app, &t(app.lang).note_title),
         Mode::Roster(mode) => roster_screen::draw_overlay(frame, body, app, mode),
         Mode::Away => {
-            let name = app
-                .selected_row()
-                .map(|r| r.name.clone())
-                .unwrap_or_default();
+            let name = app.away_target().map(|(_, name)| name).unwrap_or_default();
             let title = fill(&t(app.lang).away_title, &[("name", &name)]);
             draw_note(frame, body, app, &title);
         }

@@ -105,6 +105,8 @@ pub enum RosterAction {
         next: bool,
     },
     SaveForm,
+    /// The selected elder is back: end their absence from today.
+    EndAbsence,
 }
 
 /// Keys of the roster screen in normal mode (after the keys every screen shares).
@@ -116,6 +118,8 @@ pub fn normal_key(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('i') => RosterAction::StartImport,
         KeyCode::Char('n') => RosterAction::New,
         KeyCode::Char('e') | KeyCode::Enter => RosterAction::Edit,
+        KeyCode::Char('a') => return Some(Action::StartAway),
+        KeyCode::Char('b') => RosterAction::EndAbsence,
         _ => return None,
     };
     Some(Action::Roster(action))
@@ -244,6 +248,21 @@ pub fn update(app: &mut App, store: &mut Store, action: RosterAction) -> anyhow:
                 Err(error) => not_saved(app, &error),
             }
             app::reload_all(app, store)?;
+        }
+        RosterAction::EndAbsence => {
+            let Some(elder) = app.roster.selected_elder().cloned() else {
+                return Ok(());
+            };
+            let change = crate::store::rounds::AbsenceChange::EndToday;
+            match crate::store::rounds::change_absence(store, &elder.id, change, &app.user, app.now)
+            {
+                Ok(_) => {
+                    let text = fill(&s.away_ended, &[("id", &elder.id), ("name", &elder.name)]);
+                    say(app, Tone::Saved, text);
+                    app::reload_all(app, store)?;
+                }
+                Err(error) => app::show_error(app, &error, &s.tui_not_saved),
+            }
         }
         RosterAction::Cancel => {
             app.mode = Mode::Normal;
