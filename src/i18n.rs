@@ -234,6 +234,20 @@ pub mod words {
         }
     }
 
+    /// A follow-up log entry's action in words: a ladder step or note, or `resolved:OUTCOME`;
+    /// an action this version does not know is shown as stored.
+    pub fn follow_up_entry(lang: Lang, action: &str) -> String {
+        if let Some(outcome) = action.strip_prefix("resolved:") {
+            let outcome = outcome.parse::<Outcome>().map_or_else(
+                |_| outcome.to_string(),
+                |o| self::outcome(lang, o).to_string(),
+            );
+            return fill(&t(lang).fu_resolved, &[("outcome", &outcome)]);
+        }
+        FollowUpAction::parse(action)
+            .map_or_else(|| action.to_string(), |a| follow_up(lang, a).to_string())
+    }
+
     pub fn ladder_step(lang: Lang, step: LadderStep) -> &'static str {
         let s = t(lang);
         match step {

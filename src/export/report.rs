@@ -216,7 +216,7 @@ pub fn follow_up_log(lang: Lang, tz: Tz, round_date: NaiveDate, entries: &[Follo
             let mut text = format!(
                 "{when} {} {}",
                 entry.actor,
-                follow_up_action(lang, &entry.action)
+                words::follow_up_entry(lang, &entry.action)
             );
             if let Some(note) = entry.note.as_deref().filter(|n| !n.trim().is_empty()) {
                 text.push(' ');
@@ -237,32 +237,6 @@ pub fn time_after(round_date: NaiveDate, at: DateTime<Utc>, tz: Tz) -> String {
     } else {
         local.format("%m-%d %H:%M").to_string()
     }
-}
-
-/// A follow-up's action in words; an action this version does not know is shown as stored.
-pub fn follow_up_action(lang: Lang, action: &str) -> String {
-    let s = t(lang);
-    if let Some(outcome) = action.strip_prefix("resolved:") {
-        let outcome = outcome.parse::<Outcome>().map_or_else(
-            |_| outcome.to_string(),
-            |o| words::outcome(lang, o).to_string(),
-        );
-        return fill(&s.ledger_fu_resolved, &[("outcome", &outcome)]);
-    }
-    let word = match action {
-        "called_answered" => &s.ledger_fu_called_answered,
-        "called_no_answer" => &s.ledger_fu_called_no_answer,
-        "visited" => &s.ledger_fu_visited,
-        "visited_no_answer" => &s.ledger_fu_visited_no_answer,
-        "keyholder_reached" => &s.ledger_fu_keyholder_reached,
-        "keyholder_no_answer" => &s.ledger_fu_keyholder_no_answer,
-        "contacted_family" => &s.ledger_fu_contacted_family,
-        "family_no_answer" => &s.ledger_fu_family_no_answer,
-        "called_emergency" => &s.ledger_fu_called_emergency,
-        "note" => &s.ledger_fu_note,
-        other => return other.to_string(),
-    };
-    word.clone()
 }
 
 /// How a closed flag ended: the grid worker's outcome, or why the rules closed it.
@@ -644,14 +618,17 @@ mod tests {
     #[test]
     fn follow_up_actions_read_as_words_and_unknown_ones_as_stored() {
         assert_eq!(
-            follow_up_action(Lang::Zh, "resolved:elder_fine"),
+            words::follow_up_entry(Lang::Zh, "resolved:elder_fine"),
             "结案：老人安好"
         );
         assert_eq!(
-            follow_up_action(Lang::En, "called_no_answer"),
+            words::follow_up_entry(Lang::En, "called_no_answer"),
             "called: no answer"
         );
-        assert_eq!(follow_up_action(Lang::En, "sent_flowers"), "sent_flowers");
+        assert_eq!(
+            words::follow_up_entry(Lang::En, "sent_flowers"),
+            "sent_flowers"
+        );
     }
 
     #[test]

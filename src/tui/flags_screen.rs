@@ -11,7 +11,7 @@ use super::app::App;
 use super::data::FlagDetail;
 use super::draw::status_style;
 use super::text::fit;
-use crate::domain::followup::{FollowUpAction, LadderStep};
+use crate::domain::followup::LadderStep;
 use crate::domain::privacy::mask_phone;
 use crate::domain::time::format_local;
 use crate::domain::{Outcome, Severity};
@@ -201,17 +201,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, detail: &FlagDetail) {
         lines.push(Line::raw(format!("  {}", s.flag_no_follow_ups)));
     }
     for entry in detail.follow_ups.iter().rev() {
-        let what = match FollowUpAction::parse(&entry.action) {
-            Some(action) => words::follow_up(lang, action).to_string(),
-            None => entry
-                .action
-                .strip_prefix("resolved:")
-                .and_then(|o| o.parse::<Outcome>().ok())
-                .map_or_else(
-                    || entry.action.clone(),
-                    |o| words::outcome(lang, o).to_string(),
-                ),
-        };
+        let what = words::follow_up_entry(lang, &entry.action);
         let at = crate::store::parse_ts(&entry.at)
             .map(|at| format_local(at, app.schedule.tz))
             .unwrap_or_else(|_| entry.at.clone());
