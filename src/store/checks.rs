@@ -35,6 +35,10 @@ impl Check {
     }
 }
 
+/// The per-round reads, named so a test can hold their query plans to an index.
+const FOR_ROUND: &str = "WHERE round = ?1 ORDER BY recorded_at";
+const FOR_ELDER_ROUND: &str = "WHERE elder_id = ?1 AND round = ?2 ORDER BY recorded_at";
+
 const COLUMNS: &str =
     "id, elder_id, round, observation, seen_at, recorded_at, checker, note, supersedes";
 
@@ -77,9 +81,8 @@ pub fn insert(conn: &Connection, check: &Check) -> rusqlite::Result<()> {
 
 /// Every check of a round, by elder, in the order recorded.
 pub fn for_round(conn: &Connection, round: Round) -> rusqlite::Result<HashMap<String, Vec<Check>>> {
-    let mut statement = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM checks WHERE round = ?1 ORDER BY recorded_at"
-    ))?;
+    let mut statement =
+        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM checks {FOR_ROUND}"))?;
     let mut by_elder: HashMap<String, Vec<Check>> = HashMap::new();
     for check in statement.query_map([round.ordinal()], from_row)? {
         let check = check?;
@@ -96,9 +99,8 @@ pub fn for_elder_round(
     elder_id: &str,
     round: Round,
 ) -> rusqlite::Result<Vec<Check>> {
-    let mut statement = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM checks WHERE elder_id = ?1 AND round = ?2 ORDER BY recorded_at"
-    ))?;
+    let mut statement =
+        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM checks {FOR_ELDER_ROUND}"))?;
     statement
         .query_map(params![elder_id, round.ordinal()], from_row)?
         .collect()
@@ -151,4 +153,33 @@ pub fn last_effective_by(conn: &Connection, checker: &str) -> rusqlite::Result<O
 
 pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("SELECT count(*) FROM checks", [], |row| row.get(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Per-round reads must use an index, never scan the whole (append-only, ever-growing)
+    /// checks table.
+    #[test]
+    fn per_round_reads_never_scan_the_checks_table() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::store::schema::migrate(&mut conn).unwrap();
+        for (name, clause, args) in [
+            ("for_round", FOR_ROUND, 1),
+            ("for_elder_round", FOR_ELDER_ROUND, 2),
+        ] {
+            let sql = format!("EXPLAIN QUERY PLAN SELECT {COLUMNS} FROM checks {clause}");
+            let mut statement = conn.prepare(&sql).unwrap();
+            let values: Vec<rusqlite::types::Value> = (0..args).map(|_| 1.into()).collect();
+            let plan: Vec<String> = statement
+                .query_map(rusqlite::params_from_iter(values), |row| row.get(3))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            let plan = plan.join(" | ");
+            assert!(plan.contains("USING INDEX"), "{name}: {plan}");
+            assert!(!plan.contains("SCAN checks"), "{name}: {plan}");
+        }
+    }
 }
