@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 use serde::Serialize;
 
 use super::{date_text, parse_date, ts};
@@ -108,13 +108,4 @@ pub fn list(
     statement
         .query_map(params![elder_id, current_on.map(date_text)], from_row)?
         .collect()
-}
-
-pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<Absence>> {
-    conn.prepare_cached(
-        "SELECT id, elder_id, from_date, to_date, reason, created_by, back_on FROM absences
-         WHERE id = ?1",
-    )?
-    .query_row([id], from_row)
-    .optional()
 }

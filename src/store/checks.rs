@@ -122,22 +122,6 @@ pub fn for_elder_span(
         .collect()
 }
 
-/// Every check over a span of rounds (inclusive), for history strips and ledgers.
-pub fn for_span(conn: &Connection, first: Round, last: Round) -> rusqlite::Result<Vec<Check>> {
-    let mut statement = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM checks WHERE round BETWEEN ?1 AND ?2 ORDER BY round, recorded_at"
-    ))?;
-    statement
-        .query_map(params![first.ordinal(), last.ordinal()], from_row)?
-        .collect()
-}
-
-pub fn get(conn: &Connection, id: &str) -> rusqlite::Result<Option<Check>> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM checks WHERE id = ?1"))?
-        .query_row([id], from_row)
-        .optional()
-}
-
 /// The last observation this checker recorded that nothing has superseded: what "undo my last
 /// check" takes back.
 pub fn last_effective_by(conn: &Connection, checker: &str) -> rusqlite::Result<Option<Check>> {
@@ -149,10 +133,6 @@ pub fn last_effective_by(conn: &Connection, checker: &str) -> rusqlite::Result<O
     ))?
     .query_row([checker], from_row)
     .optional()
-}
-
-pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.query_row("SELECT count(*) FROM checks", [], |row| row.get(0))
 }
 
 #[cfg(test)]
