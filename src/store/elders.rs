@@ -227,24 +227,24 @@ pub fn apply_import(
     Ok(plan)
 }
 
-/// Takes an elder off the roster from now on; their history stays.
-pub fn archive(
+/// Runs one UPDATE of an elder and, when it changed a row, audits the elder before and after
+/// under `action`. Returns whether it changed anything.
+fn update_audited(
     conn: &Connection,
     id: &str,
+    action: &str,
     actor: &str,
     now: DateTime<Utc>,
+    update: impl FnOnce() -> rusqlite::Result<usize>,
 ) -> rusqlite::Result<bool> {
     let before = get(conn, id)?;
-    let changed = conn.execute(
-        "UPDATE elders SET archived_at = ?2 WHERE id = ?1 AND archived_at IS NULL",
-        params![id, ts(now)],
-    )? > 0;
+    let changed = update()? > 0;
     if changed {
         let after = get(conn, id)?;
         audit(
             conn,
             id,
-            "archived",
+            action,
             actor,
             now,
             None,
@@ -253,6 +253,21 @@ pub fn archive(
         )?;
     }
     Ok(changed)
+}
+
+/// Takes an elder off the roster from now on; their history stays.
+pub fn archive(
+    conn: &Connection,
+    id: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<bool> {
+    update_audited(conn, id, "archived", actor, now, || {
+        conn.execute(
+            "UPDATE elders SET archived_at = ?2 WHERE id = ?1 AND archived_at IS NULL",
+            params![id, ts(now)],
+        )
+    })
 }
 
 /// Puts an archived elder back on the roster from now on. Their history stays as it was; the
@@ -263,25 +278,12 @@ pub fn restore(
     actor: &str,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<bool> {
-    let before = get(conn, id)?;
-    let changed = conn.execute(
-        "UPDATE elders SET archived_at = NULL WHERE id = ?1 AND archived_at IS NOT NULL",
-        params![id],
-    )? > 0;
-    if changed {
-        let after = get(conn, id)?;
-        audit(
-            conn,
-            id,
-            "restored",
-            actor,
-            now,
-            None,
-            before.as_ref(),
-            after.as_ref(),
-        )?;
-    }
-    Ok(changed)
+    update_audited(conn, id, "restored", actor, now, || {
+        conn.execute(
+            "UPDATE elders SET archived_at = NULL WHERE id = ?1 AND archived_at IS NOT NULL",
+            params![id],
+        )
+    })
 }
 
 /// Sets one elder's place on the route, audited. Returns whether it changed.
@@ -292,28 +294,12 @@ pub fn set_route(
     actor: &str,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<bool> {
-    let Some(before) = get(conn, id)? else {
-        return Ok(false);
-    };
-    if before.route == route {
-        return Ok(false);
-    }
-    conn.execute(
-        "UPDATE elders SET route = ?2 WHERE id = ?1",
-        params![id, route],
-    )?;
-    let after = get(conn, id)?;
-    audit(
-        conn,
-        id,
-        "route",
-        actor,
-        now,
-        None,
-        Some(&before),
-        after.as_ref(),
-    )?;
-    Ok(true)
+    update_audited(conn, id, "route", actor, now, || {
+        conn.execute(
+            "UPDATE elders SET route = ?2 WHERE id = ?1 AND route IS NOT ?2",
+            params![id, route],
+        )
+    })
 }
 
 /// Moves an elder one place later (or earlier) on the route by swapping route numbers with the
