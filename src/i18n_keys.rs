@@ -273,4 +273,8 @@ string_table! {
     roster_form_saved,
     roster_form_added,
     roster_form_unchanged,
+    // -- users, roles and PINs (#5)
+    // -- doctor, files and reliability (#5)
+    // -- notifications (#7)
+    // -- benchmarks (#6)
 }

@@ -123,6 +123,40 @@ CREATE TABLE meta (
     key    TEXT PRIMARY KEY,
     value  TEXT NOT NULL
 ) STRICT;
+"#, r#"
+-- The people who may change data. With no rows, the database is one person's own and asks no
+-- PIN. `pin_hash` is an argon2 PHC string; the PIN itself is never stored.
+CREATE TABLE users (
+    name             TEXT PRIMARY KEY,
+    role             TEXT NOT NULL CHECK (role IN ('volunteer', 'grid_worker', 'admin')),
+    pin_hash         TEXT NOT NULL,
+    created_at       TEXT NOT NULL,
+    created_by       TEXT NOT NULL,
+    disabled_at      TEXT,
+    failed_attempts  INTEGER NOT NULL DEFAULT 0,
+    locked_until     TEXT
+) STRICT;
+
+-- The grids a volunteer or grid worker works on; none means every grid.
+CREATE TABLE user_grids (
+    user_name  TEXT NOT NULL REFERENCES users (name),
+    grid       TEXT NOT NULL,
+    PRIMARY KEY (user_name, grid)
+) STRICT;
+
+-- Every change to the users: who, when, what. Never edited or deleted.
+CREATE TABLE user_audit (
+    id         INTEGER PRIMARY KEY,
+    user_name  TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    actor      TEXT NOT NULL,
+    at         TEXT NOT NULL,
+    detail     TEXT
+) STRICT;
+CREATE TRIGGER user_audit_is_never_updated BEFORE UPDATE ON user_audit
+BEGIN SELECT RAISE(ABORT, 'the user audit is append-only'); END;
+CREATE TRIGGER user_audit_is_never_deleted BEFORE DELETE ON user_audit
+BEGIN SELECT RAISE(ABORT, 'the user audit is append-only'); END;
 "#];
 
 /// The schema version this program writes.
