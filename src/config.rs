@@ -1,7 +1,9 @@
 //! The community's config file (TOML): its name, time zone and round windows. Every key is
 //! optional; a bad one is refused with its key and line, never replaced by a silent default.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use chrono::NaiveTime;
 use serde::Deserialize;
@@ -17,6 +19,77 @@ pub const FILE_NAME: &str = "curtain.toml";
 pub struct Config {
     pub community_name: Option<String>,
     pub schedule: Schedule,
+    pub notify: NotifyConfig,
+}
+
+/// `[notify]`: where and how notifications go. With no channels, messages are still queued in
+/// the outbox (any process may settle a round) but nothing is sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotifyConfig {
+    /// The language of the messages [default: Chinese].
+    pub lang: crate::i18n::Lang,
+    /// Connect and overall limit of one HTTP request.
+    pub timeout: Duration,
+    /// The wait after a first failed attempt; it doubles with each further one…
+    pub retry_base: Duration,
+    /// …up to this.
+    pub retry_max: Duration,
+    /// After this many attempts a delivery is `failed` (still visible, still retryable).
+    pub max_attempts: u32,
+    /// A critical flag still open this long after it was raised is told of again.
+    pub critical_reminder_after: Duration,
+    /// Messages older than this when a channel first sees them are not sent to it (a watcher
+    /// started for the first time, or after days off, does not replay history into a group).
+    pub max_age: Duration,
+    /// By name, in name order.
+    pub channels: Vec<ChannelConfig>,
+}
+
+impl Default for NotifyConfig {
+    fn default() -> Self {
+        NotifyConfig {
+            lang: crate::i18n::Lang::Zh,
+            timeout: Duration::from_secs(10),
+            retry_base: Duration::from_secs(30),
+            retry_max: Duration::from_secs(600),
+            max_attempts: 8,
+            critical_reminder_after: Duration::from_secs(30 * 60),
+            max_age: Duration::from_secs(24 * 3600),
+            channels: Vec::new(),
+        }
+    }
+}
+
+/// The robot or endpoint a channel posts to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelKind {
+    /// A generic JSON webhook: the structured fields plus a rendered `text`.
+    Webhook,
+    /// The WeCom (企业微信) group robot.
+    Wecom,
+    /// The DingTalk (钉钉) group robot, signed when it has a secret.
+    Dingtalk,
+}
+
+impl ChannelKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelKind::Webhook => "webhook",
+            ChannelKind::Wecom => "wecom",
+            ChannelKind::Dingtalk => "dingtalk",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelConfig {
+    pub name: String,
+    pub kind: ChannelKind,
+    pub url: String,
+    /// DingTalk's signing secret (`SEC…`).
+    pub secret: Option<String>,
+    /// The grids whose messages go here; `None`: every grid.
+    pub grids: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -26,10 +99,31 @@ struct File {
     community: Community,
     #[serde(default)]
     rounds: Rounds,
-    /// Owned by the notifications; read there.
     #[serde(default)]
-    #[allow(dead_code)]
-    notify: Option<toml::Table>,
+    notify: Option<NotifyFile>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NotifyFile {
+    lang: Option<Spanned<String>>,
+    timeout_seconds: Option<Spanned<u64>>,
+    retry_base_seconds: Option<Spanned<u64>>,
+    retry_max_seconds: Option<Spanned<u64>>,
+    max_attempts: Option<Spanned<u32>>,
+    critical_reminder_minutes: Option<Spanned<u64>>,
+    max_age_hours: Option<Spanned<u64>>,
+    #[serde(default)]
+    channels: BTreeMap<String, ChannelFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChannelFile {
+    kind: Spanned<String>,
+    url: Spanned<String>,
+    secret: Option<Spanned<String>>,
+    grids: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -126,11 +220,112 @@ impl Config {
         schedule.morning = slot("morning", &file.rounds.morning, schedule.morning, "open")?;
         schedule.evening = slot("evening", &file.rounds.evening, schedule.evening, "closed")?;
         validate(&schedule)?;
+        let notify = match &file.notify {
+            Some(notify) => notify_config(text, notify)?,
+            None => NotifyConfig::default(),
+        };
         Ok(Config {
             community_name: file.community.name,
             schedule,
+            notify,
         })
     }
+}
+
+/// Reads `[notify]`; every bad value is named with its key and line.
+fn notify_config(text: &str, file: &NotifyFile) -> Result<NotifyConfig, String> {
+    let mut config = NotifyConfig::default();
+    let at = |key: &str, span: std::ops::Range<usize>| {
+        format!("line {}: notify.{key}", line_of(text, span.start))
+    };
+    if let Some(lang) = &file.lang {
+        config.lang = crate::i18n::Lang::parse(lang.get_ref()).ok_or_else(|| {
+            format!(
+                "{} `{}` is not a language; write \"zh\" or \"en\"",
+                at("lang", lang.span()),
+                lang.get_ref()
+            )
+        })?;
+    }
+    let positive = |key: &str, value: &Option<Spanned<u64>>, unit: u64, default: Duration| {
+        match value {
+            None => Ok(default),
+            Some(value) if *value.get_ref() == 0 => Err(format!(
+                "{} must be more than 0",
+                at(key, value.span())
+            )),
+            Some(value) => Ok(Duration::from_secs(value.get_ref().saturating_mul(unit))),
+        }
+    };
+    config.timeout = positive("timeout_seconds", &file.timeout_seconds, 1, config.timeout)?;
+    config.retry_base = positive(
+        "retry_base_seconds",
+        &file.retry_base_seconds,
+        1,
+        config.retry_base,
+    )?;
+    config.retry_max = positive(
+        "retry_max_seconds",
+        &file.retry_max_seconds,
+        1,
+        config.retry_max,
+    )?;
+    config.critical_reminder_after = positive(
+        "critical_reminder_minutes",
+        &file.critical_reminder_minutes,
+        60,
+        config.critical_reminder_after,
+    )?;
+    config.max_age = positive("max_age_hours", &file.max_age_hours, 3600, config.max_age)?;
+    if let Some(attempts) = &file.max_attempts {
+        if *attempts.get_ref() == 0 {
+            return Err(format!(
+                "{} must be at least 1",
+                at("max_attempts", attempts.span())
+            ));
+        }
+        config.max_attempts = *attempts.get_ref();
+    }
+    for (name, channel) in &file.channels {
+        let key = |field: &str| format!("channels.{name}.{field}");
+        let kind = match channel.kind.get_ref().as_str() {
+            "webhook" => ChannelKind::Webhook,
+            "wecom" => ChannelKind::Wecom,
+            "dingtalk" => ChannelKind::Dingtalk,
+            other => {
+                return Err(format!(
+                    "{} `{other}` is not a channel kind; write webhook, wecom or dingtalk",
+                    at(&key("kind"), channel.kind.span())
+                ));
+            }
+        };
+        let url = channel.url.get_ref().trim();
+        if !(url.starts_with("https://") || url.starts_with("http://")) || url.contains(' ') {
+            return Err(format!(
+                "{} `{url}` is not an http(s) address",
+                at(&key("url"), channel.url.span())
+            ));
+        }
+        if let Some(secret) = &channel.secret {
+            if kind != ChannelKind::Dingtalk {
+                return Err(format!(
+                    "{} is only for kind = \"dingtalk\"",
+                    at(&key("secret"), secret.span())
+                ));
+            }
+            if secret.get_ref().trim().is_empty() {
+                return Err(format!("{} is empty", at(&key("secret"), secret.span())));
+            }
+        }
+        config.channels.push(ChannelConfig {
+            name: name.clone(),
+            kind,
+            url: url.to_string(),
+            secret: channel.secret.as_ref().map(|s| s.get_ref().trim().to_string()),
+            grids: channel.grids.clone(),
+        });
+    }
+    Ok(config)
 }
 
 /// Windows must hold their due time and must not overlap, or a check could belong to two rounds.
@@ -194,10 +389,46 @@ mod tests {
                 "[rounds.morning]\nexpect = \"closed\"\n",
                 "rounds.morning.expect",
             ),
+            (
+                "[notify]\nlang = \"fr\"\n",
+                "line 2: notify.lang",
+            ),
+            (
+                "[notify.channels.g1]\nkind = \"wechat\"\nurl = \"https://x\"\n",
+                "line 2: notify.channels.g1.kind",
+            ),
+            (
+                "[notify.channels.g1]\nkind = \"wecom\"\nurl = \"ftp://x\"\n",
+                "line 3: notify.channels.g1.url",
+            ),
+            (
+                "[notify.channels.g1]\nkind = \"wecom\"\nurl = \"https://x\"\nsecret = \"SEC1\"\n",
+                "line 4: notify.channels.g1.secret",
+            ),
+            ("[notify]\nretry_base_seconds = 0\n", "line 2: notify.retry_base_seconds"),
+            ("[notify.channels.g1]\nkind = \"wecom\"\nuri = \"https://x\"\n", "uri"),
         ];
         for (text, want) in cases {
             let error = Config::parse(text).unwrap_err();
             assert!(error.contains(want), "{text:?}: {error}");
         }
+    }
+
+    #[test]
+    fn a_notify_section_reads_its_channels() {
+        let text = "[notify]\nretry_base_seconds = 1\n[notify.channels.grid1]\nkind = \"wecom\"\n\
+                    url = \"https://qyapi.weixin.qq.com/x\"\ngrids = [\"第一网格\"]\n\
+                    [notify.channels.ding]\nkind = \"dingtalk\"\nurl = \"https://oapi.dingtalk.com/x\"\n\
+                    secret = \"SECabc\"\n";
+        let notify = Config::parse(text).unwrap().notify;
+        assert_eq!(notify.lang, crate::i18n::Lang::Zh);
+        assert_eq!(notify.retry_base, Duration::from_secs(1));
+        let names: Vec<&str> = notify.channels.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["ding", "grid1"]);
+        assert_eq!(notify.channels[0].secret.as_deref(), Some("SECabc"));
+        assert_eq!(
+            notify.channels[1].grids.as_deref(),
+            Some(&["第一网格".to_string()][..])
+        );
     }
 }

@@ -76,4 +76,48 @@ pub enum Refusal {
     TooManyRows { rows: usize, max: usize },
     #[error("nobody is on the roster for {0}")]
     NobodyOnRound(String),
+    #[error("this database has users: say who you are with --user")]
+    NeedUser,
+    #[error("no user {0}")]
+    UnknownUser(String),
+    #[error("user {0} is disabled")]
+    UserDisabled(String),
+    #[error("user {name} is locked until {until}")]
+    UserLocked { name: String, until: String },
+    #[error("wrong PIN for {name}")]
+    WrongPin { name: String, left: i64 },
+    #[error("a PIN is needed for {0}")]
+    NeedPin(String),
+    #[error("the PIN is not acceptable: {0:?}")]
+    PinPolicy(crate::domain::access::PinProblem),
+    #[error("the two PINs differ")]
+    PinsDiffer,
+    #[error("{user} may not do this")]
+    NotAllowed {
+        user: String,
+        role: Option<crate::domain::access::Role>,
+        capability: crate::domain::access::Capability,
+    },
+    #[error("{user} does not work on grid {grid}")]
+    NotYourGrid { user: String, grid: String },
+    #[error("user {0} already exists")]
+    UserExists(String),
+    #[error("`{0}` is not a user name")]
+    BadUserName(String),
+    #[error("`{0}` is not a role")]
+    BadRole(String),
+    #[error("{0} is the last admin")]
+    LastAdmin(String),
+    #[error("this database already has users")]
+    UsersExist,
+    #[error("the first user must be an admin")]
+    FirstUserNotAdmin,
+    #[error("no notification channel named {name} (configured: {known})")]
+    UnknownChannel { name: String, known: String },
+    #[error("no notification channels are configured")]
+    NoChannels,
+    #[error("no delivery with id {0}")]
+    UnknownDelivery(i64),
+    #[error("delivery {id} is {state}: nothing to resend")]
+    CannotRetry { id: i64, state: String },
 }

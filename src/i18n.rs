@@ -145,6 +145,7 @@ mod tests {
 /// The words for the domain's values, in a language.
 pub mod words {
     use super::{Lang, fill, t};
+    use crate::domain::access::{self, Capability, PinProblem, Role};
     use crate::domain::followup::{FollowUpAction, LadderStep};
     use crate::domain::{Expected, FlagState, Observation, Outcome, Round, Severity, Slot, Status};
 
@@ -260,6 +261,44 @@ pub mod words {
     }
 
     /// `晨巡 11月22日` / `morning 22 Nov`, with the machine form for reference.
+    /// A role's name; `None` is the owner of a database without users.
+    pub fn role(lang: Lang, role: Option<Role>) -> &'static str {
+        let s = t(lang);
+        match role {
+            None => &s.role_owner,
+            Some(Role::Volunteer) => &s.role_volunteer,
+            Some(Role::GridWorker) => &s.role_grid_worker,
+            Some(Role::Admin) => &s.role_admin,
+        }
+    }
+
+    pub fn capability(lang: Lang, capability: Capability) -> &'static str {
+        let s = t(lang);
+        match capability {
+            Capability::RecordCheck => &s.cap_record_check,
+            Capability::WriteNote => &s.cap_write_note,
+            Capability::FollowUp => &s.cap_follow_up,
+            Capability::Resolve => &s.cap_resolve,
+            Capability::MarkAbsence => &s.cap_mark_absence,
+            Capability::EditRoster => &s.cap_edit_roster,
+            Capability::SeePhones => &s.cap_see_phones,
+            Capability::ExportLedger => &s.cap_export_ledger,
+            Capability::Backup => &s.cap_backup,
+            Capability::ManageNotifications => &s.cap_manage_notifications,
+            Capability::ManageUsers => &s.cap_manage_users,
+        }
+    }
+
+    pub fn pin_problem(lang: Lang, problem: PinProblem) -> String {
+        let s = t(lang);
+        match problem {
+            PinProblem::TooShort => fill(&s.pin_too_short, &[("min", &access::PIN_MIN)]),
+            PinProblem::TooLong => fill(&s.pin_too_long, &[("max", &access::PIN_MAX)]),
+            PinProblem::Unprintable => s.pin_unprintable.clone(),
+            PinProblem::OneDigitRepeated => s.pin_one_digit.clone(),
+        }
+    }
+
     pub fn round(lang: Lang, round: Round) -> String {
         let s = t(lang);
         fill(

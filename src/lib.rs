@@ -1,5 +1,7 @@
 //! curtain: the community curtain patrol (窗帘行动) — roster, rounds, checks and flags.
 
+pub mod auth;
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod domain;
@@ -7,6 +9,7 @@ pub mod error;
 pub mod export;
 pub mod i18n;
 pub mod import;
+pub mod notify;
 pub mod search;
 pub mod store;
 pub mod tui;

@@ -17,11 +17,16 @@ use crate::error::Refusal;
 use crate::i18n::{fill, t, words};
 use crate::import;
 use crate::store::rounds::{self, AbsenceChange, ElderRound, NewCheck};
-use crate::store::{Create, elders, flags};
+use crate::auth;
+use crate::domain::access::{Actor, Capability};
+use crate::domain::privacy::mask_phone;
+use crate::store::{BackupFault, Create, Store, elders, flags};
 
 pub fn run(ctx: &Ctx, command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Init => init(ctx),
+        Command::Init { admin: None } => init(ctx),
+        Command::Init { admin: Some(name) } => super::accounts::init_admin(ctx, &name),
+        Command::User { action } => super::accounts::run(ctx, action),
         Command::Import { file, dry_run } => import_roster(ctx, &file, dry_run),
         Command::Elders { grid, all, format } => list_elders(ctx, grid.as_deref(), all, format),
         Command::Check {
@@ -70,10 +75,19 @@ pub fn run(ctx: &Ctx, command: Command) -> anyhow::Result<()> {
             end,
         ),
         Command::Backup { file } => backup(ctx, &file),
+        Command::Doctor => super::doctor::run(ctx),
         Command::Report { from, to, out } => crate::export::report::run(ctx, &from, &to, &out),
+        Command::Watch { interval, once } => super::notify::watch(ctx, interval, once),
+        Command::Outbox {
+            action,
+            all,
+            format,
+        } => super::notify::outbox(ctx, action, all, format),
+        Command::Notify { action } => super::notify::notify(ctx, action),
         Command::Sheet { round, grid, out } => {
             crate::export::sheet::run(ctx, &round, grid.as_deref(), &out)
         }
+        Command::Bench(command) => crate::bench::run(ctx, command),
     }
 }
 
@@ -96,6 +110,30 @@ fn init(ctx: &Ctx) -> anyhow::Result<()> {
         "{}",
         fill(template, &[("path", &shown(&ctx.db)), ("count", &count)])
     )?;
+    Ok(())
+}
+
+/// The grid of an elder on the roster; `None` for an unknown id, which the store then refuses
+/// in its own words.
+fn grid_of_elder(store: &Store, elder_id: &str) -> anyhow::Result<Option<String>> {
+    Ok(elders::get(&store.conn, elder_id.trim())?.map(|elder| elder.grid))
+}
+
+/// A grid worker of some grids imports only rows of those grids, and moves no elder out of one.
+fn refuse_rows_outside_grids(
+    store: &Store,
+    actor: &Actor,
+    rows: &[import::RosterRow],
+) -> anyhow::Result<()> {
+    if actor.grids.is_every() {
+        return Ok(());
+    }
+    for row in rows {
+        let current = grid_of_elder(store, &row.id)?;
+        for grid in std::iter::once(&row.grid).chain(current.as_ref()) {
+            auth::require(actor, Capability::EditRoster, Some(grid))?;
+        }
+    }
     Ok(())
 }
 
@@ -134,8 +172,10 @@ fn import_roster(ctx: &Ctx, file: &Path, dry_run: bool) -> anyhow::Result<()> {
         }
     } else {
         let mut store = ctx.open(Create::IfMissing)?;
+        let actor = ctx.authorize(&mut store, Capability::EditRoster, None)?;
+        refuse_rows_outside_grids(&store, &actor, &rows)?;
         let tx = store.write()?;
-        let plan = elders::apply_import(&tx, &rows, &ctx.user, ctx.now, ctx.now, &source)?;
+        let plan = elders::apply_import(&tx, &rows, &actor.name, ctx.now, ctx.now, &source)?;
         tx.commit().context("saving the roster")?;
         plan
     };
@@ -210,7 +250,15 @@ struct ElderRow {
 }
 
 fn list_elders(ctx: &Ctx, grid: Option<&str>, all: bool, format: Format) -> anyhow::Result<()> {
-    let store = ctx.open(Create::Never)?;
+    let mut store = ctx.open(Create::Never)?;
+    let viewer = ctx.viewer(&mut store)?;
+    let phone = |number: Option<String>| {
+        if viewer.can(Capability::SeePhones) {
+            number
+        } else {
+            number.as_deref().map(mask_phone)
+        }
+    };
     let rows: Vec<ElderRow> = elders::all(&store.conn)?
         .into_iter()
         .filter(|elder| all || elder.active())
@@ -223,11 +271,11 @@ fn list_elders(ctx: &Ctx, grid: Option<&str>, all: bool, format: Format) -> anyh
             name: elder.name,
             address: elder.address,
             grid: elder.grid,
-            phone: elder.phone,
+            phone: phone(elder.phone),
             contact: elder.contact,
-            contact_phone: elder.contact_phone,
+            contact_phone: phone(elder.contact_phone),
             keyholder: elder.keyholder,
-            keyholder_phone: elder.keyholder_phone,
+            keyholder_phone: phone(elder.keyholder_phone),
             window: elder.window_hint,
             route: elder.route,
             notes: elder.notes,
@@ -296,6 +344,8 @@ fn check(
         None => ctx.now,
     };
     let mut store = ctx.open(Create::Never)?;
+    let grid = grid_of_elder(&store, elder_id)?;
+    let actor = ctx.authorize(&mut store, Capability::RecordCheck, grid.as_deref())?;
     let recorded = rounds::record_check(
         &mut store,
         NewCheck {
@@ -303,7 +353,7 @@ fn check(
             observation: Some(observation),
             round,
             seen_at,
-            checker: ctx.user.clone(),
+            checker: actor.name.clone(),
             note: note.filter(|n| !n.trim().is_empty()),
             supersedes: None,
         },
@@ -348,7 +398,8 @@ fn check(
 
 fn undo(ctx: &Ctx) -> anyhow::Result<()> {
     let mut store = ctx.open(Create::Never)?;
-    let (undone, recorded) = rounds::undo_last(&mut store, &ctx.user, ctx.now)?;
+    let actor = ctx.authorize(&mut store, Capability::RecordCheck, None)?;
+    let (undone, recorded) = rounds::undo_last(&mut store, &actor.name, ctx.now)?;
     let s = t(ctx.lang);
     writeln!(
         stdout(),
@@ -579,7 +630,12 @@ fn resolve(ctx: &Ctx, flag_id: i64, outcome: &str, note: Option<&str>) -> anyhow
         .parse()
         .map_err(|_| Refusal::BadOutcome(outcome.to_string()))?;
     let mut store = ctx.open(Create::Never)?;
-    flags::resolve_flag(&mut store, flag_id, outcome, note, &ctx.user, ctx.now).map_err(
+    let grid = match flags::get(&store.conn, flag_id)? {
+        Some(flag) => grid_of_elder(&store, &flag.elder_id)?,
+        None => None,
+    };
+    let actor = ctx.authorize(&mut store, Capability::Resolve, grid.as_deref())?;
+    flags::resolve_flag(&mut store, flag_id, outcome, note, &actor.name, ctx.now).map_err(
         |error| match error.downcast::<Refusal>() {
             Ok(Refusal::FlagNotOpen { id, state }) => Refusal::FlagNotOpen {
                 id,
@@ -628,8 +684,10 @@ fn away(
         }
     };
     let mut store = ctx.open(Create::Never)?;
+    let grid = grid_of_elder(&store, elder_id)?;
+    let actor = ctx.authorize(&mut store, Capability::MarkAbsence, grid.as_deref())?;
     let (elder, from, to) =
-        rounds::change_absence(&mut store, elder_id, change, &ctx.user, ctx.now)?;
+        rounds::change_absence(&mut store, elder_id, change, &actor.name, ctx.now)?;
     let message = if end {
         fill(&s.away_ended, &[("id", &elder.id), ("name", &elder.name)])
     } else {
@@ -654,7 +712,13 @@ fn backup(ctx: &Ctx, file: &Path) -> anyhow::Result<()> {
         }
         .into());
     }
-    let store = ctx.open(Create::Never)?;
+    if let Some(dir) = file.parent().filter(|dir| !dir.as_os_str().is_empty())
+        && !dir.is_dir()
+    {
+        return Err(Refusal::NoOutputDir(dir.to_path_buf()).into());
+    }
+    let mut store = ctx.open(Create::Never)?;
+    ctx.authorize(&mut store, Capability::Backup, None)?;
     // Create the copy 0600 before SQLite writes into it: it holds the same personal data.
     std::fs::OpenOptions::new()
         .write(true)
@@ -664,14 +728,27 @@ fn backup(ctx: &Ctx, file: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("creating {}", file.display()))?;
     let result = store.backup_to(file);
     if result.is_err() {
-        let _ = std::fs::remove_file(file);
+        // A copy that failed its check must not be mistaken for a backup later.
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+        }
     }
-    let (elders, checks) = result?;
+    let s = t(ctx.lang);
+    let (elders, checks) = result.map_err(|error| match error.downcast_ref::<BackupFault>() {
+        Some(BackupFault::Damaged(reason)) => {
+            anyhow::anyhow!(fill(&s.backup_damaged, &[("reason", reason)]))
+        }
+        Some(BackupFault::Differs { what, live, copy }) => anyhow::anyhow!(fill(
+            &s.backup_differs,
+            &[("what", what), ("live", live), ("copy", copy)]
+        )),
+        None => error,
+    })?;
     writeln!(
         stdout(),
         "{}",
         fill(
-            &t(ctx.lang).backup_done,
+            &s.backup_done,
             &[
                 ("path", &shown(file)),
                 ("elders", &elders),

@@ -1,7 +1,7 @@
 //! Refusals and import problems in words, from the string tables.
 
 use crate::error::Refusal;
-use crate::i18n::{Lang, fill, t};
+use crate::i18n::{Lang, fill, t, words};
 use crate::import::{Problem, ProblemKind};
 
 pub fn refusal(lang: Lang, refusal: &Refusal) -> String {
@@ -83,6 +83,47 @@ pub fn refusal(lang: Lang, refusal: &Refusal) -> String {
             fill(&s.too_many_rows, &[("rows", rows), ("max", max)])
         }
         Refusal::NobodyOnRound(round) => fill(&s.nobody_on_round, &[("round", round)]),
+        Refusal::UnknownChannel { name, known } => {
+            fill(&s.unknown_channel, &[("name", name), ("known", known)])
+        }
+        Refusal::NoChannels => s.no_channels.clone(),
+        Refusal::UnknownDelivery(id) => fill(&s.unknown_delivery, &[("id", id)]),
+        Refusal::CannotRetry { id, state } => {
+            fill(&s.cannot_retry, &[("id", id), ("state", state)])
+        }
+        Refusal::NeedUser => s.need_user.clone(),
+        Refusal::UnknownUser(name) => fill(&s.unknown_user, &[("name", name)]),
+        Refusal::UserDisabled(name) => fill(&s.user_disabled, &[("name", name)]),
+        Refusal::UserLocked { name, until } => {
+            fill(&s.user_locked, &[("name", name), ("until", until)])
+        }
+        Refusal::WrongPin { name, left } => {
+            fill(&s.wrong_pin, &[("name", name), ("left", left)])
+        }
+        Refusal::NeedPin(name) => fill(&s.need_pin, &[("name", name)]),
+        Refusal::PinPolicy(problem) => words::pin_problem(lang, *problem),
+        Refusal::PinsDiffer => s.pins_differ.clone(),
+        Refusal::NotAllowed {
+            user,
+            role,
+            capability,
+        } => fill(
+            &s.not_allowed,
+            &[
+                ("user", user),
+                ("role", &words::role(lang, *role)),
+                ("what", &words::capability(lang, *capability)),
+            ],
+        ),
+        Refusal::NotYourGrid { user, grid } => {
+            fill(&s.not_your_grid, &[("user", user), ("grid", grid)])
+        }
+        Refusal::UserExists(name) => fill(&s.user_exists, &[("name", name)]),
+        Refusal::BadUserName(name) => fill(&s.bad_user_name, &[("name", name)]),
+        Refusal::BadRole(text) => fill(&s.bad_role, &[("text", text)]),
+        Refusal::LastAdmin(name) => fill(&s.last_admin, &[("name", name)]),
+        Refusal::UsersExist => s.users_exist.clone(),
+        Refusal::FirstUserNotAdmin => s.first_user_not_admin.clone(),
     }
 }
 
@@ -116,4 +157,47 @@ pub fn import_problem(lang: Lang, problem: &Problem) -> String {
         ProblemKind::ExtraCells => s.problem_extra_cells.clone(),
     };
     format!("{place}{what}")
+}
+
+/// A write the disk would not take, in plain words: full (or failing), or read-only. Both are
+/// runtime failures, not bad input; SQLite has rolled the transaction back, so the words can say
+/// that nothing of this command was saved and nothing saved before was lost. `None` for every
+/// other error.
+pub fn storage_failure(lang: Lang, error: &anyhow::Error) -> Option<String> {
+    use rusqlite::ErrorCode;
+    use std::io::ErrorKind;
+    let s = t(lang);
+    error.chain().find_map(|cause| {
+        if let Some(rusqlite::Error::SqliteFailure(failure, _)) =
+            cause.downcast_ref::<rusqlite::Error>()
+        {
+            return match failure.code {
+                // A write that ran out of room reports SQLITE_FULL (ENOSPC) or an I/O error on
+                // write, fsync or growing the shared-memory file (EFBIG, a failing disk).
+                ErrorCode::DiskFull => Some(s.storage_full.clone()),
+                ErrorCode::SystemIoFailure if !is_read_error(failure.extended_code) => {
+                    Some(s.storage_full.clone())
+                }
+                ErrorCode::ReadOnly => Some(s.storage_read_only.clone()),
+                _ => None,
+            };
+        }
+        match cause.downcast_ref::<std::io::Error>()?.kind() {
+            ErrorKind::StorageFull | ErrorKind::QuotaExceeded | ErrorKind::FileTooLarge => {
+                Some(s.storage_full.clone())
+            }
+            ErrorKind::ReadOnlyFilesystem | ErrorKind::PermissionDenied => {
+                Some(s.storage_read_only.clone())
+            }
+            _ => None,
+        }
+    })
+}
+
+/// SQLITE_IOERR_READ and SQLITE_IOERR_SHORT_READ: the disk failed to give data back, which is
+/// not a full disk.
+fn is_read_error(extended_code: i32) -> bool {
+    const SQLITE_IOERR_READ: i32 = 10 | (1 << 8);
+    const SQLITE_IOERR_SHORT_READ: i32 = 10 | (2 << 8);
+    matches!(extended_code, SQLITE_IOERR_READ | SQLITE_IOERR_SHORT_READ)
 }

@@ -2,21 +2,28 @@
 //! in (database, time, language, user), and the mapping of errors to exit codes.
 
 pub mod commands;
+pub mod doctor;
 pub mod messages;
+pub mod notify;
 pub mod output;
+pub mod accounts;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::Context;
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
+use zeroize::Zeroizing;
 
+use crate::auth::{self, Pin};
 use crate::config::Config;
+use crate::domain::access::{Actor, Capability, Grids, Role};
 use crate::domain::time::parse_instant;
 use crate::error::Refusal;
-use crate::i18n::{Lang, t};
-use crate::store::{Create, Store};
+use crate::i18n::{Lang, fill, t};
+use crate::store::{Create, Store, users};
 use output::Format;
 
 #[derive(Debug, Parser)]
@@ -47,8 +54,18 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create the database if absent (idempotent)
-    Init,
+    /// Create the database if absent (idempotent); with --admin, its first user
+    Init {
+        /// Add the first admin (PIN from CURTAIN_PIN or typed twice); from then on every change
+        /// needs a user and PIN
+        #[arg(long, value_name = "NAME")]
+        admin: Option<String>,
+    },
+    /// Users, roles and PINs: add, list, passwd, disable, enable
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
     /// Import the roster from CSV (UTF-8, BOM, GBK/GB18030) or XLSX; all or nothing
     Import {
         file: PathBuf,
@@ -130,6 +147,8 @@ pub enum Command {
     },
     /// A consistent copy of the live database, verified
     Backup { file: PathBuf },
+    /// Check the database file: integrity, foreign keys, schema, modes, journal, records; read-only
+    Doctor,
     /// The ledger (台账): every round of every elder, with checks, flags and follow-ups
     Report {
         /// First day (YYYY-MM-DD)
@@ -142,6 +161,31 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Send notifications: settle closed rounds, queue reminders, deliver the outbox; runs
+    /// until stopped (see README, Notifications)
+    Watch {
+        /// Seconds between passes
+        #[arg(long, default_value_t = 5)]
+        interval: u64,
+        /// One pass, then exit
+        #[arg(long)]
+        once: bool,
+    },
+    /// The notification outbox: each delivery's state, attempts and last error; `retry ID`
+    Outbox {
+        #[command(subcommand)]
+        action: Option<notify::OutboxCommand>,
+        /// Everything, not only the last 7 days and what is under way or in trouble
+        #[arg(long)]
+        all: bool,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Notification channels: `test [--channel NAME]` sends a clearly marked test message
+    Notify {
+        #[command(subcommand)]
+        action: notify::NotifyCommand,
+    },
     /// A printable route sheet for a round walked on paper
     Sheet {
         /// DATE/SLOT, e.g. 2026-11-22/morning
@@ -153,6 +197,34 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Benchmark helpers: generate a district-sized database (issue #6)
+    #[command(hide = true, subcommand)]
+    Bench(crate::bench::BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user (admin only); the new PIN from CURTAIN_NEW_PIN or typed twice
+    Add {
+        name: String,
+        /// volunteer, grid_worker or admin
+        #[arg(long)]
+        role: String,
+        /// A grid they work on (repeat for several) [default: every grid]
+        #[arg(long = "grid", value_name = "GRID")]
+        grids: Vec<String>,
+    },
+    /// The users, their roles and grids (never their PINs)
+    List {
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Change a PIN: your own, or anyone's as admin (which also lifts a lockout)
+    Passwd { name: String },
+    /// Stop a user from logging in; their records stay (admin only)
+    Disable { name: String },
+    /// Let a disabled user log in again (admin only)
+    Enable { name: String },
 }
 
 /// Everything a command runs with.
@@ -162,6 +234,10 @@ pub struct Ctx {
     /// `--now` was given: the TUI keeps that time instead of following the clock (drills, tests).
     pub clock_fixed: bool,
     pub user: String,
+    /// `--user` or `CURTAIN_USER` was given, not guessed from the login name.
+    pub user_given: bool,
+    /// `CURTAIN_PIN`: never a flag, so it doesn't show in `ps`.
+    pub pin: Option<Pin>,
     pub db: PathBuf,
     pub config: Config,
 }
@@ -170,6 +246,60 @@ impl Ctx {
     pub fn open(&self, create: Create) -> anyhow::Result<Store> {
         Store::open(&self.db, create, self.config.schedule.clone())
     }
+
+    /// Who is acting. A database without users is its owner's; once a user exists, the named
+    /// user logs in with their PIN (from `CURTAIN_PIN` or typed at the terminal).
+    pub fn actor(&self, store: &mut Store) -> anyhow::Result<Actor> {
+        if !users::any(&store.conn)? {
+            return Ok(Actor::owner(&self.user));
+        }
+        if !self.user_given && users::get(&store.conn, &self.user)?.is_none() {
+            return Err(Refusal::NeedUser.into());
+        }
+        let pin = match &self.pin {
+            Some(pin) => pin.clone(),
+            None => prompt_pin(&fill(&t(self.lang).prompt_pin, &[("name", &self.user)]))?
+                .ok_or_else(|| Refusal::NeedPin(self.user.clone()))?,
+        };
+        auth::log_in(store, &self.user, &pin, self.now)
+    }
+
+    /// The actor, refused unless they may do this (to an elder of `grid`, when given).
+    pub fn authorize(
+        &self,
+        store: &mut Store,
+        capability: Capability,
+        grid: Option<&str>,
+    ) -> anyhow::Result<Actor> {
+        let actor = self.actor(store)?;
+        auth::require(&actor, capability, grid)?;
+        Ok(actor)
+    }
+
+    /// Who is reading, for what they may see: logged in when a PIN is at hand, otherwise an
+    /// anonymous reader who sees phone numbers masked. Reading asks for no PIN.
+    pub fn viewer(&self, store: &mut Store) -> anyhow::Result<Actor> {
+        if !users::any(&store.conn)? {
+            return Ok(Actor::owner(&self.user));
+        }
+        if self.pin.is_some() {
+            return self.actor(store);
+        }
+        Ok(Actor {
+            name: self.user.clone(),
+            role: Some(Role::Volunteer),
+            grids: Grids::Every,
+        })
+    }
+}
+
+/// Reads a PIN from the terminal without echo; `None` when there is no terminal to ask at.
+pub fn prompt_pin(prompt: &str) -> anyhow::Result<Option<Pin>> {
+    if !std::io::stdin().is_terminal() {
+        return Ok(None);
+    }
+    let pin = rpassword::prompt_password(prompt).context("reading the PIN from the terminal")?;
+    Ok(Some(Zeroizing::new(pin)))
 }
 
 pub fn default_db_path() -> PathBuf {
@@ -197,8 +327,8 @@ pub fn context(cli: &Cli) -> Result<Ctx, (Lang, anyhow::Error)> {
             .map_err(|_| (lang, Refusal::BadTime(text.clone()).into()))?,
         None => Utc::now(),
     };
-    let user = cli
-        .user
+    let given = cli.user.clone().filter(|user| !user.trim().is_empty());
+    let user = given
         .clone()
         .or_else(|| env("USER"))
         .filter(|user| !user.trim().is_empty())
@@ -208,6 +338,8 @@ pub fn context(cli: &Cli) -> Result<Ctx, (Lang, anyhow::Error)> {
         now,
         clock_fixed: cli.now.is_some(),
         user,
+        user_given: given.is_some(),
+        pin: env("CURTAIN_PIN").map(Zeroizing::new),
         db,
         config,
     })
@@ -230,10 +362,16 @@ pub fn main(cli: Cli) -> ExitCode {
 }
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
     error.chain().any(|cause| {
         cause
             .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            .is_some_and(|io| io.kind() == BrokenPipe)
+            // serde_json keeps the I/O error inside, out of the source chain.
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind)
+                == Some(BrokenPipe)
     })
 }
 
@@ -245,6 +383,15 @@ fn report(lang: Lang, error: &anyhow::Error) -> ExitCode {
     if let Some(refusal) = error.downcast_ref::<Refusal>() {
         let _ = writeln!(stderr, "{}", messages::refusal(lang, refusal));
         return ExitCode::from(2);
+    }
+    // The doctor has already said what is wrong, on stdout.
+    if error.downcast_ref::<doctor::Unhealthy>().is_some() {
+        return ExitCode::from(1);
+    }
+    if let Some(words) = messages::storage_failure(lang, error) {
+        let chain: Vec<String> = error.chain().map(ToString::to_string).collect();
+        let _ = writeln!(stderr, "{}{words}\n  ({})", t(lang).error_prefix, chain.join(": "));
+        return ExitCode::from(1);
     }
     let chain: Vec<String> = error.chain().map(ToString::to_string).collect();
     let _ = writeln!(stderr, "{}{}", t(lang).error_prefix, chain.join(": "));

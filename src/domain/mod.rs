@@ -1,6 +1,7 @@
 //! The rules of DESIGN.md section 3, once: rounds, windows, status, streaks, severity and flags.
 //! Pure functions of data and a given `now`: no I/O and no clock reads here.
 
+pub mod access;
 pub mod flag;
 pub mod followup;
 pub mod privacy;

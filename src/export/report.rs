@@ -15,6 +15,7 @@ use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksh
 
 use super::{Orientation, OutFile, OutKind, Widths, check_out_path, print_on_a4};
 use crate::cli::Ctx;
+use crate::domain::access::Capability;
 use crate::cli::commands::parse_date;
 use crate::domain::{Expected, FlagState, Observation, Outcome, Status};
 use crate::error::Refusal;
@@ -40,8 +41,10 @@ pub fn run(ctx: &Ctx, from: &str, to: &str, out: &Path) -> anyhow::Result<()> {
     let (from, to) = parse_span(from, to)?;
     let kind = check_out_path(out, &[OutKind::Csv, OutKind::Xlsx])?;
     let mut store = ctx.open(Create::Never)?;
+    let actor = ctx.authorize(&mut store, Capability::ExportLedger, None)?;
     rounds::sync_flags(&mut store, ctx.now)?;
-    let ledger = Ledger::read(&store, from, to, ctx.now)?;
+    let mut ledger = Ledger::read(&store, from, to, ctx.now)?;
+    ledger.keep_grids(|grid| actor.grids.covers(grid));
     let sheet = LedgerSheet {
         lang: ctx.lang,
         tz: store.schedule.tz,

@@ -57,12 +57,7 @@ pub fn run(ctx: &Ctx, round: &str, grid: Option<&str>, out: &Path) -> anyhow::Re
 }
 
 fn refuse_unknown_grid(store: &Store, grid: &str) -> anyhow::Result<()> {
-    let mut known: Vec<String> = Vec::new();
-    for elder in elders::all(&store.conn)?.into_iter().filter(Elder::active) {
-        if !known.contains(&elder.grid) {
-            known.push(elder.grid);
-        }
-    }
+    let known = elders::grids(&store.conn)?;
     if known.iter().any(|g| g == grid) {
         return Ok(());
     }

@@ -255,6 +255,14 @@ fn update_audited(
     Ok(changed)
 }
 
+/// The grids of the active roster, sorted.
+pub fn grids(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT DISTINCT grid FROM elders WHERE archived_at IS NULL ORDER BY grid",
+    )?;
+    statement.query_map([], |row| row.get(0))?.collect()
+}
+
 /// Takes an elder off the roster from now on; their history stays.
 pub fn archive(
     conn: &Connection,

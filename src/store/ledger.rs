@@ -88,6 +88,11 @@ impl<'a> Ledger<'a> {
         grids
     }
 
+    /// Keeps only the elders of the grids a reader may see (a grid worker of some grids).
+    pub fn keep_grids(&mut self, keep: impl Fn(&str) -> bool) {
+        self.roster.retain(|elder| keep(&elder.grid));
+    }
+
     /// Every elder on the roster for the round, in route order, with their status.
     pub fn round(&self, round: Round) -> rusqlite::Result<Vec<ElderRound>> {
         rounds::statuses_of(

@@ -4,11 +4,14 @@
 
 pub mod absences;
 pub mod checks;
+pub mod doctor;
 pub mod elders;
 pub mod flags;
 pub mod ledger;
+pub mod outbox;
 pub mod rounds;
 pub mod schema;
+pub mod users;
 
 use std::fs::{self, OpenOptions};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
@@ -84,37 +87,62 @@ impl Store {
             .query_row("PRAGMA data_version", [], |row| row.get(0))
     }
 
-    /// Copies the live database to `file` with SQLite's online backup (consistent while others
-    /// write), then checks the copy's integrity and that it holds every check there was before.
-    /// Returns the copy's elder and check counts.
+    /// Opens an existing database for reading only: nothing is created, migrated or switched
+    /// (not even the journal mode), so a damaged file or one from another version is looked at
+    /// exactly as it is. Files from newer versions and other programs are refused as by
+    /// [`Store::open`].
+    pub fn open_read_only(path: &Path, schedule: Schedule) -> anyhow::Result<Store> {
+        if !path.exists() {
+            return Err(Refusal::NoDatabase(path.to_path_buf()).into());
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .with_context(|| format!("opening {} to read", path.display()))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        refuse_foreign_or_newer(&conn, path)?;
+        Ok(Store {
+            conn,
+            schedule,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Copies the live database to `file` with SQLite's online backup, then verifies the copy:
+    /// SQLite's integrity check, the same schema version and application id, and the same number
+    /// of rows in every table as the live database held at the moment copied. The rows are
+    /// counted inside the read transaction the copy is taken in, so other terminals writing
+    /// meanwhile neither stop the backup nor make the comparison wrong. Returns the copy's elder
+    /// and check counts.
     pub fn backup_to(&self, file: &Path) -> anyhow::Result<(i64, i64)> {
-        let count = |conn: &Connection, table: &str| -> anyhow::Result<i64> {
-            Ok(
-                conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
-                    row.get(0)
-                })?,
-            )
+        // One read transaction: the counts and the copy see the same snapshot.
+        self.conn.execute_batch("BEGIN DEFERRED")?;
+        let copied = self.copy_in_snapshot(file);
+        let ended = self.conn.execute_batch("COMMIT");
+        let (live, copy) = copied?;
+        ended?;
+        verify_backup(&live, &copy)?;
+        let rows = |name: &str| {
+            live.tables
+                .iter()
+                .find(|(table, _)| table == name)
+                .map_or(0, |(_, count)| *count)
         };
-        let checks_before = count(&self.conn, "checks")?;
-        let mut copy = Connection::open(file)?;
+        Ok((rows("elders"), rows("checks")))
+    }
+
+    fn copy_in_snapshot(&self, file: &Path) -> anyhow::Result<(Census, Connection)> {
+        let live = Census::take(&self.conn).context("counting the rows to copy")?;
+        let mut copy = Connection::open(file)
+            .with_context(|| format!("opening the copy {}", file.display()))?;
         {
             let backup = rusqlite::backup::Backup::new(&self.conn, &mut copy)?;
             backup
                 .run_to_completion(256, Duration::from_millis(5), None)
                 .context("copying the database")?;
         }
-        let integrity: String = copy.query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
-        anyhow::ensure!(
-            integrity == "ok",
-            "the copy failed its integrity check: {integrity}"
-        );
-        let elders = count(&copy, "elders")?;
-        let checks = count(&copy, "checks")?;
-        anyhow::ensure!(
-            checks >= checks_before,
-            "the copy holds {checks} checks, the live database held {checks_before}"
-        );
-        Ok((elders, checks))
+        Ok((live, copy))
     }
 
     pub fn meta(&self, key: &str) -> rusqlite::Result<Option<String>> {
@@ -132,6 +160,88 @@ pub(crate) fn set_meta(conn: &Connection, key: &str, value: &str) -> rusqlite::R
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         [key, value],
     )?;
+    Ok(())
+}
+
+/// What a database holds, as far as a backup must keep it: the header fields curtain reads and
+/// the row count of every table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Census {
+    pub user_version: i64,
+    pub application_id: i64,
+    /// (table, rows), by table name.
+    pub tables: Vec<(String, i64)>,
+}
+
+impl Census {
+    pub fn take(conn: &Connection) -> rusqlite::Result<Census> {
+        let names: Vec<String> = conn
+            .prepare(
+                "SELECT name FROM sqlite_schema
+                 WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+            )?
+            .query_map([], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut tables = Vec::with_capacity(names.len());
+        for name in names {
+            // The name comes from sqlite_schema itself; quoted so any name is read as one.
+            let sql = format!("SELECT count(*) FROM \"{}\"", name.replace('"', "\"\""));
+            let count: i64 = conn.query_row(&sql, [], |row| row.get(0))?;
+            tables.push((name, count));
+        }
+        Ok(Census {
+            user_version: schema::user_version(conn)?,
+            application_id: schema::application_id(conn)?,
+            tables,
+        })
+    }
+}
+
+/// Why a backup copy was not accepted. The copy is removed; the live database is untouched.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BackupFault {
+    #[error("the copy failed SQLite's integrity check: {0}")]
+    Damaged(String),
+    #[error("the copy differs from the database: {what}: {copy} in the copy, {live} in the database")]
+    Differs { what: String, live: i64, copy: i64 },
+}
+
+/// Checks a finished copy against the census of what was copied.
+pub fn verify_backup(live: &Census, copy: &Connection) -> anyhow::Result<()> {
+    let integrity: Vec<String> = copy
+        .prepare("PRAGMA integrity_check(10)")?
+        .query_map([], |row| row.get::<_, String>(0))?
+        .collect::<rusqlite::Result<_>>()
+        .map_err(|error| BackupFault::Damaged(error.to_string()))?;
+    if integrity != ["ok"] {
+        return Err(BackupFault::Damaged(integrity.join("; ")).into());
+    }
+    let found = Census::take(copy).map_err(|error| BackupFault::Damaged(error.to_string()))?;
+    let differs = |what: &str, live: i64, copy: i64| BackupFault::Differs {
+        what: what.to_string(),
+        live,
+        copy,
+    };
+    if found.user_version != live.user_version {
+        return Err(differs("user_version", live.user_version, found.user_version).into());
+    }
+    if found.application_id != live.application_id {
+        return Err(differs("application_id", live.application_id, found.application_id).into());
+    }
+    for (table, rows) in &live.tables {
+        let copied = found
+            .tables
+            .iter()
+            .find(|(name, _)| name == table)
+            .map_or(-1, |(_, count)| *count);
+        if copied != *rows {
+            return Err(differs(table, *rows, copied).into());
+        }
+    }
+    if found.tables.len() != live.tables.len() {
+        let (live, copy) = (live.tables.len() as i64, found.tables.len() as i64);
+        return Err(differs("tables", live, copy).into());
+    }
     Ok(())
 }
 

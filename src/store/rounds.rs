@@ -378,6 +378,8 @@ pub fn record_check(
     };
     checks::insert(&tx, &check).context("writing the check")?;
     let settled = refresh_elder_round(&tx, &schedule, &elder, round, now)?;
+    // An alert is told at once, queued with the check that raised it.
+    super::outbox::queue_alert(&tx, &elder.id, round, &check.checker, now)?;
     tx.commit().context("saving the check to disk")?;
     let (judged, flag) = settled.ok_or_else(|| Refusal::NotOnRoster {
         elder: elder.id.clone(),
@@ -559,6 +561,8 @@ pub fn sync_flags(store: &mut Store, now: DateTime<Utc>) -> anyhow::Result<()> {
         }
         let tx = store.write().context("starting to settle flags")?;
         settle_round(&tx, &schedule, &roster, round, now)?;
+        // The grid workers hear of the round's flags with the same commit that settles them.
+        super::outbox::queue_round_digests(&tx, round, now)?;
         // The watermark moves only over a contiguous run of fully closed rounds: a round with a
         // late own window still open is judged again next time.
         contiguous = contiguous && windows.iter().all(|w| w.has_closed(now));
@@ -570,6 +574,13 @@ pub fn sync_flags(store: &mut Store, now: DateTime<Utc>) -> anyhow::Result<()> {
         round = round.next();
     }
     Ok(())
+}
+
+/// Records every round up to `through` as settled at `at`, for a database whose history was
+/// written already settled (the benchmark generator): `sync_flags` takes up after it.
+pub fn mark_synced(conn: &Connection, through: Round, at: DateTime<Utc>) -> rusqlite::Result<()> {
+    set_meta(conn, SYNCED_THROUGH, &through.ordinal().to_string())?;
+    set_meta(conn, SYNCED_AT, &super::ts(at))
 }
 
 fn settle_round(

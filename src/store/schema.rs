@@ -157,6 +157,49 @@ CREATE TRIGGER user_audit_is_never_updated BEFORE UPDATE ON user_audit
 BEGIN SELECT RAISE(ABORT, 'the user audit is append-only'); END;
 CREATE TRIGGER user_audit_is_never_deleted BEFORE DELETE ON user_audit
 BEGIN SELECT RAISE(ABORT, 'the user audit is append-only'); END;
+"#, r#"
+-- Notifications (#7). One row per message curtain decided to send, queued in the transaction
+-- that decided it; `dedupe_key` is UNIQUE so the same decision cannot queue twice.
+CREATE TABLE outbox (
+    id          INTEGER PRIMARY KEY,
+    kind        TEXT NOT NULL
+                CHECK (kind IN ('round_digest', 'alert', 'critical_reminder', 'test')),
+    dedupe_key  TEXT NOT NULL UNIQUE,
+    grid        TEXT,
+    round       INTEGER,
+    created_at  TEXT NOT NULL,
+    created_by  TEXT NOT NULL
+) STRICT;
+CREATE INDEX outbox_by_created ON outbox (created_at);
+
+-- Which flags a message tells of, and as what (`topic`: the flag's status when announced, or
+-- `critical` for the reminder). The primary key is the promise: each flag is told of once per
+-- topic, whichever process settles it and however often.
+CREATE TABLE outbox_flags (
+    message_id  INTEGER NOT NULL REFERENCES outbox (id),
+    flag_id     INTEGER NOT NULL REFERENCES flags (id),
+    topic       TEXT NOT NULL,
+    PRIMARY KEY (flag_id, topic)
+) STRICT;
+CREATE INDEX outbox_flags_by_message ON outbox_flags (message_id);
+
+-- One message to one configured channel. A watcher claims a row (`sending`, with a lease) in a
+-- write transaction before it sends, so two watchers never send the same row.
+CREATE TABLE deliveries (
+    id               INTEGER PRIMARY KEY,
+    message_id       INTEGER NOT NULL REFERENCES outbox (id),
+    channel          TEXT NOT NULL,
+    state            TEXT NOT NULL DEFAULT 'pending'
+                     CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'uncertain')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  TEXT NOT NULL,
+    last_error       TEXT,
+    claimed_by       TEXT,
+    claimed_until    TEXT,
+    sent_at          TEXT,
+    UNIQUE (message_id, channel)
+) STRICT;
+CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);
 "#];
 
 /// The schema version this program writes.

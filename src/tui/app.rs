@@ -12,6 +12,7 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::data::{self, DetailView, FlagDetail, RoundData, RowView};
+use crate::domain::access::{Actor, Capability, Grids};
 use crate::domain::followup::FollowUpAction;
 use crate::domain::time::format_local_time;
 use crate::domain::{Observation, Outcome, Round, Schedule, Status};
@@ -53,6 +54,8 @@ pub enum Mode {
     Away,
     /// The roster screen's overlays: confirm, file path, import preview.
     Roster(super::roster_screen::RosterMode),
+    /// The database has users: nothing shows until someone logs in.
+    Login,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +107,8 @@ pub enum Action {
     SaveNote,
     /// The roster screen's keys.
     Roster(super::roster_screen::RosterAction),
+    LoginKey(KeyEvent),
+    LogIn,
     Quit,
 }
 
@@ -111,6 +116,10 @@ pub enum Action {
 pub struct App {
     pub lang: Lang,
     pub user: String,
+    /// Who is logged in: their role and grids decide what they may do and see.
+    pub actor: Actor,
+    /// The login form, while nobody is logged in.
+    pub login: Option<super::login::LoginState>,
     pub community: Option<String>,
     pub schedule: Schedule,
     pub now: DateTime<Utc>,
@@ -156,6 +165,8 @@ impl App {
         let round = data::round_for_patrol(&schedule, now);
         App {
             lang,
+            actor: Actor::owner(&user),
+            login: None,
             user,
             community,
             schedule,
@@ -185,6 +196,15 @@ impl App {
             list_offset: Cell::new(0),
             quit: false,
         }
+    }
+
+    /// Who is acting from now on; the screens then show only what they may see.
+    pub fn sign_in(&mut self, actor: Actor) {
+        self.user = actor.name.clone();
+        self.show_phones = actor.can(Capability::SeePhones);
+        self.actor = actor;
+        self.mode = Mode::Normal;
+        self.grid = None;
     }
 
     /// The elders the list shows, after the grid filter and the search.
@@ -261,6 +281,7 @@ pub fn action_for(mode: &Mode, tab: Tab, key: KeyEvent) -> Option<Action> {
         return Some(Action::Quit);
     }
     match mode {
+        Mode::Login => super::login::key(key),
         Mode::Search => Some(match key.code {
             KeyCode::Enter | KeyCode::Down | KeyCode::Up => Action::FinishSearch,
             KeyCode::Esc => Action::CancelSearch,
@@ -383,6 +404,9 @@ pub fn reload_all(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
 
 /// Reloads what the screens show; raises the flags of windows that have closed meanwhile.
 pub fn reload(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
+    if app.mode == Mode::Login {
+        return Ok(());
+    }
     rounds::sync_flags(store, app.now)?;
     if app.keys.len() != elders::count_active(&store.conn)? as usize {
         app.keys = data::search_keys(store)?;
@@ -395,6 +419,10 @@ pub fn reload(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
         );
     }
     app.data = data::load_round(store, app.round, app.now, &app.strips.1)?;
+    if !app.actor.grids.is_every() {
+        let grids = &app.actor.grids;
+        app.data.rows.retain(|row| grids.covers(&row.grid));
+    }
     if let Some(detail) = &app.detail {
         let id = detail.elder.id.clone();
         app.detail = data::load_detail(store, &id, app.round)?;
@@ -412,7 +440,13 @@ pub fn reload(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
 /// The open flags: their count for the tab, the list itself only while the flags screen shows
 /// (a district holds thousands).
 fn reload_flags(app: &mut App, store: &Store) -> anyhow::Result<()> {
-    app.open_flags = flags::count_open(&store.conn, app.grid.as_deref())?;
+    app.open_flags = match (&app.actor.grids, app.grid.as_deref()) {
+        (Grids::Only(mine), None) => mine
+            .iter()
+            .map(|grid| flags::count_open(&store.conn, Some(grid)))
+            .sum::<rusqlite::Result<usize>>()?,
+        (_, grid) => flags::count_open(&store.conn, grid)?,
+    };
     if app.tab == Tab::History {
         app.history = data::load_history(store, app.now)?;
     }
@@ -421,6 +455,8 @@ fn reload_flags(app: &mut App, store: &Store) -> anyhow::Result<()> {
     }
     if app.tab == Tab::Flags {
         app.flags = data::load_flags(store, app.grid.as_deref())?;
+        let grids = &app.actor.grids;
+        app.flags.retain(|flag| grids.covers(&flag.grid));
         load_flag_detail(app, store)?;
     } else {
         app.flags.clear();
@@ -470,10 +506,25 @@ pub const SAMPLE_ROSTER: &[u8] = include_bytes!("../../data/sample-roster.csv");
 
 /// Applies one action. Writes go through the store; a failed write is shown, never hidden.
 pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Result<()> {
+    if let Some((capability, grid)) = requirement(app, &action)
+        && let Err(refusal) = crate::auth::require(&app.actor, capability, grid.as_deref())
+    {
+        app.message = Some((Tone::Problem, crate::cli::messages::refusal(app.lang, &refusal)));
+        return Ok(());
+    }
     let s = t(app.lang);
     let page = 10;
     match action {
         Action::Quit => app.quit = true,
+        Action::LoginKey(key) => super::login::type_key(app, key),
+        Action::LogIn => {
+            if super::login::log_in(app, store)? {
+                if elders::count_active(&store.conn)? == 0 {
+                    app.mode = Mode::Welcome;
+                }
+                reload_all(app, store)?;
+            }
+        }
         Action::Up
         | Action::Down
         | Action::PageUp
@@ -669,12 +720,8 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
             }
         }
         Action::NextGrid if app.tab == Tab::Flags => {
-            let mut grids: Vec<String> = elders::all(&store.conn)?
-                .into_iter()
-                .map(|e| e.grid)
-                .collect();
-            grids.sort();
-            grids.dedup();
+            let mut grids: Vec<String> = elders::grids(&store.conn)?;
+            grids.retain(|grid| app.actor.grids.covers(grid));
             app.grid = next_grid(&grids, app.grid.as_ref());
             app.flag_selected = 0;
             reload(app, store)?;
@@ -824,6 +871,36 @@ pub fn parse_absence(
     };
     let reason = (!rest.is_empty()).then(|| rest.join(" "));
     Some((from, to, reason))
+}
+
+/// What an action needs the actor to be allowed (and on which elder's grid), before it runs.
+fn requirement(app: &App, action: &Action) -> Option<(Capability, Option<String>)> {
+    use super::roster_screen::RosterAction as R;
+    let row_grid = || app.selected_row().map(|row| row.grid.clone());
+    let flag_grid = || app.flags.get(app.flag_selected).map(|flag| flag.grid.clone());
+    let roster_grid = || app.roster.selected_elder().map(|elder| elder.grid.clone());
+    let away_grid = || {
+        if app.tab == Tab::Roster {
+            roster_grid()
+        } else {
+            row_grid()
+        }
+    };
+    Some(match action {
+        Action::Mark(_) => (Capability::RecordCheck, row_grid()),
+        Action::Undo => (Capability::RecordCheck, None),
+        Action::LadderResult(_) => (Capability::FollowUp, flag_grid()),
+        Action::StartResolve | Action::Resolve(_) => (Capability::Resolve, flag_grid()),
+        Action::StartNote | Action::SaveNote => (Capability::WriteNote, flag_grid()),
+        Action::StartAway | Action::SaveAway => (Capability::MarkAbsence, away_grid()),
+        Action::LoadSample => (Capability::EditRoster, None),
+        Action::Roster(R::EndAbsence) => (Capability::MarkAbsence, roster_grid()),
+        Action::Roster(R::ToggleArchive | R::Move { .. } | R::Edit) => {
+            (Capability::EditRoster, roster_grid())
+        }
+        Action::Roster(R::New | R::StartImport) => (Capability::EditRoster, None),
+        _ => return None,
+    })
 }
 
 /// The next grid to filter by: all → the first → … → the last → all.

@@ -46,6 +46,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     draw_header(frame, header, app);
     match app.mode {
         Mode::Welcome => draw_welcome(frame, body, app),
+        Mode::Login => super::login::draw(frame, body, app),
         _ => match app.tab {
             Tab::Round => round_screen::draw(frame, body, app),
             Tab::Flags => flags_screen::draw(frame, body, app),
@@ -99,7 +100,9 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(label, style));
     }
-    spans.push(Span::raw(format!("  {} {}", s.tui_user, app.user)));
+    if app.mode != Mode::Login {
+        spans.push(Span::raw(format!("  {} {}", s.tui_user, app.user)));
+    }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
@@ -121,6 +124,7 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
         (Mode::Search, _) => &s.keys_search,
         (Mode::Help | Mode::Details, _) => &s.keys_overlay,
         (Mode::Welcome, _) => &s.keys_welcome,
+        (Mode::Login, _) => &s.keys_login,
         (Mode::PickOutcome, _) => &s.keys_pick,
         (Mode::Note, _) => &s.keys_note,
         (Mode::Away, _) => &s.keys_away,

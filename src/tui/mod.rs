@@ -8,6 +8,7 @@ pub mod data;
 pub mod draw;
 pub mod flags_screen;
 pub mod history_screen;
+pub mod login;
 pub mod roster_screen;
 pub mod round_screen;
 pub mod text;
@@ -20,7 +21,7 @@ use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, E
 use ratatui::crossterm::execute;
 
 use crate::cli::Ctx;
-use crate::store::{Create, Store, elders};
+use crate::store::{Create, Store, elders, users};
 use app::{App, Mode, Tone};
 
 /// How often the screen looks for other terminals' checks: well inside the promised second.
@@ -35,7 +36,12 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
         store.schedule.clone(),
         ctx.now,
     );
-    if elders::count_active(&store.conn)? == 0 {
+    if users::any(&store.conn)? {
+        app.mode = Mode::Login;
+        app.login = Some(login::LoginState::new(
+            ctx.user_given.then(|| ctx.user.clone()),
+        ));
+    } else if elders::count_active(&store.conn)? == 0 {
         app.mode = Mode::Welcome;
     }
     app::reload(&mut app, &mut store)?;

@@ -171,6 +171,8 @@ pub fn footer_keys(app: &App, mode: RosterMode) -> &'static String {
 pub fn load(app: &mut App, store: &Store) -> anyhow::Result<()> {
     let selected_id = app.roster.selected_elder().map(|e| e.id.clone());
     app.roster.elders = elders::all(&store.conn)?;
+    let grids = &app.actor.grids;
+    app.roster.elders.retain(|elder| grids.covers(&elder.grid));
     if let Some(id) = selected_id
         && let Some(index) = app.roster.elders.iter().position(|e| e.id == id)
     {

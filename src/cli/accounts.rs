@@ -1,0 +1,305 @@
+//! `curtain init --admin` and `curtain user add|list|passwd|disable|enable`: the people who may
+//! change data, their roles, grids and PINs. New PINs come from `CURTAIN_NEW_PIN` or are typed
+//! twice at the terminal; they are hashed before anything else sees them.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+
+use anyhow::Context;
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use super::output::{Format, table, write_csv, write_json};
+use super::{Ctx, UserCommand, prompt_pin, shown};
+use crate::auth::{self, Pin};
+use crate::domain::access::{self, Capability, Role};
+use crate::error::Refusal;
+use crate::i18n::{fill, t, words};
+use crate::store::users::{self, NewUser};
+use crate::store::{Create, elders, ts};
+
+pub fn run(ctx: &Ctx, action: UserCommand) -> anyhow::Result<()> {
+    match action {
+        UserCommand::Add { name, role, grids } => add(ctx, &name, &role, grids),
+        UserCommand::List { format } => list(ctx, format),
+        UserCommand::Passwd { name } => passwd(ctx, &name),
+        UserCommand::Disable { name } => set_enabled(ctx, &name, false),
+        UserCommand::Enable { name } => set_enabled(ctx, &name, true),
+    }
+}
+
+/// The new PIN: `CURTAIN_NEW_PIN` (or, for `init --admin`, `CURTAIN_PIN`), else typed twice.
+fn new_pin(ctx: &Ctx, name: &str, own_pin_is_new: bool) -> anyhow::Result<Pin> {
+    let from_env = std::env::var("CURTAIN_NEW_PIN")
+        .ok()
+        .map(Zeroizing::new)
+        .or_else(|| own_pin_is_new.then(|| ctx.pin.clone()).flatten());
+    if let Some(pin) = from_env {
+        return Ok(pin);
+    }
+    let s = t(ctx.lang);
+    let first = prompt_pin(&fill(&s.prompt_new_pin, &[("name", &name)]))?
+        .ok_or_else(|| Refusal::NeedPin(name.to_string()))?;
+    access::check_pin_policy(&first).map_err(Refusal::PinPolicy)?;
+    let again =
+        prompt_pin(&s.prompt_new_pin_again)?.ok_or_else(|| Refusal::NeedPin(name.to_string()))?;
+    if *first != *again {
+        return Err(Refusal::PinsDiffer.into());
+    }
+    Ok(first)
+}
+
+fn parse_role(text: &str) -> Result<Role, Refusal> {
+    text.parse().map_err(|()| Refusal::BadRole(text.to_string()))
+}
+
+/// `init --admin NAME`: the first user of a database, who must be an admin.
+pub fn init_admin(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
+    auth::check_user_name(name)?;
+    let existed = ctx.db.exists();
+    if existed {
+        let store = ctx.open(Create::Never)?;
+        if users::any(&store.conn)? {
+            return Err(Refusal::UsersExist.into());
+        }
+    }
+    // Hash before the database is made, so a refused PIN leaves no file behind.
+    let pin_hash = auth::new_pin_hash(&new_pin(ctx, name, true)?)?;
+    let mut store = ctx.open(Create::IfMissing)?;
+    let tx = store.write()?;
+    // Read again under the write lock: two first admins at once would both pass the check above.
+    if users::any(&tx)? {
+        return Err(Refusal::UsersExist.into());
+    }
+    let grids = BTreeSet::new();
+    let user = NewUser {
+        name,
+        role: Role::Admin,
+        grids: &grids,
+        pin_hash: &pin_hash,
+    };
+    users::add(&tx, &user, name, ctx.now)?;
+    tx.commit().context("saving the first admin")?;
+    let s = t(ctx.lang);
+    let mut out = std::io::stdout().lock();
+    if !existed {
+        writeln!(
+            out,
+            "{}",
+            fill(&s.init_created, &[("path", &shown(&ctx.db)), ("count", &0)])
+        )?;
+    }
+    writeln!(out, "{}", fill(&s.init_admin_added, &[("name", &name)]))?;
+    Ok(())
+}
+
+fn add(ctx: &Ctx, name: &str, role: &str, grids: Vec<String>) -> anyhow::Result<()> {
+    auth::check_user_name(name)?;
+    let role = parse_role(role)?;
+    let grids: BTreeSet<String> = grids
+        .into_iter()
+        .map(|grid| grid.trim().to_string())
+        .filter(|grid| !grid.is_empty())
+        .collect();
+    let mut store = ctx.open(Create::Never)?;
+    if !users::any(&store.conn)? && role != Role::Admin {
+        return Err(Refusal::FirstUserNotAdmin.into());
+    }
+    let actor = ctx.authorize(&mut store, Capability::ManageUsers, None)?;
+    if users::get(&store.conn, name)?.is_some() {
+        return Err(Refusal::UserExists(name.to_string()).into());
+    }
+    // A typo in a grid's name would leave the user with no elders at all; an empty roster
+    // (users made before the import) has no grids to check against.
+    let known: BTreeSet<String> = elders::grids(&store.conn)?.into_iter().collect();
+    if let Some(unknown) = grids
+        .iter()
+        .find(|grid| !known.is_empty() && !known.contains(*grid))
+    {
+        return Err(Refusal::UnknownGrid {
+            grid: unknown.clone(),
+            known: known.into_iter().collect::<Vec<_>>().join(", "),
+        }
+        .into());
+    }
+    let pin_hash = auth::new_pin_hash(&new_pin(ctx, name, false)?)?;
+    let tx = store.write()?;
+    if users::get(&tx, name)?.is_some() {
+        return Err(Refusal::UserExists(name.to_string()).into());
+    }
+    let user = NewUser {
+        name,
+        role,
+        grids: &grids,
+        pin_hash: &pin_hash,
+    };
+    users::add(&tx, &user, &actor.name, ctx.now)?;
+    tx.commit().context("saving the user")?;
+    let s = t(ctx.lang);
+    writeln!(
+        std::io::stdout().lock(),
+        "{}",
+        fill(
+            &s.user_added,
+            &[
+                ("name", &name),
+                ("role", &words::role(ctx.lang, Some(role))),
+                ("grids", &grids_text(ctx, &grids)),
+            ]
+        )
+    )?;
+    Ok(())
+}
+
+fn grids_text(ctx: &Ctx, grids: &BTreeSet<String>) -> String {
+    if grids.is_empty() {
+        t(ctx.lang).every_grid.clone()
+    } else {
+        grids.iter().cloned().collect::<Vec<_>>().join(", ")
+    }
+}
+
+#[derive(Default, Serialize)]
+struct UserRow {
+    name: String,
+    role: String,
+    grids: Vec<String>,
+    state: &'static str,
+    created_at: String,
+    created_by: String,
+}
+
+fn list(ctx: &Ctx, format: Format) -> anyhow::Result<()> {
+    let store = ctx.open(Create::Never)?;
+    let all = users::all(&store.conn)?;
+    let s = t(ctx.lang);
+    let rows: Vec<UserRow> = all
+        .iter()
+        .map(|user| UserRow {
+            name: user.name.clone(),
+            role: user.role.as_str().to_string(),
+            grids: user.grids.iter().cloned().collect(),
+            state: if !user.enabled() {
+                "disabled"
+            } else if access::is_locked(user.locked_until, ctx.now) {
+                "locked"
+            } else {
+                "active"
+            },
+            created_at: ts(user.created_at),
+            created_by: user.created_by.clone(),
+        })
+        .collect();
+    let mut out = std::io::stdout().lock();
+    match format {
+        Format::Json => write_json(&mut out, &rows),
+        Format::Csv => {
+            #[derive(Default, Serialize)]
+            struct Flat {
+                name: String,
+                role: String,
+                grids: String,
+                state: &'static str,
+                created_at: String,
+                created_by: String,
+            }
+            let flat: Vec<Flat> = rows
+                .into_iter()
+                .map(|row| Flat {
+                    grids: row.grids.join(";"),
+                    name: row.name,
+                    role: row.role,
+                    state: row.state,
+                    created_at: row.created_at,
+                    created_by: row.created_by,
+                })
+                .collect();
+            write_csv(&mut out, &flat)
+        }
+        Format::Table => {
+            if all.is_empty() {
+                writeln!(out, "{}", s.users_none)?;
+                return Ok(());
+            }
+            let cells: Vec<Vec<String>> = all
+                .iter()
+                .zip(&rows)
+                .map(|(user, row)| {
+                    vec![
+                        user.name.clone(),
+                        words::role(ctx.lang, Some(user.role)).to_string(),
+                        grids_text(ctx, &user.grids),
+                        match row.state {
+                            "disabled" => s.user_state_disabled.clone(),
+                            "locked" => s.user_state_locked.clone(),
+                            _ => s.user_state_active.clone(),
+                        },
+                        format!("{} {}", row.created_at.get(..10).unwrap_or(""), row.created_by),
+                    ]
+                })
+                .collect();
+            let headers = [
+                s.col_user.as_str(),
+                &s.col_role,
+                &s.col_grids,
+                &s.col_user_state,
+                &s.col_created,
+            ];
+            write!(out, "{}", table(&headers, &cells))?;
+            writeln!(out, "{}", fill(&s.users_count, &[("count", &all.len())]))?;
+            Ok(())
+        }
+    }
+}
+
+/// An admin sets anyone's PIN; anyone else only their own, after logging in with the old one.
+fn passwd(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
+    let mut store = ctx.open(Create::Never)?;
+    if users::get(&store.conn, name)?.is_none() {
+        return Err(Refusal::UnknownUser(name.to_string()).into());
+    }
+    let actor = ctx.actor(&mut store)?;
+    if actor.name != name {
+        auth::require(&actor, Capability::ManageUsers, None)?;
+    }
+    let pin_hash = auth::new_pin_hash(&new_pin(ctx, name, false)?)?;
+    let tx = store.write()?;
+    users::set_pin(&tx, name, &pin_hash, &actor.name, ctx.now)?;
+    tx.commit().context("saving the PIN")?;
+    writeln!(
+        std::io::stdout().lock(),
+        "{}",
+        fill(&t(ctx.lang).user_pin_changed, &[("name", &name)])
+    )?;
+    Ok(())
+}
+
+fn set_enabled(ctx: &Ctx, name: &str, enabled: bool) -> anyhow::Result<()> {
+    let mut store = ctx.open(Create::Never)?;
+    let Some(user) = users::get(&store.conn, name)? else {
+        return Err(Refusal::UnknownUser(name.to_string()).into());
+    };
+    let actor = ctx.authorize(&mut store, Capability::ManageUsers, None)?;
+    let tx = store.write()?;
+    if !enabled
+        && user.role == Role::Admin
+        && user.enabled()
+        && users::count_enabled_admins(&tx)? <= 1
+    {
+        return Err(Refusal::LastAdmin(name.to_string()).into());
+    }
+    let changed = users::set_enabled(&tx, name, enabled, &actor.name, ctx.now)?;
+    tx.commit().context("saving the user")?;
+    let s = t(ctx.lang);
+    let template = match (changed, enabled) {
+        (false, _) => &s.user_unchanged,
+        (true, true) => &s.user_enabled_done,
+        (true, false) => &s.user_disabled_done,
+    };
+    writeln!(
+        std::io::stdout().lock(),
+        "{}",
+        fill(template, &[("name", &name)])
+    )?;
+    Ok(())
+}

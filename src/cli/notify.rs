@@ -1,0 +1,373 @@
+//! `curtain watch`, `curtain outbox` and `curtain notify test`: the command-line side of the
+//! notifications. The clock is read here (never below): a watcher follows the wall clock, or,
+//! in a drill with `--now`, starts at that time and moves on with the seconds that pass, so
+//! retries and leases still come due.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use clap::Subcommand;
+
+use super::output::{Format, table, write_csv, write_json};
+use super::Ctx;
+use crate::domain::time::format_local;
+use crate::error::Refusal;
+use crate::i18n::{Lang, fill, t, words};
+use crate::notify::{Clock, Notifier, Outcome, PassReport};
+use crate::store::Create;
+use crate::store::outbox::{self, DeliveryState, Kind, OutboxRow};
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Queue a failed or uncertain delivery again (curtain watch sends it on its next pass)
+    Retry { delivery_id: i64 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotifyCommand {
+    /// Send a clearly marked test message to every channel, or to one
+    Test {
+        #[arg(long)]
+        channel: Option<String>,
+    },
+}
+
+/// How far back `curtain outbox` looks unless `--all`.
+const OUTBOX_DAYS: i64 = 7;
+
+/// The patrol's time for a command: the wall clock, or `--now` moving on from when the
+/// command started.
+struct CommandClock {
+    start: DateTime<Utc>,
+    started: Instant,
+    fixed: bool,
+}
+
+impl CommandClock {
+    fn new(ctx: &Ctx) -> CommandClock {
+        CommandClock {
+            start: ctx.now,
+            started: Instant::now(),
+            fixed: ctx.clock_fixed,
+        }
+    }
+}
+
+impl Clock for CommandClock {
+    fn now(&self) -> DateTime<Utc> {
+        if self.fixed {
+            let elapsed = chrono::Duration::from_std(self.started.elapsed())
+                .unwrap_or(chrono::Duration::zero());
+            self.start + elapsed
+        } else {
+            Utc::now()
+        }
+    }
+
+    fn wall(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+pub fn kind_words(lang: Lang, kind: &str) -> String {
+    let s = t(lang);
+    match Kind::parse(kind) {
+        Some(Kind::RoundDigest) => s.kind_round_digest.clone(),
+        Some(Kind::Alert) => s.kind_alert.clone(),
+        Some(Kind::CriticalReminder) => s.kind_critical_reminder.clone(),
+        Some(Kind::Test) => s.kind_test.clone(),
+        None => kind.to_string(),
+    }
+}
+
+pub fn state_words(lang: Lang, state: Option<DeliveryState>) -> &'static str {
+    let s = t(lang);
+    match state {
+        None => &s.delivery_unrouted,
+        Some(DeliveryState::Pending) => &s.delivery_pending,
+        Some(DeliveryState::Sending) => &s.delivery_sending,
+        Some(DeliveryState::Sent) => &s.delivery_sent,
+        Some(DeliveryState::Failed) => &s.delivery_failed,
+        Some(DeliveryState::Uncertain) => &s.delivery_uncertain,
+    }
+}
+
+/// `curtain watch`: passes every `interval` seconds until SIGTERM/SIGINT/SIGHUP (a delivery
+/// under way is finished and recorded first), or one pass with `--once`.
+pub fn watch(ctx: &Ctx, interval: u64, once: bool) -> anyhow::Result<()> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGHUP,
+    ] {
+        signal_hook::flag::register(signal, Arc::clone(&stop))
+            .context("listening for the stop signals")?;
+    }
+    let mut store = ctx.open(Create::Never)?;
+    let notifier = Notifier::new(&ctx.config, &format!("watch-{}", std::process::id()));
+    let clock = CommandClock::new(ctx);
+    let s = t(ctx.lang);
+    let tz = ctx.config.schedule.tz;
+    let mut out = std::io::stdout();
+    if !once {
+        let mut started = fill(
+            &s.watch_started,
+            &[
+                ("channels", &notifier.channels().len()),
+                ("interval", &interval),
+            ],
+        );
+        if notifier.channels().is_empty() {
+            started.push_str(&s.watch_no_channels);
+        }
+        writeln!(out, "{started}")?;
+    }
+    loop {
+        match notifier.pass(&mut store, &clock, &stop) {
+            Ok(report) if once || !report.is_quiet() => {
+                writeln!(out, "{}", pass_line(ctx.lang, tz, clock.now(), &report))?;
+            }
+            Ok(_) => {}
+            Err(error) if once => return Err(error),
+            Err(error) => {
+                // A long-running service rides out a locked or busy database; the next pass
+                // tries again.
+                let chain: Vec<String> = error.chain().map(ToString::to_string).collect();
+                eprintln!(
+                    "{}",
+                    fill(
+                        &s.watch_pass_error,
+                        &[
+                            ("time", &format_local(clock.now(), tz)),
+                            ("error", &chain.join(": "))
+                        ]
+                    )
+                );
+            }
+        }
+        if once || stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let deadline = Instant::now() + std::time::Duration::from_secs(interval.max(1));
+        while Instant::now() < deadline && !stop.load(Ordering::SeqCst) {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+    }
+    if !once {
+        writeln!(out, "{}", s.watch_stopped)?;
+    }
+    Ok(())
+}
+
+fn pass_line(lang: Lang, tz: chrono_tz::Tz, now: DateTime<Utc>, report: &PassReport) -> String {
+    fill(
+        &t(lang).watch_pass,
+        &[
+            ("time", &format_local(now, tz)),
+            ("sent", &report.sent),
+            ("retrying", &report.retrying),
+            ("failed", &report.failed),
+            ("uncertain", &report.uncertain),
+            ("reminders", &report.reminders),
+        ],
+    )
+}
+
+/// `curtain outbox [--all] [--format …]` and `curtain outbox retry ID`.
+pub fn outbox(
+    ctx: &Ctx,
+    action: Option<OutboxCommand>,
+    all: bool,
+    format: Format,
+) -> anyhow::Result<()> {
+    match action {
+        Some(OutboxCommand::Retry { delivery_id }) => retry(ctx, delivery_id),
+        None => list(ctx, all, format),
+    }
+}
+
+fn list(ctx: &Ctx, all: bool, format: Format) -> anyhow::Result<()> {
+    let store = ctx.open(Create::Never)?;
+    let since = (!all).then(|| ctx.now - chrono::Duration::days(OUTBOX_DAYS));
+    let rows = outbox::list(&store.conn, since)?;
+    let mut out = std::io::stdout().lock();
+    match format {
+        Format::Json => write_json(&mut out, &rows),
+        Format::Csv => write_csv(&mut out, &rows),
+        Format::Table => {
+            let lang = ctx.lang;
+            let s = t(lang);
+            let tz = store.schedule.tz;
+            let local = |text: &str| {
+                crate::store::parse_ts(text)
+                    .map(|at| format_local(at, tz))
+                    .unwrap_or_else(|_| text.to_string())
+            };
+            let cells: Vec<Vec<String>> = rows
+                .iter()
+                .map(|row: &OutboxRow| {
+                    vec![
+                        row.delivery_id.map(|id| id.to_string()).unwrap_or_default(),
+                        row.message_id.to_string(),
+                        kind_words(lang, &row.kind),
+                        row.grid.clone().unwrap_or_default(),
+                        row.round
+                            .map(|round| words::round(lang, round))
+                            .unwrap_or_default(),
+                        row.channel.clone().unwrap_or_else(|| "—".to_string()),
+                        state_words(lang, row.state).to_string(),
+                        row.attempts.to_string(),
+                        local(&row.created_at),
+                        row.last_error.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            let headers = [
+                s.col_delivery.as_str(),
+                &s.col_message,
+                &s.col_kind,
+                &s.col_grid,
+                &s.col_round,
+                &s.col_channel,
+                &s.col_state,
+                &s.col_attempts,
+                &s.col_queued_at,
+                &s.col_last_error,
+            ];
+            write!(out, "{}", table(&headers, &cells))?;
+            let trouble = rows
+                .iter()
+                .filter(|row| {
+                    matches!(
+                        row.state,
+                        Some(DeliveryState::Failed | DeliveryState::Uncertain)
+                    )
+                })
+                .count();
+            writeln!(
+                out,
+                "{}",
+                fill(
+                    &s.outbox_count,
+                    &[("count", &rows.len()), ("trouble", &trouble)]
+                )
+            )?;
+            Ok(())
+        }
+    }
+}
+
+fn known_channels(ctx: &Ctx) -> String {
+    let names: Vec<&str> = ctx
+        .config
+        .notify
+        .channels
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    if names.is_empty() {
+        "—".to_string()
+    } else {
+        names.join(", ")
+    }
+}
+
+fn retry(ctx: &Ctx, delivery_id: i64) -> anyhow::Result<()> {
+    let mut store = ctx.open(Create::Never)?;
+    let tx = store.write()?;
+    let (channel, state) =
+        outbox::delivery_state(&tx, delivery_id)?.ok_or(Refusal::UnknownDelivery(delivery_id))?;
+    if matches!(state, DeliveryState::Sent | DeliveryState::Sending) {
+        return Err(Refusal::CannotRetry {
+            id: delivery_id,
+            state: state_words(ctx.lang, Some(state)).to_string(),
+        }
+        .into());
+    }
+    if !ctx.config.notify.channels.iter().any(|c| c.name == channel) {
+        return Err(Refusal::UnknownChannel {
+            name: channel,
+            known: known_channels(ctx),
+        }
+        .into());
+    }
+    outbox::requeue(&tx, delivery_id, ctx.now)?;
+    tx.commit().context("queueing the delivery again")?;
+    writeln!(
+        std::io::stdout(),
+        "{}",
+        fill(
+            &t(ctx.lang).outbox_requeued,
+            &[("id", &delivery_id), ("channel", &channel)]
+        )
+    )?;
+    Ok(())
+}
+
+/// `curtain notify test [--channel NAME]`: sends at once, from this process, and says for each
+/// channel whether it arrived; exit 1 when one did not.
+pub fn notify(ctx: &Ctx, action: NotifyCommand) -> anyhow::Result<()> {
+    let NotifyCommand::Test { channel } = action;
+    let configured = &ctx.config.notify.channels;
+    let names: Vec<String> = match channel {
+        Some(name) => {
+            if !configured.iter().any(|c| c.name == name) {
+                return Err(Refusal::UnknownChannel {
+                    name,
+                    known: known_channels(ctx),
+                }
+                .into());
+            }
+            vec![name]
+        }
+        None if configured.is_empty() => return Err(Refusal::NoChannels.into()),
+        None => configured.iter().map(|c| c.name.clone()).collect(),
+    };
+    let mut store = ctx.open(Create::Never)?;
+    let notifier = Notifier::new(&ctx.config, &format!("test-{}", std::process::id()));
+    let clock = CommandClock::new(ctx);
+    let now = clock.now();
+    let tx = store.write()?;
+    let claimed = outbox::queue_test(
+        &tx,
+        &names,
+        &ctx.user,
+        &notifier.claim_token(),
+        now,
+        now + notifier.lease(),
+    )?;
+    tx.commit().context("queueing the test message")?;
+    let s = t(ctx.lang);
+    let mut failed = 0;
+    for delivery in &claimed {
+        match notifier.deliver(&mut store, delivery, &clock, false)? {
+            Outcome::Sent => writeln!(
+                std::io::stdout(),
+                "{}",
+                fill(&s.notify_test_sent, &[("channel", &delivery.channel)])
+            )?,
+            Outcome::WillRetry(error) | Outcome::Failed(error) => {
+                failed += 1;
+                eprintln!(
+                    "{}",
+                    fill(
+                        &s.notify_test_failed,
+                        &[("channel", &delivery.channel), ("error", &error)]
+                    )
+                );
+            }
+        }
+    }
+    if failed > 0 {
+        anyhow::bail!(fill(&s.notify_test_some_failed, &[("count", &failed)]));
+    }
+    Ok(())
+}

@@ -1,0 +1,198 @@
+//! Upgrades (issue #5): a database written by the first schema (`tests/fixtures/schema-v1.db`,
+//! made by the session-1 binary: 60 elders, 5 checks, 54 flags, 1 follow-up, 1 absence, 60 audit
+//! rows) opens with this binary, migrates to `schema::LATEST` and keeps every row; one from a
+//! newer schema is refused with exit 2 and left byte-for-byte as it was.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+
+use common::TestDb;
+use curtain::store::schema;
+use rusqlite::Connection;
+
+/// The tables of schema 1, each with the column that orders its rows.
+const V1_TABLES: [(&str, &str); 7] = [
+    ("elders", "id"),
+    ("checks", "id"),
+    ("flags", "id"),
+    ("follow_ups", "id"),
+    ("absences", "id"),
+    ("roster_audit", "id"),
+    ("meta", "key"),
+];
+
+/// The fixture copied into a temp dir, private as curtain makes its files (git keeps no modes).
+fn v1_copy() -> TestDb {
+    let db = TestDb::new();
+    std::fs::copy(common::repo_file("tests/fixtures/schema-v1.db"), &db.path)
+        .expect("copy the v1 fixture");
+    std::fs::set_permissions(&db.path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    db
+}
+
+/// Every row of a table as text, in order: what "kept every row" is compared on.
+fn rows(conn: &Connection, table: &str, order: &str) -> Vec<String> {
+    let mut statement = conn
+        .prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))
+        .unwrap();
+    let columns = statement.column_count();
+    statement
+        .query_map([], |row| {
+            (0..columns)
+                .map(|i| {
+                    row.get_ref(i)
+                        .map(|value| format!("{:?}", value.data_type()) + &format!("{value:?}"))
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(|cells| cells.join("|"))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// The doctor reads through SQLite's read-only open: the database file keeps every byte, and the
+/// WAL beside it holds nothing (a reader of an idle WAL database leaves an empty `-wal` and the
+/// `-shm` index behind, as any SQLite reader does).
+fn assert_doctor_left_it(db: &TestDb, before: &[u8]) {
+    assert!(
+        std::fs::read(&db.path).unwrap() == before,
+        "curtain doctor changed the database file"
+    );
+    let wal = std::fs::metadata(format!("{}-wal", db.path.display())).map_or(0, |m| m.len());
+    assert_eq!(wal, 0, "curtain doctor wrote to the WAL");
+}
+
+fn user_version(conn: &Connection) -> i64 {
+    conn.query_row("PRAGMA user_version", [], |row| row.get(0))
+        .unwrap()
+}
+
+#[test]
+fn the_first_schema_migrates_to_the_latest_and_keeps_every_row() {
+    let db = v1_copy();
+    let before: Vec<Vec<String>> = {
+        let conn = db.conn();
+        assert_eq!(user_version(&conn), 1, "the fixture is schema 1");
+        V1_TABLES
+            .iter()
+            .map(|(table, order)| rows(&conn, table, order))
+            .collect()
+    };
+    let counts: Vec<usize> = before.iter().map(Vec::len).collect();
+    assert_eq!(
+        &counts[..6],
+        &[60, 5, 54, 1, 1, 60],
+        "the fixture as described"
+    );
+
+    // A read-only command upgrades it (every command opens through the same migration).
+    let elders = db.json("2026-11-20 09:00", &["elders", "--all", "--format", "json"]);
+    assert_eq!(elders.len(), 60);
+
+    let conn = db.conn();
+    assert!(schema::LATEST > 1);
+    assert_eq!(
+        user_version(&conn),
+        schema::LATEST,
+        "migrated to the latest"
+    );
+    let app_id: i64 = conn
+        .query_row("PRAGMA application_id", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(app_id, schema::APPLICATION_ID);
+    for ((table, order), before) in V1_TABLES.iter().zip(&before) {
+        assert_eq!(&rows(&conn, table, order), before, "{table} kept as it was");
+    }
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(integrity, "ok");
+    let mode = std::fs::metadata(&db.path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+}
+
+#[test]
+fn status_flags_and_checks_work_on_the_upgraded_database() {
+    let db = v1_copy();
+    let now = "2026-11-20 09:00";
+    let status = db.status("2026-11-20/morning", now);
+    assert_eq!(status.len(), 60);
+    assert_eq!(status["CQ001"]["status"], "ok");
+    assert_eq!(status["CQ004"]["status"], "alert", "closed in the morning");
+    assert_eq!(status["CQ005"]["status"], "unclear");
+    let flags = db.flags(true, now);
+    assert!(
+        flags.len() >= 54,
+        "the 54 flags of the fixture: {}",
+        flags.len()
+    );
+    let flag_ids: Vec<i64> = flags.iter().filter_map(|f| f["id"].as_i64()).collect();
+    for id in 1..=54 {
+        assert!(flag_ids.contains(&id), "flag {id} kept");
+    }
+    assert!(
+        flags.iter().any(|f| f["state"] == "resolved"),
+        "the fixture's resolved flag"
+    );
+    let out = db.check("CQ006", "open", "2026-11-20 09:05");
+    assert!(out.contains("saved"), "{out}");
+    let doctor = db.run("en", "2026-11-20 09:10", &["doctor"]);
+    assert_eq!(doctor.code, 0, "{}", doctor.describe());
+}
+
+#[test]
+fn doctor_reads_a_first_schema_file_without_upgrading_or_changing_it() {
+    let db = v1_copy();
+    let before = std::fs::read(&db.path).unwrap();
+    let doctor = db.run("en", "2026-11-20 09:00", &["doctor"]);
+    assert_eq!(doctor.code, 0, "{}", doctor.describe());
+    assert!(
+        doctor.stdout.contains(&format!(
+            "schema version 1, older than this curtain's {}",
+            schema::LATEST
+        )),
+        "{}",
+        doctor.describe()
+    );
+    assert_doctor_left_it(&db, &before);
+    assert_eq!(user_version(&db.conn()), 1);
+}
+
+#[test]
+fn a_database_one_schema_newer_is_refused_by_every_command_and_left_byte_for_byte() {
+    let db = v1_copy();
+    {
+        let conn = Connection::open(&db.path).unwrap();
+        conn.pragma_update(None, "user_version", schema::LATEST + 1)
+            .unwrap();
+    }
+    let newer = (schema::LATEST + 1).to_string();
+    for args in [
+        &["status"][..],
+        &["elders"],
+        &["check", "CQ001", "open"],
+        &["import", common::sample_roster().to_str().unwrap()],
+        &["backup", db.file("copy.db").to_str().unwrap()],
+        &["init"],
+    ] {
+        db.refused("en", "2026-11-20 09:00", args, &["newer curtain", &newer]);
+        db.refused("zh", "2026-11-20 09:00", args, &[&newer]);
+    }
+    assert!(
+        !db.file("copy.db").exists(),
+        "no backup of a file it cannot read"
+    );
+    // The doctor explains it too, without touching it.
+    let before = std::fs::read(&db.path).unwrap();
+    let doctor = db.run("en", "2026-11-20 09:00", &["doctor"]);
+    assert_eq!(doctor.code, 1, "{}", doctor.describe());
+    assert!(
+        doctor.stdout.contains("newer curtain"),
+        "{}",
+        doctor.describe()
+    );
+    assert_doctor_left_it(&db, &before);
+    assert_eq!(user_version(&db.conn()), schema::LATEST + 1);
+}
