@@ -247,16 +247,14 @@ fn notify_config(text: &str, file: &NotifyFile) -> Result<NotifyConfig, String> 
             )
         })?;
     }
-    let positive = |key: &str, value: &Option<Spanned<u64>>, unit: u64, default: Duration| {
-        match value {
+    let positive =
+        |key: &str, value: &Option<Spanned<u64>>, unit: u64, default: Duration| match value {
             None => Ok(default),
-            Some(value) if *value.get_ref() == 0 => Err(format!(
-                "{} must be more than 0",
-                at(key, value.span())
-            )),
+            Some(value) if *value.get_ref() == 0 => {
+                Err(format!("{} must be more than 0", at(key, value.span())))
+            }
             Some(value) => Ok(Duration::from_secs(value.get_ref().saturating_mul(unit))),
-        }
-    };
+        };
     config.timeout = positive("timeout_seconds", &file.timeout_seconds, 1, config.timeout)?;
     config.retry_base = positive(
         "retry_base_seconds",
@@ -321,7 +319,10 @@ fn notify_config(text: &str, file: &NotifyFile) -> Result<NotifyConfig, String> 
             name: name.clone(),
             kind,
             url: url.to_string(),
-            secret: channel.secret.as_ref().map(|s| s.get_ref().trim().to_string()),
+            secret: channel
+                .secret
+                .as_ref()
+                .map(|s| s.get_ref().trim().to_string()),
             grids: channel.grids.clone(),
         });
     }
@@ -389,10 +390,7 @@ mod tests {
                 "[rounds.morning]\nexpect = \"closed\"\n",
                 "rounds.morning.expect",
             ),
-            (
-                "[notify]\nlang = \"fr\"\n",
-                "line 2: notify.lang",
-            ),
+            ("[notify]\nlang = \"fr\"\n", "line 2: notify.lang"),
             (
                 "[notify.channels.g1]\nkind = \"wechat\"\nurl = \"https://x\"\n",
                 "line 2: notify.channels.g1.kind",
@@ -405,8 +403,14 @@ mod tests {
                 "[notify.channels.g1]\nkind = \"wecom\"\nurl = \"https://x\"\nsecret = \"SEC1\"\n",
                 "line 4: notify.channels.g1.secret",
             ),
-            ("[notify]\nretry_base_seconds = 0\n", "line 2: notify.retry_base_seconds"),
-            ("[notify.channels.g1]\nkind = \"wecom\"\nuri = \"https://x\"\n", "uri"),
+            (
+                "[notify]\nretry_base_seconds = 0\n",
+                "line 2: notify.retry_base_seconds",
+            ),
+            (
+                "[notify.channels.g1]\nkind = \"wecom\"\nuri = \"https://x\"\n",
+                "uri",
+            ),
         ];
         for (text, want) in cases {
             let error = Config::parse(text).unwrap_err();

@@ -597,3 +597,83 @@ fn on_the_roster_a_records_an_absence_and_b_ends_it_early() {
         "expected again from today"
     );
 }
+
+/// The fixture's database given users: an admin and a volunteer of the first grid; the app
+/// waits at the login, as `tui::run` leaves it when users exist.
+fn with_users(lang: Lang) -> Fixture {
+    use curtain::store::users::{self, NewUser};
+    let mut f = fixture(lang, "2026-11-22 08:05");
+    let now = f.app.now;
+    let tx = f.store.write().unwrap();
+    for (name, role, grid, pin) in [
+        ("li", curtain::domain::access::Role::Admin, None, "2580"),
+        (
+            "wang",
+            curtain::domain::access::Role::Volunteer,
+            Some("第一网格"),
+            "1357",
+        ),
+    ] {
+        let grids = grid.into_iter().map(str::to_string).collect();
+        let hash = curtain::auth::hash_pin(pin).unwrap();
+        let user = NewUser {
+            name,
+            role,
+            grids: &grids,
+            pin_hash: &hash,
+        };
+        users::add(&tx, &user, "li", now).unwrap();
+    }
+    tx.commit().unwrap();
+    f.app.mode = Mode::Login;
+    f.app.login = Some(curtain::tui::login::LoginState::new(None));
+    f
+}
+
+#[test]
+fn login_snapshots_show_no_roster_and_never_the_pin() {
+    for (lang, name) in [(Lang::Zh, "zh"), (Lang::En, "en")] {
+        let mut f = with_users(lang);
+        f.keys("wang");
+        f.key(KeyCode::Tab);
+        f.keys("1357");
+        for (width, height) in [(80, 24), (40, 20)] {
+            let screen = format!("{:?}", f.screen(width, height).backend());
+            assert!(!screen.contains("1357"), "the PIN shows:\n{screen}");
+            assert!(!screen.contains("王秀英"), "the roster shows:\n{screen}");
+            insta::assert_snapshot!(
+                format!("login_{name}_{width}x{height}"),
+                f.screen(width, height).backend()
+            );
+        }
+    }
+}
+
+#[test]
+fn a_volunteer_logged_in_works_on_her_grid_only() {
+    let mut f = with_users(Lang::En);
+    f.keys("wang");
+    f.key(KeyCode::Enter);
+    f.keys("0000");
+    f.key(KeyCode::Enter);
+    assert_eq!(f.app.mode, Mode::Login, "a wrong PIN keeps the login");
+    let said = f.app.message.clone().unwrap().1;
+    assert!(said.contains("wrong PIN for wang"), "{said}");
+    f.keys("1357");
+    f.key(KeyCode::Enter);
+    assert_eq!(f.app.mode, Mode::Normal);
+    assert_eq!(f.app.user, "wang");
+    assert!(!f.app.show_phones, "volunteers see phones masked");
+    let grids: std::collections::BTreeSet<&str> =
+        f.app.data.rows.iter().map(|row| row.grid.as_str()).collect();
+    assert_eq!(grids, ["第一网格"].into(), "only her grid is loaded");
+    assert_eq!(f.app.data.rows.len(), 16);
+    let id = f.selected_id();
+    f.keys("o");
+    assert_eq!(f.status_of(&id), Status::Ok);
+    // A grid worker's keys are refused in words and change nothing.
+    f.key(KeyCode::Char('a'));
+    assert_eq!(f.app.mode, Mode::Normal, "no absence form for a volunteer");
+    let said = f.app.message.clone().unwrap().1;
+    assert!(said.contains("may not record absences"), "{said}");
+}

@@ -611,3 +611,67 @@ fn a_grid_worker_climbs_the_call_ladder_and_resolves_a_flag_in_the_tui() {
     assert_eq!(flag["outcome"], "elder_fine");
     assert_eq!(flag["closed_by"], "wang");
 }
+
+/// Runs the CLI as `user` with `CURTAIN_PIN` (and `CURTAIN_NEW_PIN` for a new user's PIN).
+fn cli_with_pins(db: &Path, user: &str, pin: &str, new_pin: Option<&str>, args: &[&str]) {
+    let mut command = std::process::Command::new(common_tmux::BIN);
+    command
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .args(["--now", "2026-11-21 20:00", "--lang", "en", "--user", user])
+        .env_remove("CURTAIN_NEW_PIN")
+        .env("CURTAIN_PIN", pin);
+    if let Some(new_pin) = new_pin {
+        command.env("CURTAIN_NEW_PIN", new_pin);
+    }
+    let out = command.output().expect("running curtain");
+    assert!(out.status.success(), "curtain {args:?}: {out:?}");
+}
+
+#[test]
+fn with_users_the_tui_starts_at_a_login_and_a_volunteer_sees_only_her_grid() {
+    let tmux = tmux_or_skip!();
+    let db = sample_db(&tmux, "users.db");
+    cli_with_pins(&db, "li", "2580", None, &["init", "--admin", "li"]);
+    let add = [
+        "user",
+        "add",
+        "wang",
+        "--role",
+        "volunteer",
+        "--grid",
+        "第一网格",
+    ];
+    cli_with_pins(&db, "li", "2580", Some("1357"), &add);
+
+    // The forced command of an SSH key: `curtain --user wang`. Only the PIN is asked, and
+    // nothing of the roster shows before it is right.
+    tmux.open("s", (80, 24), Lang::Zh, &db, "wang");
+    let screen = tmux.wait_for("s", "本数据库有多位用户");
+    assert!(screen.contains("用户名：wang"), "{screen}");
+    assert!(!screen.contains("王秀英"), "no elder before login:\n{screen}");
+    tmux.type_text("s", "9999");
+    tmux.keys("s", &["Enter"]);
+    let screen = tmux.wait_for("s", "wang 的 PIN 不对");
+    assert!(!screen.contains("9999"), "the PIN is never shown:\n{screen}");
+    tmux.type_text("s", "1357");
+    let screen = tmux.wait_for("s", "PIN：••••");
+    assert!(!screen.contains("1357"), "{screen}");
+    tmux.keys("s", &["Enter"]);
+    // The first grid's 16 elders only.
+    let screen = tmux.wait_for("s", "已查 0/16");
+    assert!(screen.contains("巡视人 wang"), "{screen}");
+    assert!(screen.contains("王秀英"), "{screen}");
+
+    tmux.keys("s", &["o"]);
+    tmux.wait_for("s", "已保存：王秀英");
+    let row = status_of(&db, "CQ001");
+    assert_eq!(row["checker"], "wang", "{row}");
+    assert_eq!(row["status"], "ok", "{row}");
+    // Resolving is a grid worker's: refused in words, nothing changes.
+    tmux.keys("s", &["2"]);
+    tmux.wait_for("s", "2 标记");
+    tmux.keys("s", &["r"]);
+    tmux.wait_for("s", "wang（志愿者）不能结案");
+}

@@ -12,8 +12,8 @@ use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
 
-use super::output::{Format, table, write_csv, write_json};
 use super::Ctx;
+use super::output::{Format, table, write_csv, write_json};
 use crate::domain::time::format_local;
 use crate::error::Refusal;
 use crate::i18n::{Lang, fill, t, words};

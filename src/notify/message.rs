@@ -200,10 +200,26 @@ mod tests {
         ]);
         let rendered = render(&message, &cx(4000));
         assert!(rendered.title.contains("第一网格"), "{}", rendered.title);
-        assert!(rendered.title.contains("晨巡 11月22日"), "{}", rendered.title);
-        assert!(rendered.markdown.contains("**王秀英**"), "{}", rendered.markdown);
-        assert!(rendered.markdown.contains("无人巡视"), "{}", rendered.markdown);
-        assert!(rendered.text.contains("巡视：wang_ayi（已处理）"), "{}", rendered.text);
+        assert!(
+            rendered.title.contains("晨巡 11月22日"),
+            "{}",
+            rendered.title
+        );
+        assert!(
+            rendered.markdown.contains("**王秀英**"),
+            "{}",
+            rendered.markdown
+        );
+        assert!(
+            rendered.markdown.contains("无人巡视"),
+            "{}",
+            rendered.markdown
+        );
+        assert!(
+            rendered.text.contains("巡视：wang_ayi（已处理）"),
+            "{}",
+            rendered.text
+        );
         assert!(!rendered.text.contains("**"), "{}", rendered.text);
     }
 
@@ -213,7 +229,11 @@ mod tests {
             .map(|_| flag("王秀英", FlagState::Open, None))
             .collect();
         let rendered = render(&digest(flags), &cx(4096));
-        assert!(rendered.markdown.len() <= 4096, "{}", rendered.markdown.len());
+        assert!(
+            rendered.markdown.len() <= 4096,
+            "{}",
+            rendered.markdown.len()
+        );
         assert!(rendered.markdown.contains("另有"), "{}", rendered.markdown);
     }
 }

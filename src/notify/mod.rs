@@ -127,7 +127,12 @@ impl Notifier {
             outbox::route(&tx, &channel.name, channel.grids.as_deref(), oldest, now)?;
         }
         tx.commit().context("saving queued notifications")?;
-        let names: Vec<String> = self.config.channels.iter().map(|c| c.name.clone()).collect();
+        let names: Vec<String> = self
+            .config
+            .channels
+            .iter()
+            .map(|c| c.name.clone())
+            .collect();
         while !stop.load(Ordering::SeqCst) {
             let now = clock.now();
             let tx = store.write().context("claiming a notification")?;
@@ -221,9 +226,7 @@ mod tests {
         config.notify.retry_base = std::time::Duration::from_secs(30);
         config.notify.retry_max = std::time::Duration::from_secs(600);
         let notifier = Notifier::new(&config, "test");
-        let waits: Vec<i64> = (1..=7)
-            .map(|n| notifier.backoff(n).num_seconds())
-            .collect();
+        let waits: Vec<i64> = (1..=7).map(|n| notifier.backoff(n).num_seconds()).collect();
         assert_eq!(waits, [30, 60, 120, 240, 480, 600, 600]);
     }
 }

@@ -130,7 +130,12 @@ fn insert_message(
     Ok((inserted > 0).then(|| conn.last_insert_rowid()))
 }
 
-fn link_flag(conn: &Connection, message_id: i64, flag_id: i64, topic: &str) -> rusqlite::Result<()> {
+fn link_flag(
+    conn: &Connection,
+    message_id: i64,
+    flag_id: i64,
+    topic: &str,
+) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT OR IGNORE INTO outbox_flags (message_id, flag_id, topic) VALUES (?1, ?2, ?3)",
     )?
@@ -162,7 +167,15 @@ pub fn queue_alert(
         return Ok(None);
     };
     let key = format!("alert:{flag_id}");
-    let Some(id) = insert_message(conn, Kind::Alert, &key, Some(&grid), Some(round), actor, now)?
+    let Some(id) = insert_message(
+        conn,
+        Kind::Alert,
+        &key,
+        Some(&grid),
+        Some(round),
+        actor,
+        now,
+    )?
     else {
         return Ok(None);
     };
@@ -414,7 +427,13 @@ pub fn queue_test(
                  claimed_by, claimed_until)
              VALUES (?1, ?2, 'sending', 1, ?3, ?4, ?5)",
         )?
-        .execute(params![message_id, channel, ts(now), claim, ts(lease_until)])?;
+        .execute(params![
+            message_id,
+            channel,
+            ts(now),
+            claim,
+            ts(lease_until)
+        ])?;
         claimed.push(Claimed {
             delivery_id: conn.last_insert_rowid(),
             message_id,
@@ -656,8 +675,16 @@ mod tests {
         let conn = conn();
         let round: Round = "2026-11-22/morning".parse().unwrap();
         flag(&conn, "e1", round, "alert");
-        assert!(queue_alert(&conn, "e1", round, "me", now()).unwrap().is_some());
-        assert!(queue_alert(&conn, "e1", round, "me", now()).unwrap().is_none());
+        assert!(
+            queue_alert(&conn, "e1", round, "me", now())
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            queue_alert(&conn, "e1", round, "me", now())
+                .unwrap()
+                .is_none()
+        );
         assert!(queue_round_digests(&conn, round, now()).unwrap().is_empty());
     }
 

@@ -140,6 +140,8 @@ pub struct App {
     /// The open flags, loaded while the flags screen shows; their count always.
     pub flags: Vec<FlagView>,
     pub open_flags: usize,
+    /// Notifications given up on or maybe lost, shown on the flags screen (#7).
+    pub notify_trouble: usize,
     pub history: data::HistoryView,
     pub history_selected: usize,
     pub flag_selected: usize,
@@ -185,6 +187,7 @@ impl App {
             detail: None,
             flags: Vec::new(),
             open_flags: 0,
+            notify_trouble: 0,
             history: data::HistoryView::default(),
             history_selected: 0,
             flag_selected: 0,
@@ -455,6 +458,7 @@ fn reload_flags(app: &mut App, store: &Store) -> anyhow::Result<()> {
     }
     if app.tab == Tab::Flags {
         app.flags = data::load_flags(store, app.grid.as_deref())?;
+        app.notify_trouble = data::load_notify_trouble(store)?;
         let grids = &app.actor.grids;
         app.flags.retain(|flag| grids.covers(&flag.grid));
         load_flag_detail(app, store)?;

@@ -197,6 +197,11 @@ pub fn load_flags(store: &Store, grid: Option<&str>) -> anyhow::Result<Vec<FlagV
     Ok(flags::list(&store.conn, false, None, grid)?)
 }
 
+/// How many notifications need a person (failed or maybe lost), for the flags screen.
+pub fn load_notify_trouble(store: &Store) -> anyhow::Result<usize> {
+    Ok(crate::store::outbox::trouble_count(&store.conn)?)
+}
+
 /// Which round the patrol is about: the one whose window is open, or the next one when it opens
 /// within the hour (a patrol getting ready at 06:50), else the most recent one (late entries).
 pub fn round_for_patrol(schedule: &Schedule, now: DateTime<Utc>) -> Round {

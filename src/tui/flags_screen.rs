@@ -35,6 +35,25 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     if area.height == 0 || area.width == 0 {
         return;
     }
+    // Notifications that did not go out are this screen's business: the flags they were about
+    // may be unknown to the grid workers' group.
+    let area = if app.notify_trouble > 0 && area.height > 1 {
+        let [warning, rest] = area.layout(&Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Fill(1),
+        ]));
+        let text = fill(&s.tui_notify_trouble, &[("count", &app.notify_trouble)]);
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                fit(&text, usize::from(warning.width)),
+                Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+            )),
+            warning,
+        );
+        rest
+    } else {
+        area
+    };
     if app.flags.is_empty() {
         let mut text = s.tui_no_flags.clone();
         if let Some(grid) = &app.grid {

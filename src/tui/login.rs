@@ -131,7 +131,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         field(&s.login_name, name, !login.on_pin),
         field(&s.login_pin, &stars, login.on_pin),
     ];
-    let popup = centered(area, 60, 6);
+    // The intro wraps on a narrow terminal; the two fields must stay inside the box.
+    let inner = usize::from(area.width.min(60).saturating_sub(2)).max(1);
+    let intro_rows = s.login_intro.width().div_ceil(inner).max(1);
+    let popup = centered(area, 60, u16::try_from(intro_rows + 5).unwrap_or(u16::MAX));
     clear_under(frame, popup);
     let title = app
         .community
@@ -149,7 +152,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         (&s.login_name, login.name.visual_cursor())
     };
     let x = popup.x + 1 + u16::try_from(format!("{label}：").width() + value_width).unwrap_or(0);
-    let y = popup.y + 1 + if login.on_pin { 3 } else { 2 };
+    let row = u16::try_from(intro_rows + if login.on_pin { 2 } else { 1 }).unwrap_or(0);
+    let y = popup.y + 1 + row;
     if x < popup.right().saturating_sub(1) && y < popup.bottom().saturating_sub(1) {
         frame.set_cursor_position((x, y));
     }

@@ -1,0 +1,263 @@
+//! `curtain doctor` (issue #5): healthy files pass with exit 0; damaged pages, dangling rows,
+//! impossible records, open file modes, foreign and newer files are each named in plain words
+//! with what to do, exit 1, and the database file is never changed. Also the backup's own
+//! verification, which refuses a copy that lost rows.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+
+use common::TestDb;
+use curtain::store::{BackupFault, Census, verify_backup};
+use rusqlite::Connection;
+
+const NOW: &str = "2026-11-22 08:30";
+
+/// The sample roster with three checks, every connection closed (so all is in the main file).
+fn db_with_checks() -> TestDb {
+    let db = TestDb::with_sample_roster();
+    db.check("CQ001", "open", "2026-11-22 07:30");
+    db.check("CQ002", "closed", "2026-11-22 07:35");
+    db.check("CQ003", "seen", "2026-11-22 07:40");
+    db
+}
+
+/// Runs the doctor, insists the database file keeps every byte, and gives back what it said.
+fn doctor(db: &TestDb, lang: &str) -> common::Run {
+    let before = std::fs::read(&db.path).unwrap();
+    let run = db.run(lang, NOW, &["doctor"]);
+    assert!(
+        std::fs::read(&db.path).unwrap() == before,
+        "the doctor changed the database file:\n{}",
+        run.describe()
+    );
+    run
+}
+
+fn says(run: &common::Run, fragments: &[&str]) {
+    for fragment in fragments {
+        assert!(
+            run.stdout.contains(fragment),
+            "the doctor should say {fragment:?}:\n{}",
+            run.describe()
+        );
+    }
+}
+
+/// A plain read-write connection with no foreign keys, the way another program would write.
+fn raw(db: &TestDb) -> Connection {
+    let conn = Connection::open(&db.path).unwrap();
+    conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
+    conn
+}
+
+fn set_mode(path: &std::path::Path, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[test]
+fn a_healthy_database_gets_a_line_per_check_and_exit_0() {
+    let db = db_with_checks();
+    // As curtain makes its own directory (a temp dir may come with the umask's 0755).
+    set_mode(db.dir.path(), 0o700);
+    let run = doctor(&db, "en");
+    assert_eq!(run.code, 0, "{}", run.describe());
+    says(
+        &run,
+        &[
+            "file mode 0600",
+            "mode 0700",
+            "SQLite integrity check: ok",
+            "foreign key check",
+            "journal: WAL",
+            "the records make sense",
+            "healthy: nothing wrong found",
+        ],
+    );
+    assert!(!run.stdout.contains('✗'), "{}", run.describe());
+    let run = doctor(&db, "zh");
+    assert_eq!(run.code, 0, "{}", run.describe());
+    says(&run, &["完整性检查：正常", "健康：没有发现问题"]);
+}
+
+#[test]
+fn garbage_over_a_page_is_called_damage_with_restore_advice() {
+    let db = db_with_checks();
+    let root: i64 = db
+        .conn()
+        .query_row(
+            "SELECT rootpage FROM sqlite_schema WHERE name = 'elders'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    let mut bytes = std::fs::read(&db.path).unwrap();
+    let page = 4096;
+    let start = (root as usize - 1) * page;
+    for (i, byte) in bytes[start..start + page].iter_mut().enumerate() {
+        *byte = (i * 7 + 13) as u8;
+    }
+    std::fs::write(&db.path, &bytes).unwrap();
+
+    let run = doctor(&db, "en");
+    assert_eq!(run.code, 1, "{}", run.describe());
+    says(
+        &run,
+        &[
+            "✗ the file is damaged",
+            "restore your latest backup",
+            "1 problem(s) found",
+        ],
+    );
+    let run = doctor(&db, "zh");
+    assert_eq!(run.code, 1, "{}", run.describe());
+    says(&run, &["文件已损坏", "用最近的备份恢复"]);
+}
+
+#[test]
+fn a_check_of_an_elder_not_on_the_roster_is_a_dangling_row() {
+    let db = db_with_checks();
+    raw(&db)
+        .execute(
+            "INSERT INTO checks (id, elder_id, round, observation, seen_at, recorded_at, checker)
+             SELECT 'ghost-check', 'GHOST', round, 'open', seen_at, recorded_at, checker
+             FROM checks LIMIT 1",
+            [],
+        )
+        .unwrap();
+    let run = doctor(&db, "en");
+    assert_eq!(run.code, 1, "{}", run.describe());
+    says(
+        &run,
+        &[
+            "✗ 1 row(s) of checks point at elders rows that do not exist",
+            "something else changed the file",
+        ],
+    );
+}
+
+#[test]
+fn impossible_records_are_named_one_line_each() {
+    let db = db_with_checks();
+    let conn = raw(&db);
+    // Flags are not append-only, so another program can write any words into them.
+    conn.execute_batch(
+        "INSERT INTO flags (elder_id, round, status, round_status, severity, severity_rank,
+                            streak, state, raised_at)
+         VALUES ('CQ010', 2, 'alert', 'alert', 'high', 2, 1, 'open', '2026-11-22T00:00:00.000Z'),
+                ('CQ011', (SELECT max(round) FROM checks), 'alert', 'alert', 'apocalyptic', 9, 1,
+                 'resolved', '2026-11-22T00:00:00.000Z');
+         INSERT INTO absences (elder_id, from_date, to_date, created_by, created_at)
+         VALUES ('CQ012', '2026-12-20', '2026-12-01', 'x', '2026-11-22T00:00:00.000Z');",
+    )
+    .unwrap();
+    drop(conn);
+    let run = doctor(&db, "en");
+    assert_eq!(run.code, 1, "{}", run.describe());
+    says(
+        &run,
+        &[
+            "✗ 1 row(s) of flags have a round that is not a date",
+            "✗ 1 flag(s) hold words in severity that curtain never writes: apocalyptic",
+            "✗ 1 flag(s) whose state disagrees with how they were closed",
+            "✗ 1 absence(s) end before they start",
+            "4 problem(s) found",
+        ],
+    );
+}
+
+#[test]
+fn a_file_others_can_read_is_a_problem_with_the_chmod_that_fixes_it() {
+    let db = db_with_checks();
+    set_mode(&db.path, 0o644);
+    let run = doctor(&db, "en");
+    assert_eq!(run.code, 1, "{}", run.describe());
+    says(
+        &run,
+        &[
+            "file mode 0644",
+            &format!("chmod 600 {}", db.path.display()),
+        ],
+    );
+    set_mode(&db.path, 0o600);
+    // A directory others can list is a warning: it shows names, not contents.
+    set_mode(db.dir.path(), 0o755);
+    let run = doctor(&db, "en");
+    assert_eq!(run.code, 0, "{}", run.describe());
+    says(
+        &run,
+        &[
+            &format!("! directory {} mode 0755", db.dir.path().display()),
+            "chmod 700",
+        ],
+    );
+    set_mode(db.dir.path(), 0o700);
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_explained_and_left_alone() {
+    let db = TestDb::new();
+    std::fs::write(&db.path, "编号,姓名\nCQ001,王秀英\n".repeat(200)).unwrap();
+    set_mode(&db.path, 0o600);
+    let run = doctor(&db, "en");
+    assert_eq!(run.code, 1, "{}", run.describe());
+    says(
+        &run,
+        &["not a curtain database", "restore your latest backup"],
+    );
+}
+
+#[test]
+fn no_database_at_all_is_bad_usage() {
+    let db = TestDb::new();
+    let run = db.run("en", NOW, &["doctor"]);
+    assert_eq!(run.code, 2, "{}", run.describe());
+    assert!(!db.path.exists(), "the doctor creates nothing");
+}
+
+#[test]
+fn a_backup_copy_that_lost_rows_is_refused_by_its_verification() {
+    let db = db_with_checks();
+    let census = Census::take(&db.conn()).unwrap();
+    assert!(
+        census.tables.iter().any(|(t, n)| t == "checks" && *n == 3),
+        "{census:?}"
+    );
+    let copy_path = db.file("copy.db");
+    std::fs::copy(&db.path, &copy_path).unwrap();
+    let copy = Connection::open(&copy_path).unwrap();
+    verify_backup(&census, &copy).expect("an exact copy passes");
+    copy.execute("DELETE FROM elders WHERE id = 'CQ060'", [])
+        .unwrap();
+    let fault = verify_backup(&census, &copy).unwrap_err();
+    assert_eq!(
+        fault.downcast_ref::<BackupFault>(),
+        Some(&BackupFault::Differs {
+            what: "elders".into(),
+            live: 60,
+            copy: 59
+        })
+    );
+}
+
+#[test]
+fn a_backup_is_healthy_to_the_doctor() {
+    let db = db_with_checks();
+    let copy = db.file("backup.db");
+    let out = db.ok(NOW, &["backup", copy.to_str().unwrap()]);
+    assert!(out.contains("3 checks"), "{out}");
+    for suffix in ["-wal", "-shm"] {
+        assert!(
+            !db.file(&format!("backup.db{suffix}")).exists(),
+            "the copy is closed and whole"
+        );
+    }
+    let run = common::run(common::command_for(
+        &copy,
+        common::USER,
+        "en",
+        NOW,
+        &["doctor"],
+    ));
+    assert_eq!(run.code, 0, "{}", run.describe());
+}
