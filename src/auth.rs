@@ -24,8 +24,11 @@ pub fn hash_pin(pin: &str) -> anyhow::Result<String> {
 }
 
 pub fn pin_matches(hash: &str, pin: &str) -> bool {
-    PasswordHash::new(hash)
-        .is_ok_and(|parsed| Argon2::default().verify_password(pin.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(pin.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 /// A PIN that the policy accepts, hashed; refused in words otherwise.
@@ -50,9 +53,14 @@ pub fn check_user_name(name: &str) -> Result<(), Refusal> {
 
 /// Checks a named user's PIN and returns who they are. A wrong PIN is counted (five in a row
 /// lock the user for five minutes) and audited; the count is saved even though the login fails.
-pub fn log_in(store: &mut Store, name: &str, pin: &str, now: DateTime<Utc>) -> anyhow::Result<Actor> {
-    let user = users::get(&store.conn, name)?
-        .ok_or_else(|| Refusal::UnknownUser(name.to_string()))?;
+pub fn log_in(
+    store: &mut Store,
+    name: &str,
+    pin: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Actor> {
+    let user =
+        users::get(&store.conn, name)?.ok_or_else(|| Refusal::UnknownUser(name.to_string()))?;
     if !user.enabled() {
         return Err(Refusal::UserDisabled(name.to_string()).into());
     }

@@ -1,5 +1,6 @@
-//! The community's config file (TOML): its name, time zone and round windows. Every key is
-//! optional; a bad one is refused with its key and line, never replaced by a silent default.
+//! The community's config file (TOML): its name, time zone and round windows, and where
+//! notifications go (`[notify]`). Every key is optional; a bad one is refused with its key and
+//! line, never replaced by a silent default.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -389,6 +389,7 @@ string_table! {
     notify_error_connect,
     notify_error_stopped,
     notify_error_no_channel,
+    notify_error_gone,
     unknown_channel,
     no_channels,
     unknown_delivery,

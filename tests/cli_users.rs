@@ -50,7 +50,9 @@ fn add_user(db: &TestDb, name: &str, role: &str, grid: Option<&str>, pin: &str) 
         args.extend(["--grid", grid]);
     }
     let mut command = db.command_as(ADMIN, "en", IMPORT_NOW, &args);
-    command.env("CURTAIN_PIN", ADMIN_PIN).env("CURTAIN_NEW_PIN", pin);
+    command
+        .env("CURTAIN_PIN", ADMIN_PIN)
+        .env("CURTAIN_NEW_PIN", pin);
     let result = run(command);
     assert_eq!(result.code, 0, "{}", result.describe());
 }
@@ -62,7 +64,11 @@ fn community() -> TestDb {
     command.env("CURTAIN_PIN", ADMIN_PIN);
     let result = run(command);
     assert_eq!(result.code, 0, "{}", result.describe());
-    assert!(result.stdout.contains("admin li_zhuren added"), "{}", result.stdout);
+    assert!(
+        result.stdout.contains("admin li_zhuren added"),
+        "{}",
+        result.stdout
+    );
     add_user(&db, "wang", "volunteer", Some("第一网格"), "1357");
     add_user(&db, "zhao", "grid_worker", Some("第一网格"), "8642");
     db
@@ -104,15 +110,29 @@ fn once_a_user_exists_every_change_needs_a_user_and_pin() {
     let db = community();
     // No --user at all: the runner's login name is no user of this database.
     let mut command = db.command_as("", "en", NOW, &["check", "CQ001", "open"]);
-    command.env_remove("CURTAIN_USER").env("USER", "nobody_here");
+    command
+        .env_remove("CURTAIN_USER")
+        .env("USER", "nobody_here");
     let before = db.snapshot();
     let result = run(command);
     assert_eq!(result.code, 2, "{}", result.describe());
     assert!(result.stderr.contains("--user"), "{}", result.describe());
     assert_eq!(db.snapshot(), before);
     // A user, but no PIN and no terminal to ask at.
-    refused_as(&db, "wang", None, &["check", "CQ001", "open"], "CURTAIN_PIN");
-    refused_as(&db, "ghost", Some("1357"), &["check", "CQ001", "open"], "no user ghost");
+    refused_as(
+        &db,
+        "wang",
+        None,
+        &["check", "CQ001", "open"],
+        "CURTAIN_PIN",
+    );
+    refused_as(
+        &db,
+        "ghost",
+        Some("1357"),
+        &["check", "CQ001", "open"],
+        "no user ghost",
+    );
     // Reading asks for no PIN.
     let status = as_user(&db, "wang", None, NOW, &["status", "--round", MORNING]);
     assert_eq!(status.code, 0, "{}", status.describe());
@@ -136,7 +156,13 @@ fn a_wrong_pin_is_refused_and_five_lock_the_user_for_five_minutes() {
     let locked = as_user(&db, "wang", Some("1357"), NOW, &["check", "CQ001", "open"]);
     assert_eq!(locked.code, 2);
     assert!(locked.stderr.contains("locked"), "{}", locked.describe());
-    let later = ok_as(&db, "wang", "1357", "2026-11-22 08:16", &["check", "CQ001", "open"]);
+    let later = ok_as(
+        &db,
+        "wang",
+        "1357",
+        "2026-11-22 08:16",
+        &["check", "CQ001", "open"],
+    );
     assert!(later.contains("saved"), "{later}");
     let failures: i64 = db
         .conn()
@@ -174,7 +200,14 @@ fn rule_roles_decide_what_each_user_may_change() {
         &db,
         "wang",
         Some("1357"),
-        &["away", "CQ003", "--from", "2026-11-23", "--to", "2026-11-24"],
+        &[
+            "away",
+            "CQ003",
+            "--from",
+            "2026-11-23",
+            "--to",
+            "2026-11-24",
+        ],
         "may not record absences",
     );
     refused_as(
@@ -198,13 +231,27 @@ fn rule_roles_decide_what_each_user_may_change() {
         "zhao",
         "8642",
         NOW,
-        &["away", "CQ003", "--from", "2026-11-23", "--to", "2026-11-24"],
+        &[
+            "away",
+            "CQ003",
+            "--from",
+            "2026-11-23",
+            "--to",
+            "2026-11-24",
+        ],
     );
     refused_as(
         &db,
         "zhao",
         Some("8642"),
-        &["away", "CQ050", "--from", "2026-11-23", "--to", "2026-11-24"],
+        &[
+            "away",
+            "CQ050",
+            "--from",
+            "2026-11-23",
+            "--to",
+            "2026-11-24",
+        ],
         "does not work on grid 第四网格",
     );
     refused_as(
@@ -224,15 +271,27 @@ fn rule_roles_decide_what_each_user_may_change() {
     // Who did what is on record under their own names.
     let conn = db.conn();
     let checker: String = conn
-        .query_row("SELECT checker FROM checks WHERE elder_id = 'CQ002'", [], |r| r.get(0))
+        .query_row(
+            "SELECT checker FROM checks WHERE elder_id = 'CQ002'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(checker, "wang");
     let closed_by: String = conn
-        .query_row("SELECT closed_by FROM flags WHERE elder_id = 'CQ002'", [], |r| r.get(0))
+        .query_row(
+            "SELECT closed_by FROM flags WHERE elder_id = 'CQ002'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(closed_by, "zhao");
     let created_by: String = conn
-        .query_row("SELECT created_by FROM absences WHERE elder_id = 'CQ003'", [], |r| r.get(0))
+        .query_row(
+            "SELECT created_by FROM absences WHERE elder_id = 'CQ003'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(created_by, "zhao");
 }
@@ -242,7 +301,10 @@ fn volunteers_and_anonymous_readers_see_phones_masked() {
     let db = community();
     let phone_of_cq001 = |out: &str| {
         let rows: serde_json::Value = serde_json::from_str(out).unwrap();
-        rows.as_array().unwrap()[0]["phone"].as_str().unwrap().to_string()
+        rows.as_array().unwrap()[0]["phone"]
+            .as_str()
+            .unwrap()
+            .to_string()
     };
     let anonymous = as_user(&db, "wang", None, NOW, &["elders", "--format", "json"]);
     assert_eq!(anonymous.code, 0, "{}", anonymous.describe());
@@ -271,27 +333,49 @@ fn user_list_passwd_disable_and_the_last_admin() {
 
     // A user changes their own PIN; the old one stops working.
     let mut command = db.command_as("wang", "en", NOW, &["user", "passwd", "wang"]);
-    command.env("CURTAIN_PIN", "1357").env("CURTAIN_NEW_PIN", "2468");
+    command
+        .env("CURTAIN_PIN", "1357")
+        .env("CURTAIN_NEW_PIN", "2468");
     assert_eq!(run(command).code, 0);
     // A wrong PIN is counted on disk (that is the lockout), so only the refusal is checked.
     let old_pin = as_user(&db, "wang", Some("1357"), NOW, &["check", "CQ001", "open"]);
     assert_eq!(old_pin.code, 2, "{}", old_pin.describe());
-    assert!(old_pin.stderr.contains("wrong PIN"), "{}", old_pin.describe());
+    assert!(
+        old_pin.stderr.contains("wrong PIN"),
+        "{}",
+        old_pin.describe()
+    );
     ok_as(&db, "wang", "2468", NOW, &["check", "CQ001", "open"]);
     // …but not someone else's.
     let mut command = db.command_as("wang", "en", NOW, &["user", "passwd", "zhao"]);
-    command.env("CURTAIN_PIN", "2468").env("CURTAIN_NEW_PIN", "1111");
+    command
+        .env("CURTAIN_PIN", "2468")
+        .env("CURTAIN_NEW_PIN", "1111");
     assert_eq!(run(command).code, 2);
     // A weak new PIN is refused in words.
     let mut command = db.command_as(ADMIN, "en", NOW, &["user", "passwd", "wang"]);
-    command.env("CURTAIN_PIN", ADMIN_PIN).env("CURTAIN_NEW_PIN", "0000");
+    command
+        .env("CURTAIN_PIN", ADMIN_PIN)
+        .env("CURTAIN_NEW_PIN", "0000");
     let weak = run(command);
     assert_eq!(weak.code, 2);
     assert!(weak.stderr.contains("repeated"), "{}", weak.describe());
 
     ok_as(&db, ADMIN, ADMIN_PIN, NOW, &["user", "disable", "wang"]);
-    refused_as(&db, "wang", Some("2468"), &["check", "CQ004", "open"], "disabled");
-    refused_as(&db, ADMIN, Some(ADMIN_PIN), &["user", "disable", ADMIN], "last enabled admin");
+    refused_as(
+        &db,
+        "wang",
+        Some("2468"),
+        &["check", "CQ004", "open"],
+        "disabled",
+    );
+    refused_as(
+        &db,
+        ADMIN,
+        Some(ADMIN_PIN),
+        &["user", "disable", ADMIN],
+        "last enabled admin",
+    );
     ok_as(&db, ADMIN, ADMIN_PIN, NOW, &["user", "enable", "wang"]);
     ok_as(&db, "wang", "2468", NOW, &["check", "CQ004", "open"]);
     let actions: Vec<String> = db
@@ -319,18 +403,56 @@ fn user_list_passwd_disable_and_the_last_admin() {
 fn bad_user_commands_are_refused_and_change_nothing() {
     let db = community();
     let admin = Some(ADMIN_PIN);
-    refused_as(&db, ADMIN, admin, &["user", "add", "sun", "--role", "boss"], "not a role");
-    refused_as(&db, ADMIN, admin, &["user", "add", "sun li", "--role", "admin"], "user name");
-    refused_as(&db, ADMIN, admin, &["user", "add", "wang", "--role", "admin"], "already a user");
     refused_as(
         &db,
         ADMIN,
         admin,
-        &["user", "add", "sun", "--role", "volunteer", "--grid", "第九网格"],
+        &["user", "add", "sun", "--role", "boss"],
+        "not a role",
+    );
+    refused_as(
+        &db,
+        ADMIN,
+        admin,
+        &["user", "add", "sun li", "--role", "admin"],
+        "user name",
+    );
+    refused_as(
+        &db,
+        ADMIN,
+        admin,
+        &["user", "add", "wang", "--role", "admin"],
+        "already a user",
+    );
+    refused_as(
+        &db,
+        ADMIN,
+        admin,
+        &[
+            "user",
+            "add",
+            "sun",
+            "--role",
+            "volunteer",
+            "--grid",
+            "第九网格",
+        ],
         "第九网格",
     );
-    refused_as(&db, ADMIN, admin, &["init", "--admin", "another"], "already has users");
-    refused_as(&db, ADMIN, admin, &["user", "disable", "ghost"], "no user ghost");
+    refused_as(
+        &db,
+        ADMIN,
+        admin,
+        &["init", "--admin", "another"],
+        "already has users",
+    );
+    refused_as(
+        &db,
+        ADMIN,
+        admin,
+        &["user", "disable", "ghost"],
+        "no user ghost",
+    );
 }
 
 #[test]
@@ -344,10 +466,30 @@ fn the_first_user_must_be_an_admin_and_a_weak_pin_makes_no_database() {
     assert!(!db.file("curtain.db").exists(), "no database is made");
 
     db.ok(IMPORT_NOW, &["init"]);
-    let mut command =
-        db.command_as("li", "en", NOW, &["user", "add", "wang", "--role", "volunteer"]);
+    let mut command = db.command_as(
+        "li",
+        "en",
+        NOW,
+        &["user", "add", "wang", "--role", "volunteer"],
+    );
     command.env("CURTAIN_NEW_PIN", "1357");
     let result = run(command);
     assert_eq!(result.code, 2, "{}", result.describe());
-    assert!(result.stderr.contains("init --admin"), "{}", result.describe());
+    assert!(
+        result.stderr.contains("init --admin"),
+        "{}",
+        result.describe()
+    );
+}
+
+#[test]
+fn a_volunteer_may_not_resend_notifications() {
+    let db = community();
+    refused_as(
+        &db,
+        "wang",
+        Some("1357"),
+        &["outbox", "retry", "1"],
+        "may not manage notifications",
+    );
 }

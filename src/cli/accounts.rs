@@ -50,7 +50,8 @@ fn new_pin(ctx: &Ctx, name: &str, own_pin_is_new: bool) -> anyhow::Result<Pin> {
 }
 
 fn parse_role(text: &str) -> Result<Role, Refusal> {
-    text.parse().map_err(|()| Refusal::BadRole(text.to_string()))
+    text.parse()
+        .map_err(|()| Refusal::BadRole(text.to_string()))
 }
 
 /// `init --admin NAME`: the first user of a database, who must be an admin.
@@ -234,7 +235,11 @@ fn list(ctx: &Ctx, format: Format) -> anyhow::Result<()> {
                             "locked" => s.user_state_locked.clone(),
                             _ => s.user_state_active.clone(),
                         },
-                        format!("{} {}", row.created_at.get(..10).unwrap_or(""), row.created_by),
+                        format!(
+                            "{} {}",
+                            row.created_at.get(..10).unwrap_or(""),
+                            row.created_by
+                        ),
                     ]
                 })
                 .collect();

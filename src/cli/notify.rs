@@ -3,6 +3,7 @@
 //! in a drill with `--now`, starts at that time and moves on with the seconds that pass, so
 //! retries and leases still come due.
 
+use crate::domain::access::Capability;
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -282,6 +283,7 @@ fn known_channels(ctx: &Ctx) -> String {
 
 fn retry(ctx: &Ctx, delivery_id: i64) -> anyhow::Result<()> {
     let mut store = ctx.open(Create::Never)?;
+    ctx.authorize(&mut store, Capability::ManageNotifications, None)?;
     let tx = store.write()?;
     let (channel, state) =
         outbox::delivery_state(&tx, delivery_id)?.ok_or(Refusal::UnknownDelivery(delivery_id))?;
@@ -332,6 +334,7 @@ pub fn notify(ctx: &Ctx, action: NotifyCommand) -> anyhow::Result<()> {
         None => configured.iter().map(|c| c.name.clone()).collect(),
     };
     let mut store = ctx.open(Create::Never)?;
+    let actor = ctx.authorize(&mut store, Capability::ManageNotifications, None)?;
     let notifier = Notifier::new(&ctx.config, &format!("test-{}", std::process::id()));
     let clock = CommandClock::new(ctx);
     let now = clock.now();
@@ -339,7 +342,7 @@ pub fn notify(ctx: &Ctx, action: NotifyCommand) -> anyhow::Result<()> {
     let claimed = outbox::queue_test(
         &tx,
         &names,
-        &ctx.user,
+        &actor.name,
         &notifier.claim_token(),
         now,
         now + notifier.lease(),

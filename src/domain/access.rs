@@ -180,7 +180,10 @@ pub const LOCKOUT_MINUTES: i64 = 5;
 
 /// After a wrong PIN: the count of failures so far (this one included) and when the user is
 /// locked until, if this failure locks them.
-pub fn after_failed_attempt(failures_before: i64, now: DateTime<Utc>) -> (i64, Option<DateTime<Utc>>) {
+pub fn after_failed_attempt(
+    failures_before: i64,
+    now: DateTime<Utc>,
+) -> (i64, Option<DateTime<Utc>>) {
     let failures = failures_before + 1;
     if failures >= MAX_FAILED_ATTEMPTS {
         (failures, Some(now + Duration::minutes(LOCKOUT_MINUTES)))

@@ -189,7 +189,10 @@ impl Notifier {
                 &t(lang).notify_error_no_channel,
                 &[("channel", &claimed.channel)],
             )),
-            (_, None) => Err(format!("message {} is gone", claimed.message_id)),
+            (_, None) => Err(crate::i18n::fill(
+                &t(lang).notify_error_gone,
+                &[("id", &claimed.message_id)],
+            )),
         };
         let now = clock.now();
         let (attempt, outcome) = match result {

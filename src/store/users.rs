@@ -54,9 +54,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<User> {
 fn grids_of(conn: &Connection, name: &str) -> rusqlite::Result<BTreeSet<String>> {
     let mut statement =
         conn.prepare_cached("SELECT grid FROM user_grids WHERE user_name = ?1 ORDER BY grid")?;
-    statement
-        .query_map([name], |row| row.get(0))?
-        .collect()
+    statement.query_map([name], |row| row.get(0))?.collect()
 }
 
 /// Whether the database has users at all; without any it is one person's own and asks no PIN.

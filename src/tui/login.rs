@@ -122,7 +122,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let field = |label: &str, value: &str, focused: bool| {
         Line::from(vec![
             Span::styled(format!("{label}："), label_style),
-            Span::styled(format!("{value} "), if focused { focus } else { Style::new() }),
+            Span::styled(
+                format!("{value} "),
+                if focused { focus } else { Style::new() },
+            ),
         ])
     };
     let lines = vec![
@@ -136,10 +139,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let intro_rows = s.login_intro.width().div_ceil(inner).max(1);
     let popup = centered(area, 60, u16::try_from(intro_rows + 5).unwrap_or(u16::MAX));
     clear_under(frame, popup);
-    let title = app
-        .community
-        .as_deref()
-        .map_or_else(|| s.login_title.clone(), |c| format!("{c} · {}", s.login_title));
+    let title = app.community.as_deref().map_or_else(
+        || s.login_title.clone(),
+        |c| format!("{c} · {}", s.login_title),
+    );
     frame.render_widget(
         Paragraph::new(lines)
             .block(Block::new().borders(Borders::ALL).title(Line::from(title)))
