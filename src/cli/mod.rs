@@ -390,7 +390,12 @@ fn report(lang: Lang, error: &anyhow::Error) -> ExitCode {
     }
     if let Some(words) = messages::storage_failure(lang, error) {
         let chain: Vec<String> = error.chain().map(ToString::to_string).collect();
-        let _ = writeln!(stderr, "{}{words}\n  ({})", t(lang).error_prefix, chain.join(": "));
+        let _ = writeln!(
+            stderr,
+            "{}{words}\n  ({})",
+            t(lang).error_prefix,
+            chain.join(": ")
+        );
         return ExitCode::from(1);
     }
     let chain: Vec<String> = error.chain().map(ToString::to_string).collect();

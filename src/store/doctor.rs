@@ -317,6 +317,9 @@ fn journal(conn: &Connection, path: &Path) -> rusqlite::Result<Finding> {
     Ok(Finding::Journal { mode, wal_bytes })
 }
 
+/// Whether a word in a flags column is one curtain writes.
+type IsKnownWord = fn(&str) -> bool;
+
 /// The domain's rules the schema cannot hold. Each query is one scan or one index walk.
 fn sanity(
     conn: &Connection,
@@ -355,7 +358,7 @@ fn sanity(
             });
         }
     }
-    let known_words: [(&str, fn(&str) -> bool); 4] = [
+    let known_words: [(&str, IsKnownWord); 4] = [
         ("status", |w| {
             Status::parse(w).is_some_and(Status::is_flagged)
         }),

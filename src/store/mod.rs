@@ -1,6 +1,7 @@
 //! SQLite: the one place that talks SQL. Opening (file mode, pragmas, migrations, refusing files
 //! from newer versions), and the tables by module: `elders`, `checks`, `absences`, `flags`, and
-//! `rounds` (statuses computed from them with the rules of `crate::domain`).
+//! `rounds` (statuses computed from them with the rules of `crate::domain`); backups and their
+//! verification here, and `doctor` (a read-only examination of a file).
 
 pub mod absences;
 pub mod checks;
@@ -202,7 +203,9 @@ impl Census {
 pub enum BackupFault {
     #[error("the copy failed SQLite's integrity check: {0}")]
     Damaged(String),
-    #[error("the copy differs from the database: {what}: {copy} in the copy, {live} in the database")]
+    #[error(
+        "the copy differs from the database: {what}: {copy} in the copy, {live} in the database"
+    )]
     Differs { what: String, live: i64, copy: i64 },
 }
 

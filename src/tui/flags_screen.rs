@@ -168,7 +168,15 @@ fn step_number(app: &App, elder: &Elder, step: LadderStep) -> String {
     }
 }
 
+/// Narrower than this, the detail pane is left empty (see `draw_detail`).
+const MIN_DETAIL_WIDTH: u16 = 4;
+
 fn draw_detail(frame: &mut Frame, area: Rect, app: &App, detail: &FlagDetail) {
+    // ratatui 0.30's wrapping Paragraph writes past a 2-column area when a line holds a wide
+    // (CJK) character: found by tests/fuzz_inputs.rs at 2×32. Nothing readable fits anyway.
+    if area.width < MIN_DETAIL_WIDTH {
+        return;
+    }
     let s = t(app.lang);
     let lang = app.lang;
     let elder = &detail.elder;
