@@ -664,8 +664,13 @@ fn a_volunteer_logged_in_works_on_her_grid_only() {
     assert_eq!(f.app.mode, Mode::Normal);
     assert_eq!(f.app.user, "wang");
     assert!(!f.app.show_phones, "volunteers see phones masked");
-    let grids: std::collections::BTreeSet<&str> =
-        f.app.data.rows.iter().map(|row| row.grid.as_str()).collect();
+    let grids: std::collections::BTreeSet<&str> = f
+        .app
+        .data
+        .rows
+        .iter()
+        .map(|row| row.grid.as_str())
+        .collect();
     assert_eq!(grids, ["第一网格"].into(), "only her grid is loaded");
     assert_eq!(f.app.data.rows.len(), 16);
     let id = f.selected_id();

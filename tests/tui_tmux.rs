@@ -650,11 +650,17 @@ fn with_users_the_tui_starts_at_a_login_and_a_volunteer_sees_only_her_grid() {
     tmux.open("s", (80, 24), Lang::Zh, &db, "wang");
     let screen = tmux.wait_for("s", "本数据库有多位用户");
     assert!(screen.contains("用户名：wang"), "{screen}");
-    assert!(!screen.contains("王秀英"), "no elder before login:\n{screen}");
+    assert!(
+        !screen.contains("王秀英"),
+        "no elder before login:\n{screen}"
+    );
     tmux.type_text("s", "9999");
     tmux.keys("s", &["Enter"]);
     let screen = tmux.wait_for("s", "wang 的 PIN 不对");
-    assert!(!screen.contains("9999"), "the PIN is never shown:\n{screen}");
+    assert!(
+        !screen.contains("9999"),
+        "the PIN is never shown:\n{screen}"
+    );
     tmux.type_text("s", "1357");
     let screen = tmux.wait_for("s", "PIN：••••");
     assert!(!screen.contains("1357"), "{screen}");

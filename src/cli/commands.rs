@@ -11,15 +11,15 @@ use serde::Serialize;
 
 use super::output::{Format, table, write_csv, write_json};
 use super::{Command, Ctx, shown};
+use crate::auth;
+use crate::domain::access::{Actor, Capability};
+use crate::domain::privacy::mask_phone;
 use crate::domain::time::{format_local, format_local_time, parse_instant};
 use crate::domain::{FlagState, Observation, Outcome, Round, Severity, Status};
 use crate::error::Refusal;
 use crate::i18n::{fill, t, words};
 use crate::import;
 use crate::store::rounds::{self, AbsenceChange, ElderRound, NewCheck};
-use crate::auth;
-use crate::domain::access::{Actor, Capability};
-use crate::domain::privacy::mask_phone;
 use crate::store::{BackupFault, Create, Store, elders, flags};
 
 pub fn run(ctx: &Ctx, command: Command) -> anyhow::Result<()> {

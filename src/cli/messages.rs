@@ -97,9 +97,7 @@ pub fn refusal(lang: Lang, refusal: &Refusal) -> String {
         Refusal::UserLocked { name, until } => {
             fill(&s.user_locked, &[("name", name), ("until", until)])
         }
-        Refusal::WrongPin { name, left } => {
-            fill(&s.wrong_pin, &[("name", name), ("left", left)])
-        }
+        Refusal::WrongPin { name, left } => fill(&s.wrong_pin, &[("name", name), ("left", left)]),
         Refusal::NeedPin(name) => fill(&s.need_pin, &[("name", name)]),
         Refusal::PinPolicy(problem) => words::pin_problem(lang, *problem),
         Refusal::PinsDiffer => s.pins_differ.clone(),

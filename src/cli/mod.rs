@@ -1,12 +1,12 @@
 //! The command line of DESIGN.md section 4: argument parsing, the context every command runs
 //! in (database, time, language, user), and the mapping of errors to exit codes.
 
+pub mod accounts;
 pub mod commands;
 pub mod doctor;
 pub mod messages;
 pub mod notify;
 pub mod output;
-pub mod accounts;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};

@@ -15,8 +15,8 @@ use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksh
 
 use super::{Orientation, OutFile, OutKind, Widths, check_out_path, print_on_a4};
 use crate::cli::Ctx;
-use crate::domain::access::Capability;
 use crate::cli::commands::parse_date;
+use crate::domain::access::Capability;
 use crate::domain::{Expected, FlagState, Observation, Outcome, Status};
 use crate::error::Refusal;
 use crate::i18n::{Lang, Strings, fill, t, words};

@@ -8,7 +8,8 @@ use rusqlite::{Connection, TransactionBehavior};
 pub const APPLICATION_ID: i64 = 0x4355_5254; // "CURT"
 
 /// Migration `n` takes the schema from version `n` to `n + 1`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE elders (
     id              TEXT PRIMARY KEY,
     name            TEXT NOT NULL,
@@ -123,7 +124,8 @@ CREATE TABLE meta (
     key    TEXT PRIMARY KEY,
     value  TEXT NOT NULL
 ) STRICT;
-"#, r#"
+"#,
+    r#"
 -- The people who may change data. With no rows, the database is one person's own and asks no
 -- PIN. `pin_hash` is an argon2 PHC string; the PIN itself is never stored.
 CREATE TABLE users (
@@ -157,7 +159,8 @@ CREATE TRIGGER user_audit_is_never_updated BEFORE UPDATE ON user_audit
 BEGIN SELECT RAISE(ABORT, 'the user audit is append-only'); END;
 CREATE TRIGGER user_audit_is_never_deleted BEFORE DELETE ON user_audit
 BEGIN SELECT RAISE(ABORT, 'the user audit is append-only'); END;
-"#, r#"
+"#,
+    r#"
 -- Notifications (#7). One row per message curtain decided to send, queued in the transaction
 -- that decided it; `dedupe_key` is UNIQUE so the same decision cannot queue twice.
 CREATE TABLE outbox (
@@ -200,7 +203,8 @@ CREATE TABLE deliveries (
     UNIQUE (message_id, channel)
 ) STRICT;
 CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);
-"#];
+"#,
+];
 
 /// The schema version this program writes.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -513,7 +513,10 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
     if let Some((capability, grid)) = requirement(app, &action)
         && let Err(refusal) = crate::auth::require(&app.actor, capability, grid.as_deref())
     {
-        app.message = Some((Tone::Problem, crate::cli::messages::refusal(app.lang, &refusal)));
+        app.message = Some((
+            Tone::Problem,
+            crate::cli::messages::refusal(app.lang, &refusal),
+        ));
         return Ok(());
     }
     let s = t(app.lang);
@@ -881,7 +884,11 @@ pub fn parse_absence(
 fn requirement(app: &App, action: &Action) -> Option<(Capability, Option<String>)> {
     use super::roster_screen::RosterAction as R;
     let row_grid = || app.selected_row().map(|row| row.grid.clone());
-    let flag_grid = || app.flags.get(app.flag_selected).map(|flag| flag.grid.clone());
+    let flag_grid = || {
+        app.flags
+            .get(app.flag_selected)
+            .map(|flag| flag.grid.clone())
+    };
     let roster_grid = || app.roster.selected_elder().map(|elder| elder.grid.clone());
     let away_grid = || {
         if app.tab == Tab::Roster {
