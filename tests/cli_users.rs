@@ -493,3 +493,32 @@ fn a_volunteer_may_not_resend_notifications() {
         "may not manage notifications",
     );
 }
+
+#[test]
+fn a_grid_workers_ledger_holds_only_his_grids_and_a_volunteer_gets_none() {
+    let db = community();
+    let out = db.file("ledger.csv");
+    let args = [
+        "report",
+        "--from",
+        "2026-11-22",
+        "--to",
+        "2026-11-22",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    refused_as(
+        &db,
+        "wang",
+        Some("1357"),
+        &args,
+        "may not export the ledger",
+    );
+    assert!(!out.exists());
+    ok_as(&db, "zhao", "8642", NOW, &args);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("第一网格"), "{text}");
+    for other in ["第二网格", "第三网格", "第四网格"] {
+        assert!(!text.contains(other), "{other} is in zhao's ledger");
+    }
+}

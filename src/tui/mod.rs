@@ -100,10 +100,11 @@ fn event_loop(
             if let Some(action) = action
                 && let Err(error) = app::update(app, &mut store, action)
             {
-                app.message = Some((
-                    Tone::Problem,
-                    format!("{}{error:#}", crate::i18n::t(app.lang).error_prefix),
-                ));
+                // A full or read-only disk in the words the CLI uses: this tick was not saved,
+                // everything saved before is safe.
+                let words = crate::cli::messages::storage_failure(app.lang, &error)
+                    .unwrap_or_else(|| format!("{}{error:#}", crate::i18n::t(app.lang).error_prefix));
+                app.message = Some((Tone::Problem, words));
             }
         }
         if !clock_fixed {
