@@ -102,8 +102,10 @@ fn event_loop(
             {
                 // A full or read-only disk in the words the CLI uses: this tick was not saved,
                 // everything saved before is safe.
-                let words = crate::cli::messages::storage_failure(app.lang, &error)
-                    .unwrap_or_else(|| format!("{}{error:#}", crate::i18n::t(app.lang).error_prefix));
+                let words =
+                    crate::cli::messages::storage_failure(app.lang, &error).unwrap_or_else(|| {
+                        format!("{}{error:#}", crate::i18n::t(app.lang).error_prefix)
+                    });
                 app.message = Some((Tone::Problem, words));
             }
         }
