@@ -255,10 +255,12 @@ fn update_audited(
     Ok(changed)
 }
 
-/// The grids of the active roster, sorted.
+/// The grids of the active roster, in the order the route first reaches them (as the roster
+/// lists them; Chinese ordinals like 第二 don't sort as text).
 pub fn grids(conn: &Connection) -> rusqlite::Result<Vec<String>> {
     let mut statement = conn.prepare_cached(
-        "SELECT DISTINCT grid FROM elders WHERE archived_at IS NULL ORDER BY grid",
+        "SELECT grid FROM elders WHERE archived_at IS NULL GROUP BY grid
+         ORDER BY min(route IS NULL), min(route), min(id)",
     )?;
     statement.query_map([], |row| row.get(0))?.collect()
 }
