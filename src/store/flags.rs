@@ -97,22 +97,39 @@ pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<FlagRecord>> {
         .optional()
 }
 
+/// The per-round and per-elder reads and writes, named so a test can hold their query plans to
+/// an index: settling a round must cost the same in a district's tenth year as in its first.
+const FOR_ELDER_ROUND: &str = "WHERE f.elder_id = ?1 AND f.round = ?2";
+const FOR_ROUND: &str = "WHERE f.round = ?1";
+const FOR_ELDER_AFTER: &str = "WHERE f.elder_id = ?1 AND f.round > ?2 ORDER BY f.round";
+const SUPERSEDE_EARLIER: &str =
+    "UPDATE flags SET state = 'superseded', superseded_because = 'later_round_ok',
+         closed_at = ?3, closed_by = 'curtain'
+     WHERE elder_id = ?1 AND round < ?2 AND state = 'open'
+       AND status IN ('missed', 'unclear')";
+const SUPERSEDED_BY_LATER_ROUND: &str = "WHERE f.elder_id = ?1 AND f.round < ?2
+    AND f.state = 'superseded' AND f.superseded_because = 'later_round_ok' AND f.closed_at >= ?3
+    ORDER BY f.round";
+const OPEN_SUPERSEDABLE: &str = "SELECT DISTINCT elder_id FROM flags
+    WHERE state = 'open' AND status IN ('missed', 'unclear')";
+const COUNT_OPEN: &str = "SELECT count(*) FROM flags AS f JOIN elders AS e ON e.id = f.elder_id
+    WHERE f.state = 'open' AND (?1 IS NULL OR e.grid = ?1)";
+
 pub fn for_elder_round(
     conn: &Connection,
     elder_id: &str,
     round: Round,
 ) -> rusqlite::Result<Option<FlagRecord>> {
     conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM flags AS f WHERE f.elder_id = ?1 AND f.round = ?2"
+        "SELECT {COLUMNS} FROM flags AS f {FOR_ELDER_ROUND}"
     ))?
     .query_row(params![elder_id, round.ordinal()], from_row)
     .optional()
 }
 
 pub fn for_round(conn: &Connection, round: Round) -> rusqlite::Result<HashMap<String, FlagRecord>> {
-    let mut statement = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM flags AS f WHERE f.round = ?1"
-    ))?;
+    let mut statement =
+        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM flags AS f {FOR_ROUND}"))?;
     statement
         .query_map([round.ordinal()], from_row)?
         .map(|flag| flag.map(|flag| (flag.elder_id.clone(), flag)))
@@ -126,7 +143,7 @@ pub fn for_elder_after(
     round: Round,
 ) -> rusqlite::Result<Vec<FlagRecord>> {
     let mut statement = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM flags AS f WHERE f.elder_id = ?1 AND f.round > ?2 ORDER BY f.round"
+        "SELECT {COLUMNS} FROM flags AS f {FOR_ELDER_AFTER}"
     ))?;
     statement
         .query_map(params![elder_id, round.ordinal()], from_row)?
@@ -223,30 +240,27 @@ pub fn supersede_earlier(
     ok_round: Round,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<usize> {
-    conn.prepare_cached(
-        "UPDATE flags SET state = 'superseded', superseded_because = 'later_round_ok',
-             closed_at = ?3, closed_by = 'curtain'
-         WHERE elder_id = ?1 AND round < ?2 AND state = 'open'
-           AND status IN ('missed', 'unclear')",
-    )?
-    .execute(params![elder_id, ok_round.ordinal(), ts(now)])
+    conn.prepare_cached(SUPERSEDE_EARLIER)?
+        .execute(params![elder_id, ok_round.ordinal(), ts(now)])
 }
 
-/// The elder's flags closed by a later ok round, after `since` (to reopen when that ok round is
-/// taken back).
+/// The elder's flags before a round that a later ok round closed at or after `closed_since` (to
+/// reopen when that ok round is taken back). Flags closed earlier were closed by an earlier round,
+/// which still stands: leaving them out keeps an undo from re-reading the elder's whole history.
 pub fn superseded_by_later_round(
     conn: &Connection,
     elder_id: &str,
     before: Round,
+    closed_since: DateTime<Utc>,
 ) -> rusqlite::Result<Vec<FlagRecord>> {
     let mut statement = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM flags AS f
-         WHERE f.elder_id = ?1 AND f.round < ?2 AND f.state = 'superseded'
-           AND f.superseded_because = 'later_round_ok'
-         ORDER BY f.round"
+        "SELECT {COLUMNS} FROM flags AS f {SUPERSEDED_BY_LATER_ROUND}"
     ))?;
     statement
-        .query_map(params![elder_id, before.ordinal()], from_row)?
+        .query_map(
+            params![elder_id, before.ordinal(), ts(closed_since)],
+            from_row,
+        )?
         .collect()
 }
 
@@ -254,10 +268,7 @@ pub fn superseded_by_later_round(
 pub fn elders_with_open_supersedable(
     conn: &Connection,
 ) -> rusqlite::Result<std::collections::HashSet<String>> {
-    let mut statement = conn.prepare_cached(
-        "SELECT DISTINCT elder_id FROM flags
-         WHERE state = 'open' AND status IN ('missed', 'unclear')",
-    )?;
+    let mut statement = conn.prepare_cached(OPEN_SUPERSEDABLE)?;
     statement.query_map([], |row| row.get(0))?.collect()
 }
 
@@ -299,6 +310,26 @@ pub struct FlagView {
     pub note: Option<String>,
 }
 
+/// The flag lists' query. Open flags are found through `flags_by_state`, every flag since a round
+/// through `flags_by_round`: one statement with `(?1 OR f.state = 'open')` made SQLite scan the
+/// whole flags table (hundreds of thousands of rows in a district year) to list a few open ones.
+fn list_sql(include_closed: bool) -> String {
+    let state = if include_closed {
+        ""
+    } else {
+        "f.state = 'open' AND"
+    };
+    format!(
+        "SELECT {COLUMNS}, e.name, e.address, e.grid,
+             (SELECT c.checker FROM checks AS c
+              WHERE c.elder_id = f.elder_id AND c.round = f.round AND c.observation IS NOT NULL
+              ORDER BY c.seen_at DESC, c.recorded_at DESC LIMIT 1)
+         FROM flags AS f JOIN elders AS e ON e.id = f.elder_id
+         WHERE {state} f.round >= ?1 AND (?2 IS NULL OR e.grid = ?2)
+         ORDER BY f.severity_rank DESC, f.round, e.route IS NULL, e.route, f.elder_id"
+    )
+}
+
 /// Flags, most severe first, then oldest. Open only unless `include_closed`.
 pub fn list(
     conn: &Connection,
@@ -306,18 +337,10 @@ pub fn list(
     since: Option<Round>,
     grid: Option<&str>,
 ) -> rusqlite::Result<Vec<FlagView>> {
-    let mut statement = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS}, e.name, e.address, e.grid,
-             (SELECT c.checker FROM checks AS c
-              WHERE c.elder_id = f.elder_id AND c.round = f.round AND c.observation IS NOT NULL
-              ORDER BY c.seen_at DESC, c.recorded_at DESC LIMIT 1)
-         FROM flags AS f JOIN elders AS e ON e.id = f.elder_id
-         WHERE (?1 OR f.state = 'open') AND f.round >= ?2 AND (?3 IS NULL OR e.grid = ?3)
-         ORDER BY f.severity_rank DESC, f.round, e.route IS NULL, e.route, f.elder_id"
-    ))?;
+    let mut statement = conn.prepare_cached(&list_sql(include_closed))?;
     let since = since.map_or(i64::MIN, Round::ordinal);
     statement
-        .query_map(params![include_closed, since, grid], |row| {
+        .query_map(params![since, grid], |row| {
             let flag = from_row(row)?;
             Ok(FlagView {
                 id: flag.id,
@@ -434,10 +457,69 @@ pub fn log_follow_up(
 }
 
 pub fn count_open(conn: &Connection, grid: Option<&str>) -> rusqlite::Result<usize> {
-    conn.prepare_cached(
-        "SELECT count(*) FROM flags AS f JOIN elders AS e ON e.id = f.elder_id
-         WHERE f.state = 'open' AND (?1 IS NULL OR e.grid = ?1)",
-    )?
-    .query_row([grid], |row| row.get::<_, i64>(0))
-    .map(|count| usize::try_from(count).unwrap_or(0))
+    conn.prepare_cached(COUNT_OPEN)?
+        .query_row([grid], |row| row.get::<_, i64>(0))
+        .map(|count| usize::try_from(count).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The query plan of `sql`, one line per step.
+    fn plan(conn: &Connection, sql: &str, args: usize) -> String {
+        let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let values: Vec<rusqlite::types::Value> = (0..args).map(|_| 1.into()).collect();
+        let lines: Vec<String> = statement
+            .query_map(rusqlite::params_from_iter(values), |row| row.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        lines.join(" | ")
+    }
+
+    /// Settling a round, raising and superseding flags, and listing or counting the open ones
+    /// read through an index on the round, the elder or the state, never a scan of the flags or
+    /// checks tables, which grow with every round of history. (Plans are taken on an empty
+    /// schema without statistics, as a new district's database has them.)
+    #[test]
+    fn per_round_and_open_flag_queries_never_scan_flags_or_checks() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::store::schema::migrate(&mut conn).unwrap();
+        let select = |clause: &str| format!("SELECT {COLUMNS} FROM flags AS f {clause}");
+        let cases = [
+            ("for_elder_round", select(FOR_ELDER_ROUND), 2),
+            ("for_round", select(FOR_ROUND), 1),
+            ("for_elder_after", select(FOR_ELDER_AFTER), 2),
+            (
+                "superseded_by_later_round",
+                select(SUPERSEDED_BY_LATER_ROUND),
+                3,
+            ),
+            ("supersede_earlier", SUPERSEDE_EARLIER.to_string(), 3),
+            (
+                "elders_with_open_supersedable",
+                OPEN_SUPERSEDABLE.to_string(),
+                0,
+            ),
+            ("count_open", COUNT_OPEN.to_string(), 1),
+            ("list (open)", list_sql(false), 2),
+        ];
+        for (name, sql, args) in cases {
+            let plan = plan(&conn, &sql, args);
+            for step in plan.split(" | ") {
+                let scans_history = ["SCAN f", "SCAN c", "SCAN flags", "SCAN checks"]
+                    .iter()
+                    .any(|scan| step.starts_with(scan));
+                assert!(!scans_history, "{name} scans: {plan}");
+            }
+            assert!(plan.contains("USING"), "{name} uses no index: {plan}");
+            // The open flags are a few hundred of a district's hundreds of thousands: a range
+            // over every round (`round >= ?` from the beginning of time) is a scan by another
+            // name, so the open-flag reads must go by the state.
+            if name.contains("open") {
+                assert!(plan.contains("flags_by_state"), "{name}: {plan}");
+            }
+        }
+    }
 }

@@ -16,8 +16,8 @@ use super::flags::{self, Figures, FlagRecord};
 use super::{Store, absences, set_meta};
 use crate::domain::status::{self, RoundFacts};
 use crate::domain::{
-    FlagChange, FlagState, Observation, Round, Schedule, Severity, Status, SupersedeReason, Window,
-    flag, severity,
+    FlagChange, FlagState, Observation, OwnWindows, Round, Schedule, Severity, Status,
+    SupersedeReason, Window, flag, severity,
 };
 use crate::error::Refusal;
 
@@ -41,6 +41,28 @@ pub fn judge(
     now: DateTime<Utc>,
 ) -> Option<Judged> {
     let window = schedule.window_for(round, &elder.own);
+    judge_in(window, elder, round, round_checks, away, now)
+}
+
+/// The window that applies to an elder, with the community's window for the round worked out
+/// once by the caller: a time-zone conversion per elder and round adds up over a district.
+fn window_of(schedule: &Schedule, community: Window, round: Round, elder: &Elder) -> Window {
+    if elder.own == OwnWindows::default() {
+        community
+    } else {
+        schedule.window_for(round, &elder.own)
+    }
+}
+
+/// [`judge`] in a window already known.
+fn judge_in(
+    window: Window,
+    elder: &Elder,
+    round: Round,
+    round_checks: &[Check],
+    away: bool,
+    now: DateTime<Utc>,
+) -> Option<Judged> {
     if !status::on_roster(elder.added_at, elder.archived_at, &window) {
         return None;
     }
@@ -195,7 +217,10 @@ fn later_ok_round(
 }
 
 /// The ok round that closed earlier flags was taken back (an undo): those flags open again
-/// unless another later round still stands ok.
+/// unless another later round still stands ok. Only flags closed since this round's window
+/// opened can have been closed by it (no check of it exists before then); the older ones were
+/// closed by a round that still stands, and re-judging each of them read the elder's history
+/// from that flag to now on every non-ok tick.
 fn reopen_if_no_later_ok(
     conn: &Connection,
     schedule: &Schedule,
@@ -203,7 +228,11 @@ fn reopen_if_no_later_ok(
     round: Round,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<()> {
-    for flag in flags::superseded_by_later_round(conn, &elder.id, round)? {
+    let opened = schedule
+        .window(round)
+        .opens
+        .min(schedule.window_for(round, &elder.own).opens);
+    for flag in flags::superseded_by_later_round(conn, &elder.id, round, opened)? {
         if later_ok_round(conn, schedule, elder, flag.round, now)?.is_none() {
             flags::reopen(conn, flag.id)?;
         }
@@ -495,11 +524,12 @@ pub fn statuses_of(
     let away = absences::away_on(conn, round.date)?;
     let mut round_flags = flags::for_round(conn, round)?;
     let prev_flags = flags::for_round(conn, round.prev())?;
+    let community = schedule.window(round);
     let mut rows = Vec::with_capacity(roster.len());
     for elder in roster {
         let elder_checks = round_checks.get(&elder.id).map_or(&[][..], Vec::as_slice);
-        let Some(judged) = judge(
-            schedule,
+        let Some(judged) = judge_in(
+            window_of(schedule, community, round, elder),
             elder,
             round,
             elder_checks,
@@ -515,6 +545,37 @@ pub fn statuses_of(
         rows.push(ElderRound::new(elder, round, judged, flag, prev_streak));
     }
     Ok(rows)
+}
+
+/// One elder's status for a round and the state of its flag, by index into the roster given:
+/// what a summary of the round (the history screen) needs, without a copy of each elder.
+pub fn round_tally(
+    conn: &Connection,
+    schedule: &Schedule,
+    roster: &[Elder],
+    round: Round,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Vec<(usize, Status, Option<FlagState>)>> {
+    let round_checks = checks::for_round(conn, round)?;
+    let away = absences::away_on(conn, round.date)?;
+    let round_flags = flags::for_round(conn, round)?;
+    let community = schedule.window(round);
+    let mut out = Vec::with_capacity(roster.len());
+    for (index, elder) in roster.iter().enumerate() {
+        let elder_checks = round_checks.get(&elder.id).map_or(&[][..], Vec::as_slice);
+        if let Some(judged) = judge_in(
+            window_of(schedule, community, round, elder),
+            elder,
+            round,
+            elder_checks,
+            away.contains(&elder.id),
+            now,
+        ) {
+            let state = round_flags.get(&elder.id).map(|flag| flag.state);
+            out.push((index, judged.status, state));
+        }
+    }
+    Ok(out)
 }
 
 const SYNCED_THROUGH: &str = "flags_synced_through";
@@ -542,8 +603,11 @@ pub fn sync_flags(store: &mut Store, now: DateTime<Utc>) -> anyhow::Result<()> {
     if synced.is_some_and(|synced| synced >= current.ordinal()) {
         return Ok(());
     }
-    let roster = elders::all(&store.conn)?;
-    let Some(first_added) = roster.iter().map(|e| e.added_at).min() else {
+    // Whether a round has anything to settle depends only on the windows the roster has (the
+    // community's and a few elders' own), so the roster itself — 30,000 elders in a district —
+    // is read only once a round is to be settled, not on every command and screen reload.
+    let (own_windows, first_added) = windows_on_roster(&store.conn)?;
+    let Some(first_added) = first_added else {
         return Ok(());
     };
     let mut round = match synced {
@@ -551,16 +615,21 @@ pub fn sync_flags(store: &mut Store, now: DateTime<Utc>) -> anyhow::Result<()> {
         None => schedule.round_at(first_added, &Default::default()),
     };
     let mut contiguous = true;
+    let mut roster: Option<Vec<Elder>> = None;
     while round <= current {
-        let windows: Vec<Window> = roster
+        let windows: Vec<Window> = own_windows
             .iter()
-            .map(|elder| schedule.window_for(round, &elder.own))
+            .map(|own| schedule.window_for(round, own))
             .collect();
         if !windows.iter().any(|w| w.has_closed(now)) {
             break;
         }
+        if roster.is_none() {
+            roster = Some(elders::all(&store.conn)?);
+        }
+        let roster = roster.as_deref().unwrap_or_default();
         let tx = store.write().context("starting to settle flags")?;
-        settle_round(&tx, &schedule, &roster, round, now)?;
+        settle_round(&tx, &schedule, roster, round, now)?;
         // The grid workers hear of the round's flags with the same commit that settles them.
         super::outbox::queue_round_digests(&tx, round, now)?;
         // The watermark moves only over a contiguous run of fully closed rounds: a round with a
@@ -574,6 +643,81 @@ pub fn sync_flags(store: &mut Store, now: DateTime<Utc>) -> anyhow::Result<()> {
         round = round.next();
     }
     Ok(())
+}
+
+/// The distinct windows on the roster (the community's is the one with no own window) and when
+/// the first elder was added: all a sync needs to know before it reads the roster.
+fn windows_on_roster(
+    conn: &Connection,
+) -> rusqlite::Result<(Vec<OwnWindows>, Option<DateTime<Utc>>)> {
+    let pair = |opens: Option<String>, closes: Option<String>| {
+        Some((
+            crate::domain::time::parse_clock(&opens?)?,
+            crate::domain::time::parse_clock(&closes?)?,
+        ))
+    };
+    let mut statement = conn.prepare_cached(
+        "SELECT DISTINCT morning_opens, morning_closes, evening_opens, evening_closes
+         FROM elders",
+    )?;
+    let windows = statement
+        .query_map([], |row| {
+            Ok(OwnWindows {
+                morning: pair(row.get(0)?, row.get(1)?),
+                evening: pair(row.get(2)?, row.get(3)?),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    // Instants are fixed-width UTC text: the least text is the earliest.
+    let first: Option<String> =
+        conn.query_row("SELECT min(added_at) FROM elders", [], |row| row.get(0))?;
+    Ok((
+        windows,
+        first.map(|text| super::parse_ts(&text)).transpose()?,
+    ))
+}
+
+/// Each elder's statuses over the rounds `first..=last`, oldest first (`None` where the elder was
+/// not on the roster): the strips beside the round screen. One range read of the checks for the
+/// whole span instead of one per round, and no per-row copies of the roster.
+pub fn statuses_over(
+    conn: &Connection,
+    schedule: &Schedule,
+    roster: &[Elder],
+    first: Round,
+    last: Round,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<HashMap<String, Vec<Option<Status>>>> {
+    let span_checks = checks::for_rounds(conn, first, last)?;
+    let mut rounds = Vec::new();
+    let mut round = first;
+    while round <= last {
+        rounds.push(round);
+        round = round.next();
+    }
+    let mut out: HashMap<String, Vec<Option<Status>>> = HashMap::with_capacity(roster.len());
+    let no_checks = HashMap::new();
+    for (age, round) in rounds.iter().enumerate() {
+        let away = absences::away_on(conn, round.date)?;
+        let community = schedule.window(*round);
+        let round_checks = span_checks.get(round).unwrap_or(&no_checks);
+        for elder in roster {
+            let elder_checks = round_checks.get(&elder.id).map_or(&[][..], Vec::as_slice);
+            let window = window_of(schedule, community, *round, elder);
+            if let Some(judged) = judge_in(
+                window,
+                elder,
+                *round,
+                elder_checks,
+                away.contains(&elder.id),
+                now,
+            ) {
+                out.entry(elder.id.clone())
+                    .or_insert_with(|| vec![None; rounds.len()])[age] = Some(judged.status);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Records every round up to `through` as settled at `at`, for a database whose history was
@@ -596,10 +740,11 @@ fn settle_round(
     let prev_flags = flags::for_round(conn, round.prev())?;
     let supersedable: HashSet<String> = flags::elders_with_open_supersedable(conn)?;
     let mut touched: HashMap<&str, ()> = HashMap::new();
+    let community = schedule.window(round);
     for elder in roster {
         let elder_checks = round_checks.get(&elder.id).map_or(&[][..], Vec::as_slice);
-        let judged = judge(
-            schedule,
+        let judged = judge_in(
+            window_of(schedule, community, round, elder),
             elder,
             round,
             elder_checks,

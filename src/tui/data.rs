@@ -109,21 +109,18 @@ pub type Strips = HashMap<String, Vec<Option<Status>>>;
 /// them while the round stays and a tick only reloads the round itself.
 pub fn load_strips(store: &Store, round: Round, now: DateTime<Utc>) -> anyhow::Result<Strips> {
     let roster = elders::all(&store.conn)?;
-    let mut strips = Strips::new();
-    let mut earlier = round;
-    let mut back = Vec::with_capacity(STRIP_ROUNDS);
+    let mut first = round;
     for _ in 0..STRIP_ROUNDS {
-        earlier = earlier.prev();
-        back.push(earlier);
+        first = first.prev();
     }
-    for (age, earlier) in back.iter().rev().enumerate() {
-        for row in rounds::statuses_of(&store.conn, &store.schedule, &roster, *earlier, now)? {
-            strips
-                .entry(row.elder.id.clone())
-                .or_insert_with(|| vec![None; STRIP_ROUNDS])[age] = Some(row.status);
-        }
-    }
-    Ok(strips)
+    Ok(rounds::statuses_over(
+        &store.conn,
+        &store.schedule,
+        &roster,
+        first,
+        round.prev(),
+        now,
+    )?)
 }
 
 pub fn load_round(
@@ -341,24 +338,24 @@ pub fn load_history(store: &Store, now: DateTime<Utc>) -> anyhow::Result<History
     }
     let mut round = round_for_patrol(&store.schedule, now);
     let mut rows = Vec::new();
+    // Each elder's grid column, looked up once rather than per elder and round.
+    let grid_of: Vec<usize> = roster
+        .iter()
+        .map(|elder| grids.iter().position(|g| *g == elder.grid).unwrap_or(0))
+        .collect();
     for _ in 0..HISTORY_DAYS * 2 {
-        let statuses = rounds::statuses_of(&store.conn, &store.schedule, &roster, round, now)?;
+        let tallies = rounds::round_tally(&store.conn, &store.schedule, &roster, round, now)?;
         let mut counts = vec![GridCounts::default(); grids.len()];
         let mut total = GridCounts::default();
-        for row in &statuses {
-            let index = grids.iter().position(|g| *g == row.elder.grid).unwrap_or(0);
-            for tally in [&mut counts[index], &mut total] {
+        for (elder, status, flag_state) in tallies {
+            for tally in [&mut counts[grid_of[elder]], &mut total] {
                 tally.listed += 1;
                 tally.checked += usize::from(matches!(
-                    row.status,
+                    status,
                     Status::Ok | Status::Alert | Status::Unclear
                 ));
-                tally.flagged += usize::from(row.status.is_flagged());
-                tally.open_flags += usize::from(
-                    row.flag
-                        .as_ref()
-                        .is_some_and(|f| f.state == crate::domain::FlagState::Open),
-                );
+                tally.flagged += usize::from(status.is_flagged());
+                tally.open_flags += usize::from(flag_state == Some(crate::domain::FlagState::Open));
             }
         }
         if total.listed > 0 {
