@@ -2,10 +2,9 @@
 //! `data/i18n/*.toml` at build time. A key missing from either table fails the table's test, and
 //! a key used in code but absent from the struct fails to compile.
 
+use std::collections::HashMap;
 use std::fmt::Display;
 use std::sync::LazyLock;
-
-use serde::Deserialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Lang {
@@ -61,10 +60,23 @@ impl Lang {
 macro_rules! string_table {
     ($($key:ident),* $(,)?) => {
         /// One language's strings. Placeholders are `{name}`, filled by [`fill`].
-        #[derive(Debug, Deserialize)]
-        #[serde(deny_unknown_fields)]
+        #[derive(Debug, Default)]
         pub struct Strings {
             $(pub $key: String,)*
+        }
+
+        /// Every key a table must have.
+        pub const KEYS: &[&str] = &[$(stringify!($key)),*];
+
+        impl Strings {
+            /// Assignments into a default table, one key at a time. Not serde's derive: a
+            /// derived deserializer for 400 fields keeps 400 partly built values alive across
+            /// every fallible step, and LLVM's release optimiser spent over 20 minutes on it.
+            fn fill(mut table: HashMap<String, String>) -> Strings {
+                let mut strings = Strings::default();
+                $(strings.$key = table.remove(stringify!($key)).unwrap_or_default();)*
+                strings
+            }
         }
     };
 }
@@ -75,11 +87,33 @@ static ZH: LazyLock<Strings> =
     LazyLock::new(|| parse_table(include_str!("../data/i18n/zh-CN.toml")));
 static EN: LazyLock<Strings> = LazyLock::new(|| parse_table(include_str!("../data/i18n/en.toml")));
 
+/// A table's strings; refused when a key is missing, unknown, or not text.
+pub fn read_table(text: &str) -> Result<Strings, String> {
+    let table: HashMap<String, String> = toml::from_str(text).map_err(|e| e.to_string())?;
+    let missing: Vec<&str> = KEYS
+        .iter()
+        .filter(|key| !table.contains_key(**key))
+        .copied()
+        .collect();
+    let mut unknown: Vec<&str> = table
+        .keys()
+        .map(String::as_str)
+        .filter(|key| !KEYS.contains(key))
+        .collect();
+    unknown.sort_unstable();
+    if !missing.is_empty() || !unknown.is_empty() {
+        return Err(format!(
+            "missing keys {missing:?}, unknown keys {unknown:?}"
+        ));
+    }
+    Ok(Strings::fill(table))
+}
+
 #[allow(clippy::expect_used)]
 fn parse_table(text: &str) -> Strings {
     // The tables are compiled in and checked by `both_tables_are_complete`; a broken one is a
     // build mistake, not input.
-    toml::from_str(text).expect("string table in data/i18n is complete")
+    read_table(text).expect("string table in data/i18n is complete")
 }
 
 /// The strings of a language.
@@ -105,10 +139,26 @@ mod tests {
 
     #[test]
     fn both_tables_are_complete() {
-        let zh: Result<Strings, _> = toml::from_str(include_str!("../data/i18n/zh-CN.toml"));
-        let en: Result<Strings, _> = toml::from_str(include_str!("../data/i18n/en.toml"));
+        let zh = read_table(include_str!("../data/i18n/zh-CN.toml")).map(|_| ());
+        let en = read_table(include_str!("../data/i18n/en.toml")).map(|_| ());
         assert!(zh.is_ok(), "zh-CN: {zh:?}");
         assert!(en.is_ok(), "en: {en:?}");
+    }
+
+    #[test]
+    fn a_table_with_a_missing_or_unknown_key_is_refused() {
+        let full = include_str!("../data/i18n/en.toml");
+        let without: Vec<&str> = full
+            .lines()
+            .filter(|line| !line.starts_with("error_prefix "))
+            .collect();
+        let missing = read_table(&without.join("\n")).map(|_| ()).unwrap_err();
+        assert!(missing.contains("error_prefix"), "{missing}");
+        let extra = read_table(&format!("{full}\nno_such_key = \"x\"\n"))
+            .map(|_| ())
+            .unwrap_err();
+        assert!(extra.contains("no_such_key"), "{extra}");
+        assert_eq!(read_table(full).unwrap().error_prefix, "error: ");
     }
 
     #[test]
