@@ -130,6 +130,8 @@ pub struct App {
     /// The strips of earlier rounds, and the round they were loaded for.
     pub strips: (Option<Round>, data::Strips),
     pub keys: HashMap<String, SearchKeys>,
+    /// Active elders on the roster, as of the last reload.
+    pub roster_size: usize,
     pub selected: usize,
     pub mode: Mode,
     pub tab: Tab,
@@ -178,6 +180,7 @@ impl App {
             data: RoundData::default(),
             strips: (None, data::Strips::new()),
             keys: HashMap::new(),
+            roster_size: 0,
             selected: 0,
             mode: Mode::Normal,
             tab: Tab::Round,
@@ -411,7 +414,10 @@ pub fn reload(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
         return Ok(());
     }
     rounds::sync_flags(store, app.now)?;
-    if app.keys.len() != elders::count_active(&store.conn)? as usize {
+    app.roster_size = elders::count_active(&store.conn)? as usize;
+    // The pinyin keys of 30,000 elders take a good part of a second: built when the first
+    // search starts, then kept in step with the roster.
+    if !app.keys.is_empty() && app.keys.len() != app.roster_size {
         app.keys = data::search_keys(store)?;
     }
     let selected_id = app.selected_row().map(|row| row.elder_id.clone());
@@ -683,7 +689,7 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
             }
         }
         Action::CloseOverlay => {
-            app.mode = if app.data.rows.is_empty() && app.keys.is_empty() {
+            app.mode = if app.data.rows.is_empty() && app.roster_size == 0 {
                 Mode::Welcome
             } else {
                 Mode::Normal
@@ -706,7 +712,12 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
             app.tab = Tab::ALL[next];
             reload_flags(app, store)?;
         }
-        Action::StartSearch => app.mode = Mode::Search,
+        Action::StartSearch => {
+            if app.keys.len() != app.roster_size {
+                app.keys = data::search_keys(store)?;
+            }
+            app.mode = Mode::Search;
+        }
         Action::SearchKey(key) => {
             app.search
                 .handle_event(&ratatui::crossterm::event::Event::Key(key));
