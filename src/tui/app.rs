@@ -112,6 +112,13 @@ pub enum Action {
     Quit,
 }
 
+/// Who an absence is typed for.
+pub struct AwayTarget<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub grid: &'a str,
+}
+
 /// The whole state the screens draw from.
 pub struct App {
     pub lang: Lang,
@@ -231,15 +238,20 @@ impl App {
     }
 
     /// The elder an absence is being typed for: the roster's selection on the roster screen,
-    /// else the patrol list's. (id, name)
-    pub fn away_target(&self) -> Option<(String, String)> {
+    /// else the patrol list's.
+    pub fn away_target(&self) -> Option<AwayTarget<'_>> {
         if self.tab == Tab::Roster {
-            self.roster
-                .selected_elder()
-                .map(|elder| (elder.id.clone(), elder.name.clone()))
+            self.roster.selected_elder().map(|elder| AwayTarget {
+                id: &elder.id,
+                name: &elder.name,
+                grid: &elder.grid,
+            })
         } else {
-            self.selected_row()
-                .map(|row| (row.elder_id.clone(), row.name.clone()))
+            self.selected_row().map(|row| AwayTarget {
+                id: &row.elder_id,
+                name: &row.name,
+                grid: &row.grid,
+            })
         }
     }
 
@@ -663,7 +675,7 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
             let text = app.note.value().to_string();
             app.note.reset();
             let today = app.schedule.local_date(app.now);
-            let Some((id, _)) = app.away_target() else {
+            let Some(id) = app.away_target().map(|target| target.id.to_string()) else {
                 return Ok(());
             };
             let Some((from, to, reason)) = parse_absence(&text, today) else {
@@ -901,13 +913,7 @@ fn requirement(app: &App, action: &Action) -> Option<(Capability, Option<String>
             .map(|flag| flag.grid.clone())
     };
     let roster_grid = || app.roster.selected_elder().map(|elder| elder.grid.clone());
-    let away_grid = || {
-        if app.tab == Tab::Roster {
-            roster_grid()
-        } else {
-            row_grid()
-        }
-    };
+    let away_grid = || app.away_target().map(|target| target.grid.to_string());
     Some(match action {
         Action::Mark(_) => (Capability::RecordCheck, row_grid()),
         Action::Undo => (Capability::RecordCheck, None),

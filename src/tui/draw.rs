@@ -63,7 +63,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Mode::Note => draw_note(frame, body, app, &t(app.lang).note_title),
         Mode::Roster(mode) => roster_screen::draw_overlay(frame, body, app, mode),
         Mode::Away => {
-            let name = app.away_target().map(|(_, name)| name).unwrap_or_default();
+            let name = app.away_target().map_or("", |target| target.name);
             let title = fill(&t(app.lang).away_title, &[("name", &name)]);
             draw_note(frame, body, app, &title);
         }

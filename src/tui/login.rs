@@ -11,10 +11,11 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 use unicode_width::UnicodeWidthStr;
-use zeroize::Zeroize;
+use zeroize::Zeroizing;
 
-use super::app::{Action, App, Mode};
+use super::app::{Action, App};
 use super::draw::{centered, clear_under};
+use crate::auth::Pin;
 use crate::cli::messages;
 use crate::error::Refusal;
 use crate::i18n::t;
@@ -39,11 +40,10 @@ impl LoginState {
         }
     }
 
-    /// Wipes the typed PIN (after every attempt, right or wrong).
-    pub fn clear_pin(&mut self) {
-        let mut typed = self.pin.value().to_string();
-        typed.zeroize();
-        self.pin = Input::default();
+    /// Takes the typed PIN out of the form (after every attempt, right or wrong): the form's
+    /// own buffer moves into a value that is wiped when dropped.
+    pub fn take_pin(&mut self) -> Pin {
+        Zeroizing::new(self.pin.value_and_reset())
     }
 }
 
@@ -85,8 +85,7 @@ pub fn log_in(app: &mut App, store: &mut crate::store::Store) -> anyhow::Result<
         return Ok(false);
     }
     let name = login.name.value().trim().to_string();
-    let pin = zeroize::Zeroizing::new(login.pin.value().to_string());
-    login.clear_pin();
+    let pin = login.take_pin();
     if name.is_empty() {
         login.on_pin = false;
         return Ok(false);
@@ -160,9 +159,4 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     if x < popup.right().saturating_sub(1) && y < popup.bottom().saturating_sub(1) {
         frame.set_cursor_position((x, y));
     }
-}
-
-/// Whether the app is waiting for someone to log in.
-pub fn pending(app: &App) -> bool {
-    app.mode == Mode::Login
 }
