@@ -32,6 +32,14 @@ pub enum Refusal {
     },
     #[error("the time seen {seen} is after now {now}")]
     SeenInFuture { seen: String, now: String },
+    #[error("--now {now} is ahead of the real clock {real}")]
+    FutureNow { now: String, real: String },
+    #[error("{seen} is in no round; the next is {round}, opening {opens}")]
+    NoRoundForCheck {
+        seen: String,
+        round: String,
+        opens: String,
+    },
     #[error("no flag with id {0}")]
     UnknownFlag(i64),
     #[error("flag {id} is already {state}")]

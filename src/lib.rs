@@ -10,6 +10,7 @@ pub mod export;
 pub mod i18n;
 pub mod import;
 pub mod notify;
+pub mod ops;
 pub mod search;
 pub mod store;
 pub mod tui;

@@ -416,8 +416,8 @@ fn the_parsers_of_what_people_type_never_panic() {
             let _ = parse_instant(&text, tz, Some(NaiveDate::MAX));
             let _ = parse_instant(&text, tz, Some(NaiveDate::MIN));
             let _ = parse_clock(&text);
-            let _ = curtain::cli::commands::parse_round(&text);
-            let _ = curtain::cli::commands::parse_date(&text);
+            let _ = curtain::ops::input::parse_round(&text);
+            let _ = curtain::ops::input::parse_date(&text);
             let _ = app::parse_absence(&text, today);
             let _ = app::parse_absence(&text, NaiveDate::MAX);
             let _ = Lang::parse(&text);

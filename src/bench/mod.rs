@@ -12,9 +12,9 @@ use std::time::Instant;
 
 use clap::Subcommand;
 
-use crate::cli::{Ctx, shown};
 use crate::error::Refusal;
 use crate::i18n::{fill, t};
+use crate::ops::{Session, shown};
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
@@ -39,26 +39,26 @@ pub enum BenchCommand {
     },
 }
 
-pub fn run(ctx: &Ctx, command: BenchCommand) -> anyhow::Result<()> {
+pub fn run(session: &Session, command: BenchCommand) -> anyhow::Result<()> {
     match command {
-        BenchCommand::Gen { elders, days, seed } => gen_database(ctx, elders, days, seed),
-        BenchCommand::Roster { elders, seed, out } => write_roster(ctx, elders, seed, &out),
+        BenchCommand::Gen { elders, days, seed } => gen_database(session, elders, days, seed),
+        BenchCommand::Roster { elders, seed, out } => write_roster(session, elders, seed, &out),
     }
 }
 
-fn gen_database(ctx: &Ctx, elders: usize, days: u32, seed: u64) -> anyhow::Result<()> {
-    let s = t(ctx.lang);
+fn gen_database(session: &Session, elders: usize, days: u32, seed: u64) -> anyhow::Result<()> {
+    let s = t(session.lang);
     let spec = generate::Spec {
         elders,
         days,
         seed,
-        now: ctx.now,
+        now: session.now,
     };
     let started = Instant::now();
     let mut last_shown = 0;
     let made = generate::generate(
-        &ctx.db,
-        &ctx.config.schedule,
+        &session.db,
+        &session.config.schedule,
         &spec,
         |done, total, so_far| {
             // A line every tenth of the way: a 30,000 × 365 run takes minutes.
@@ -84,14 +84,14 @@ fn gen_database(ctx: &Ctx, elders: usize, days: u32, seed: u64) -> anyhow::Resul
         },
     )?;
     let seconds = started.elapsed().as_secs_f64();
-    let size = file_size(&ctx.db);
+    let size = file_size(&session.db);
     writeln!(
         std::io::stdout(),
         "{}",
         fill(
             &s.bench_generated,
             &[
-                ("path", &shown(&ctx.db)),
+                ("path", &shown(&session.db)),
                 ("elders", &made.elders),
                 ("rounds", &made.rounds),
                 ("checks", &made.checks),
@@ -111,7 +111,7 @@ fn file_size(path: &Path) -> u64 {
     std::fs::metadata(path).map_or(0, |meta| meta.len())
 }
 
-fn write_roster(ctx: &Ctx, elders: usize, seed: u64, out: &Path) -> anyhow::Result<()> {
+fn write_roster(session: &Session, elders: usize, seed: u64, out: &Path) -> anyhow::Result<()> {
     if out.exists() {
         return Err(Refusal::WouldOverwrite {
             path: out.to_path_buf(),
@@ -124,7 +124,7 @@ fn write_roster(ctx: &Ctx, elders: usize, seed: u64, out: &Path) -> anyhow::Resu
         std::io::stdout(),
         "{}",
         fill(
-            &t(ctx.lang).bench_roster_written,
+            &t(session.lang).bench_roster_written,
             &[("path", &shown(out)), ("elders", &elders)]
         )
     )?;

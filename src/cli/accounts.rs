@@ -10,34 +10,35 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use super::output::{Format, table, write_csv, write_json};
-use super::{Ctx, UserCommand, prompt_pin, shown};
+use super::{Session, UserCommand, shown};
 use crate::auth::{self, Pin};
 use crate::domain::access::{self, Capability, Role};
 use crate::error::Refusal;
 use crate::i18n::{fill, t, words};
+use crate::ops::prompt_pin;
 use crate::store::users::{self, NewUser};
 use crate::store::{Create, elders, ts};
 
-pub fn run(ctx: &Ctx, action: UserCommand) -> anyhow::Result<()> {
+pub fn run(session: &Session, action: UserCommand) -> anyhow::Result<()> {
     match action {
-        UserCommand::Add { name, role, grids } => add(ctx, &name, &role, grids),
-        UserCommand::List { format } => list(ctx, format),
-        UserCommand::Passwd { name } => passwd(ctx, &name),
-        UserCommand::Disable { name } => set_enabled(ctx, &name, false),
-        UserCommand::Enable { name } => set_enabled(ctx, &name, true),
+        UserCommand::Add { name, role, grids } => add(session, &name, &role, grids),
+        UserCommand::List { format } => list(session, format),
+        UserCommand::Passwd { name } => passwd(session, &name),
+        UserCommand::Disable { name } => set_enabled(session, &name, false),
+        UserCommand::Enable { name } => set_enabled(session, &name, true),
     }
 }
 
 /// The new PIN: `CURTAIN_NEW_PIN` (or, for `init --admin`, `CURTAIN_PIN`), else typed twice.
-fn new_pin(ctx: &Ctx, name: &str, own_pin_is_new: bool) -> anyhow::Result<Pin> {
+fn new_pin(session: &Session, name: &str, own_pin_is_new: bool) -> anyhow::Result<Pin> {
     let from_env = std::env::var("CURTAIN_NEW_PIN")
         .ok()
         .map(Zeroizing::new)
-        .or_else(|| own_pin_is_new.then(|| ctx.pin.clone()).flatten());
+        .or_else(|| own_pin_is_new.then(|| session.pin.clone()).flatten());
     if let Some(pin) = from_env {
         return Ok(pin);
     }
-    let s = t(ctx.lang);
+    let s = t(session.lang);
     let first = prompt_pin(&fill(&s.prompt_new_pin, &[("name", &name)]))?
         .ok_or_else(|| Refusal::NeedPin(name.to_string()))?;
     access::check_pin_policy(&first).map_err(Refusal::PinPolicy)?;
@@ -55,18 +56,18 @@ fn parse_role(text: &str) -> Result<Role, Refusal> {
 }
 
 /// `init --admin NAME`: the first user of a database, who must be an admin.
-pub fn init_admin(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
+pub fn init_admin(session: &Session, name: &str) -> anyhow::Result<()> {
     auth::check_user_name(name)?;
-    let existed = ctx.db.exists();
+    let existed = session.db.exists();
     if existed {
-        let store = ctx.open(Create::Never)?;
+        let store = session.open(Create::Never)?;
         if users::any(&store.conn)? {
             return Err(Refusal::UsersExist.into());
         }
     }
     // Hash before the database is made, so a refused PIN leaves no file behind.
-    let pin_hash = auth::new_pin_hash(&new_pin(ctx, name, true)?)?;
-    let mut store = ctx.open(Create::IfMissing)?;
+    let pin_hash = auth::new_pin_hash(&new_pin(session, name, true)?)?;
+    let mut store = session.open(Create::IfMissing)?;
     let tx = store.write()?;
     // Read again under the write lock: two first admins at once would both pass the check above.
     if users::any(&tx)? {
@@ -79,22 +80,25 @@ pub fn init_admin(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
         grids: &grids,
         pin_hash: &pin_hash,
     };
-    users::add(&tx, &user, name, ctx.now)?;
+    users::add(&tx, &user, name, session.now)?;
     tx.commit().context("saving the first admin")?;
-    let s = t(ctx.lang);
+    let s = t(session.lang);
     let mut out = std::io::stdout().lock();
     if !existed {
         writeln!(
             out,
             "{}",
-            fill(&s.init_created, &[("path", &shown(&ctx.db)), ("count", &0)])
+            fill(
+                &s.init_created,
+                &[("path", &shown(&session.db)), ("count", &0)]
+            )
         )?;
     }
     writeln!(out, "{}", fill(&s.init_admin_added, &[("name", &name)]))?;
     Ok(())
 }
 
-fn add(ctx: &Ctx, name: &str, role: &str, grids: Vec<String>) -> anyhow::Result<()> {
+fn add(session: &Session, name: &str, role: &str, grids: Vec<String>) -> anyhow::Result<()> {
     auth::check_user_name(name)?;
     let role = parse_role(role)?;
     let grids: BTreeSet<String> = grids
@@ -102,11 +106,11 @@ fn add(ctx: &Ctx, name: &str, role: &str, grids: Vec<String>) -> anyhow::Result<
         .map(|grid| grid.trim().to_string())
         .filter(|grid| !grid.is_empty())
         .collect();
-    let mut store = ctx.open(Create::Never)?;
+    let mut store = session.open(Create::Never)?;
     if !users::any(&store.conn)? && role != Role::Admin {
         return Err(Refusal::FirstUserNotAdmin.into());
     }
-    let actor = ctx.authorize(&mut store, Capability::ManageUsers, None)?;
+    let actor = session.authorize(&mut store, Capability::ManageUsers, None)?;
     if users::get(&store.conn, name)?.is_some() {
         return Err(Refusal::UserExists(name.to_string()).into());
     }
@@ -123,7 +127,7 @@ fn add(ctx: &Ctx, name: &str, role: &str, grids: Vec<String>) -> anyhow::Result<
         }
         .into());
     }
-    let pin_hash = auth::new_pin_hash(&new_pin(ctx, name, false)?)?;
+    let pin_hash = auth::new_pin_hash(&new_pin(session, name, false)?)?;
     let tx = store.write()?;
     if users::get(&tx, name)?.is_some() {
         return Err(Refusal::UserExists(name.to_string()).into());
@@ -134,9 +138,9 @@ fn add(ctx: &Ctx, name: &str, role: &str, grids: Vec<String>) -> anyhow::Result<
         grids: &grids,
         pin_hash: &pin_hash,
     };
-    users::add(&tx, &user, &actor.name, ctx.now)?;
+    users::add(&tx, &user, &actor.name, session.now)?;
     tx.commit().context("saving the user")?;
-    let s = t(ctx.lang);
+    let s = t(session.lang);
     writeln!(
         std::io::stdout().lock(),
         "{}",
@@ -144,17 +148,17 @@ fn add(ctx: &Ctx, name: &str, role: &str, grids: Vec<String>) -> anyhow::Result<
             &s.user_added,
             &[
                 ("name", &name),
-                ("role", &words::role(ctx.lang, Some(role))),
-                ("grids", &grids_text(ctx, &grids)),
+                ("role", &words::role(session.lang, Some(role))),
+                ("grids", &grids_text(session, &grids)),
             ]
         )
     )?;
     Ok(())
 }
 
-fn grids_text(ctx: &Ctx, grids: &BTreeSet<String>) -> String {
+fn grids_text(session: &Session, grids: &BTreeSet<String>) -> String {
     if grids.is_empty() {
-        t(ctx.lang).every_grid.clone()
+        t(session.lang).every_grid.clone()
     } else {
         grids.iter().cloned().collect::<Vec<_>>().join(", ")
     }
@@ -170,10 +174,10 @@ struct UserRow {
     created_by: String,
 }
 
-fn list(ctx: &Ctx, format: Format) -> anyhow::Result<()> {
-    let store = ctx.open(Create::Never)?;
+fn list(session: &Session, format: Format) -> anyhow::Result<()> {
+    let store = session.open(Create::Never)?;
     let all = users::all(&store.conn)?;
-    let s = t(ctx.lang);
+    let s = t(session.lang);
     let rows: Vec<UserRow> = all
         .iter()
         .map(|user| UserRow {
@@ -182,7 +186,7 @@ fn list(ctx: &Ctx, format: Format) -> anyhow::Result<()> {
             grids: user.grids.iter().cloned().collect(),
             state: if !user.enabled() {
                 "disabled"
-            } else if access::is_locked(user.locked_until, ctx.now) {
+            } else if access::is_locked(user.locked_until, session.now) {
                 "locked"
             } else {
                 "active"
@@ -228,8 +232,8 @@ fn list(ctx: &Ctx, format: Format) -> anyhow::Result<()> {
                 .map(|(user, row)| {
                     vec![
                         user.name.clone(),
-                        words::role(ctx.lang, Some(user.role)).to_string(),
-                        grids_text(ctx, &user.grids),
+                        words::role(session.lang, Some(user.role)).to_string(),
+                        grids_text(session, &user.grids),
                         match row.state {
                             "disabled" => s.user_state_disabled.clone(),
                             "locked" => s.user_state_locked.clone(),
@@ -258,33 +262,33 @@ fn list(ctx: &Ctx, format: Format) -> anyhow::Result<()> {
 }
 
 /// An admin sets anyone's PIN; anyone else only their own, after logging in with the old one.
-fn passwd(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
-    let mut store = ctx.open(Create::Never)?;
+fn passwd(session: &Session, name: &str) -> anyhow::Result<()> {
+    let mut store = session.open(Create::Never)?;
     if users::get(&store.conn, name)?.is_none() {
         return Err(Refusal::UnknownUser(name.to_string()).into());
     }
-    let actor = ctx.actor(&mut store)?;
+    let actor = session.actor(&mut store)?;
     if actor.name != name {
         auth::require(&actor, Capability::ManageUsers, None)?;
     }
-    let pin_hash = auth::new_pin_hash(&new_pin(ctx, name, false)?)?;
+    let pin_hash = auth::new_pin_hash(&new_pin(session, name, false)?)?;
     let tx = store.write()?;
-    users::set_pin(&tx, name, &pin_hash, &actor.name, ctx.now)?;
+    users::set_pin(&tx, name, &pin_hash, &actor.name, session.now)?;
     tx.commit().context("saving the PIN")?;
     writeln!(
         std::io::stdout().lock(),
         "{}",
-        fill(&t(ctx.lang).user_pin_changed, &[("name", &name)])
+        fill(&t(session.lang).user_pin_changed, &[("name", &name)])
     )?;
     Ok(())
 }
 
-fn set_enabled(ctx: &Ctx, name: &str, enabled: bool) -> anyhow::Result<()> {
-    let mut store = ctx.open(Create::Never)?;
+fn set_enabled(session: &Session, name: &str, enabled: bool) -> anyhow::Result<()> {
+    let mut store = session.open(Create::Never)?;
     let Some(user) = users::get(&store.conn, name)? else {
         return Err(Refusal::UnknownUser(name.to_string()).into());
     };
-    let actor = ctx.authorize(&mut store, Capability::ManageUsers, None)?;
+    let actor = session.authorize(&mut store, Capability::ManageUsers, None)?;
     let tx = store.write()?;
     if !enabled
         && user.role == Role::Admin
@@ -293,9 +297,9 @@ fn set_enabled(ctx: &Ctx, name: &str, enabled: bool) -> anyhow::Result<()> {
     {
         return Err(Refusal::LastAdmin(name.to_string()).into());
     }
-    let changed = users::set_enabled(&tx, name, enabled, &actor.name, ctx.now)?;
+    let changed = users::set_enabled(&tx, name, enabled, &actor.name, session.now)?;
     tx.commit().context("saving the user")?;
-    let s = t(ctx.lang);
+    let s = t(session.lang);
     let template = match (changed, enabled) {
         (false, _) => &s.user_unchanged,
         (true, true) => &s.user_enabled_done,

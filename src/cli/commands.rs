@@ -5,12 +5,12 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
+use crate::ops::input::{parse_date, parse_round};
 use anyhow::Context;
-use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::output::{Format, table, write_csv, write_json};
-use super::{Command, Ctx, shown};
+use super::{Command, Session, shown};
 use crate::auth;
 use crate::domain::access::{Actor, Capability};
 use crate::domain::privacy::mask_phone;
@@ -22,13 +22,13 @@ use crate::import;
 use crate::store::rounds::{self, AbsenceChange, ElderRound, NewCheck};
 use crate::store::{BackupFault, Create, Store, elders, flags};
 
-pub fn run(ctx: &Ctx, command: Command) -> anyhow::Result<()> {
+pub fn run(session: &Session, command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Init { admin: None } => init(ctx),
-        Command::Init { admin: Some(name) } => super::accounts::init_admin(ctx, &name),
-        Command::User { action } => super::accounts::run(ctx, action),
-        Command::Import { file, dry_run } => import_roster(ctx, &file, dry_run),
-        Command::Elders { grid, all, format } => list_elders(ctx, grid.as_deref(), all, format),
+        Command::Init { admin: None } => init(session),
+        Command::Init { admin: Some(name) } => super::accounts::init_admin(session, &name),
+        Command::User { action } => super::accounts::run(session, action),
+        Command::Import { file, dry_run } => import_roster(session, &file, dry_run),
+        Command::Elders { grid, all, format } => list_elders(session, grid.as_deref(), all, format),
         Command::Check {
             elder_id,
             observation,
@@ -36,30 +36,30 @@ pub fn run(ctx: &Ctx, command: Command) -> anyhow::Result<()> {
             at,
             note,
         } => check(
-            ctx,
+            session,
             &elder_id,
             &observation,
             round.as_deref(),
             at.as_deref(),
             note,
         ),
-        Command::Undo => undo(ctx),
+        Command::Undo => undo(session),
         Command::Status {
             round,
             grid,
             format,
-        } => status(ctx, round.as_deref(), grid.as_deref(), format),
+        } => status(session, round.as_deref(), grid.as_deref(), format),
         Command::Flags {
             all,
             since,
             grid,
             format,
-        } => list_flags(ctx, all, since.as_deref(), grid.as_deref(), format),
+        } => list_flags(session, all, since.as_deref(), grid.as_deref(), format),
         Command::Resolve {
             flag_id,
             outcome,
             note,
-        } => resolve(ctx, flag_id, &outcome, note.as_deref()),
+        } => resolve(session, flag_id, &outcome, note.as_deref()),
         Command::Away {
             elder_id,
             from,
@@ -67,27 +67,27 @@ pub fn run(ctx: &Ctx, command: Command) -> anyhow::Result<()> {
             reason,
             end,
         } => away(
-            ctx,
+            session,
             &elder_id,
             from.as_deref(),
             to.as_deref(),
             reason.as_deref(),
             end,
         ),
-        Command::Backup { file } => backup(ctx, &file),
-        Command::Doctor => super::doctor::run(ctx),
-        Command::Report { from, to, out } => crate::export::report::run(ctx, &from, &to, &out),
-        Command::Watch { interval, once } => super::notify::watch(ctx, interval, once),
+        Command::Backup { file } => backup(session, &file),
+        Command::Doctor => super::doctor::run(session),
+        Command::Report { from, to, out } => crate::export::report::run(session, &from, &to, &out),
+        Command::Watch { interval, once } => super::notify::watch(session, interval, once),
         Command::Outbox {
             action,
             all,
             format,
-        } => super::notify::outbox(ctx, action, all, format),
-        Command::Notify { action } => super::notify::notify(ctx, action),
+        } => super::notify::outbox(session, action, all, format),
+        Command::Notify { action } => super::notify::notify(session, action),
         Command::Sheet { round, grid, out } => {
-            crate::export::sheet::run(ctx, &round, grid.as_deref(), &out)
+            crate::export::sheet::run(session, &round, grid.as_deref(), &out)
         }
-        Command::Bench(command) => crate::bench::run(ctx, command),
+        Command::Bench(command) => crate::bench::run(session, command),
     }
 }
 
@@ -95,10 +95,10 @@ fn stdout() -> std::io::StdoutLock<'static> {
     std::io::stdout().lock()
 }
 
-fn init(ctx: &Ctx) -> anyhow::Result<()> {
-    let existed = ctx.db.exists();
-    let store = ctx.open(Create::IfMissing)?;
-    let s = t(ctx.lang);
+fn init(session: &Session) -> anyhow::Result<()> {
+    let existed = session.db.exists();
+    let store = session.open(Create::IfMissing)?;
+    let s = t(session.lang);
     let template = if existed {
         &s.init_exists
     } else {
@@ -108,7 +108,10 @@ fn init(ctx: &Ctx) -> anyhow::Result<()> {
     writeln!(
         stdout(),
         "{}",
-        fill(template, &[("path", &shown(&ctx.db)), ("count", &count)])
+        fill(
+            template,
+            &[("path", &shown(&session.db)), ("count", &count)]
+        )
     )?;
     Ok(())
 }
@@ -137,32 +140,22 @@ fn refuse_rows_outside_grids(
     Ok(())
 }
 
-pub fn parse_round(text: &str) -> Result<Round, Refusal> {
-    text.parse()
-        .map_err(|_| Refusal::BadRound(text.to_string()))
-}
-
-pub fn parse_date(text: &str) -> Result<NaiveDate, Refusal> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| Refusal::BadDate(text.to_string()))
-}
-
-fn import_roster(ctx: &Ctx, file: &Path, dry_run: bool) -> anyhow::Result<()> {
+fn import_roster(session: &Session, file: &Path, dry_run: bool) -> anyhow::Result<()> {
     if !file.is_file() {
         return Err(Refusal::Unreadable {
             path: file.to_path_buf(),
-            reason: t(ctx.lang).not_a_file.clone(),
+            reason: t(session.lang).not_a_file.clone(),
         }
         .into());
     }
     let rows = import::parse_roster_file(file).map_err(Refusal::Import)?;
-    let s = t(ctx.lang);
+    let s = t(session.lang);
     let source = file
         .file_name()
         .map_or_else(|| shown(file), |name| name.to_string_lossy().into_owned());
     let plan = if dry_run {
-        if ctx.db.exists() {
-            let store = ctx.open(Create::Never)?;
+        if session.db.exists() {
+            let store = session.open(Create::Never)?;
             elders::plan_import(&store.conn, &rows)?
         } else {
             elders::ImportPlan {
@@ -171,11 +164,12 @@ fn import_roster(ctx: &Ctx, file: &Path, dry_run: bool) -> anyhow::Result<()> {
             }
         }
     } else {
-        let mut store = ctx.open(Create::IfMissing)?;
-        let actor = ctx.authorize(&mut store, Capability::EditRoster, None)?;
+        let mut store = session.open(Create::IfMissing)?;
+        let actor = session.authorize(&mut store, Capability::EditRoster, None)?;
         refuse_rows_outside_grids(&store, &actor, &rows)?;
         let tx = store.write()?;
-        let plan = elders::apply_import(&tx, &rows, &actor.name, ctx.now, ctx.now, &source)?;
+        let plan =
+            elders::apply_import(&tx, &rows, &actor.name, session.now, session.now, &source)?;
         tx.commit().context("saving the roster")?;
         plan
     };
@@ -217,13 +211,13 @@ fn import_roster(ctx: &Ctx, file: &Path, dry_run: bool) -> anyhow::Result<()> {
         )?;
     }
     if !dry_run && !plan.added.is_empty() {
-        let first = ctx.config.schedule.upcoming_round(ctx.now);
+        let first = session.config.schedule.upcoming_round(session.now);
         writeln!(
             out,
             "{}",
             fill(
                 &s.import_first_round,
-                &[("round", &words::round(ctx.lang, first))]
+                &[("round", &words::round(session.lang, first))]
             )
         )?;
     }
@@ -249,9 +243,14 @@ struct ElderRow {
     notes: Option<String>,
 }
 
-fn list_elders(ctx: &Ctx, grid: Option<&str>, all: bool, format: Format) -> anyhow::Result<()> {
-    let mut store = ctx.open(Create::Never)?;
-    let viewer = ctx.viewer(&mut store)?;
+fn list_elders(
+    session: &Session,
+    grid: Option<&str>,
+    all: bool,
+    format: Format,
+) -> anyhow::Result<()> {
+    let mut store = session.open(Create::Never)?;
+    let viewer = session.viewer(&mut store)?;
     let phone = |number: Option<String>| {
         if viewer.can(Capability::SeePhones) {
             number
@@ -286,7 +285,7 @@ fn list_elders(ctx: &Ctx, grid: Option<&str>, all: bool, format: Format) -> anyh
         Format::Json => write_json(&mut out, &rows),
         Format::Csv => write_csv(&mut out, &rows),
         Format::Table => {
-            let s = t(ctx.lang);
+            let s = t(session.lang);
             let cells: Vec<Vec<String>> = rows
                 .iter()
                 .map(|row| {
@@ -322,7 +321,7 @@ fn list_elders(ctx: &Ctx, grid: Option<&str>, all: bool, format: Format) -> anyh
 }
 
 fn check(
-    ctx: &Ctx,
+    session: &Session,
     elder_id: &str,
     observation: &str,
     round: Option<&str>,
@@ -333,19 +332,19 @@ fn check(
         .parse()
         .map_err(|_| Refusal::BadObservation(observation.to_string()))?;
     let round = round.map(parse_round).transpose()?;
-    let tz = ctx.config.schedule.tz;
+    let tz = session.config.schedule.tz;
     let on = round
         .map(|r| r.date)
-        .or_else(|| Some(ctx.config.schedule.local_date(ctx.now)));
+        .or_else(|| Some(session.config.schedule.local_date(session.now)));
     let seen_at = match at {
         Some(text) => {
             parse_instant(text, tz, on).map_err(|_| Refusal::BadTime(text.to_string()))?
         }
-        None => ctx.now,
+        None => session.now,
     };
-    let mut store = ctx.open(Create::Never)?;
+    let mut store = session.open(Create::Never)?;
     let grid = grid_of_elder(&store, elder_id)?;
-    let actor = ctx.authorize(&mut store, Capability::RecordCheck, grid.as_deref())?;
+    let actor = session.authorize(&mut store, Capability::RecordCheck, grid.as_deref())?;
     let recorded = rounds::record_check(
         &mut store,
         NewCheck {
@@ -357,10 +356,10 @@ fn check(
             note: note.filter(|n| !n.trim().is_empty()),
             supersedes: None,
         },
-        ctx.now,
+        session.now,
     )?;
     let elder = elders::get(&store.conn, &recorded.elder_id)?;
-    let s = t(ctx.lang);
+    let s = t(session.lang);
     let mut out = stdout();
     writeln!(
         out,
@@ -370,9 +369,12 @@ fn check(
             &[
                 ("id", &recorded.elder_id),
                 ("name", &elder.map(|e| e.name).unwrap_or_default()),
-                ("round", &words::round(ctx.lang, recorded.round)),
-                ("observation", &words::observation(ctx.lang, observation)),
-                ("status", &words::status(ctx.lang, recorded.status)),
+                ("round", &words::round(session.lang, recorded.round)),
+                (
+                    "observation",
+                    &words::observation(session.lang, observation)
+                ),
+                ("status", &words::status(session.lang, recorded.status)),
                 ("time", &format_local_time(seen_at, tz)),
             ]
         )
@@ -388,7 +390,7 @@ fn check(
                 &s.check_flagged,
                 &[
                     ("flag", &flag_id),
-                    ("severity", &words::severity(ctx.lang, severity))
+                    ("severity", &words::severity(session.lang, severity))
                 ]
             )
         )?;
@@ -396,11 +398,11 @@ fn check(
     Ok(())
 }
 
-fn undo(ctx: &Ctx) -> anyhow::Result<()> {
-    let mut store = ctx.open(Create::Never)?;
-    let actor = ctx.authorize(&mut store, Capability::RecordCheck, None)?;
-    let (undone, recorded) = rounds::undo_last(&mut store, &actor.name, ctx.now)?;
-    let s = t(ctx.lang);
+fn undo(session: &Session) -> anyhow::Result<()> {
+    let mut store = session.open(Create::Never)?;
+    let actor = session.authorize(&mut store, Capability::RecordCheck, None)?;
+    let (undone, recorded) = rounds::undo_last(&mut store, &actor.name, session.now)?;
+    let s = t(session.lang);
     writeln!(
         stdout(),
         "{}",
@@ -408,15 +410,15 @@ fn undo(ctx: &Ctx) -> anyhow::Result<()> {
             &s.undo_done,
             &[
                 ("id", &undone.elder_id),
-                ("round", &words::round(ctx.lang, undone.round)),
+                ("round", &words::round(session.lang, undone.round)),
                 (
                     "observation",
                     &undone
                         .observation
-                        .map(|o| words::observation(ctx.lang, o))
+                        .map(|o| words::observation(session.lang, o))
                         .unwrap_or_default()
                 ),
-                ("status", &words::status(ctx.lang, recorded.status)),
+                ("status", &words::status(session.lang, recorded.status)),
             ]
         )
     )?;
@@ -470,18 +472,18 @@ impl StatusRow {
 }
 
 fn status(
-    ctx: &Ctx,
+    session: &Session,
     round: Option<&str>,
     grid: Option<&str>,
     format: Format,
 ) -> anyhow::Result<()> {
     let round = match round {
         Some(text) => parse_round(text)?,
-        None => ctx.config.schedule.current_round(ctx.now),
+        None => session.config.schedule.current_round(session.now),
     };
-    let mut store = ctx.open(Create::Never)?;
-    rounds::sync_flags(&mut store, ctx.now)?;
-    let rows: Vec<ElderRound> = rounds::statuses(&store, round, ctx.now)?
+    let mut store = session.open(Create::Never)?;
+    rounds::sync_flags(&mut store, session.now)?;
+    let rows: Vec<ElderRound> = rounds::statuses(&store, round, session.now)?
         .into_iter()
         .filter(|row| grid.is_none_or(|grid| row.elder.grid == grid))
         .collect();
@@ -491,7 +493,7 @@ fn status(
         Format::Json => write_json(&mut out, &out_rows),
         Format::Csv => write_csv(&mut out, &out_rows),
         Format::Table => {
-            let lang = ctx.lang;
+            let lang = session.lang;
             let s = t(lang);
             let tz = store.schedule.tz;
             let window = store.schedule.window(round);
@@ -569,7 +571,7 @@ fn status(
 }
 
 fn list_flags(
-    ctx: &Ctx,
+    session: &Session,
     all: bool,
     since: Option<&str>,
     grid: Option<&str>,
@@ -579,15 +581,15 @@ fn list_flags(
         .map(parse_date)
         .transpose()?
         .map(|date| Round::new(date, crate::domain::Slot::Morning));
-    let mut store = ctx.open(Create::Never)?;
-    rounds::sync_flags(&mut store, ctx.now)?;
+    let mut store = session.open(Create::Never)?;
+    rounds::sync_flags(&mut store, session.now)?;
     let rows = flags::list(&store.conn, all, since, grid)?;
     let mut out = stdout();
     match format {
         Format::Json => write_json(&mut out, &rows),
         Format::Csv => write_csv(&mut out, &rows),
         Format::Table => {
-            let lang = ctx.lang;
+            let lang = session.lang;
             let s = t(lang);
             let cells: Vec<Vec<String>> = rows
                 .iter()
@@ -625,22 +627,27 @@ fn list_flags(
     }
 }
 
-fn resolve(ctx: &Ctx, flag_id: i64, outcome: &str, note: Option<&str>) -> anyhow::Result<()> {
+fn resolve(
+    session: &Session,
+    flag_id: i64,
+    outcome: &str,
+    note: Option<&str>,
+) -> anyhow::Result<()> {
     let outcome: Outcome = outcome
         .parse()
         .map_err(|_| Refusal::BadOutcome(outcome.to_string()))?;
-    let mut store = ctx.open(Create::Never)?;
+    let mut store = session.open(Create::Never)?;
     let grid = match flags::get(&store.conn, flag_id)? {
         Some(flag) => grid_of_elder(&store, &flag.elder_id)?,
         None => None,
     };
-    let actor = ctx.authorize(&mut store, Capability::Resolve, grid.as_deref())?;
-    flags::resolve_flag(&mut store, flag_id, outcome, note, &actor.name, ctx.now).map_err(
+    let actor = session.authorize(&mut store, Capability::Resolve, grid.as_deref())?;
+    flags::resolve_flag(&mut store, flag_id, outcome, note, &actor.name, session.now).map_err(
         |error| match error.downcast::<Refusal>() {
             Ok(Refusal::FlagNotOpen { id, state }) => Refusal::FlagNotOpen {
                 id,
                 state: FlagState::parse(&state).map_or(state, |state| {
-                    words::flag_state(ctx.lang, state).to_string()
+                    words::flag_state(session.lang, state).to_string()
                 }),
             }
             .into(),
@@ -652,10 +659,10 @@ fn resolve(ctx: &Ctx, flag_id: i64, outcome: &str, note: Option<&str>) -> anyhow
         stdout(),
         "{}",
         fill(
-            &t(ctx.lang).resolve_done,
+            &t(session.lang).resolve_done,
             &[
                 ("flag", &flag_id),
-                ("outcome", &words::outcome(ctx.lang, outcome))
+                ("outcome", &words::outcome(session.lang, outcome))
             ]
         )
     )?;
@@ -663,14 +670,14 @@ fn resolve(ctx: &Ctx, flag_id: i64, outcome: &str, note: Option<&str>) -> anyhow
 }
 
 fn away(
-    ctx: &Ctx,
+    session: &Session,
     elder_id: &str,
     from: Option<&str>,
     to: Option<&str>,
     reason: Option<&str>,
     end: bool,
 ) -> anyhow::Result<()> {
-    let s = t(ctx.lang);
+    let s = t(session.lang);
     let change = if end {
         AbsenceChange::EndToday
     } else {
@@ -683,11 +690,11 @@ fn away(
             reason: reason.map(str::to_string),
         }
     };
-    let mut store = ctx.open(Create::Never)?;
+    let mut store = session.open(Create::Never)?;
     let grid = grid_of_elder(&store, elder_id)?;
-    let actor = ctx.authorize(&mut store, Capability::MarkAbsence, grid.as_deref())?;
+    let actor = session.authorize(&mut store, Capability::MarkAbsence, grid.as_deref())?;
     let (elder, from, to) =
-        rounds::change_absence(&mut store, elder_id, change, &actor.name, ctx.now)?;
+        rounds::change_absence(&mut store, elder_id, change, &actor.name, session.now)?;
     let message = if end {
         fill(&s.away_ended, &[("id", &elder.id), ("name", &elder.name)])
     } else {
@@ -705,7 +712,7 @@ fn away(
     Ok(())
 }
 
-fn backup(ctx: &Ctx, file: &Path) -> anyhow::Result<()> {
+fn backup(session: &Session, file: &Path) -> anyhow::Result<()> {
     if file.exists() {
         return Err(Refusal::WouldOverwrite {
             path: file.to_path_buf(),
@@ -717,8 +724,8 @@ fn backup(ctx: &Ctx, file: &Path) -> anyhow::Result<()> {
     {
         return Err(Refusal::NoOutputDir(dir.to_path_buf()).into());
     }
-    let mut store = ctx.open(Create::Never)?;
-    ctx.authorize(&mut store, Capability::Backup, None)?;
+    let mut store = session.open(Create::Never)?;
+    session.authorize(&mut store, Capability::Backup, None)?;
     // Create the copy 0600 before SQLite writes into it: it holds the same personal data.
     std::fs::OpenOptions::new()
         .write(true)
@@ -733,7 +740,7 @@ fn backup(ctx: &Ctx, file: &Path) -> anyhow::Result<()> {
             let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
         }
     }
-    let s = t(ctx.lang);
+    let s = t(session.lang);
     let (elders, checks) = result.map_err(|error| match error.downcast_ref::<BackupFault>() {
         Some(BackupFault::Damaged(reason)) => {
             anyhow::anyhow!(fill(&s.backup_damaged, &[("reason", reason)]))

@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use super::{Ctx, shown};
+use super::{Session, shown};
 use crate::domain::time::format_local;
 use crate::i18n::{Lang, fill, t};
 use crate::store::doctor::{self, Finding, Level};
@@ -16,17 +16,17 @@ pub struct Unhealthy {
     pub problems: usize,
 }
 
-pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
-    let findings = doctor::examine(&ctx.db, &ctx.config.schedule, ctx.now)?;
-    let s = t(ctx.lang);
+pub fn run(session: &Session) -> anyhow::Result<()> {
+    let findings = doctor::examine(&session.db, &session.config.schedule, session.now)?;
+    let s = t(session.lang);
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
         "{}",
-        fill(&s.doctor_title, &[("path", &shown(&ctx.db))])
+        fill(&s.doctor_title, &[("path", &shown(&session.db))])
     )?;
     for finding in &findings {
-        writeln!(out, "{} {}", mark(finding.level()), words(ctx, finding))?;
+        writeln!(out, "{} {}", mark(finding.level()), words(session, finding))?;
     }
     let problems: Vec<&Finding> = findings
         .iter()
@@ -80,10 +80,10 @@ fn octal(mode: u32) -> String {
     format!("{:04o}", mode & 0o7777)
 }
 
-pub fn words(ctx: &Ctx, finding: &Finding) -> String {
-    let lang: Lang = ctx.lang;
+pub fn words(session: &Session, finding: &Finding) -> String {
+    let lang: Lang = session.lang;
     let s = t(lang);
-    let path = shown(&ctx.db);
+    let path = shown(&session.db);
     match finding {
         Finding::FileModeOk { mode } => fill(&s.doctor_file_ok, &[("mode", &octal(*mode))]),
         Finding::FileOpenToOthers { mode } => fill(
@@ -135,7 +135,10 @@ pub fn words(ctx: &Ctx, finding: &Finding) -> String {
             &[
                 ("count", count),
                 ("table", table),
-                ("now", &format_local(ctx.now, ctx.config.schedule.tz)),
+                (
+                    "now",
+                    &format_local(session.now, session.config.schedule.tz),
+                ),
             ],
         ),
         Finding::UnknownWords {

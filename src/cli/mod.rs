@@ -4,26 +4,21 @@
 pub mod accounts;
 pub mod commands;
 pub mod doctor;
-pub mod messages;
 pub mod notify;
 pub mod output;
 
-use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
-use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 use zeroize::Zeroizing;
 
-use crate::auth::{self, Pin};
 use crate::config::Config;
-use crate::domain::access::{Actor, Capability, Grids, Role};
 use crate::domain::time::parse_instant;
 use crate::error::Refusal;
-use crate::i18n::{Lang, fill, t};
-use crate::store::{Create, Store, users};
+use crate::i18n::{Lang, t};
+use crate::ops::{Clock, Session, messages};
 use output::Format;
 
 #[derive(Debug, Parser)]
@@ -227,81 +222,6 @@ pub enum UserCommand {
     Enable { name: String },
 }
 
-/// Everything a command runs with.
-pub struct Ctx {
-    pub lang: Lang,
-    pub now: DateTime<Utc>,
-    /// `--now` was given: the TUI keeps that time instead of following the clock (drills, tests).
-    pub clock_fixed: bool,
-    pub user: String,
-    /// `--user` or `CURTAIN_USER` was given, not guessed from the login name.
-    pub user_given: bool,
-    /// `CURTAIN_PIN`: never a flag, so it doesn't show in `ps`.
-    pub pin: Option<Pin>,
-    pub db: PathBuf,
-    pub config: Config,
-}
-
-impl Ctx {
-    pub fn open(&self, create: Create) -> anyhow::Result<Store> {
-        Store::open(&self.db, create, self.config.schedule.clone())
-    }
-
-    /// Who is acting. A database without users is its owner's; once a user exists, the named
-    /// user logs in with their PIN (from `CURTAIN_PIN` or typed at the terminal).
-    pub fn actor(&self, store: &mut Store) -> anyhow::Result<Actor> {
-        if !users::any(&store.conn)? {
-            return Ok(Actor::owner(&self.user));
-        }
-        if !self.user_given && users::get(&store.conn, &self.user)?.is_none() {
-            return Err(Refusal::NeedUser.into());
-        }
-        let pin = match &self.pin {
-            Some(pin) => pin.clone(),
-            None => prompt_pin(&fill(&t(self.lang).prompt_pin, &[("name", &self.user)]))?
-                .ok_or_else(|| Refusal::NeedPin(self.user.clone()))?,
-        };
-        auth::log_in(store, &self.user, &pin, self.now)
-    }
-
-    /// The actor, refused unless they may do this (to an elder of `grid`, when given).
-    pub fn authorize(
-        &self,
-        store: &mut Store,
-        capability: Capability,
-        grid: Option<&str>,
-    ) -> anyhow::Result<Actor> {
-        let actor = self.actor(store)?;
-        auth::require(&actor, capability, grid)?;
-        Ok(actor)
-    }
-
-    /// Who is reading, for what they may see: logged in when a PIN is at hand, otherwise an
-    /// anonymous reader who sees phone numbers masked. Reading asks for no PIN.
-    pub fn viewer(&self, store: &mut Store) -> anyhow::Result<Actor> {
-        if !users::any(&store.conn)? {
-            return Ok(Actor::owner(&self.user));
-        }
-        if self.pin.is_some() {
-            return self.actor(store);
-        }
-        Ok(Actor {
-            name: self.user.clone(),
-            role: Some(Role::Volunteer),
-            grids: Grids::Every,
-        })
-    }
-}
-
-/// Reads a PIN from the terminal without echo; `None` when there is no terminal to ask at.
-pub fn prompt_pin(prompt: &str) -> anyhow::Result<Option<Pin>> {
-    if !std::io::stdin().is_terminal() {
-        return Ok(None);
-    }
-    let pin = rpassword::prompt_password(prompt).context("reading the PIN from the terminal")?;
-    Ok(Some(Zeroizing::new(pin)))
-}
-
 pub fn default_db_path() -> PathBuf {
     directories::ProjectDirs::from("", "", "curtain")
         .map(|dirs| dirs.data_dir().join("curtain.db"))
@@ -313,7 +233,7 @@ fn env(key: &str) -> Option<String> {
 }
 
 /// Reads the global options. The clock is read here, once, and only when `--now` is absent.
-pub fn context(cli: &Cli) -> Result<Ctx, (Lang, anyhow::Error)> {
+pub fn context(cli: &Cli) -> Result<Session, (Lang, anyhow::Error)> {
     let env_lang = Lang::from_env(env);
     let lang = match cli.lang.as_deref() {
         None => env_lang,
@@ -322,21 +242,24 @@ pub fn context(cli: &Cli) -> Result<Ctx, (Lang, anyhow::Error)> {
     };
     let db = cli.db.clone().unwrap_or_else(default_db_path);
     let config = Config::load(cli.config.as_deref(), &db).map_err(|e| (lang, e.into()))?;
-    let now = match &cli.now {
-        Some(text) => parse_instant(text, config.schedule.tz, None)
-            .map_err(|_| (lang, Refusal::BadTime(text.clone()).into()))?,
-        None => Utc::now(),
+    let given_now = match &cli.now {
+        Some(text) => Some(
+            parse_instant(text, config.schedule.tz, None)
+                .map_err(|_| (lang, Refusal::BadTime(text.clone()).into()))?,
+        ),
+        None => None,
     };
+    let (now, clock) = Clock::start(given_now);
     let given = cli.user.clone().filter(|user| !user.trim().is_empty());
     let user = given
         .clone()
         .or_else(|| env("USER"))
         .filter(|user| !user.trim().is_empty())
         .unwrap_or_else(|| "local".to_string());
-    Ok(Ctx {
+    Ok(Session {
         lang,
         now,
-        clock_fixed: cli.now.is_some(),
+        clock,
         user,
         user_given: given.is_some(),
         pin: env("CURTAIN_PIN").map(Zeroizing::new),
@@ -347,17 +270,17 @@ pub fn context(cli: &Cli) -> Result<Ctx, (Lang, anyhow::Error)> {
 
 /// Runs a parsed command line; prints errors once, in the chosen language, and says how to exit.
 pub fn main(cli: Cli) -> ExitCode {
-    let ctx = match context(&cli) {
-        Ok(ctx) => ctx,
+    let session = match context(&cli) {
+        Ok(session) => session,
         Err((lang, error)) => return report(lang, &error),
     };
     let result = match cli.command {
-        None => crate::tui::run(&ctx),
-        Some(command) => commands::run(&ctx, command),
+        None => crate::tui::run(&session),
+        Some(command) => commands::run(&session, command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) => report(ctx.lang, &error),
+        Err(error) => report(session.lang, &error),
     }
 }
 
@@ -403,7 +326,4 @@ fn report(lang: Lang, error: &anyhow::Error) -> ExitCode {
     ExitCode::from(1)
 }
 
-/// The database path shown to people.
-pub fn shown(path: &Path) -> String {
-    path.display().to_string()
-}
+pub use crate::ops::shown;

@@ -13,7 +13,7 @@ use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
 
-use super::Ctx;
+use super::Session;
 use super::output::{Format, table, write_csv, write_json};
 use crate::domain::time::format_local;
 use crate::error::Refusal;
@@ -49,11 +49,11 @@ struct CommandClock {
 }
 
 impl CommandClock {
-    fn new(ctx: &Ctx) -> CommandClock {
+    fn new(session: &Session) -> CommandClock {
         CommandClock {
-            start: ctx.now,
+            start: session.now,
             started: Instant::now(),
-            fixed: ctx.clock_fixed,
+            fixed: session.clock.fixed,
         }
     }
 }
@@ -99,7 +99,7 @@ pub fn state_words(lang: Lang, state: Option<DeliveryState>) -> &'static str {
 
 /// `curtain watch`: passes every `interval` seconds until SIGTERM/SIGINT/SIGHUP (a delivery
 /// under way is finished and recorded first), or one pass with `--once`.
-pub fn watch(ctx: &Ctx, interval: u64, once: bool) -> anyhow::Result<()> {
+pub fn watch(session: &Session, interval: u64, once: bool) -> anyhow::Result<()> {
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [
         signal_hook::consts::SIGTERM,
@@ -109,11 +109,11 @@ pub fn watch(ctx: &Ctx, interval: u64, once: bool) -> anyhow::Result<()> {
         signal_hook::flag::register(signal, Arc::clone(&stop))
             .context("listening for the stop signals")?;
     }
-    let mut store = ctx.open(Create::Never)?;
-    let notifier = Notifier::new(&ctx.config, &format!("watch-{}", std::process::id()));
-    let clock = CommandClock::new(ctx);
-    let s = t(ctx.lang);
-    let tz = ctx.config.schedule.tz;
+    let mut store = session.open(Create::Never)?;
+    let notifier = Notifier::new(&session.config, &format!("watch-{}", std::process::id()));
+    let clock = CommandClock::new(session);
+    let s = t(session.lang);
+    let tz = session.config.schedule.tz;
     let mut out = std::io::stdout();
     if !once {
         let mut started = fill(
@@ -131,7 +131,7 @@ pub fn watch(ctx: &Ctx, interval: u64, once: bool) -> anyhow::Result<()> {
     loop {
         match notifier.pass(&mut store, &clock, &stop) {
             Ok(report) if once || !report.is_quiet() => {
-                writeln!(out, "{}", pass_line(ctx.lang, tz, clock.now(), &report))?;
+                writeln!(out, "{}", pass_line(session.lang, tz, clock.now(), &report))?;
             }
             Ok(_) => {}
             Err(error) if once => return Err(error),
@@ -184,27 +184,27 @@ fn pass_line(lang: Lang, tz: chrono_tz::Tz, now: DateTime<Utc>, report: &PassRep
 
 /// `curtain outbox [--all] [--format …]` and `curtain outbox retry ID`.
 pub fn outbox(
-    ctx: &Ctx,
+    session: &Session,
     action: Option<OutboxCommand>,
     all: bool,
     format: Format,
 ) -> anyhow::Result<()> {
     match action {
-        Some(OutboxCommand::Retry { delivery_id }) => retry(ctx, delivery_id),
-        None => list(ctx, all, format),
+        Some(OutboxCommand::Retry { delivery_id }) => retry(session, delivery_id),
+        None => list(session, all, format),
     }
 }
 
-fn list(ctx: &Ctx, all: bool, format: Format) -> anyhow::Result<()> {
-    let store = ctx.open(Create::Never)?;
-    let since = (!all).then(|| ctx.now - chrono::Duration::days(OUTBOX_DAYS));
+fn list(session: &Session, all: bool, format: Format) -> anyhow::Result<()> {
+    let store = session.open(Create::Never)?;
+    let since = (!all).then(|| session.now - chrono::Duration::days(OUTBOX_DAYS));
     let rows = outbox::list(&store.conn, since)?;
     let mut out = std::io::stdout().lock();
     match format {
         Format::Json => write_json(&mut out, &rows),
         Format::Csv => write_csv(&mut out, &rows),
         Format::Table => {
-            let lang = ctx.lang;
+            let lang = session.lang;
             let s = t(lang);
             let tz = store.schedule.tz;
             let local = |text: &str| {
@@ -266,8 +266,8 @@ fn list(ctx: &Ctx, all: bool, format: Format) -> anyhow::Result<()> {
     }
 }
 
-fn known_channels(ctx: &Ctx) -> String {
-    let names: Vec<&str> = ctx
+fn known_channels(session: &Session) -> String {
+    let names: Vec<&str> = session
         .config
         .notify
         .channels
@@ -281,33 +281,39 @@ fn known_channels(ctx: &Ctx) -> String {
     }
 }
 
-fn retry(ctx: &Ctx, delivery_id: i64) -> anyhow::Result<()> {
-    let mut store = ctx.open(Create::Never)?;
-    ctx.authorize(&mut store, Capability::ManageNotifications, None)?;
+fn retry(session: &Session, delivery_id: i64) -> anyhow::Result<()> {
+    let mut store = session.open(Create::Never)?;
+    session.authorize(&mut store, Capability::ManageNotifications, None)?;
     let tx = store.write()?;
     let (channel, state) =
         outbox::delivery_state(&tx, delivery_id)?.ok_or(Refusal::UnknownDelivery(delivery_id))?;
     if matches!(state, DeliveryState::Sent | DeliveryState::Sending) {
         return Err(Refusal::CannotRetry {
             id: delivery_id,
-            state: state_words(ctx.lang, Some(state)).to_string(),
+            state: state_words(session.lang, Some(state)).to_string(),
         }
         .into());
     }
-    if !ctx.config.notify.channels.iter().any(|c| c.name == channel) {
+    if !session
+        .config
+        .notify
+        .channels
+        .iter()
+        .any(|c| c.name == channel)
+    {
         return Err(Refusal::UnknownChannel {
             name: channel,
-            known: known_channels(ctx),
+            known: known_channels(session),
         }
         .into());
     }
-    outbox::requeue(&tx, delivery_id, ctx.now)?;
+    outbox::requeue(&tx, delivery_id, session.now)?;
     tx.commit().context("queueing the delivery again")?;
     writeln!(
         std::io::stdout(),
         "{}",
         fill(
-            &t(ctx.lang).outbox_requeued,
+            &t(session.lang).outbox_requeued,
             &[("id", &delivery_id), ("channel", &channel)]
         )
     )?;
@@ -316,15 +322,15 @@ fn retry(ctx: &Ctx, delivery_id: i64) -> anyhow::Result<()> {
 
 /// `curtain notify test [--channel NAME]`: sends at once, from this process, and says for each
 /// channel whether it arrived; exit 1 when one did not.
-pub fn notify(ctx: &Ctx, action: NotifyCommand) -> anyhow::Result<()> {
+pub fn notify(session: &Session, action: NotifyCommand) -> anyhow::Result<()> {
     let NotifyCommand::Test { channel } = action;
-    let configured = &ctx.config.notify.channels;
+    let configured = &session.config.notify.channels;
     let names: Vec<String> = match channel {
         Some(name) => {
             if !configured.iter().any(|c| c.name == name) {
                 return Err(Refusal::UnknownChannel {
                     name,
-                    known: known_channels(ctx),
+                    known: known_channels(session),
                 }
                 .into());
             }
@@ -333,10 +339,10 @@ pub fn notify(ctx: &Ctx, action: NotifyCommand) -> anyhow::Result<()> {
         None if configured.is_empty() => return Err(Refusal::NoChannels.into()),
         None => configured.iter().map(|c| c.name.clone()).collect(),
     };
-    let mut store = ctx.open(Create::Never)?;
-    let actor = ctx.authorize(&mut store, Capability::ManageNotifications, None)?;
-    let notifier = Notifier::new(&ctx.config, &format!("test-{}", std::process::id()));
-    let clock = CommandClock::new(ctx);
+    let mut store = session.open(Create::Never)?;
+    let actor = session.authorize(&mut store, Capability::ManageNotifications, None)?;
+    let notifier = Notifier::new(&session.config, &format!("test-{}", std::process::id()));
+    let clock = CommandClock::new(session);
     let now = clock.now();
     let tx = store.write()?;
     let claimed = outbox::queue_test(
@@ -348,7 +354,7 @@ pub fn notify(ctx: &Ctx, action: NotifyCommand) -> anyhow::Result<()> {
         now + notifier.lease(),
     )?;
     tx.commit().context("queueing the test message")?;
-    let s = t(ctx.lang);
+    let s = t(session.lang);
     let mut failed = 0;
     for delivery in &claimed {
         match notifier.deliver(&mut store, delivery, &clock, false)? {

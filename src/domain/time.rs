@@ -12,6 +12,38 @@ use super::window::local_to_utc;
 )]
 pub struct BadTime(pub String);
 
+/// The two times a change is made at (DESIGN.md section 3, "the real clock bounds what is
+/// kept"): `now` says what time it is for the screen and for which round a check belongs to;
+/// `real` is the real clock, which every record keeps. Passed in: the rules never read a clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Times {
+    pub now: DateTime<Utc>,
+    pub real: DateTime<Utc>,
+    /// A drill database follows `now` wherever it points, into the future too.
+    pub drill: bool,
+}
+
+impl Times {
+    /// Both clocks at one instant: what a test or a generator that owns its time passes.
+    pub fn at(now: DateTime<Utc>) -> Times {
+        Times {
+            now,
+            real: now,
+            drill: false,
+        }
+    }
+
+    /// Up to when rounds may be settled, flagged, counted as missed or told to a chat group:
+    /// never past the real clock on a live database.
+    pub fn settle_until(&self) -> DateTime<Utc> {
+        if self.drill {
+            self.now
+        } else {
+            self.now.min(self.real)
+        }
+    }
+}
+
 /// Reads a time. A bare `HH:MM` needs `on` (the date it falls on); without it, it is refused.
 pub fn parse_instant(text: &str, tz: Tz, on: Option<NaiveDate>) -> Result<DateTime<Utc>, BadTime> {
     let text = text.trim();

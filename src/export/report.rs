@@ -14,12 +14,12 @@ use chrono_tz::Tz;
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet};
 
 use super::{Orientation, OutFile, OutKind, Widths, check_out_path, print_on_a4};
-use crate::cli::Ctx;
-use crate::cli::commands::parse_date;
 use crate::domain::access::Capability;
 use crate::domain::{Expected, FlagState, Observation, Outcome, Status};
 use crate::error::Refusal;
 use crate::i18n::{Lang, Strings, fill, t, words};
+use crate::ops::Session;
+use crate::ops::input::parse_date;
 use crate::store::flags::{FlagRecord, FollowUp};
 use crate::store::ledger::Ledger;
 use crate::store::rounds::{self, ElderRound};
@@ -37,16 +37,16 @@ const WRAPPED_COLUMNS: [(usize, usize); 4] = [(4, 10), (15, 10), (16, 30), (17, 
 /// Points per line of wrapped 11-point text.
 const LINE_HEIGHT: f64 = 15.0;
 
-pub fn run(ctx: &Ctx, from: &str, to: &str, out: &Path) -> anyhow::Result<()> {
+pub fn run(session: &Session, from: &str, to: &str, out: &Path) -> anyhow::Result<()> {
     let (from, to) = parse_span(from, to)?;
     let kind = check_out_path(out, &[OutKind::Csv, OutKind::Xlsx])?;
-    let mut store = ctx.open(Create::Never)?;
-    let actor = ctx.authorize(&mut store, Capability::ExportLedger, None)?;
-    rounds::sync_flags(&mut store, ctx.now)?;
-    let mut ledger = Ledger::read(&store, from, to, ctx.now)?;
+    let mut store = session.open(Create::Never)?;
+    let actor = session.authorize(&mut store, Capability::ExportLedger, None)?;
+    rounds::sync_flags(&mut store, session.now)?;
+    let mut ledger = Ledger::read(&store, from, to, session.now)?;
     ledger.keep_grids(|grid| actor.grids.covers(grid));
     let sheet = LedgerSheet {
-        lang: ctx.lang,
+        lang: session.lang,
         tz: store.schedule.tz,
         ledger: &ledger,
     };
@@ -60,7 +60,7 @@ pub fn run(ctx: &Ctx, from: &str, to: &str, out: &Path) -> anyhow::Result<()> {
         std::io::stdout().lock(),
         "{}",
         fill(
-            &t(ctx.lang).report_done,
+            &t(session.lang).report_done,
             &[
                 ("path", &out.display()),
                 ("rounds", &written.rounds),

@@ -11,32 +11,32 @@ use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksh
 use unicode_width::UnicodeWidthStr;
 
 use super::{Orientation, OutFile, OutKind, check_out_path, print_on_a4, wrapped_lines};
-use crate::cli::Ctx;
-use crate::cli::commands::parse_round;
 use crate::domain::time::format_local_time;
 use crate::domain::{Round, Slot, Status};
 use crate::error::Refusal;
 use crate::i18n::{Lang, fill, t, words};
+use crate::ops::Session;
+use crate::ops::input::parse_round;
 use crate::store::elders::{self, Elder};
 use crate::store::ledger::absences_on;
 use crate::store::rounds::{self, ElderRound};
 use crate::store::{Create, Store, absences::Absence};
 use crate::tui::data::building_of;
 
-pub fn run(ctx: &Ctx, round: &str, grid: Option<&str>, out: &Path) -> anyhow::Result<()> {
+pub fn run(session: &Session, round: &str, grid: Option<&str>, out: &Path) -> anyhow::Result<()> {
     let round = parse_round(round)?;
     check_out_path(out, &[OutKind::Xlsx])?;
-    let store = ctx.open(Create::Never)?;
+    let store = session.open(Create::Never)?;
     let grid = grid.map(str::trim).filter(|g| !g.is_empty());
     if let Some(grid) = grid {
         refuse_unknown_grid(&store, grid)?;
     }
-    let route = Route::read(&store, round, grid, ctx)?;
+    let route = Route::read(&store, round, grid, session)?;
     if route.elders.is_empty() && route.away.is_empty() {
         return Err(Refusal::NobodyOnRound(round.to_string()).into());
     }
     let mut file = OutFile::create(out)?;
-    let mut workbook = route.workbook(ctx.lang)?;
+    let mut workbook = route.workbook(session.lang)?;
     workbook
         .save_to_writer(file.file()?)
         .context("writing the route sheet")?;
@@ -45,7 +45,7 @@ pub fn run(ctx: &Ctx, round: &str, grid: Option<&str>, out: &Path) -> anyhow::Re
         std::io::stdout().lock(),
         "{}",
         fill(
-            &t(ctx.lang).sheet_done,
+            &t(session.lang).sheet_done,
             &[
                 ("path", &out.display()),
                 ("count", &route.elders.len()),
@@ -80,8 +80,13 @@ struct Route {
 }
 
 impl Route {
-    fn read(store: &Store, round: Round, grid: Option<&str>, ctx: &Ctx) -> anyhow::Result<Route> {
-        let rows: Vec<ElderRound> = rounds::statuses(store, round, ctx.now)?
+    fn read(
+        store: &Store,
+        round: Round,
+        grid: Option<&str>,
+        session: &Session,
+    ) -> anyhow::Result<Route> {
+        let rows: Vec<ElderRound> = rounds::statuses(store, round, session.now)?
             .into_iter()
             .filter(|row| grid.is_none_or(|grid| row.elder.grid == grid))
             .collect();
@@ -100,7 +105,7 @@ impl Route {
         Ok(Route {
             round,
             grid: grid.map(str::to_string),
-            community: ctx.config.community_name.clone(),
+            community: session.config.community_name.clone(),
             opens: format_local_time(window.opens, tz),
             closes: format_local_time(window.closes, tz),
             elders,

@@ -31,6 +31,8 @@ pub struct Store {
     pub conn: Connection,
     pub schedule: Schedule,
     pub path: PathBuf,
+    /// A drill database (`curtain init --drill`): it follows `--now` wherever it points.
+    pub drill: bool,
 }
 
 /// Whether opening may create the file.
@@ -68,10 +70,12 @@ impl Store {
         if schema::user_version(&conn)? < schema::LATEST {
             schema::migrate(&mut conn).with_context(|| format!("upgrading {}", path.display()))?;
         }
+        let drill = is_drill(&conn)?;
         Ok(Store {
             conn,
             schedule,
             path: path.to_path_buf(),
+            drill,
         })
     }
 
@@ -103,10 +107,12 @@ impl Store {
         .with_context(|| format!("opening {} to read", path.display()))?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         refuse_foreign_or_newer(&conn, path)?;
+        let drill = is_drill(&conn)?;
         Ok(Store {
             conn,
             schedule,
             path: path.to_path_buf(),
+            drill,
         })
     }
 
@@ -153,6 +159,31 @@ impl Store {
             })
             .optional()
     }
+}
+
+const DRILL: &str = "drill";
+
+/// Whether the database was made with `curtain init --drill`.
+pub fn is_drill(conn: &Connection) -> rusqlite::Result<bool> {
+    let has_meta: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'meta')",
+        [],
+        |row| row.get(0),
+    )?;
+    if !has_meta {
+        return Ok(false);
+    }
+    let value: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [DRILL], |row| {
+            row.get(0)
+        })
+        .optional()?;
+    Ok(value.as_deref() == Some("1"))
+}
+
+/// Makes a new database a drill database; a live one never becomes one.
+pub fn mark_drill(conn: &Connection) -> rusqlite::Result<()> {
+    set_meta(conn, DRILL, "1")
 }
 
 pub(crate) fn set_meta(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {

@@ -533,7 +533,7 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
     {
         app.message = Some((
             Tone::Problem,
-            crate::cli::messages::refusal(app.lang, &refusal),
+            crate::ops::messages::refusal(app.lang, &refusal),
         ));
         return Ok(());
     }
@@ -991,7 +991,7 @@ pub(super) fn show_error(app: &mut App, error: &anyhow::Error, prefix: &str) {
         Some(Refusal::RoundNotOpen { opens, .. }) => {
             fill(&t(app.lang).tui_round_not_open, &[("opens", opens)])
         }
-        Some(refusal) => crate::cli::messages::refusal(app.lang, refusal),
+        Some(refusal) => crate::ops::messages::refusal(app.lang, refusal),
         None => format!("{prefix}{error:#}"),
     };
     app.say(Tone::Problem, text);

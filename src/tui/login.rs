@@ -16,9 +16,9 @@ use zeroize::Zeroizing;
 use super::app::{Action, App};
 use super::draw::{centered, clear_under};
 use crate::auth::Pin;
-use crate::cli::messages;
 use crate::error::Refusal;
 use crate::i18n::t;
+use crate::ops::messages;
 
 #[derive(Debug, Default)]
 pub struct LoginState {

@@ -20,26 +20,26 @@ use ratatui::DefaultTerminal;
 use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
 use ratatui::crossterm::execute;
 
-use crate::cli::Ctx;
+use crate::ops::Session;
 use crate::store::{Create, Store, elders, users};
 use app::{App, Mode, Tone};
 
 /// How often the screen looks for other terminals' checks: well inside the promised second.
 const POLL: Duration = Duration::from_millis(250);
 
-pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
-    let mut store = ctx.open(Create::IfMissing)?;
+pub fn run(session: &Session) -> anyhow::Result<()> {
+    let mut store = session.open(Create::IfMissing)?;
     let mut app = App::new(
-        ctx.lang,
-        ctx.user.clone(),
-        ctx.config.community_name.clone(),
+        session.lang,
+        session.user.clone(),
+        session.config.community_name.clone(),
         store.schedule.clone(),
-        ctx.now,
+        session.now,
     );
     if users::any(&store.conn)? {
         app.mode = Mode::Login;
         app.login = Some(login::LoginState::new(
-            ctx.user_given.then(|| ctx.user.clone()),
+            session.user_given.then(|| session.user.clone()),
         ));
     } else if elders::count_active(&store.conn)? == 0 {
         app.mode = Mode::Welcome;
@@ -48,7 +48,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     give_back_terminal_on_signals()?;
     let mut terminal = ratatui::init();
     let _ = execute!(std::io::stdout(), EnableMouseCapture);
-    let result = event_loop(&mut terminal, &mut app, store, ctx.clock_fixed);
+    let result = event_loop(&mut terminal, &mut app, store, session.clock.fixed);
     let _ = execute!(std::io::stdout(), DisableMouseCapture);
     ratatui::restore();
     result
@@ -103,7 +103,7 @@ fn event_loop(
                 // A full or read-only disk in the words the CLI uses: this tick was not saved,
                 // everything saved before is safe.
                 let words =
-                    crate::cli::messages::storage_failure(app.lang, &error).unwrap_or_else(|| {
+                    crate::ops::messages::storage_failure(app.lang, &error).unwrap_or_else(|| {
                         format!("{}{error:#}", crate::i18n::t(app.lang).error_prefix)
                     });
                 app.message = Some((Tone::Problem, words));

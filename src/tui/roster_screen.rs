@@ -384,7 +384,7 @@ fn read_file(app: &mut App, store: &Store) -> anyhow::Result<()> {
         say(
             app,
             Tone::Problem,
-            crate::cli::messages::refusal(app.lang, &refusal),
+            crate::ops::messages::refusal(app.lang, &refusal),
         );
         return Ok(());
     }
@@ -779,7 +779,7 @@ pub fn preview_lines(app: &App, preview: &Preview) -> Vec<String> {
             for problem in problems {
                 lines.push(format!(
                     "· {}",
-                    crate::cli::messages::import_problem(app.lang, problem)
+                    crate::ops::messages::import_problem(app.lang, problem)
                 ));
             }
         }

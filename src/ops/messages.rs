@@ -33,6 +33,11 @@ pub fn refusal(lang: Lang, refusal: &Refusal) -> String {
         Refusal::SeenInFuture { seen, now } => {
             fill(&s.seen_in_future, &[("seen", seen), ("now", now)])
         }
+        Refusal::FutureNow { now, real } => fill(&s.future_now, &[("now", now), ("real", real)]),
+        Refusal::NoRoundForCheck { seen, round, opens } => fill(
+            &s.no_round_for_check,
+            &[("seen", seen), ("round", round), ("opens", opens)],
+        ),
         Refusal::UnknownFlag(id) => fill(&s.unknown_flag, &[("id", id)]),
         Refusal::FlagNotOpen { id, state } => {
             fill(&s.flag_not_open, &[("id", id), ("state", state)])
