@@ -32,6 +32,8 @@ pub enum Refusal {
     },
     #[error("the time seen {seen} is after now {now}")]
     SeenInFuture { seen: String, now: String },
+    #[error("{0} is a live database and cannot become a drill")]
+    LiveNotDrill(PathBuf),
     #[error("--now {now} is ahead of the real clock {real}")]
     FutureNow { now: String, real: String },
     #[error("{seen} is in no round; the next is {round}, opening {opens}")]

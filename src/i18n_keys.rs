@@ -10,6 +10,7 @@ string_table! {
     round_not_open,
     seen_in_future,
     future_now,
+    live_not_drill,
     no_round_for_check,
     drill_mark,
     ledger_reason_withdrawn,

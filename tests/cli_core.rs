@@ -122,9 +122,9 @@ fn walk_the_morning() -> (TestDb, HashMap<String, Expect>) {
         "CQ007's own window runs to 10:30: {out}"
     );
     expect.insert("CQ007".into(), OK_OPEN);
-    // A paper round typed in at 11:00: the time that counts is when the curtain was seen.
+    // A paper round typed in at 10:00: the time that counts is when the curtain was seen.
     let out = db.ok(
-        "2026-11-22 11:00",
+        "2026-11-22 10:00",
         &["check", "CQ010", "open", "--at", "08:10"],
     );
     assert!(!out.contains("late"), "seen at 08:10 is not late: {out}");

@@ -184,8 +184,9 @@ fn updated_elder_stays_on_the_roster_for_the_current_round() {
 fn dry_run_changes_nothing() {
     let db = TestDb::with_sample_roster();
     let file = changed_sample(&db);
-    let before = db.snapshot();
+    // Read first: a read settles the rounds closed by then, which is a write of its own.
     let elders_before = elders(&db);
+    let before = db.snapshot();
     let out = db.ok(
         "2026-11-22 12:00",
         &["import", file.to_str().unwrap(), "--dry-run"],

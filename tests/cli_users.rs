@@ -133,8 +133,21 @@ fn once_a_user_exists_every_change_needs_a_user_and_pin() {
         &["check", "CQ001", "open"],
         "no user ghost",
     );
-    // Reading asks for no PIN.
-    let status = as_user(&db, "wang", None, NOW, &["status", "--round", MORNING]);
+    // Reading needs a PIN as much as writing does (DESIGN.md section 4).
+    refused_as(
+        &db,
+        "wang",
+        None,
+        &["status", "--round", MORNING],
+        "CURTAIN_PIN",
+    );
+    let status = as_user(
+        &db,
+        "wang",
+        Some("1357"),
+        NOW,
+        &["status", "--round", MORNING],
+    );
     assert_eq!(status.code, 0, "{}", status.describe());
 }
 
@@ -210,7 +223,21 @@ fn rule_roles_decide_what_each_user_may_change() {
     // wang (volunteer, grid 1) records on grid 1, not on grid 4, and may not resolve.
     let saved = ok_as(&db, "wang", "1357", NOW, &["check", "CQ002", "closed"]);
     assert!(saved.contains("flagged #"), "{saved}");
-    let flag_id = db.flag_of("CQ002", MORNING, NOW).unwrap()["id"].to_string();
+    let flags = ok_as(
+        &db,
+        ADMIN,
+        ADMIN_PIN,
+        NOW,
+        &["flags", "--format", "json", "--all"],
+    );
+    let flags: serde_json::Value = serde_json::from_str(&flags).unwrap();
+    let flag_id = flags
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|flag| flag["elder_id"] == "CQ002" && flag["round"] == MORNING)
+        .unwrap()["id"]
+        .to_string();
     refused_as(
         &db,
         "wang",

@@ -79,7 +79,7 @@ fn text_of(value: &Value) -> String {
 #[test]
 fn a_round_closing_sends_one_digest_per_grid_and_an_alert_at_once_in_each_format() {
     let server = Server::start(&[]);
-    let db = TestDb::with_sample_roster();
+    let db = TestDb::drill_with_sample_roster();
     configure(
         &db,
         &format!(
@@ -178,7 +178,8 @@ fn a_round_closing_sends_one_digest_per_grid_and_an_alert_at_once_in_each_format
     let body = wecom[1].json();
     assert_eq!(body["msgtype"], "markdown");
     let content = text_of(&body["markdown"]["content"]);
-    assert!(content.starts_with("### 【窗帘行动】"), "{content}");
+    // A drill database says so first in every message it sends.
+    assert!(content.starts_with("### 【演练】【窗帘行动】"), "{content}");
     for fragment in [
         GRID1,
         "晨巡 11月22日",
@@ -231,7 +232,7 @@ fn a_round_closing_sends_one_digest_per_grid_and_an_alert_at_once_in_each_format
 #[test]
 fn a_delivery_is_retried_after_a_500_and_a_timeout_then_sent_once() {
     let server = Server::start(&[Reply::Status(500), Reply::Hang(Duration::from_secs(3))]);
-    let db = TestDb::with_sample_roster();
+    let db = TestDb::drill_with_sample_roster();
     configure(&db, &webhook_config(&server, ""));
     db.check("CQ001", "closed", "2026-11-22 08:10");
 
@@ -274,7 +275,7 @@ fn a_delivery_is_retried_after_a_500_and_a_timeout_then_sent_once() {
 #[test]
 fn a_delivery_that_keeps_failing_is_shown_as_failed_and_can_be_retried() {
     let server = Server::start(&[Reply::Status(500), Reply::Status(503)]);
-    let db = TestDb::with_sample_roster();
+    let db = TestDb::drill_with_sample_roster();
     configure(&db, &webhook_config(&server, "max_attempts = 2"));
     db.check("CQ001", "closed", "2026-11-22 08:10");
     watch_once(&db, "2026-11-22 08:11");
@@ -320,7 +321,8 @@ fn a_delivery_that_keeps_failing_is_shown_as_failed_and_can_be_retried() {
 #[test]
 fn a_critical_flag_open_for_30_minutes_is_reminded_of_once() {
     let server = Server::start(&[]);
-    let db = TestDb::with_sample_roster();
+    // A drill: its flags are stamped with --now, so thirty minutes pass as the test says.
+    let db = TestDb::drill_with_sample_roster();
     configure(&db, &webhook_config(&server, ""));
     // Open at night, then still closed in the morning: nobody has touched that curtain.
     db.check("CQ001", "open", "2026-11-22 20:10");
@@ -355,7 +357,7 @@ fn a_critical_flag_open_for_30_minutes_is_reminded_of_once() {
 fn a_watcher_killed_mid_send_leaves_an_uncertain_delivery_not_a_duplicate() {
     // The robot takes the message and never answers: the watcher is killed while it waits.
     let server = Server::start(&[Reply::Hang(Duration::from_secs(20))]);
-    let db = TestDb::with_sample_roster();
+    let db = TestDb::drill_with_sample_roster();
     configure(
         &db,
         &webhook_config(&server, "").replace("timeout_seconds = 1", "timeout_seconds = 15"),
@@ -398,7 +400,7 @@ fn a_watcher_killed_mid_send_leaves_an_uncertain_delivery_not_a_duplicate() {
 fn two_watchers_at_once_send_every_delivery_exactly_once_and_stop_on_sigterm() {
     let server = Server::start(&[]);
     server.answer_from_now(Reply::Slow(Duration::from_millis(100)));
-    let db = TestDb::with_sample_roster();
+    let db = TestDb::drill_with_sample_roster();
     configure(&db, &webhook_config(&server, ""));
     for id in ["CQ001", "CQ016", "CQ031", "CQ046"] {
         db.check(id, "closed", "2026-11-22 08:10");
@@ -453,7 +455,7 @@ fn two_watchers_at_once_send_every_delivery_exactly_once_and_stop_on_sigterm() {
 #[test]
 fn notify_test_is_marked_as_a_test_and_says_when_it_did_not_arrive() {
     let server = Server::start(&[]);
-    let db = TestDb::with_sample_roster();
+    let db = TestDb::drill_with_sample_roster();
     configure(
         &db,
         &format!(
@@ -500,7 +502,7 @@ fn notify_test_is_marked_as_a_test_and_says_when_it_did_not_arrive() {
 
 #[test]
 fn a_bad_notify_config_is_refused_with_its_key_and_line() {
-    let db = TestDb::with_sample_roster();
+    let db = TestDb::drill_with_sample_roster();
     configure(
         &db,
         "[notify.channels.g1]\nkind = \"wechat\"\nurl = \"https://example.com\"\n",
@@ -531,7 +533,7 @@ fn screen_text(app: &App) -> String {
 
 #[test]
 fn the_flags_screen_shows_notifications_that_did_not_go_out() {
-    let db = TestDb::with_sample_roster();
+    let db = TestDb::drill_with_sample_roster();
     db.check("CQ001", "closed", "2026-11-22 08:10");
     let now = parse_instant("2026-11-22 08:11", Schedule::default().tz, None).unwrap();
     let mut store = Store::open(&db.path, Create::Never, Schedule::default()).unwrap();

@@ -362,12 +362,26 @@ fn a_resolved_flag_shows_its_follow_up_outcome_and_who_closed_it() {
     let alert = row("2026-11-22", "晨巡", "CQ002");
     assert_eq!(table.get(alert, ZH.status), "异常");
     assert_eq!(table.get(alert, ZH.flag_state), "已处理");
-    assert_eq!(
-        table.get(alert, ZH.follow_ups),
-        "21:00 zhao_wangge 结案：老人安好 电话接通，在女儿家"
+    // A follow-up is kept at the real clock (DESIGN.md section 3), not at the `--now` it was
+    // typed under: it shows the real date, as a time on another day than the round's.
+    let follow_ups = table.get(alert, ZH.follow_ups);
+    let real_day = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%m-%d ")
+        .to_string();
+    assert!(
+        follow_ups.starts_with(&real_day)
+            && follow_ups.ends_with(" zhao_wangge 结案：老人安好 电话接通，在女儿家"),
+        "{follow_ups}"
     );
     assert_eq!(table.get(alert, ZH.outcome), "老人安好");
-    assert_eq!(table.get(alert, ZH.closed), "zhao_wangge 21:00");
+    assert!(
+        table
+            .get(alert, ZH.closed)
+            .starts_with(&format!("zhao_wangge {real_day}")),
+        "{}",
+        table.get(alert, ZH.closed)
+    );
     assert_eq!(table.get(alert, "应为"), "开");
 
     let unclear = row("2026-11-22", "晨巡", "CQ003");

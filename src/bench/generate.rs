@@ -18,6 +18,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::rng::SplitMix64;
 use super::roster;
+use crate::domain::time::Times;
 use crate::domain::{FlagState, Observation, Outcome, Round, Schedule, Slot, Status, status};
 use crate::error::Refusal;
 use crate::store::checks::{self, Check};
@@ -196,8 +197,13 @@ pub fn generate(
             for (position, check) in round_checks.iter().enumerate() {
                 if position == on_time && closing <= spec.now {
                     // The window closed with nothing seen: the sync raises the missed flag.
-                    let settled =
-                        rounds::refresh_elder_round(&tx, schedule, elder, round, closing)?;
+                    let settled = rounds::refresh_elder_round(
+                        &tx,
+                        schedule,
+                        elder,
+                        round,
+                        Times::at(closing),
+                    )?;
                     note(
                         &settled,
                         &mut maybe_open[index],
@@ -210,12 +216,14 @@ pub fn generate(
                 out.checks += 1;
                 if settle {
                     let at = check.recorded_at;
-                    let settled = rounds::refresh_elder_round(&tx, schedule, elder, round, at)?;
+                    let settled =
+                        rounds::refresh_elder_round(&tx, schedule, elder, round, Times::at(at))?;
                     note(&settled, &mut maybe_open[index], &mut raised, at, traits);
                 }
             }
             if round_checks.is_empty() && closing <= spec.now {
-                let settled = rounds::refresh_elder_round(&tx, schedule, elder, round, closing)?;
+                let settled =
+                    rounds::refresh_elder_round(&tx, schedule, elder, round, Times::at(closing))?;
                 note(
                     &settled,
                     &mut maybe_open[index],
@@ -248,7 +256,7 @@ pub fn generate(
         through = through.prev();
     }
     rounds::mark_synced(&store.conn, through, spec.now)?;
-    rounds::sync_flags(&mut store, spec.now)?;
+    rounds::sync_flags(&mut store, Times::at(spec.now))?;
     store
         .conn
         .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))?;
@@ -281,7 +289,7 @@ fn write_roster(
     for (row, _) in rows {
         if rng.chance(rate::LEAVES) {
             let at = start + Duration::seconds(rng.between(1, span.num_seconds().max(1)));
-            elders::archive(conn, &row.id, ADMIN, at)?;
+            elders::archive(conn, &row.id, ADMIN, at, at)?;
         }
     }
     Ok(())
@@ -631,10 +639,10 @@ mod tests {
 
         // The sync has nothing left to do, and settling the whole history again from the
         // start (a cold sync, as if no watermark were there) changes not one flag.
-        rounds::sync_flags(&mut store, spec.now).unwrap();
+        rounds::sync_flags(&mut store, Times::at(spec.now)).unwrap();
         assert_eq!(every_flag(&store, first, current), before);
         rounds::mark_synced(&store.conn, first.prev(), spec.now).unwrap();
-        rounds::sync_flags(&mut store, spec.now).unwrap();
+        rounds::sync_flags(&mut store, Times::at(spec.now)).unwrap();
         assert_eq!(every_flag(&store, first, current), before);
 
         // Every past round's statuses agree with its flags: a flagged status has its open or

@@ -11,21 +11,28 @@ use serde::Serialize;
 
 use super::output::{Format, table, write_csv, write_json};
 use super::{Command, Session, shown};
-use crate::auth;
-use crate::domain::access::{Actor, Capability};
+use crate::domain::access::Capability;
 use crate::domain::privacy::mask_phone;
 use crate::domain::time::{format_local, format_local_time, parse_instant};
 use crate::domain::{FlagState, Observation, Outcome, Round, Severity, Status};
 use crate::error::Refusal;
 use crate::i18n::{fill, t, words};
 use crate::import;
-use crate::store::rounds::{self, AbsenceChange, ElderRound, NewCheck};
-use crate::store::{BackupFault, Create, Store, elders, flags};
+use crate::ops;
+use crate::store::rounds::{self, AbsenceChange, ElderRound};
+use crate::store::{BackupFault, Create, elders, flags};
 
 pub fn run(session: &Session, command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Init { admin: None } => init(session),
-        Command::Init { admin: Some(name) } => super::accounts::init_admin(session, &name),
+        Command::Init { admin, drill } => {
+            if drill {
+                ops::drill::init(session)?;
+            }
+            match admin {
+                None => init(session),
+                Some(name) => super::accounts::init_admin(session, &name),
+            }
+        }
         Command::User { action } => super::accounts::run(session, action),
         Command::Import { file, dry_run } => import_roster(session, &file, dry_run),
         Command::Elders { grid, all, format } => list_elders(session, grid.as_deref(), all, format),
@@ -116,30 +123,6 @@ fn init(session: &Session) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The grid of an elder on the roster; `None` for an unknown id, which the store then refuses
-/// in its own words.
-fn grid_of_elder(store: &Store, elder_id: &str) -> anyhow::Result<Option<String>> {
-    Ok(elders::get(&store.conn, elder_id.trim())?.map(|elder| elder.grid))
-}
-
-/// A grid worker of some grids imports only rows of those grids, and moves no elder out of one.
-fn refuse_rows_outside_grids(
-    store: &Store,
-    actor: &Actor,
-    rows: &[import::RosterRow],
-) -> anyhow::Result<()> {
-    if actor.grids.is_every() {
-        return Ok(());
-    }
-    for row in rows {
-        let current = grid_of_elder(store, &row.id)?;
-        for grid in std::iter::once(&row.grid).chain(current.as_ref()) {
-            auth::require(actor, Capability::EditRoster, Some(grid))?;
-        }
-    }
-    Ok(())
-}
-
 fn import_roster(session: &Session, file: &Path, dry_run: bool) -> anyhow::Result<()> {
     if !file.is_file() {
         return Err(Refusal::Unreadable {
@@ -165,13 +148,9 @@ fn import_roster(session: &Session, file: &Path, dry_run: bool) -> anyhow::Resul
         }
     } else {
         let mut store = session.open(Create::IfMissing)?;
-        let actor = session.authorize(&mut store, Capability::EditRoster, None)?;
-        refuse_rows_outside_grids(&store, &actor, &rows)?;
-        let tx = store.write()?;
-        let plan =
-            elders::apply_import(&tx, &rows, &actor.name, session.now, session.now, &source)?;
-        tx.commit().context("saving the roster")?;
-        plan
+        let actor = session.actor(&mut store)?;
+        let times = session.times(&store);
+        ops::roster::import(&mut store, &actor, times, &rows, times.now, &source)?
     };
     let template = if dry_run {
         &s.import_dry_run
@@ -249,8 +228,7 @@ fn list_elders(
     all: bool,
     format: Format,
 ) -> anyhow::Result<()> {
-    let mut store = session.open(Create::Never)?;
-    let viewer = session.viewer(&mut store)?;
+    let (store, viewer, _) = ops::read::open_settled(session, None)?;
     let phone = |number: Option<String>| {
         if viewer.can(Capability::SeePhones) {
             number
@@ -262,6 +240,7 @@ fn list_elders(
         .into_iter()
         .filter(|elder| all || elder.active())
         .filter(|elder| grid.is_none_or(|grid| elder.grid == grid))
+        .filter(|elder| viewer.grids.covers(&elder.grid))
         .map(|elder| ElderRow {
             active: elder.active(),
             morning_window: elders::window_text(elder.own.morning),
@@ -343,20 +322,19 @@ fn check(
         None => session.now,
     };
     let mut store = session.open(Create::Never)?;
-    let grid = grid_of_elder(&store, elder_id)?;
-    let actor = session.authorize(&mut store, Capability::RecordCheck, grid.as_deref())?;
-    let recorded = rounds::record_check(
+    let actor = session.actor(&mut store)?;
+    let times = session.times(&store);
+    let recorded = ops::checks::record(
         &mut store,
-        NewCheck {
-            elder_id: elder_id.trim().to_string(),
-            observation: Some(observation),
+        &actor,
+        times,
+        ops::checks::Seen {
+            elder_id: elder_id.to_string(),
+            observation,
             round,
             seen_at,
-            checker: actor.name.clone(),
-            note: note.filter(|n| !n.trim().is_empty()),
-            supersedes: None,
+            note,
         },
-        session.now,
     )?;
     let elder = elders::get(&store.conn, &recorded.elder_id)?;
     let s = t(session.lang);
@@ -400,8 +378,9 @@ fn check(
 
 fn undo(session: &Session) -> anyhow::Result<()> {
     let mut store = session.open(Create::Never)?;
-    let actor = session.authorize(&mut store, Capability::RecordCheck, None)?;
-    let (undone, recorded) = rounds::undo_last(&mut store, &actor.name, session.now)?;
+    let actor = session.actor(&mut store)?;
+    let times = session.times(&store);
+    let (undone, recorded) = ops::checks::undo(&mut store, &actor, times)?;
     let s = t(session.lang);
     writeln!(
         stdout(),
@@ -481,11 +460,11 @@ fn status(
         Some(text) => parse_round(text)?,
         None => session.config.schedule.current_round(session.now),
     };
-    let mut store = session.open(Create::Never)?;
-    rounds::sync_flags(&mut store, session.now)?;
+    let (store, viewer, _) = ops::read::open_settled(session, None)?;
     let rows: Vec<ElderRound> = rounds::statuses(&store, round, session.now)?
         .into_iter()
         .filter(|row| grid.is_none_or(|grid| row.elder.grid == grid))
+        .filter(|row| viewer.grids.covers(&row.elder.grid))
         .collect();
     let out_rows: Vec<StatusRow> = rows.iter().map(StatusRow::new).collect();
     let mut out = stdout();
@@ -581,9 +560,11 @@ fn list_flags(
         .map(parse_date)
         .transpose()?
         .map(|date| Round::new(date, crate::domain::Slot::Morning));
-    let mut store = session.open(Create::Never)?;
-    rounds::sync_flags(&mut store, session.now)?;
-    let rows = flags::list(&store.conn, all, since, grid)?;
+    let (store, viewer, _) = ops::read::open_settled(session, None)?;
+    let rows: Vec<_> = flags::list(&store.conn, all, since, grid)?
+        .into_iter()
+        .filter(|flag| viewer.grids.covers(&flag.grid))
+        .collect();
     let mut out = stdout();
     match format {
         Format::Json => write_json(&mut out, &rows),
@@ -637,13 +618,10 @@ fn resolve(
         .parse()
         .map_err(|_| Refusal::BadOutcome(outcome.to_string()))?;
     let mut store = session.open(Create::Never)?;
-    let grid = match flags::get(&store.conn, flag_id)? {
-        Some(flag) => grid_of_elder(&store, &flag.elder_id)?,
-        None => None,
-    };
-    let actor = session.authorize(&mut store, Capability::Resolve, grid.as_deref())?;
-    flags::resolve_flag(&mut store, flag_id, outcome, note, &actor.name, session.now).map_err(
-        |error| match error.downcast::<Refusal>() {
+    let actor = session.actor(&mut store)?;
+    let times = session.times(&store);
+    ops::flags::resolve(&mut store, &actor, times, flag_id, outcome, note).map_err(|error| {
+        match error.downcast::<Refusal>() {
             Ok(Refusal::FlagNotOpen { id, state }) => Refusal::FlagNotOpen {
                 id,
                 state: FlagState::parse(&state).map_or(state, |state| {
@@ -653,8 +631,8 @@ fn resolve(
             .into(),
             Ok(other) => other.into(),
             Err(error) => error,
-        },
-    )?;
+        }
+    })?;
     writeln!(
         stdout(),
         "{}",
@@ -691,10 +669,10 @@ fn away(
         }
     };
     let mut store = session.open(Create::Never)?;
-    let grid = grid_of_elder(&store, elder_id)?;
-    let actor = session.authorize(&mut store, Capability::MarkAbsence, grid.as_deref())?;
+    let actor = session.actor(&mut store)?;
+    let times = session.times(&store);
     let (elder, from, to) =
-        rounds::change_absence(&mut store, elder_id, change, &actor.name, session.now)?;
+        ops::roster::change_absence(&mut store, &actor, times, elder_id, change)?;
     let message = if end {
         fill(&s.away_ended, &[("id", &elder.id), ("name", &elder.name)])
     } else {

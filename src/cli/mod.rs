@@ -55,6 +55,10 @@ pub enum Command {
         /// needs a user and PIN
         #[arg(long, value_name = "NAME")]
         admin: Option<String>,
+        /// A drill database for training and tests: it follows --now wherever it points, and
+        /// everything it sends says 演练 / DRILL
+        #[arg(long)]
+        drill: bool,
     },
     /// Users, roles and PINs: add, list, passwd, disable, enable
     User {

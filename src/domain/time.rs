@@ -33,6 +33,13 @@ impl Times {
         }
     }
 
+    /// When a flag or a message is stamped: the real clock, except in a drill, which lives at
+    /// `now` so that its reminders and digests come when the drill's clock says. Checks, audits
+    /// and lockouts keep `real` always.
+    pub fn stamp(&self) -> DateTime<Utc> {
+        if self.drill { self.now } else { self.real }
+    }
+
     /// Up to when rounds may be settled, flagged, counted as missed or told to a chat group:
     /// never past the real clock on a live database.
     pub fn settle_until(&self) -> DateTime<Utc> {

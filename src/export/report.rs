@@ -22,8 +22,8 @@ use crate::ops::Session;
 use crate::ops::input::parse_date;
 use crate::store::flags::{FlagRecord, FollowUp};
 use crate::store::ledger::Ledger;
-use crate::store::rounds::{self, ElderRound};
-use crate::store::{Create, parse_ts};
+use crate::store::parse_ts;
+use crate::store::rounds::ElderRound;
 
 /// The longest span one report covers: a leap year.
 pub const MAX_SPAN_DAYS: i64 = 366;
@@ -40,9 +40,8 @@ const LINE_HEIGHT: f64 = 15.0;
 pub fn run(session: &Session, from: &str, to: &str, out: &Path) -> anyhow::Result<()> {
     let (from, to) = parse_span(from, to)?;
     let kind = check_out_path(out, &[OutKind::Csv, OutKind::Xlsx])?;
-    let mut store = session.open(Create::Never)?;
-    let actor = session.authorize(&mut store, Capability::ExportLedger, None)?;
-    rounds::sync_flags(&mut store, session.now)?;
+    let (store, actor, _) =
+        crate::ops::read::open_settled(session, Some(Capability::ExportLedger))?;
     let mut ledger = Ledger::read(&store, from, to, session.now)?;
     ledger.keep_grids(|grid| actor.grids.covers(grid));
     let sheet = LedgerSheet {

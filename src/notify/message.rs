@@ -33,6 +33,8 @@ pub struct Context<'a> {
     pub reminder_minutes: u64,
     /// The most bytes the channel takes in one message body.
     pub max_bytes: usize,
+    /// A drill database: every message says so first.
+    pub drill: bool,
 }
 
 pub fn render(message: &Message, cx: &Context<'_>) -> Rendered {
@@ -75,7 +77,12 @@ pub fn render(message: &Message, cx: &Context<'_>) -> Rendered {
         ),
         Kind::Test => s.notify_test_title.clone(),
     };
-    let title = format!("{}{headline}", s.notify_brand);
+    let drill = if cx.drill {
+        format!("【{}】", s.drill_mark)
+    } else {
+        String::new()
+    };
+    let title = format!("{drill}{}{headline}", s.notify_brand);
     let mut body: Vec<String> = Vec::new();
     if message.kind == Kind::Test {
         body.push(fill(
@@ -189,6 +196,7 @@ mod tests {
             channel: "grid1",
             reminder_minutes: 30,
             max_bytes,
+            drill: false,
         }
     }
 

@@ -111,7 +111,14 @@ impl Notifier {
     ) -> anyhow::Result<PassReport> {
         let mut report = PassReport::default();
         let now = clock.now();
-        rounds::sync_flags(store, now)?;
+        let times = crate::domain::time::Times {
+            now,
+            real: clock.wall(),
+            drill: store.drill,
+        };
+        rounds::sync_flags(store, times)?;
+        // Reminders and routing go by the time flags and messages are stamped with.
+        let now = times.stamp();
         let oldest = now - Self::duration(self.config.max_age);
         let tx = store.write().context("starting to queue notifications")?;
         report.reminders = outbox::queue_critical_reminders(
@@ -173,6 +180,7 @@ impl Notifier {
                     channel: &channel.name,
                     reminder_minutes: self.config.critical_reminder_after.as_secs() / 60,
                     max_bytes: channel::max_bytes(channel.kind),
+                    drill: store.drill,
                 };
                 let rendered = message::render(&message, &cx);
                 let request = channel::outgoing(

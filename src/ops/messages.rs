@@ -33,6 +33,7 @@ pub fn refusal(lang: Lang, refusal: &Refusal) -> String {
         Refusal::SeenInFuture { seen, now } => {
             fill(&s.seen_in_future, &[("seen", seen), ("now", now)])
         }
+        Refusal::LiveNotDrill(path) => fill(&s.live_not_drill, &[("path", &path.display())]),
         Refusal::FutureNow { now, real } => fill(&s.future_now, &[("now", now), ("real", real)]),
         Refusal::NoRoundForCheck { seen, round, opens } => fill(
             &s.no_round_for_check,

@@ -5,9 +5,14 @@
 //! and the outbox with it. The CLI and the TUI call these functions and nothing else writes, so a
 //! permission or a rule cannot differ between them.
 
+pub mod checks;
 pub mod clock;
+pub mod drill;
+pub mod flags;
 pub mod input;
 pub mod messages;
+pub mod read;
+pub mod roster;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;

@@ -67,6 +67,11 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Check> {
     })
 }
 
+/// How many checks are on record, superseded ones included.
+pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("SELECT count(*) FROM checks", [], |row| row.get(0))
+}
+
 pub fn insert(conn: &Connection, check: &Check) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO checks (id, elder_id, round, observation, seen_at, recorded_at, checker,

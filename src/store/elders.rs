@@ -265,14 +265,15 @@ pub fn grids(conn: &Connection) -> rusqlite::Result<Vec<String>> {
     statement.query_map([], |row| row.get(0))?.collect()
 }
 
-/// Takes an elder off the roster from now on; their history stays.
+/// Takes an elder off the roster from `now` on; their history stays. Audited at `recorded_at`.
 pub fn archive(
     conn: &Connection,
     id: &str,
     actor: &str,
     now: DateTime<Utc>,
+    recorded_at: DateTime<Utc>,
 ) -> rusqlite::Result<bool> {
-    update_audited(conn, id, "archived", actor, now, || {
+    update_audited(conn, id, "archived", actor, recorded_at, || {
         conn.execute(
             "UPDATE elders SET archived_at = ?2 WHERE id = ?1 AND archived_at IS NULL",
             params![id, ts(now)],

@@ -116,6 +116,24 @@ impl Store {
         })
     }
 
+    /// A private copy of the whole database in memory: where a read works out what a file that
+    /// takes no writes (read-only, or on a full disk) cannot be given.
+    pub fn copy_in_memory(&self) -> anyhow::Result<Store> {
+        let mut memory = Connection::open_in_memory().context("opening a copy in memory")?;
+        {
+            let backup = rusqlite::backup::Backup::new(&self.conn, &mut memory)?;
+            backup
+                .run_to_completion(1024, Duration::ZERO, None)
+                .context("copying the database into memory to read it")?;
+        }
+        Ok(Store {
+            conn: memory,
+            schedule: self.schedule.clone(),
+            path: self.path.clone(),
+            drill: self.drill,
+        })
+    }
+
     /// Copies the live database to `file` with SQLite's online backup, then verifies the copy:
     /// SQLite's integrity check, the same schema version and application id, and the same number
     /// of rows in every table as the live database held at the moment copied. The rows are

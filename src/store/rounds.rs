@@ -15,6 +15,7 @@ use super::elders::{self, Elder};
 use super::flags::{self, Figures, FlagRecord};
 use super::{Store, absences, set_meta};
 use crate::domain::status::{self, RoundFacts};
+use crate::domain::time::Times;
 use crate::domain::{
     FlagChange, FlagState, Observation, OwnWindows, Round, Schedule, Severity, Status,
     SupersedeReason, Window, flag, severity,
@@ -107,7 +108,7 @@ fn settle(
     round: Round,
     judged: Option<&Judged>,
     on_record: OnRecord<'_>,
-    now: DateTime<Utc>,
+    times: Times,
 ) -> rusqlite::Result<Option<FlagFigures>> {
     let OnRecord { known, prev_streak } = on_record;
     let elder_id = elder.id.as_str();
@@ -126,7 +127,7 @@ fn settle(
     let round_status = status.unwrap_or(Status::Ok);
     let outcome = match (change, known, figures) {
         (FlagChange::Raise, _, Some(figures)) => {
-            let id = flags::raise(conn, elder_id, round, figures, now)?;
+            let id = flags::raise(conn, elder_id, round, figures, times.stamp())?;
             Some(FlagFigures {
                 id,
                 severity: figures.severity,
@@ -155,7 +156,7 @@ fn settle(
             })
         }
         (FlagChange::Supersede(reason), Some(flag), _) => {
-            flags::supersede(conn, flag.id, reason, now)?;
+            flags::supersede(conn, flag.id, reason, times.stamp())?;
             flags::set_round_status(conn, flag.id, round_status)?;
             None
         }
@@ -172,15 +173,15 @@ fn settle(
         _ => None,
     };
     if status == Some(Status::Ok) {
-        flags::supersede_earlier(conn, elder_id, round, now)?;
+        flags::supersede_earlier(conn, elder_id, round, times.stamp())?;
     }
     // A missed round found only after a later round already came out ok (the flag is raised
     // when the window closes, the next round may be ticked before that) is closed at once.
     if let Some(open) = outcome
         && status.is_some_and(flag::closed_by_later_ok_round)
-        && later_ok_round(conn, schedule, elder, round, now)?.is_some()
+        && later_ok_round(conn, schedule, elder, round, times.settle_until())?.is_some()
     {
-        flags::supersede(conn, open.id, SupersedeReason::LaterRoundOk, now)?;
+        flags::supersede(conn, open.id, SupersedeReason::LaterRoundOk, times.stamp())?;
         return Ok(None);
     }
     Ok(outcome)
@@ -247,11 +248,18 @@ pub fn refresh_elder_round(
     schedule: &Schedule,
     elder: &Elder,
     round: Round,
-    now: DateTime<Utc>,
+    times: Times,
 ) -> rusqlite::Result<Option<(Judged, Option<FlagFigures>)>> {
     let round_checks = checks::for_elder_round(conn, &elder.id, round)?;
     let away = absences::is_away(conn, &elder.id, round.date)?;
-    let judged = judge(schedule, elder, round, &round_checks, away, now);
+    let judged = judge(
+        schedule,
+        elder,
+        round,
+        &round_checks,
+        away,
+        times.settle_until(),
+    );
     let known = flags::for_elder_round(conn, &elder.id, round)?;
     let prev_streak = flags::for_elder_round(conn, &elder.id, round.prev())?
         .map_or(0, |flag| flag.streak_carried());
@@ -265,10 +273,10 @@ pub fn refresh_elder_round(
             known: known.as_ref(),
             prev_streak,
         },
-        now,
+        times,
     )?;
     if judged.as_ref().is_none_or(|j| j.status != Status::Ok) {
-        reopen_if_no_later_ok(conn, schedule, elder, round, now)?;
+        reopen_if_no_later_ok(conn, schedule, elder, round, times.settle_until())?;
     }
     carry_streak_forward(conn, &elder.id, round)?;
     Ok(judged.map(|judged| (judged, flag)))
@@ -340,7 +348,7 @@ pub struct Recorded {
 /// Refuses a check that cannot stand (unknown or archived elder, seen in the future, round not
 /// open yet, elder not on the roster for it) before anything is written; otherwise says which
 /// round it belongs to.
-fn validate_check(
+pub fn validate_check(
     conn: &Connection,
     schedule: &Schedule,
     new: &NewCheck,
@@ -386,13 +394,9 @@ fn validate_check(
 
 /// Validates and records a check, and settles its flag, in one durable transaction. A refusal
 /// writes nothing.
-pub fn record_check(
-    store: &mut Store,
-    new: NewCheck,
-    now: DateTime<Utc>,
-) -> anyhow::Result<Recorded> {
+pub fn record_check(store: &mut Store, new: NewCheck, times: Times) -> anyhow::Result<Recorded> {
     let schedule = store.schedule.clone();
-    let (elder, round) = validate_check(&store.conn, &schedule, &new, now)?;
+    let (elder, round) = validate_check(&store.conn, &schedule, &new, times.now)?;
     let tx = store.write().context("starting to record a check")?;
     let check = Check {
         id: Uuid::new_v4().to_string(),
@@ -400,15 +404,15 @@ pub fn record_check(
         round,
         observation: new.observation,
         seen_at: new.seen_at,
-        recorded_at: now,
+        recorded_at: times.real,
         checker: new.checker,
         note: new.note,
         supersedes: new.supersedes,
     };
     checks::insert(&tx, &check).context("writing the check")?;
-    let settled = refresh_elder_round(&tx, &schedule, &elder, round, now)?;
+    let settled = refresh_elder_round(&tx, &schedule, &elder, round, times)?;
     // An alert is told at once, queued with the check that raised it.
-    super::outbox::queue_alert(&tx, &elder.id, round, &check.checker, now)?;
+    super::outbox::queue_alert(&tx, &elder.id, round, &check.checker, times.stamp())?;
     tx.commit().context("saving the check to disk")?;
     let (judged, flag) = settled.ok_or_else(|| Refusal::NotOnRoster {
         elder: elder.id.clone(),
@@ -432,12 +436,12 @@ pub fn record_check(
 pub fn undo_last(
     store: &mut Store,
     checker: &str,
-    now: DateTime<Utc>,
+    times: Times,
 ) -> anyhow::Result<(Check, Recorded)> {
     // Undo is for a slip of the finger: only a check this person recorded within the hour.
     // Older ones are corrected by a new check, which leaves an alert for a person to see.
     let last = checks::last_effective_by(&store.conn, checker)?
-        .filter(|check| now - check.recorded_at <= chrono::Duration::hours(1))
+        .filter(|check| times.real - check.recorded_at <= chrono::Duration::hours(1))
         .ok_or(Refusal::NothingToUndo)?;
     let recorded = record_check(
         store,
@@ -445,12 +449,12 @@ pub fn undo_last(
             elder_id: last.elder_id.clone(),
             observation: None,
             round: Some(last.round),
-            seen_at: now.max(last.seen_at),
+            seen_at: times.now.max(last.seen_at),
             checker: checker.to_string(),
             note: None,
             supersedes: Some(last.id.clone()),
         },
-        now,
+        times,
     )?;
     Ok((last, recorded))
 }
@@ -586,7 +590,9 @@ const SYNCED_AT: &str = "flags_synced_at";
 /// in a transaction of its own, so a long catch-up never holds the write lock for long, and the
 /// work does not grow with the length of history: the rounds before the watermark (the last of
 /// a contiguous run of rounds all of whose windows had closed) are not judged again.
-pub fn sync_flags(store: &mut Store, now: DateTime<Utc>) -> anyhow::Result<()> {
+pub fn sync_flags(store: &mut Store, times: Times) -> anyhow::Result<()> {
+    // Nothing is settled for a round that has not closed by the real clock (a drill excepted).
+    let now = times.settle_until();
     let schedule = store.schedule.clone();
     let current = schedule.current_round(now);
     let mut synced: Option<i64> = store
@@ -629,9 +635,9 @@ pub fn sync_flags(store: &mut Store, now: DateTime<Utc>) -> anyhow::Result<()> {
         }
         let roster = roster.as_deref().unwrap_or_default();
         let tx = store.write().context("starting to settle flags")?;
-        settle_round(&tx, &schedule, roster, round, now)?;
+        settle_round(&tx, &schedule, roster, round, times)?;
         // The grid workers hear of the round's flags with the same commit that settles them.
-        super::outbox::queue_round_digests(&tx, round, now)?;
+        super::outbox::queue_round_digests(&tx, round, times.stamp())?;
         // The watermark moves only over a contiguous run of fully closed rounds: a round with a
         // late own window still open is judged again next time.
         contiguous = contiguous && windows.iter().all(|w| w.has_closed(now));
@@ -732,7 +738,7 @@ fn settle_round(
     schedule: &Schedule,
     roster: &[Elder],
     round: Round,
-    now: DateTime<Utc>,
+    times: Times,
 ) -> rusqlite::Result<()> {
     let round_checks = checks::for_round(conn, round)?;
     let away = absences::away_on(conn, round.date)?;
@@ -749,7 +755,7 @@ fn settle_round(
             round,
             elder_checks,
             away.contains(&elder.id),
-            now,
+            times.settle_until(),
         );
         let known = round_flags.get(&elder.id);
         let flagged = judged.as_ref().is_some_and(|j| j.status.is_flagged());
@@ -768,7 +774,7 @@ fn settle_round(
             round,
             judged.as_ref(),
             OnRecord { known, prev_streak },
-            now,
+            times,
         )?;
         touched.insert(&elder.id, ());
     }
@@ -854,10 +860,10 @@ pub fn change_absence(
     elder_id: &str,
     change: AbsenceChange,
     actor: &str,
-    now: DateTime<Utc>,
+    times: Times,
 ) -> anyhow::Result<(Elder, chrono::NaiveDate, chrono::NaiveDate)> {
     let schedule = store.schedule.clone();
-    let today = schedule.local_date(now);
+    let today = schedule.local_date(times.now);
     let tx = store.write()?;
     let elder =
         elders::get(&tx, elder_id)?.ok_or_else(|| Refusal::UnknownElder(elder_id.to_string()))?;
@@ -870,7 +876,15 @@ pub fn change_absence(
                 }
                 .into());
             }
-            absences::record(&tx, &elder.id, from, to, reason.as_deref(), actor, now)?;
+            absences::record(
+                &tx,
+                &elder.id,
+                from,
+                to,
+                reason.as_deref(),
+                actor,
+                times.real,
+            )?;
             (from, to)
         }
         AbsenceChange::EndToday => {
@@ -878,16 +892,16 @@ pub fn change_absence(
             let Some(absence) = current.into_iter().find(|a| a.from <= today) else {
                 return Err(Refusal::NoCurrentAbsence(elder.id.clone()).into());
             };
-            absences::end(&tx, absence.id, today, actor, now)?;
+            absences::end(&tx, absence.id, today, actor, times.real)?;
             (today, absence.to)
         }
     };
-    let current = schedule.current_round(now);
+    let current = schedule.current_round(times.settle_until());
     let joined = schedule.round_at(elder.added_at, &elder.own);
     let mut round = Round::new(first_day, crate::domain::Slot::Morning).max(joined);
     let last = Round::new(last_day, crate::domain::Slot::Evening).min(current);
     while round <= last {
-        refresh_elder_round(&tx, &schedule, &elder, round, now)?;
+        refresh_elder_round(&tx, &schedule, &elder, round, times)?;
         round = round.next();
     }
     tx.commit().context("saving the absence")?;

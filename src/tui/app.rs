@@ -14,13 +14,14 @@ use tui_input::backend::crossterm::EventHandler;
 use super::data::{self, DetailView, FlagDetail, RoundData, RowView};
 use crate::domain::access::{Actor, Capability, Grids};
 use crate::domain::followup::FollowUpAction;
-use crate::domain::time::format_local_time;
+use crate::domain::time::{Times, format_local_time};
 use crate::domain::{Observation, Outcome, Round, Schedule, Status};
 use crate::error::Refusal;
 use crate::i18n::{Lang, fill, t, words};
+use crate::ops;
 use crate::search::SearchKeys;
 use crate::store::flags::FlagView;
-use crate::store::rounds::{self, NewCheck};
+use crate::store::rounds;
 use crate::store::{Store, elders, flags};
 
 /// The screens, as tabs. New screens (roster, history) join this list.
@@ -130,6 +131,10 @@ pub struct App {
     pub community: Option<String>,
     pub schedule: Schedule,
     pub now: DateTime<Utc>,
+    /// The real clock at the last tick: what records keep (DESIGN.md section 3).
+    pub real: DateTime<Utc>,
+    /// A drill database: the title says so.
+    pub drill: bool,
     pub round: Round,
     /// The patrol picked a round by hand: it stays while the clock moves.
     pub round_pinned: bool,
@@ -182,6 +187,8 @@ impl App {
             community,
             schedule,
             now,
+            real: now,
+            drill: false,
             round,
             round_pinned: false,
             data: RoundData::default(),
@@ -221,6 +228,15 @@ impl App {
     }
 
     /// The elders the list shows, after the grid filter and the search.
+    /// The times a change from this screen is made at.
+    pub fn times(&self) -> Times {
+        Times {
+            now: self.now,
+            real: self.real,
+            drill: self.drill,
+        }
+    }
+
     pub fn visible(&self) -> Vec<&RowView> {
         let query = self.search.value();
         self.data
@@ -425,7 +441,9 @@ pub fn reload(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
     if app.mode == Mode::Login {
         return Ok(());
     }
-    rounds::sync_flags(store, app.now)?;
+    // A file that takes no writes (read-only, a full disk) is read from a settled copy.
+    let copy = ops::read::settle_or_copy(store, app.times())?;
+    let store = copy.as_ref().unwrap_or(store);
     app.roster_size = elders::count_active(&store.conn)? as usize;
     // The pinyin keys of 30,000 elders take a good part of a second: built when the first
     // search starts, then kept in step with the roster.
@@ -615,7 +633,7 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
             app.mode = Mode::Normal;
             if let Some(flag) = app.flags.get(app.flag_selected) {
                 let (id, name) = (flag.id, flag.name.clone());
-                match flags::resolve_flag(store, id, outcome, None, &app.user, app.now) {
+                match ops::flags::resolve(store, &app.actor, app.times(), id, outcome, None) {
                     Ok(()) => {
                         let text = fill(
                             &s.tui_resolved,
@@ -647,13 +665,13 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
             let text = app.note.value().trim().to_string();
             if let (Some(flag), false) = (app.flags.get(app.flag_selected), text.is_empty()) {
                 let id = flag.id;
-                match flags::log_follow_up(
+                match ops::flags::follow_up(
                     store,
+                    &app.actor,
+                    app.times(),
                     id,
                     FollowUpAction::Note,
                     Some(&text),
-                    &app.user,
-                    app.now,
                 ) {
                     Ok(()) => {
                         app.say(Tone::Saved, fill(&s.tui_note_saved, &[("id", &id)]));
@@ -683,7 +701,7 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
                 return Ok(());
             };
             let change = rounds::AbsenceChange::Record { from, to, reason };
-            match rounds::change_absence(store, &id, change, &app.user, app.now) {
+            match ops::roster::change_absence(store, &app.actor, app.times(), &id, change) {
                 Ok((elder, from, to)) => {
                     let text = fill(
                         &s.away_recorded,
@@ -792,18 +810,17 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
                 return Ok(());
             };
             let (id, name) = (row.elder_id.clone(), row.name.clone());
-            let result = rounds::record_check(
+            let result = ops::checks::record(
                 store,
-                NewCheck {
+                &app.actor,
+                app.times(),
+                ops::checks::Seen {
                     elder_id: id.clone(),
-                    observation: Some(observation),
+                    observation,
                     round: Some(app.round),
                     seen_at: app.now,
-                    checker: app.user.clone(),
                     note: None,
-                    supersedes: None,
                 },
-                app.now,
             );
             match result {
                 Ok(recorded) => {
@@ -837,7 +854,7 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
                 Err(error) => show_error(app, &error, &s.tui_not_saved),
             }
         }
-        Action::Undo => match rounds::undo_last(store, &app.user, app.now) {
+        Action::Undo => match ops::checks::undo(store, &app.actor, app.times()) {
             Ok((undone, recorded)) => {
                 let name = elders::get(&store.conn, &undone.elder_id)?
                     .map(|e| e.name)
@@ -971,7 +988,7 @@ fn ladder_result(app: &mut App, store: &mut Store, reached: bool) -> anyhow::Res
         return Ok(());
     };
     let id = flag.id;
-    match flags::log_follow_up(store, id, action, None, &app.user, app.now) {
+    match ops::flags::follow_up(store, &app.actor, app.times(), id, action, None) {
         Ok(()) => {
             let text = fill(
                 &s.tui_follow_up_saved,
@@ -1003,18 +1020,24 @@ pub(super) fn show_error(app: &mut App, error: &anyhow::Error, prefix: &str) {
 fn load_sample(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
     let rows = crate::import::parse_roster_bytes(SAMPLE_ROSTER, crate::import::FileKind::Csv)
         .map_err(Refusal::Import)?;
-    let tx = store.write()?;
-    let patrol = data::round_for_patrol(&app.schedule, app.now);
-    let backdated = app.now.min(app.schedule.window(patrol).opens) - chrono::Duration::minutes(1);
-    elders::apply_import(
-        &tx,
+    // Loaded during a round, the sample joins that round so the demo can be walked at once;
+    // outside one, it joins from the next round that opens, and no round before it is missed.
+    let current = app
+        .schedule
+        .window(data::round_for_patrol(&app.schedule, app.now));
+    let added_at = if current.contains(app.now) {
+        current.opens - chrono::Duration::minutes(1)
+    } else {
+        app.now
+    };
+    ops::roster::import(
+        store,
+        &app.actor,
+        app.times(),
         &rows,
-        &app.user,
-        app.now,
-        backdated,
+        added_at,
         "sample-roster.csv",
     )?;
-    tx.commit()?;
     app.mode = Mode::Normal;
     app.round = data::round_for_patrol(&app.schedule, app.now);
     reload_all(app, store)?;

@@ -15,7 +15,6 @@ pub mod text;
 
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use ratatui::DefaultTerminal;
 use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
 use ratatui::crossterm::execute;
@@ -36,6 +35,8 @@ pub fn run(session: &Session) -> anyhow::Result<()> {
         store.schedule.clone(),
         session.now,
     );
+    app.drill = store.drill;
+    app.real = session.clock.real();
     if users::any(&store.conn)? {
         app.mode = Mode::Login;
         app.login = Some(login::LoginState::new(
@@ -48,7 +49,7 @@ pub fn run(session: &Session) -> anyhow::Result<()> {
     give_back_terminal_on_signals()?;
     let mut terminal = ratatui::init();
     let _ = execute!(std::io::stdout(), EnableMouseCapture);
-    let result = event_loop(&mut terminal, &mut app, store, session.clock.fixed);
+    let result = event_loop(&mut terminal, &mut app, store, session.clock);
     let _ = execute!(std::io::stdout(), DisableMouseCapture);
     ratatui::restore();
     result
@@ -82,7 +83,7 @@ fn event_loop(
     terminal: &mut DefaultTerminal,
     app: &mut App,
     mut store: Store,
-    clock_fixed: bool,
+    clock: crate::ops::Clock,
 ) -> anyhow::Result<()> {
     let mut seen_version = store.data_version()?;
     let mut last_reload = Instant::now();
@@ -109,11 +110,11 @@ fn event_loop(
                 app.message = Some((Tone::Problem, words));
             }
         }
-        if !clock_fixed {
-            app.now = Utc::now();
-            if !app.round_pinned {
-                app.round = data::round_for_patrol(&app.schedule, app.now);
-            }
+        // `--now` moves on with the real clock from where it was set (a drill's clock runs).
+        app.real = clock.real();
+        app.now = clock.now();
+        if !app.round_pinned {
+            app.round = data::round_for_patrol(&app.schedule, app.now);
         }
         // Another terminal's commit, or time passing (pending turns missed at the window's close).
         let version = store.data_version()?;

@@ -19,6 +19,7 @@ use crate::domain::privacy::mask_phone;
 use crate::error::Refusal;
 use crate::i18n::{fill, t};
 use crate::import::{Problem, RosterRow};
+use crate::ops;
 use crate::store::Store;
 use crate::store::elders::{self, Elder, ImportPlan};
 
@@ -197,11 +198,6 @@ fn say(app: &mut App, tone: Tone, text: String) {
 }
 
 /// A write that failed: said plainly, nothing saved (the transaction rolled back).
-fn not_saved(app: &mut App, error: &dyn std::fmt::Display) {
-    let text = format!("{}{error}", t(app.lang).tui_not_saved);
-    say(app, Tone::Problem, text);
-}
-
 /// What the admin typed, as a path: surrounding quotes (a pasted path) dropped, `~/` expanded.
 pub fn typed_path(text: &str) -> PathBuf {
     let text = text.trim().trim_matches(|c| c == '"' || c == '\'').trim();
@@ -226,16 +222,7 @@ pub fn update(app: &mut App, store: &mut Store, action: RosterAction) -> anyhow:
             let Some(elder) = app.roster.selected_elder().cloned() else {
                 return Ok(());
             };
-            let result = (|| -> rusqlite::Result<bool> {
-                let tx = store.write()?;
-                let changed = if elder.active() {
-                    elders::archive(&tx, &elder.id, &app.user, app.now)?
-                } else {
-                    elders::restore(&tx, &elder.id, &app.user, app.now)?
-                };
-                tx.commit()?;
-                Ok(changed)
-            })();
+            let result = ops::roster::toggle_archive(store, &app.actor, app.times(), &elder.id);
             match result {
                 Ok(true) => {
                     let template = if elder.active() {
@@ -247,7 +234,7 @@ pub fn update(app: &mut App, store: &mut Store, action: RosterAction) -> anyhow:
                     say(app, Tone::Saved, text);
                 }
                 Ok(false) => say(app, Tone::Info, s.roster_cancelled.clone()),
-                Err(error) => not_saved(app, &error),
+                Err(error) => app::show_error(app, &error, &s.tui_not_saved),
             }
             app::reload_all(app, store)?;
         }
@@ -256,8 +243,7 @@ pub fn update(app: &mut App, store: &mut Store, action: RosterAction) -> anyhow:
                 return Ok(());
             };
             let change = crate::store::rounds::AbsenceChange::EndToday;
-            match crate::store::rounds::change_absence(store, &elder.id, change, &app.user, app.now)
-            {
+            match ops::roster::change_absence(store, &app.actor, app.times(), &elder.id, change) {
                 Ok(_) => {
                     let text = fill(&s.away_ended, &[("id", &elder.id), ("name", &elder.name)]);
                     say(app, Tone::Saved, text);
@@ -277,12 +263,8 @@ pub fn update(app: &mut App, store: &mut Store, action: RosterAction) -> anyhow:
             let Some(elder) = app.roster.selected_elder().cloned() else {
                 return Ok(());
             };
-            let result = (|| -> rusqlite::Result<Option<i64>> {
-                let tx = store.write()?;
-                let place = elders::move_in_route(&tx, &elder.id, later, &app.user, app.now)?;
-                tx.commit()?;
-                Ok(place)
-            })();
+            let result =
+                ops::roster::move_in_route(store, &app.actor, app.times(), &elder.id, later);
             match result {
                 Ok(Some(route)) => {
                     let text = fill(&s.roster_moved, &[("name", &elder.name), ("route", &route)]);
@@ -293,7 +275,7 @@ pub fn update(app: &mut App, store: &mut Store, action: RosterAction) -> anyhow:
                     let text = fill(&s.roster_move_end, &[("name", &elder.name)]);
                     say(app, Tone::Info, text);
                 }
-                Err(error) => not_saved(app, &error),
+                Err(error) => app::show_error(app, &error, &s.tui_not_saved),
             }
         }
         RosterAction::StartImport => {
@@ -434,12 +416,8 @@ fn apply(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
             return Ok(());
         }
     };
-    let result = (|| -> rusqlite::Result<ImportPlan> {
-        let tx = store.write()?;
-        let plan = elders::apply_import(&tx, &rows, &app.user, app.now, app.now, &preview.file)?;
-        tx.commit()?;
-        Ok(plan)
-    })();
+    let times = app.times();
+    let result = ops::roster::import(store, &app.actor, times, &rows, times.now, &preview.file);
     match result {
         Ok(plan) => {
             let text = fill(
@@ -454,7 +432,7 @@ fn apply(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
             say(app, Tone::Saved, text);
             app::reload_all(app, store)?;
         }
-        Err(error) => not_saved(app, &error),
+        Err(error) => app::show_error(app, &error, &s.tui_not_saved),
     }
     Ok(())
 }
@@ -511,12 +489,8 @@ fn save_form(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
         morning_window: base.as_ref().and_then(|e| e.own.morning),
         evening_window: base.as_ref().and_then(|e| e.own.evening),
     };
-    let result = (|| -> rusqlite::Result<ImportPlan> {
-        let tx = store.write()?;
-        let plan = elders::apply_import(&tx, &[row], &app.user, app.now, app.now, "tui")?;
-        tx.commit()?;
-        Ok(plan)
-    })();
+    let times = app.times();
+    let result = ops::roster::import(store, &app.actor, times, &[row], times.now, "tui");
     match result {
         Ok(plan) => {
             app.roster.form = None;
@@ -535,7 +509,7 @@ fn save_form(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
                 app.roster.selected = index;
             }
         }
-        Err(error) => not_saved(app, &error),
+        Err(error) => app::show_error(app, &error, &s.tui_not_saved),
     }
     Ok(())
 }

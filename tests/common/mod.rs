@@ -73,6 +73,16 @@ impl TestDb {
         db
     }
 
+    /// A drill database (`init --drill`) holding the sample roster: it follows `--now`, and its
+    /// flags and messages are stamped with it.
+    pub fn drill_with_sample_roster() -> TestDb {
+        let db = TestDb::new();
+        db.ok(IMPORT_NOW, &["init", "--drill"]);
+        let out = db.ok(IMPORT_NOW, &["import", sample_roster().to_str().unwrap()]);
+        assert!(out.contains("60 added"), "import said: {out}");
+        db
+    }
+
     /// A path beside the database.
     pub fn file(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)

@@ -1,0 +1,64 @@
+//! Reads that never need to write (DESIGN.md section 3): every closed round is settled before a
+//! list is read, written to the file when it takes writes, and worked out in a private copy in
+//! memory when it does not (a read-only file or mount, a full disk), so the answer is the same.
+
+use super::Session;
+use crate::domain::access::{Actor, Capability};
+use crate::domain::time::Times;
+use crate::i18n::Lang;
+use crate::store::{Create, Store, rounds};
+
+/// Whether an error is the disk refusing a write (full or read-only), not a fault of curtain's.
+pub fn is_storage_failure(error: &anyhow::Error) -> bool {
+    super::messages::storage_failure(Lang::En, error).is_some()
+}
+
+/// The database opened to read, with every round closed by `times` settled, and who is reading;
+/// refused before anything is settled when the reader lacks `needs`.
+pub fn open_settled(
+    session: &Session,
+    needs: Option<Capability>,
+) -> anyhow::Result<(Store, Actor, Times)> {
+    session.refuse_future_now()?;
+    let mut store = match Store::open(&session.db, Create::Never, session.config.schedule.clone()) {
+        Ok(store) => store,
+        Err(error) if is_storage_failure(&error) => {
+            Store::open_read_only(&session.db, session.config.schedule.clone())?
+        }
+        Err(error) => return Err(error),
+    };
+    let actor = session.viewer(&mut store)?;
+    if let Some(capability) = needs {
+        crate::auth::require(&actor, capability, None)?;
+    }
+    let times = session.times(&store);
+    let store = settled(store, times)?;
+    Ok((store, actor, times))
+}
+
+/// Settles the closed rounds in the file; where the file will not take it, in a copy in memory.
+pub fn settled(mut store: Store, times: Times) -> anyhow::Result<Store> {
+    match rounds::sync_flags(&mut store, times) {
+        Ok(()) => Ok(store),
+        Err(error) if is_storage_failure(&error) => {
+            let mut copy = store.copy_in_memory()?;
+            rounds::sync_flags(&mut copy, times)?;
+            Ok(copy)
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// Settles the closed rounds in the file; when the file will not take it, returns a settled copy
+/// in memory to read from instead (the TUI keeps its own connection to the file).
+pub fn settle_or_copy(store: &mut Store, times: Times) -> anyhow::Result<Option<Store>> {
+    match rounds::sync_flags(store, times) {
+        Ok(()) => Ok(None),
+        Err(error) if is_storage_failure(&error) => {
+            let mut copy = store.copy_in_memory()?;
+            rounds::sync_flags(&mut copy, times)?;
+            Ok(Some(copy))
+        }
+        Err(error) => Err(error),
+    }
+}
