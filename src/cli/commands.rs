@@ -13,7 +13,7 @@ use super::output::{Format, table, write_csv, write_json};
 use super::{Command, Ctx, shown};
 use crate::auth;
 use crate::domain::access::{Actor, Capability};
-use crate::domain::privacy::mask_phone;
+use crate::domain::privacy::{mask_phone, mask_phones_in};
 use crate::domain::time::{format_local, format_local_time, parse_instant};
 use crate::domain::{FlagState, Observation, Outcome, Round, Severity, Status};
 use crate::error::Refusal;
@@ -259,6 +259,13 @@ fn list_elders(ctx: &Ctx, grid: Option<&str>, all: bool, format: Format) -> anyh
             number.as_deref().map(mask_phone)
         }
     };
+    let words = |text: Option<String>| {
+        if viewer.can(Capability::SeePhones) {
+            text
+        } else {
+            text.as_deref().map(mask_phones_in)
+        }
+    };
     let rows: Vec<ElderRow> = elders::all(&store.conn)?
         .into_iter()
         .filter(|elder| all || elder.active())
@@ -272,13 +279,13 @@ fn list_elders(ctx: &Ctx, grid: Option<&str>, all: bool, format: Format) -> anyh
             address: elder.address,
             grid: elder.grid,
             phone: phone(elder.phone),
-            contact: elder.contact,
+            contact: words(elder.contact),
             contact_phone: phone(elder.contact_phone),
-            keyholder: elder.keyholder,
+            keyholder: words(elder.keyholder),
             keyholder_phone: phone(elder.keyholder_phone),
             window: elder.window_hint,
             route: elder.route,
-            notes: elder.notes,
+            notes: words(elder.notes),
         })
         .collect();
     let mut out = stdout();

@@ -154,7 +154,8 @@ pub fn import_problem(lang: Lang, problem: &Problem) -> String {
         ),
         ProblemKind::ExtraCells => s.problem_extra_cells.clone(),
     };
-    format!("{place}{what}")
+    // The file's own text (a header, a cell) is quoted back: it must not act on the terminal.
+    crate::domain::text::clean_line(&format!("{place}{what}")).into_owned()
 }
 
 /// A write the disk would not take, in plain words: full (or failing), or read-only. Both are
