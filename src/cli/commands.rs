@@ -27,7 +27,11 @@ pub fn run(ctx: &Ctx, command: Command) -> anyhow::Result<()> {
         Command::Init { admin: None } => init(ctx),
         Command::Init { admin: Some(name) } => super::accounts::init_admin(ctx, &name),
         Command::User { action } => super::accounts::run(ctx, action),
-        Command::Import { file, dry_run } => import_roster(ctx, &file, dry_run),
+        Command::Import {
+            file,
+            dry_run,
+            restore,
+        } => import_roster(ctx, &file, dry_run, restore),
         Command::Elders { grid, all, format } => list_elders(ctx, grid.as_deref(), all, format),
         Command::Check {
             elder_id,
@@ -147,7 +151,12 @@ pub fn parse_date(text: &str) -> Result<NaiveDate, Refusal> {
         .map_err(|_| Refusal::BadDate(text.to_string()))
 }
 
-fn import_roster(ctx: &Ctx, file: &Path, dry_run: bool) -> anyhow::Result<()> {
+fn import_roster(ctx: &Ctx, file: &Path, dry_run: bool, restore: bool) -> anyhow::Result<()> {
+    let archived = if restore {
+        elders::ArchivedInFile::Restore
+    } else {
+        elders::ArchivedInFile::Keep
+    };
     if !file.is_file() {
         return Err(Refusal::Unreadable {
             path: file.to_path_buf(),
@@ -160,10 +169,12 @@ fn import_roster(ctx: &Ctx, file: &Path, dry_run: bool) -> anyhow::Result<()> {
     let source = file
         .file_name()
         .map_or_else(|| shown(file), |name| name.to_string_lossy().into_owned());
+    let mut see_phones = true;
     let plan = if dry_run {
         if ctx.db.exists() {
-            let store = ctx.open(Create::Never)?;
-            elders::plan_import(&store.conn, &rows)?
+            let mut store = ctx.open(Create::Never)?;
+            see_phones = ctx.viewer(&mut store)?.can(Capability::SeePhones);
+            elders::plan_roster_file(&store.conn, &rows, archived)?
         } else {
             elders::ImportPlan {
                 added: rows.iter().map(|row| row.id.clone()).collect(),
@@ -175,7 +186,15 @@ fn import_roster(ctx: &Ctx, file: &Path, dry_run: bool) -> anyhow::Result<()> {
         let actor = ctx.authorize(&mut store, Capability::EditRoster, None)?;
         refuse_rows_outside_grids(&store, &actor, &rows)?;
         let tx = store.write()?;
-        let plan = elders::apply_import(&tx, &rows, &actor.name, ctx.now, ctx.now, &source)?;
+        let plan = elders::apply_roster_file(
+            &tx,
+            &rows,
+            archived,
+            &actor.name,
+            ctx.now,
+            ctx.now,
+            &source,
+        )?;
         tx.commit().context("saving the roster")?;
         plan
     };
@@ -205,6 +224,9 @@ fn import_roster(ctx: &Ctx, file: &Path, dry_run: bool) -> anyhow::Result<()> {
             "{}",
             fill(&s.import_updated_ids, &[("ids", &plan.updated.join(", "))])
         )?;
+    }
+    for line in super::messages::import_changes(ctx.lang, &plan, see_phones) {
+        writeln!(out, "{line}")?;
     }
     if !plan.not_in_file.is_empty() {
         writeln!(

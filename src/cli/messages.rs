@@ -2,7 +2,8 @@
 
 use crate::error::Refusal;
 use crate::i18n::{Lang, fill, t, words};
-use crate::import::{Problem, ProblemKind};
+use crate::import::{Problem, ProblemKind, column_label};
+use crate::store::elders::ImportPlan;
 
 pub fn refusal(lang: Lang, refusal: &Refusal) -> String {
     let s = t(lang);
@@ -156,6 +157,49 @@ pub fn import_problem(lang: Lang, problem: &Problem) -> String {
     };
     // The file's own text (a header, a cell) is quoted back: it must not act on the terminal.
     crate::domain::text::clean_line(&format!("{place}{what}")).into_owned()
+}
+
+/// What a (dry-run) import does beyond the counts, one line each: every elder it changes with
+/// every field from what to what (clears too), and the archived elders it names.
+/// Numbers are masked for whoever may not see phones.
+pub fn import_changes(lang: Lang, plan: &ImportPlan, see_phones: bool) -> Vec<String> {
+    use crate::domain::privacy::{mask_phone, mask_phones_in};
+    let s = t(lang);
+    let value = |field: &str, text: &Option<String>| match text {
+        None => s.import_empty_value.clone(),
+        Some(text) if see_phones => text.clone(),
+        Some(text) if field.ends_with("phone") => mask_phone(text),
+        Some(text) => mask_phones_in(text),
+    };
+    let mut lines = Vec::new();
+    for elder in &plan.changes {
+        lines.push(fill(
+            &s.import_change_elder,
+            &[("id", &elder.id), ("name", &elder.name)],
+        ));
+        for change in &elder.fields {
+            lines.push(fill(
+                &s.import_change_field,
+                &[
+                    ("field", &column_label(change.field, lang == Lang::Zh)),
+                    ("from", &value(change.field, &change.from)),
+                    ("to", &value(change.field, &change.to)),
+                ],
+            ));
+        }
+    }
+    if !plan.archived.is_empty() {
+        let template = if plan.restores {
+            &s.import_restored
+        } else {
+            &s.import_archived_kept
+        };
+        lines.push(fill(template, &[("ids", &plan.archived.join(", "))]));
+    }
+    lines
+        .into_iter()
+        .map(|line| crate::domain::text::clean_line(&line).into_owned())
+        .collect()
 }
 
 /// A write the disk would not take, in plain words: full (or failing), or read-only. Both are

@@ -31,6 +31,94 @@ pub struct RosterRow {
     /// The elder's own morning window, replacing the community's: (opens, closes).
     pub morning_window: Option<(NaiveTime, NaiveTime)>,
     pub evening_window: Option<(NaiveTime, NaiveTime)>,
+    /// The columns the row's sheet has. A re-import leaves a field whose column is absent as it
+    /// was, and clears one whose cell is present but empty.
+    pub columns: ColumnSet,
+}
+
+/// A field of the roster that a sheet may or may not have a column for (the id and the name
+/// are always there).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    Address,
+    Grid,
+    Phone,
+    Contact,
+    ContactPhone,
+    Notes,
+    Window,
+    Route,
+    Keyholder,
+    KeyholderPhone,
+    MorningWindow,
+    EveningWindow,
+}
+
+impl Field {
+    pub const ALL: [Field; 12] = [
+        Field::Address,
+        Field::Grid,
+        Field::Phone,
+        Field::Contact,
+        Field::ContactPhone,
+        Field::Notes,
+        Field::Window,
+        Field::Route,
+        Field::Keyholder,
+        Field::KeyholderPhone,
+        Field::MorningWindow,
+        Field::EveningWindow,
+    ];
+
+    /// The column's canonical English name, as in [`COLUMNS`].
+    pub fn column(self) -> &'static str {
+        match self {
+            Field::Address => "address",
+            Field::Grid => "grid",
+            Field::Phone => "phone",
+            Field::Contact => "contact",
+            Field::ContactPhone => "contact_phone",
+            Field::Notes => "notes",
+            Field::Window => "window",
+            Field::Route => "route",
+            Field::Keyholder => "keyholder",
+            Field::KeyholderPhone => "keyholder_phone",
+            Field::MorningWindow => "morning_window",
+            Field::EveningWindow => "evening_window",
+        }
+    }
+
+    fn bit(self) -> u16 {
+        1 << (self as u16)
+    }
+}
+
+/// Which of the optional [`Field`]s a sheet has columns for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ColumnSet(u16);
+
+impl ColumnSet {
+    /// Every column: a row that describes the whole elder (a form, a generated roster).
+    pub const ALL: ColumnSet = ColumnSet(u16::MAX);
+    /// Only the id and the name.
+    pub const NONE: ColumnSet = ColumnSet(0);
+
+    pub fn with(self, field: Field) -> ColumnSet {
+        ColumnSet(self.0 | field.bit())
+    }
+
+    pub fn contains(self, field: Field) -> bool {
+        self.0 & field.bit() != 0
+    }
+}
+
+/// The label of a column in the language of the sheet: the Chinese header for Chinese, the
+/// English one otherwise.
+pub fn column_label(canonical: &str, chinese: bool) -> &str {
+    COLUMNS
+        .iter()
+        .find(|(en, _, _)| *en == canonical)
+        .map_or(canonical, |(en, zh, _)| if chinese { zh } else { en })
 }
 
 /// What is wrong with one place in the file.
@@ -412,6 +500,10 @@ fn rows_from_table(rows: &[TableRow]) -> Result<Vec<RosterRow>, Vec<Problem>> {
             continue;
         };
         let text = |column: &str| header.get(row, column).map(str::to_owned);
+        let columns = Field::ALL
+            .into_iter()
+            .filter(|field| header.has(field.column()))
+            .fold(ColumnSet::NONE, ColumnSet::with);
         out.push(RosterRow {
             line,
             id: id.to_owned(),
@@ -428,6 +520,7 @@ fn rows_from_table(rows: &[TableRow]) -> Result<Vec<RosterRow>, Vec<Problem>> {
             keyholder_phone: text("keyholder_phone"),
             morning_window,
             evening_window,
+            columns,
         });
     }
 
@@ -508,7 +601,23 @@ mod tests {
             keyholder_phone: None,
             morning_window: None,
             evening_window: None,
+            columns: ColumnSet::ALL,
         }
+    }
+
+    /// Parsed rows with their column sets set aside, to compare field values only (the column
+    /// sets have tests of their own).
+    pub(super) fn values_only(
+        got: Result<Vec<RosterRow>, Vec<Problem>>,
+    ) -> Result<Vec<RosterRow>, Vec<Problem>> {
+        got.map(|rows| {
+            rows.into_iter()
+                .map(|row| RosterRow {
+                    columns: ColumnSet::ALL,
+                    ..row
+                })
+                .collect()
+        })
     }
 
     fn full_row() -> RosterRow {
@@ -865,7 +974,7 @@ mod tests {
     #[test]
     fn csv_table() {
         for (name, bytes, expect) in csv_cases() {
-            let got = parse_roster_bytes(&bytes, FileKind::Csv);
+            let got = values_only(parse_roster_bytes(&bytes, FileKind::Csv));
             match expect {
                 Expect::Rows(rows) => assert_eq!(got, Ok(rows), "case: {name}"),
                 Expect::Problems(problems) => assert_eq!(got, Err(problems), "case: {name}"),
@@ -877,6 +986,17 @@ mod tests {
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures")
             .join(name)
+    }
+
+    #[test]
+    fn a_row_knows_which_columns_its_sheet_has() {
+        let rows = parse_roster_bytes(b"id,name,phone,grid\n1,A,,\n", FileKind::Csv);
+        let columns = rows.map(|rows| rows[0].columns);
+        let want = ColumnSet::NONE.with(Field::Phone).with(Field::Grid);
+        assert_eq!(columns, Ok(want));
+        for field in Field::ALL {
+            assert!(canonical_column(field.column()) == Some(field.column()));
+        }
     }
 
     #[test]

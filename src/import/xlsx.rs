@@ -96,7 +96,7 @@ fn number_text(f: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{at, row};
+    use super::super::tests::{at, row, values_only};
     use super::super::{FileKind, RosterRow, parse_roster_bytes, parse_roster_file};
     use super::*;
     use chrono::NaiveTime;
@@ -298,7 +298,7 @@ mod tests {
     fn xlsx_table() {
         for (name, bytes, expect) in cases() {
             assert_eq!(
-                parse_roster_bytes(&bytes, FileKind::Xlsx),
+                values_only(parse_roster_bytes(&bytes, FileKind::Xlsx)),
                 expect,
                 "case: {name}"
             );

@@ -510,6 +510,7 @@ fn save_form(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
         keyholder_phone: base.as_ref().and_then(|e| e.keyholder_phone.clone()),
         morning_window: base.as_ref().and_then(|e| e.own.morning),
         evening_window: base.as_ref().and_then(|e| e.own.evening),
+        columns: crate::import::ColumnSet::ALL,
     };
     let result = (|| -> rusqlite::Result<ImportPlan> {
         let tx = store.write()?;
