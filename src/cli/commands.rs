@@ -164,7 +164,8 @@ fn import_roster(ctx: &Ctx, file: &Path, dry_run: bool, restore: bool) -> anyhow
         }
         .into());
     }
-    let rows = import::parse_roster_file(file).map_err(Refusal::Import)?;
+    let roster = import::read_roster_file(file).map_err(Refusal::Import)?;
+    let rows = &roster.rows;
     let s = t(ctx.lang);
     let source = file
         .file_name()
@@ -174,7 +175,7 @@ fn import_roster(ctx: &Ctx, file: &Path, dry_run: bool, restore: bool) -> anyhow
         if ctx.db.exists() {
             let mut store = ctx.open(Create::Never)?;
             see_phones = ctx.viewer(&mut store)?.can(Capability::SeePhones);
-            elders::plan_roster_file(&store.conn, &rows, archived)?
+            elders::plan_roster_file(&store.conn, rows, archived)?
         } else {
             elders::ImportPlan {
                 added: rows.iter().map(|row| row.id.clone()).collect(),
@@ -184,17 +185,10 @@ fn import_roster(ctx: &Ctx, file: &Path, dry_run: bool, restore: bool) -> anyhow
     } else {
         let mut store = ctx.open(Create::IfMissing)?;
         let actor = ctx.authorize(&mut store, Capability::EditRoster, None)?;
-        refuse_rows_outside_grids(&store, &actor, &rows)?;
+        refuse_rows_outside_grids(&store, &actor, rows)?;
         let tx = store.write()?;
-        let plan = elders::apply_roster_file(
-            &tx,
-            &rows,
-            archived,
-            &actor.name,
-            ctx.now,
-            ctx.now,
-            &source,
-        )?;
+        let plan =
+            elders::apply_roster_file(&tx, rows, archived, &actor.name, ctx.now, ctx.now, &source)?;
         tx.commit().context("saving the roster")?;
         plan
     };
@@ -225,7 +219,10 @@ fn import_roster(ctx: &Ctx, file: &Path, dry_run: bool, restore: bool) -> anyhow
             fill(&s.import_updated_ids, &[("ids", &plan.updated.join(", "))])
         )?;
     }
-    for line in super::messages::import_changes(ctx.lang, &plan, see_phones) {
+    let notes = super::messages::import_notes(ctx.lang, &roster);
+    for line in notes.iter().chain(&super::messages::import_changes(
+        ctx.lang, &plan, see_phones,
+    )) {
         writeln!(out, "{line}")?;
     }
     if !plan.not_in_file.is_empty() {

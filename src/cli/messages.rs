@@ -2,7 +2,7 @@
 
 use crate::error::Refusal;
 use crate::i18n::{Lang, fill, t, words};
-use crate::import::{Problem, ProblemKind, column_label};
+use crate::import::{Problem, ProblemKind, Roster, column_label};
 use crate::store::elders::ImportPlan;
 
 pub fn refusal(lang: Lang, refusal: &Refusal) -> String {
@@ -44,7 +44,12 @@ pub fn refusal(lang: Lang, refusal: &Refusal) -> String {
             fill(&s.absence_backwards, &[("from", from), ("to", to)])
         }
         Refusal::Import(problems) => {
-            let mut out = fill(&s.import_refused, &[("count", &problems.len())]);
+            // The headers found are a note beside the problems, not one of them.
+            let count = problems
+                .iter()
+                .filter(|p| !matches!(p.kind, ProblemKind::HeadersFound(_)))
+                .count();
+            let mut out = fill(&s.import_refused, &[("count", &count)]);
             for problem in problems {
                 out.push_str("\n  ");
                 out.push_str(&import_problem(lang, problem));
@@ -130,6 +135,9 @@ pub fn refusal(lang: Lang, refusal: &Refusal) -> String {
 pub fn import_problem(lang: Lang, problem: &Problem) -> String {
     let s = t(lang);
     let mut place = String::new();
+    if let Some(sheet) = &problem.sheet {
+        place.push_str(&fill(&s.at_sheet, &[("sheet", sheet)]));
+    }
     if let Some(line) = problem.line {
         place.push_str(&fill(&s.at_line, &[("line", &line)]));
     }
@@ -140,7 +148,10 @@ pub fn import_problem(lang: Lang, problem: &Problem) -> String {
         ProblemKind::EmptyFile => s.problem_empty_file.clone(),
         ProblemKind::Unreadable(reason) => fill(&s.problem_unreadable, &[("reason", reason)]),
         ProblemKind::UnknownColumn(name) => fill(&s.problem_unknown_column, &[("name", name)]),
-        ProblemKind::MissingColumn(name) => fill(&s.problem_missing_column, &[("name", name)]),
+        ProblemKind::MissingColumn(name) => fill(
+            &s.problem_missing_column,
+            &[("name", &column_label(name, lang == Lang::Zh))],
+        ),
         ProblemKind::DuplicateColumn(name) => fill(&s.problem_duplicate_column, &[("name", name)]),
         ProblemKind::MissingValue => s.problem_missing_value.clone(),
         ProblemKind::DuplicateId { id, first_line } => fill(
@@ -154,9 +165,59 @@ pub fn import_problem(lang: Lang, problem: &Problem) -> String {
             &[("sheets", &sheets.join(", "))],
         ),
         ProblemKind::ExtraCells => s.problem_extra_cells.clone(),
+        ProblemKind::HeadersFound(headers) => fill(
+            &s.problem_headers_found,
+            &[("headers", &headers.join(list_separator(lang)))],
+        ),
+        ProblemKind::PhoneScientific(text) => fill(&s.problem_phone_scientific, &[("text", text)]),
+        ProblemKind::PhoneDateOrTime(text) => fill(&s.problem_phone_date, &[("text", text)]),
+        ProblemKind::BadPhone(text) => fill(&s.problem_bad_phone, &[("text", text)]),
+        ProblemKind::FormulaWithoutValue => s.problem_formula_without_value.clone(),
+        ProblemKind::SheetUnreadable => s.problem_sheet_unreadable.clone(),
     };
     // The file's own text (a header, a cell) is quoted back: it must not act on the terminal.
     crate::domain::text::clean_line(&format!("{place}{what}")).into_owned()
+}
+
+fn list_separator(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => "、",
+        Lang::En => ", ",
+    }
+}
+
+/// What the import read beyond the rows, one line each: the sheets and their elders, the office
+/// columns left out, and that ID-card numbers are never stored.
+pub fn import_notes(lang: Lang, roster: &Roster) -> Vec<String> {
+    let s = t(lang);
+    let mut lines = Vec::new();
+    if !roster.sheets.is_empty() {
+        let sheets: Vec<String> = roster
+            .sheets
+            .iter()
+            .map(|(sheet, rows)| fill(&s.import_sheet_rows, &[("sheet", sheet), ("rows", rows)]))
+            .collect();
+        lines.push(fill(
+            &s.import_sheets,
+            &[("sheets", &sheets.join(list_separator(lang)))],
+        ));
+    }
+    if !roster.ignored_columns.is_empty() {
+        lines.push(fill(
+            &s.import_ignored_columns,
+            &[(
+                "columns",
+                &roster.ignored_columns.join(list_separator(lang)),
+            )],
+        ));
+    }
+    if roster.had_id_numbers {
+        lines.push(s.import_id_numbers.clone());
+    }
+    lines
+        .into_iter()
+        .map(|line| crate::domain::text::clean_line(&line).into_owned())
+        .collect()
 }
 
 /// What a (dry-run) import does beyond the counts, one line each: every elder it changes with
