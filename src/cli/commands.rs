@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::output::{Format, table, write_csv, write_json};
 use super::{Command, Session, shown};
 use crate::domain::access::Capability;
-use crate::domain::privacy::mask_phone;
+use crate::domain::privacy::{mask_phone, mask_phones_in};
 use crate::domain::time::{format_local, format_local_time, parse_instant};
 use crate::domain::{FlagState, Observation, Outcome, Round, Severity, Status};
 use crate::error::Refusal;
@@ -34,7 +34,11 @@ pub fn run(session: &Session, command: Command) -> anyhow::Result<()> {
             }
         }
         Command::User { action } => super::accounts::run(session, action),
-        Command::Import { file, dry_run } => import_roster(session, &file, dry_run),
+        Command::Import {
+            file,
+            dry_run,
+            restore,
+        } => import_roster(session, &file, dry_run, restore),
         Command::Elders { grid, all, format } => list_elders(session, grid.as_deref(), all, format),
         Command::Check {
             elder_id,
@@ -123,7 +127,17 @@ fn init(session: &Session) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn import_roster(session: &Session, file: &Path, dry_run: bool) -> anyhow::Result<()> {
+fn import_roster(
+    session: &Session,
+    file: &Path,
+    dry_run: bool,
+    restore: bool,
+) -> anyhow::Result<()> {
+    let archived = if restore {
+        elders::ArchivedInFile::Restore
+    } else {
+        elders::ArchivedInFile::Keep
+    };
     if !file.is_file() {
         return Err(Refusal::Unreadable {
             path: file.to_path_buf(),
@@ -131,15 +145,19 @@ fn import_roster(session: &Session, file: &Path, dry_run: bool) -> anyhow::Resul
         }
         .into());
     }
-    let rows = import::parse_roster_file(file).map_err(Refusal::Import)?;
+    let roster = import::read_roster_file(file).map_err(Refusal::Import)?;
+    let rows = &roster.rows;
     let s = t(session.lang);
     let source = file
         .file_name()
         .map_or_else(|| shown(file), |name| name.to_string_lossy().into_owned());
+    let mut see_phones = true;
     let plan = if dry_run {
         if session.db.exists() {
-            let store = session.open(Create::Never)?;
-            elders::plan_import(&store.conn, &rows)?
+            // A dry run settles nothing: it only compares the file with the roster.
+            let mut store = session.open(Create::Never)?;
+            see_phones = session.viewer(&mut store)?.can(Capability::SeePhones);
+            elders::plan_roster_file(&store.conn, rows, archived)?
         } else {
             elders::ImportPlan {
                 added: rows.iter().map(|row| row.id.clone()).collect(),
@@ -150,7 +168,7 @@ fn import_roster(session: &Session, file: &Path, dry_run: bool) -> anyhow::Resul
         let mut store = session.open(Create::IfMissing)?;
         let actor = session.actor(&mut store)?;
         let times = session.times(&store);
-        ops::roster::import(&mut store, &actor, times, &rows, times.now, &source)?
+        ops::roster::import_file(&mut store, &actor, times, rows, archived, &source)?
     };
     let template = if dry_run {
         &s.import_dry_run
@@ -178,6 +196,14 @@ fn import_roster(session: &Session, file: &Path, dry_run: bool) -> anyhow::Resul
             "{}",
             fill(&s.import_updated_ids, &[("ids", &plan.updated.join(", "))])
         )?;
+    }
+    let notes = super::messages::import_notes(session.lang, &roster);
+    for line in notes.iter().chain(&super::messages::import_changes(
+        session.lang,
+        &plan,
+        see_phones,
+    )) {
+        writeln!(out, "{line}")?;
     }
     if !plan.not_in_file.is_empty() {
         writeln!(
@@ -236,6 +262,13 @@ fn list_elders(
             number.as_deref().map(mask_phone)
         }
     };
+    let words = |text: Option<String>| {
+        if viewer.can(Capability::SeePhones) {
+            text
+        } else {
+            text.as_deref().map(mask_phones_in)
+        }
+    };
     let rows: Vec<ElderRow> = elders::all(&store.conn)?
         .into_iter()
         .filter(|elder| all || elder.active())
@@ -250,13 +283,13 @@ fn list_elders(
             address: elder.address,
             grid: elder.grid,
             phone: phone(elder.phone),
-            contact: elder.contact,
+            contact: words(elder.contact),
             contact_phone: phone(elder.contact_phone),
-            keyholder: elder.keyholder,
+            keyholder: words(elder.keyholder),
             keyholder_phone: phone(elder.keyholder_phone),
             window: elder.window_hint,
             route: elder.route,
-            notes: elder.notes,
+            notes: words(elder.notes),
         })
         .collect();
     let mut out = stdout();

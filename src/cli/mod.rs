@@ -71,6 +71,9 @@ pub enum Command {
         /// Show what would change, change nothing
         #[arg(long)]
         dry_run: bool,
+        /// Put archived elders that the file names back on the roster
+        #[arg(long)]
+        restore: bool,
     },
     /// The roster
     Elders {

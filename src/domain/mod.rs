@@ -8,6 +8,7 @@ pub mod privacy;
 pub mod round;
 pub mod severity;
 pub mod status;
+pub mod text;
 pub mod time;
 pub mod window;
 

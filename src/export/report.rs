@@ -98,8 +98,13 @@ pub enum Cell {
 }
 
 impl Cell {
+    /// A text cell, cleaned of terminal escapes and bidi overrides (they reach the XLSX too).
     fn text(value: impl Into<String>) -> Cell {
         let value = value.into();
+        let value = match crate::domain::text::clean_text(&value) {
+            std::borrow::Cow::Borrowed(_) => value,
+            std::borrow::Cow::Owned(clean) => clean,
+        };
         if value.is_empty() {
             Cell::Blank
         } else {
@@ -115,10 +120,7 @@ impl Cell {
     /// `=HYPERLINK(…)`) is kept as text with a leading apostrophe; XLSX cells are text anyway.
     fn csv_text(&self) -> String {
         match self {
-            Cell::Text(text) if text.starts_with(['=', '+', '-', '@', '\t', '\r']) => {
-                format!("'{text}")
-            }
-            Cell::Text(text) => text.clone(),
+            Cell::Text(text) => crate::domain::text::csv_cell(text).into_owned(),
             Cell::Number(number) => number.to_string(),
             Cell::Blank => String::new(),
         }

@@ -1,7 +1,7 @@
 //! Delimited text as Excel and WPS save it on Chinese Windows: the encoding is not declared, so it
 //! is decided from the bytes.
 
-use encoding_rs::{GB18030, UTF_16BE, UTF_16LE};
+use encoding_rs::{BIG5, GB18030, UTF_16BE, UTF_16LE};
 
 use super::{Problem, ProblemKind, TableRow, clean_cell};
 
@@ -34,17 +34,56 @@ fn decode(bytes: &[u8]) -> Result<(String, bool), Vec<Problem>> {
     } else if let Ok(text) = std::str::from_utf8(bytes) {
         (text.to_owned(), false)
     } else {
-        // GB18030 is a superset of GBK and GB2312, so one decoder covers what Chinese Windows saves.
-        let text = GB18030
-            .decode_without_bom_handling_and_without_replacement(bytes)
-            .ok_or_else(|| unreadable("not UTF-8, UTF-16 or GBK/GB18030 text"))?;
-        (text.into_owned(), false)
+        (legacy_chinese(bytes)?, false)
     };
     // Every supported encoding decodes a workbook or a picture to *something*; a NUL gives it away.
     if text.contains('\0') {
         return Err(unreadable("binary data, not text"));
     }
     Ok((text, utf16))
+}
+
+/// Text from Chinese Windows: GBK/GB18030 on the mainland, Big5 in Hong Kong and Taiwan. The
+/// same bytes often decode in both without an error, one of them as mojibake, so the one whose
+/// first lines name the roster's columns wins (`編號,姓名,電話` in Big5); failing that, chardetng's
+/// guess decides.
+fn legacy_chinese(bytes: &[u8]) -> Result<String, Vec<Problem>> {
+    // GB18030 is a superset of GBK and GB2312, so one decoder covers what the mainland saves.
+    let gbk = GB18030.decode_without_bom_handling_and_without_replacement(bytes);
+    let big5 = BIG5.decode_without_bom_handling_and_without_replacement(bytes);
+    let text = match (gbk, big5) {
+        (Some(gbk), None) => gbk,
+        (None, Some(big5)) => big5,
+        (None, None) => return Err(unreadable("not UTF-8, UTF-16, GBK/GB18030 or Big5 text")),
+        (Some(gbk), Some(big5)) => {
+            let (gbk_score, big5_score) = (header_score(&gbk), header_score(&big5));
+            if big5_score > gbk_score {
+                big5
+            } else if gbk_score > big5_score {
+                gbk
+            } else {
+                let mut detector =
+                    chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+                detector.feed(bytes, true);
+                if detector.guess(None, chardetng::Utf8Detection::Deny) == BIG5 {
+                    big5
+                } else {
+                    gbk
+                }
+            }
+        }
+    };
+    Ok(text.into_owned())
+}
+
+/// How many known column names the first lines of a text hold.
+fn header_score(text: &str) -> usize {
+    let head: String = text.lines().take(3).collect::<Vec<_>>().join(",");
+    let head = super::normalised_header(&head);
+    super::COLUMNS
+        .iter()
+        .filter(|(_, chinese, _)| head.contains(chinese))
+        .count()
 }
 
 /// Tab when the first line that has either separator has tabs and no commas. UTF-16 text is
@@ -76,6 +115,7 @@ pub(super) fn read_table(bytes: &[u8]) -> Result<Vec<TableRow>, Vec<Problem>> {
         let record = record.map_err(|e| {
             let line = e.position().map(|p| lines.line_at(p.byte() as usize));
             vec![Problem {
+                sheet: None,
                 line,
                 column: None,
                 kind: ProblemKind::Unreadable(e.to_string()),
@@ -87,6 +127,7 @@ pub(super) fn read_table(bytes: &[u8]) -> Result<Vec<TableRow>, Vec<Problem>> {
         rows.push(TableRow {
             line,
             cells: record.iter().map(clean_cell).collect(),
+            marks: Vec::new(),
         });
     }
     Ok(rows)

@@ -31,6 +31,94 @@ pub struct RosterRow {
     /// The elder's own morning window, replacing the community's: (opens, closes).
     pub morning_window: Option<(NaiveTime, NaiveTime)>,
     pub evening_window: Option<(NaiveTime, NaiveTime)>,
+    /// The columns the row's sheet has. A re-import leaves a field whose column is absent as it
+    /// was, and clears one whose cell is present but empty.
+    pub columns: ColumnSet,
+}
+
+/// A field of the roster that a sheet may or may not have a column for (the id and the name
+/// are always there).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    Address,
+    Grid,
+    Phone,
+    Contact,
+    ContactPhone,
+    Notes,
+    Window,
+    Route,
+    Keyholder,
+    KeyholderPhone,
+    MorningWindow,
+    EveningWindow,
+}
+
+impl Field {
+    pub const ALL: [Field; 12] = [
+        Field::Address,
+        Field::Grid,
+        Field::Phone,
+        Field::Contact,
+        Field::ContactPhone,
+        Field::Notes,
+        Field::Window,
+        Field::Route,
+        Field::Keyholder,
+        Field::KeyholderPhone,
+        Field::MorningWindow,
+        Field::EveningWindow,
+    ];
+
+    /// The column's canonical English name, as in [`COLUMNS`].
+    pub fn column(self) -> &'static str {
+        match self {
+            Field::Address => "address",
+            Field::Grid => "grid",
+            Field::Phone => "phone",
+            Field::Contact => "contact",
+            Field::ContactPhone => "contact_phone",
+            Field::Notes => "notes",
+            Field::Window => "window",
+            Field::Route => "route",
+            Field::Keyholder => "keyholder",
+            Field::KeyholderPhone => "keyholder_phone",
+            Field::MorningWindow => "morning_window",
+            Field::EveningWindow => "evening_window",
+        }
+    }
+
+    fn bit(self) -> u16 {
+        1 << (self as u16)
+    }
+}
+
+/// Which of the optional [`Field`]s a sheet has columns for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ColumnSet(u16);
+
+impl ColumnSet {
+    /// Every column: a row that describes the whole elder (a form, a generated roster).
+    pub const ALL: ColumnSet = ColumnSet(u16::MAX);
+    /// Only the id and the name.
+    pub const NONE: ColumnSet = ColumnSet(0);
+
+    pub fn with(self, field: Field) -> ColumnSet {
+        ColumnSet(self.0 | field.bit())
+    }
+
+    pub fn contains(self, field: Field) -> bool {
+        self.0 & field.bit() != 0
+    }
+}
+
+/// The label of a column in the language of the sheet: the Chinese header for Chinese, the
+/// English one otherwise.
+pub fn column_label(canonical: &str, chinese: bool) -> &str {
+    COLUMNS
+        .iter()
+        .find(|(en, _, _)| *en == canonical)
+        .map_or(canonical, |(en, zh, _)| if chinese { zh } else { en })
 }
 
 /// What is wrong with one place in the file.
@@ -58,12 +146,29 @@ pub enum ProblemKind {
     NoRosterSheet(Vec<String>),
     /// The row has more cells than the header.
     ExtraCells,
+    /// The header row as found, listed with every refusal so the admin sees what was read.
+    HeadersFound(Vec<String>),
+    /// A phone in scientific notation (`1.38E+10`): Excel turned it into a number and lost
+    /// digits.
+    PhoneScientific(String),
+    /// A date or a time in a phone column: Excel took the number for a date.
+    PhoneDateOrTime(String),
+    /// Not a phone number: a phone is digits, with `-`, spaces, brackets, a leading `+` and an
+    /// extension (`转 302`).
+    BadPhone(String),
+    /// A formula cell that was never calculated (saved by a program that does not), so its value
+    /// is unknown.
+    FormulaWithoutValue,
+    /// A sheet that could not be read; its name is the problem's sheet.
+    SheetUnreadable,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
+    /// The workbook's sheet, when the file has sheets.
+    pub sheet: Option<String>,
     pub line: Option<usize>,
-    /// The column's canonical English name (`name`, `route`…) or the raw header text.
+    /// The column's header as the file writes it (`姓 名`, `電話`, `Phone`).
     pub column: Option<String>,
     pub kind: ProblemKind,
 }
@@ -71,19 +176,42 @@ pub struct Problem {
 impl Problem {
     fn at(line: usize, column: &str, kind: ProblemKind) -> Self {
         Problem {
+            sheet: None,
             line: Some(line),
             column: Some(column.to_owned()),
             kind,
         }
     }
 
+    fn on_line(line: usize, kind: ProblemKind) -> Self {
+        Problem {
+            sheet: None,
+            line: Some(line),
+            column: None,
+            kind,
+        }
+    }
+
     fn whole_file(kind: ProblemKind) -> Self {
         Problem {
+            sheet: None,
             line: None,
             column: None,
             kind,
         }
     }
+}
+
+/// A roster file read whole: its elders, and what the import should tell the admin about it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Roster {
+    pub rows: Vec<RosterRow>,
+    /// Each workbook sheet read, with how many elders it held (empty for a text file).
+    pub sheets: Vec<(String, usize)>,
+    /// Office columns that were recognised and left out (`序号`, `性别`, `年龄`…), as headed.
+    pub ignored_columns: Vec<String>,
+    /// Whether the file had ID-card numbers, which curtain never stores.
+    pub had_id_numbers: bool,
 }
 
 /// How the bytes of a roster file are laid out.
@@ -133,6 +261,12 @@ const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 /// Reads and parses a roster file, guessing its kind from its first bytes, then its extension
 /// (`.csv`/`.txt` and anything unknown => CSV, `.xlsx`/`.xlsm`/`.xls` => workbook).
 pub fn parse_roster_file(path: &Path) -> Result<Vec<RosterRow>, Vec<Problem>> {
+    read_roster_file(path).map(|roster| roster.rows)
+}
+
+/// [`parse_roster_file`], with what the import should say about the file: its sheets and the
+/// office columns left out.
+pub fn read_roster_file(path: &Path) -> Result<Roster, Vec<Problem>> {
     let bytes = std::fs::read(path)
         .map_err(|e| vec![Problem::whole_file(ProblemKind::Unreadable(e.to_string()))])?;
     let kind = if bytes.starts_with(ZIP_MAGIC) || bytes.starts_with(OLE_MAGIC) {
@@ -147,16 +281,68 @@ pub fn parse_roster_file(path: &Path) -> Result<Vec<RosterRow>, Vec<Problem>> {
             _ => FileKind::Csv,
         }
     };
-    parse_roster_bytes(&bytes, kind)
+    read_roster_bytes(&bytes, kind)
 }
 
 /// Parses a roster already in memory. All or nothing: either every row, or every problem found.
 pub fn parse_roster_bytes(bytes: &[u8], kind: FileKind) -> Result<Vec<RosterRow>, Vec<Problem>> {
-    let table = match kind {
-        FileKind::Csv => csv::read_table(bytes)?,
-        FileKind::Xlsx => xlsx::read_table(bytes)?,
+    read_roster_bytes(bytes, kind).map(|roster| roster.rows)
+}
+
+/// [`parse_roster_bytes`] with the file's sheets and the columns left out. A workbook's visible
+/// roster sheets are read together, all or nothing; an id may appear on one sheet only.
+pub fn read_roster_bytes(bytes: &[u8], kind: FileKind) -> Result<Roster, Vec<Problem>> {
+    let tables = match kind {
+        FileKind::Csv => vec![(None, csv::read_table(bytes)?)],
+        FileKind::Xlsx => xlsx::read_tables(bytes)?
+            .into_iter()
+            .map(|(name, rows)| (Some(name), rows))
+            .collect(),
     };
-    rows_from_table(&table)
+    let mut roster = Roster::default();
+    let mut problems = Vec::new();
+    let mut first_place_of_id: HashMap<String, (Option<String>, usize)> = HashMap::new();
+    for (sheet, rows) in tables {
+        match rows_from_table(&rows) {
+            Ok(table) => {
+                for row in &table.rows {
+                    if let Some((_, first_line)) = first_place_of_id.get(&row.id) {
+                        problems.push(Problem {
+                            sheet: sheet.clone(),
+                            ..Problem::on_line(
+                                row.line,
+                                ProblemKind::DuplicateId {
+                                    id: row.id.clone(),
+                                    first_line: *first_line,
+                                },
+                            )
+                        });
+                    } else {
+                        first_place_of_id.insert(row.id.clone(), (sheet.clone(), row.line));
+                    }
+                }
+                if let Some(name) = &sheet {
+                    roster.sheets.push((name.clone(), table.rows.len()));
+                }
+                for column in table.ignored {
+                    if !roster.ignored_columns.contains(&column) {
+                        roster.ignored_columns.push(column);
+                    }
+                }
+                roster.had_id_numbers |= table.had_id_numbers;
+                roster.rows.extend(table.rows);
+            }
+            Err(found) => problems.extend(found.into_iter().map(|problem| Problem {
+                sheet: sheet.clone(),
+                ..problem
+            })),
+        }
+    }
+    if problems.is_empty() {
+        Ok(roster)
+    } else {
+        Err(problems)
+    }
 }
 
 /// One row of a sheet reduced to text, whatever file it came from.
@@ -166,6 +352,18 @@ struct TableRow {
     line: usize,
     /// Cells, each trimmed.
     cells: Vec<String>,
+    /// What kind of value each cell held, where the file says (a workbook); empty for text.
+    marks: Vec<CellMark>,
+}
+
+/// What a workbook cell held besides its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CellMark {
+    Plain,
+    /// A date, a time or a date and time.
+    DateOrTime,
+    /// A formula with no calculated value saved.
+    FormulaWithoutValue,
 }
 
 impl TableRow {
@@ -175,6 +373,10 @@ impl TableRow {
 
     fn cell(&self, index: usize) -> &str {
         self.cells.get(index).map_or("", String::as_str)
+    }
+
+    fn mark(&self, index: usize) -> CellMark {
+        self.marks.get(index).copied().unwrap_or(CellMark::Plain)
     }
 }
 
@@ -188,11 +390,113 @@ fn clean_cell(raw: &str) -> String {
     t.to_owned()
 }
 
-/// The canonical English name for a header cell, if it is one we know.
-fn canonical_column(raw: &str) -> Option<&'static str> {
+/// Columns that offices keep in their own sheets and curtain has no use for: recognised so that
+/// they do not refuse the file, and left out. (canonical English spelling, Chinese spellings)
+const OFFICE_COLUMNS: &[&str] = &[
+    "序号",
+    "编码序号",
+    "性别",
+    "年龄",
+    "出生日期",
+    "出生年月",
+    "生日",
+    "民族",
+    "籍贯",
+    "户籍",
+    "户籍地址",
+    "户籍地",
+    "政治面貌",
+    "文化程度",
+    "婚姻状况",
+    "健康状况",
+    "居住状况",
+    "身体状况",
+    "低保",
+    "是否低保",
+    "所属社区",
+    "社区",
+    "街道",
+    "登记日期",
+    "填表人",
+    "签名",
+    "no",
+    "seq",
+    "sex",
+    "gender",
+    "age",
+    "birthday",
+    "date_of_birth",
+    "birth_date",
+    "ethnicity",
+];
+
+/// Headers of ID-card numbers: recognised and never read, so never stored.
+const ID_NUMBER_COLUMNS: &[&str] = &[
+    "身份证号",
+    "身份证号码",
+    "身份证",
+    "公民身份号码",
+    "证件号码",
+    "id_card",
+    "id_number",
+];
+
+/// Traditional characters of the known headers, to their simplified forms: offices in Hong
+/// Kong and Taiwan templates, and Big5 sheets, write `編號`, `電話`.
+const TRADITIONAL: &[(char, char)] = &[
+    ('編', '编'),
+    ('號', '号'),
+    ('電', '电'),
+    ('話', '话'),
+    ('網', '网'),
+    ('聯', '联'),
+    ('繫', '系'),
+    ('係', '系'),
+    ('緊', '紧'),
+    ('備', '备'),
+    ('註', '注'),
+    ('順', '顺'),
+    ('鑰', '钥'),
+    ('時', '时'),
+    ('齡', '龄'),
+    ('別', '别'),
+    ('證', '证'),
+    ('碼', '码'),
+    ('歲', '岁'),
+    ('戶', '户'),
+    ('籍', '籍'),
+    ('貫', '贯'),
+    ('況', '况'),
+    ('狀', '状'),
+    ('體', '体'),
+    ('區', '区'),
+    ('記', '记'),
+    ('錄', '录'),
+    ('簽', '签'),
+    ('員', '员'),
+    ('點', '点'),
+    ('門', '门'),
+    ('樓', '楼'),
+    ('單', '单'),
+    ('間', '间'),
+    ('窗', '窗'),
+];
+
+/// What a header cell names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HeaderKind {
+    /// A roster column, by its canonical English name.
+    Known(&'static str),
+    /// An office column left out.
+    Ignored,
+    /// ID-card numbers: left out, and said so once.
+    IdNumber,
+    Unknown,
+}
+
+/// A header without its template marks (`姓名*（必填）`, `电话(选填)`) and BOM.
+fn strip_marks(raw: &str) -> &str {
     let mut h = raw.trim().trim_start_matches('\u{feff}').trim();
-    // Templates mark required and optional columns in the header itself; peel those marks off
-    // in any order ("姓名*（必填）", "电话(选填)").
     loop {
         let before = h;
         for mark in ["*", "＊", "（必填）", "(必填)", "（选填）", "(选填)"] {
@@ -204,23 +508,71 @@ fn canonical_column(raw: &str) -> Option<&'static str> {
             break;
         }
     }
-    let english: String = h
+    h
+}
+
+/// The header with every space (ASCII and full-width) removed and traditional characters of
+/// the known names made simplified: `姓 名` and `電　話` are `姓名` and `电话`.
+fn normalised_header(header: &str) -> String {
+    header
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| {
+            TRADITIONAL
+                .iter()
+                .find(|(traditional, _)| *traditional == c)
+                .map_or(c, |(_, simplified)| *simplified)
+        })
+        .collect()
+}
+
+fn english_key(header: &str) -> String {
+    header
         .chars()
         .map(|c| match c {
             ' ' | '-' => '_',
             c => c.to_ascii_lowercase(),
         })
-        .collect();
-    COLUMNS
+        .collect()
+}
+
+fn lookup(header: &str) -> HeaderKind {
+    let english = english_key(header);
+    let known = COLUMNS
         .iter()
-        .find(|(en, zh, _)| *en == english || *zh == h)
+        .find(|(en, zh, _)| *en == english || *zh == header)
         .map(|(en, _, _)| *en)
         .or_else(|| {
             EXTRA_ALIASES
                 .iter()
-                .find(|(alias, _)| *alias == english || *alias == h)
+                .find(|(alias, _)| *alias == english || *alias == header)
                 .map(|(_, en)| *en)
-        })
+        });
+    if let Some(known) = known {
+        HeaderKind::Known(known)
+    } else if ID_NUMBER_COLUMNS.contains(&header) || ID_NUMBER_COLUMNS.contains(&english.as_str()) {
+        HeaderKind::IdNumber
+    } else if OFFICE_COLUMNS.contains(&header) || OFFICE_COLUMNS.contains(&english.as_str()) {
+        HeaderKind::Ignored
+    } else {
+        HeaderKind::Unknown
+    }
+}
+
+fn classify_header(raw: &str) -> HeaderKind {
+    let header = strip_marks(raw);
+    match lookup(header) {
+        HeaderKind::Unknown => lookup(&normalised_header(header)),
+        kind => kind,
+    }
+}
+
+/// The canonical English name for a header cell, if it is one we know.
+fn canonical_column(raw: &str) -> Option<&'static str> {
+    match classify_header(raw) {
+        HeaderKind::Known(canonical) => Some(canonical),
+        _ => None,
+    }
 }
 
 fn is_roster_header(row: &TableRow) -> bool {
@@ -261,32 +613,48 @@ fn find_header(rows: &[TableRow], roster_only: bool) -> Option<usize> {
 struct Header {
     line: usize,
     columns: HashMap<&'static str, usize>,
+    /// Each known column's header as the file writes it, for messages.
+    written: HashMap<&'static str, String>,
     /// Whether each position has header text. Values under an unknown or duplicated header are
     /// passed over, having been reported once at the header.
     named: Vec<bool>,
+    /// Every non-empty header cell, in order, for refusals.
+    found: Vec<String>,
+    /// Office columns left out, as headed.
+    ignored: Vec<String>,
+    had_id_numbers: bool,
 }
 
 fn read_header(row: &TableRow, problems: &mut Vec<Problem>) -> Header {
     let mut columns = HashMap::new();
+    let mut written: HashMap<&'static str, String> = HashMap::new();
+    let mut ignored = Vec::new();
+    let mut had_id_numbers = false;
     for (i, raw) in row.cells.iter().enumerate() {
         if raw.is_empty() {
             // Excel leaves empty cells after the last column; an unnamed column in the middle is
             // treated the same, and values under either are reported as extra cells.
             continue;
         }
-        match canonical_column(raw) {
-            Some(canon) => {
-                if columns.contains_key(canon) {
+        match classify_header(raw) {
+            HeaderKind::Known(canon) => {
+                if let Some(first) = written.get(canon) {
                     problems.push(Problem::at(
                         row.line,
-                        canon,
+                        first,
                         ProblemKind::DuplicateColumn(raw.clone()),
                     ));
                 } else {
                     columns.insert(canon, i);
+                    written.insert(canon, raw.clone());
                 }
             }
-            None => {
+            HeaderKind::Ignored => ignored.push(raw.clone()),
+            HeaderKind::IdNumber => {
+                had_id_numbers = true;
+                ignored.push(raw.clone());
+            }
+            HeaderKind::Unknown => {
                 problems.push(Problem::at(
                     row.line,
                     raw,
@@ -297,9 +665,8 @@ fn read_header(row: &TableRow, problems: &mut Vec<Problem>) -> Header {
     }
     for (canon, _, required) in COLUMNS {
         if *required && !columns.contains_key(canon) {
-            problems.push(Problem::at(
+            problems.push(Problem::on_line(
                 row.line,
-                canon,
                 ProblemKind::MissingColumn(canon),
             ));
         }
@@ -307,7 +674,16 @@ fn read_header(row: &TableRow, problems: &mut Vec<Problem>) -> Header {
     Header {
         line: row.line,
         columns,
+        written,
         named: row.cells.iter().map(|c| !c.is_empty()).collect(),
+        found: row
+            .cells
+            .iter()
+            .filter(|c| !c.is_empty())
+            .cloned()
+            .collect(),
+        ignored,
+        had_id_numbers,
     }
 }
 
@@ -321,6 +697,17 @@ impl Header {
         self.columns.contains_key(column)
     }
 
+    /// The column's header as the file writes it.
+    fn name<'h>(&'h self, column: &'h str) -> &'h str {
+        self.written.get(column).map_or(column, String::as_str)
+    }
+
+    fn mark(&self, row: &TableRow, column: &str) -> CellMark {
+        self.columns
+            .get(column)
+            .map_or(CellMark::Plain, |&index| row.mark(index))
+    }
+
     fn has_extra_cells(&self, row: &TableRow) -> bool {
         row.cells
             .iter()
@@ -329,7 +716,17 @@ impl Header {
     }
 }
 
-fn rows_from_table(rows: &[TableRow]) -> Result<Vec<RosterRow>, Vec<Problem>> {
+/// The elders of one table (a text file or one sheet).
+struct TableRoster {
+    rows: Vec<RosterRow>,
+    ignored: Vec<String>,
+    had_id_numbers: bool,
+}
+
+/// The phone columns, checked as phones.
+const PHONE_COLUMNS: &[&str] = &["phone", "contact_phone", "keyholder_phone"];
+
+fn rows_from_table(rows: &[TableRow]) -> Result<TableRoster, Vec<Problem>> {
     let Some(header_index) = find_header(rows, false) else {
         return Err(vec![Problem::whole_file(ProblemKind::EmptyFile)]);
     };
@@ -338,6 +735,10 @@ fn rows_from_table(rows: &[TableRow]) -> Result<Vec<RosterRow>, Vec<Problem>> {
     let mut first_line_of_id: HashMap<String, usize> = HashMap::new();
     let mut out = Vec::new();
     let mut data_rows = 0usize;
+    let columns = Field::ALL
+        .into_iter()
+        .filter(|field| header.has(field.column()))
+        .fold(ColumnSet::NONE, ColumnSet::with);
 
     for row in rows[header_index + 1..].iter().filter(|r| !r.is_blank()) {
         data_rows += 1;
@@ -345,22 +746,31 @@ fn rows_from_table(rows: &[TableRow]) -> Result<Vec<RosterRow>, Vec<Problem>> {
         let line = row.line;
 
         if header.has_extra_cells(row) {
-            problems.push(Problem {
-                line: Some(line),
-                column: None,
-                kind: ProblemKind::ExtraCells,
-            });
+            problems.push(Problem::on_line(line, ProblemKind::ExtraCells));
+        }
+        for (&column, &index) in &header.columns {
+            if row.mark(index) == CellMark::FormulaWithoutValue {
+                problems.push(Problem::at(
+                    line,
+                    header.name(column),
+                    ProblemKind::FormulaWithoutValue,
+                ));
+            }
         }
 
         let id = header.get(row, "id");
         if header.has("id") {
             match id {
-                None => problems.push(Problem::at(line, "id", ProblemKind::MissingValue)),
+                None => problems.push(Problem::at(
+                    line,
+                    header.name("id"),
+                    ProblemKind::MissingValue,
+                )),
                 Some(id) => {
                     if let Some(&first_line) = first_line_of_id.get(id) {
                         problems.push(Problem::at(
                             line,
-                            "id",
+                            header.name("id"),
                             ProblemKind::DuplicateId {
                                 id: id.to_owned(),
                                 first_line,
@@ -374,7 +784,11 @@ fn rows_from_table(rows: &[TableRow]) -> Result<Vec<RosterRow>, Vec<Problem>> {
         }
         let name = header.get(row, "name");
         if header.has("name") && name.is_none() {
-            problems.push(Problem::at(line, "name", ProblemKind::MissingValue));
+            problems.push(Problem::at(
+                line,
+                header.name("name"),
+                ProblemKind::MissingValue,
+            ));
         }
 
         let route = header.get(row, "route").and_then(|raw| {
@@ -382,7 +796,7 @@ fn rows_from_table(rows: &[TableRow]) -> Result<Vec<RosterRow>, Vec<Problem>> {
             if parsed.is_none() {
                 problems.push(Problem::at(
                     line,
-                    "route",
+                    header.name("route"),
                     ProblemKind::BadRoute(raw.to_owned()),
                 ));
             }
@@ -394,7 +808,7 @@ fn rows_from_table(rows: &[TableRow]) -> Result<Vec<RosterRow>, Vec<Problem>> {
                 if parsed.is_none() {
                     problems.push(Problem::at(
                         line,
-                        column,
+                        header.name(column),
                         ProblemKind::BadWindow(raw.to_owned()),
                     ));
                 }
@@ -403,6 +817,19 @@ fn rows_from_table(rows: &[TableRow]) -> Result<Vec<RosterRow>, Vec<Problem>> {
         };
         let morning_window = window("morning_window");
         let evening_window = window("evening_window");
+        let mut phones = HashMap::new();
+        for column in PHONE_COLUMNS {
+            let Some(raw) = header.get(row, column) else {
+                continue;
+            };
+            let date_cell = header.mark(row, column) == CellMark::DateOrTime;
+            match parse_phone(raw, date_cell) {
+                Ok(phone) => {
+                    phones.insert(*column, phone);
+                }
+                Err(kind) => problems.push(Problem::at(line, header.name(column), kind)),
+            }
+        }
 
         if problems.len() != before {
             continue;
@@ -418,30 +845,106 @@ fn rows_from_table(rows: &[TableRow]) -> Result<Vec<RosterRow>, Vec<Problem>> {
             name: name.to_owned(),
             address: text("address").unwrap_or_default(),
             grid: text("grid").unwrap_or_default(),
-            phone: text("phone"),
+            phone: phones.remove("phone"),
             contact: text("contact"),
-            contact_phone: text("contact_phone"),
+            contact_phone: phones.remove("contact_phone"),
             notes: text("notes"),
             window_hint: text("window"),
             route,
             keyholder: text("keyholder"),
-            keyholder_phone: text("keyholder_phone"),
+            keyholder_phone: phones.remove("keyholder_phone"),
             morning_window,
             evening_window,
+            columns,
         });
     }
 
     if data_rows == 0 {
-        problems.push(Problem {
-            line: Some(header.line),
-            column: None,
-            kind: ProblemKind::EmptyFile,
-        });
+        problems.push(Problem::on_line(header.line, ProblemKind::EmptyFile));
     }
     if problems.is_empty() {
-        Ok(out)
+        Ok(TableRoster {
+            rows: out,
+            ignored: header.ignored,
+            had_id_numbers: header.had_id_numbers,
+        })
     } else {
+        problems.push(Problem::on_line(
+            header.line,
+            ProblemKind::HeadersFound(header.found),
+        ));
         Err(problems)
+    }
+}
+
+/// Full-width digits and signs (what a Chinese input method types) as ASCII.
+fn half_width(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            '－' | '—' | '–' => '-',
+            '＋' => '+',
+            '（' => '(',
+            '）' => ')',
+            '\u{3000}' => ' ',
+            c => c,
+        })
+        .collect()
+}
+
+/// A phone as typed: a mobile, a landline with its area code, an extension (`转 302`, `ext 3`,
+/// `#3`), digits separated by `-`, spaces or brackets. Full-width digits are made ASCII. What
+/// Excel made of a phone (a number in scientific notation, a date, a time) is refused, since the
+/// digits typed are lost.
+fn parse_phone(raw: &str, date_cell: bool) -> Result<String, ProblemKind> {
+    let cleaned = crate::domain::text::clean_line(raw);
+    let phone = half_width(cleaned.trim());
+    if date_cell {
+        return Err(ProblemKind::PhoneDateOrTime(phone));
+    }
+    let bytes = phone.as_bytes();
+    let scientific = phone.contains(['e', 'E'])
+        && phone.parse::<f64>().is_ok()
+        && bytes.first().is_some_and(u8::is_ascii_digit);
+    if scientific {
+        return Err(ProblemKind::PhoneScientific(phone));
+    }
+    let looks_like_date = {
+        let parts: Vec<&str> = phone.split(['-', '/', '.']).collect();
+        parts.len() == 3
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+            && parts[0].len() == 4
+            && parts[1].len() <= 2
+            && parts[2].len() <= 2
+    };
+    let looks_like_time = parse_time(&phone).is_some()
+        || phone
+            .split_once(' ')
+            .is_some_and(|(_, time)| parse_time(time).is_some());
+    if looks_like_date || looks_like_time || phone.contains(['年', '月', '日']) {
+        return Err(ProblemKind::PhoneDateOrTime(phone));
+    }
+    // The number, then an optional extension after its marker.
+    let lower = phone.to_ascii_lowercase();
+    let (number, extension) = ["转", "分机", "ext.", "ext", "x", "#"]
+        .iter()
+        .find_map(|marker| lower.split_once(marker))
+        .unwrap_or((lower.as_str(), ""));
+    let number = number.trim();
+    let number_ok = number
+        .strip_prefix('+')
+        .unwrap_or(number)
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '-' | ' ' | '(' | ')'))
+        && number.bytes().filter(u8::is_ascii_digit).count() >= 3;
+    let extension = extension.trim();
+    let extension_ok = extension.bytes().all(|b| b.is_ascii_digit() || b == b' ');
+    if number_ok && extension_ok {
+        Ok(phone)
+    } else {
+        Err(ProblemKind::BadPhone(phone))
     }
 }
 
@@ -508,7 +1011,30 @@ mod tests {
             keyholder_phone: None,
             morning_window: None,
             evening_window: None,
+            columns: ColumnSet::ALL,
         }
+    }
+
+    /// Parsed rows with their column sets set aside, to compare field values only (the column
+    /// sets have tests of their own).
+    pub(super) fn values_only(
+        got: Result<Vec<RosterRow>, Vec<Problem>>,
+    ) -> Result<Vec<RosterRow>, Vec<Problem>> {
+        let got = got.map_err(|problems| {
+            problems
+                .into_iter()
+                .filter(|p| !matches!(p.kind, ProblemKind::HeadersFound(_)))
+                .map(|p| Problem { sheet: None, ..p })
+                .collect()
+        });
+        got.map(|rows| {
+            rows.into_iter()
+                .map(|row| RosterRow {
+                    columns: ColumnSet::ALL,
+                    ..row
+                })
+                .collect()
+        })
     }
 
     fn full_row() -> RosterRow {
@@ -709,8 +1235,8 @@ mod tests {
                 "missing name names its line and column",
                 utf8("编号,姓名\n1,张三\n2,\n3,  \n"),
                 Problems(vec![
-                    at(3, "name", MissingValue),
-                    at(4, "name", MissingValue),
+                    at(3, "姓名", MissingValue),
+                    at(4, "姓名", MissingValue),
                 ]),
             ),
             (
@@ -723,7 +1249,7 @@ mod tests {
                 utf8("编号,姓名\nE1,张三\nE2,李四\nE1,王五\n"),
                 Problems(vec![at(
                     4,
-                    "id",
+                    "编号",
                     DuplicateId {
                         id: "E1".into(),
                         first_line: 2,
@@ -732,20 +1258,23 @@ mod tests {
             ),
             (
                 "unknown column",
-                utf8("编号,姓名,序号\n1,张三,1\n"),
-                Problems(vec![at(1, "序号", UnknownColumn("序号".into()))]),
+                utf8("编号,姓名,楼长\n1,张三,1\n"),
+                Problems(vec![at(1, "楼长", UnknownColumn("楼长".into()))]),
             ),
             (
                 "duplicate column",
                 utf8("编号,姓名,钥匙保管人,钥匙\n1,张三,李,王\n"),
-                Problems(vec![at(1, "keyholder", DuplicateColumn("钥匙".into()))]),
+                Problems(vec![at(1, "钥匙保管人", DuplicateColumn("钥匙".into()))]),
             ),
             (
                 "missing required column, rows still checked",
                 utf8("编号,地址,顺序\n1,长青小区,x\n"),
                 Problems(vec![
-                    at(1, "name", MissingColumn("name")),
-                    at(2, "route", BadRoute("x".into())),
+                    Problem {
+                        column: None,
+                        ..at(1, "", MissingColumn("name"))
+                    },
+                    at(2, "顺序", BadRoute("x".into())),
                 ]),
             ),
             (
@@ -762,6 +1291,7 @@ mod tests {
                 "header only",
                 utf8("编号,姓名,地址\n,,\n"),
                 Problems(vec![Problem {
+                    sheet: None,
                     line: Some(1),
                     column: None,
                     kind: EmptyFile,
@@ -771,8 +1301,8 @@ mod tests {
                 "bad route",
                 utf8("编号,姓名,顺序\n1,张三,三\n2,李四,3.5\n"),
                 Problems(vec![
-                    at(2, "route", BadRoute("三".into())),
-                    at(3, "route", BadRoute("3.5".into())),
+                    at(2, "顺序", BadRoute("三".into())),
+                    at(3, "顺序", BadRoute("3.5".into())),
                 ]),
             ),
             (
@@ -784,18 +1314,19 @@ mod tests {
                      3,王五,7:5-9:00,7-9\n",
                 ),
                 Problems(vec![
-                    at(2, "morning_window", BadWindow("9:00-8:00".into())),
-                    at(2, "evening_window", BadWindow("21:00-21:00".into())),
-                    at(3, "morning_window", BadWindow("早上".into())),
-                    at(3, "evening_window", BadWindow("19:30-24:00".into())),
-                    at(4, "morning_window", BadWindow("7:5-9:00".into())),
-                    at(4, "evening_window", BadWindow("7-9".into())),
+                    at(2, "晨巡时段", BadWindow("9:00-8:00".into())),
+                    at(2, "夜巡时段", BadWindow("21:00-21:00".into())),
+                    at(3, "晨巡时段", BadWindow("早上".into())),
+                    at(3, "夜巡时段", BadWindow("19:30-24:00".into())),
+                    at(4, "晨巡时段", BadWindow("7:5-9:00".into())),
+                    at(4, "夜巡时段", BadWindow("7-9".into())),
                 ]),
             ),
             (
                 "extra cells beyond the header, empty ones ignored",
                 utf8("编号,姓名\n1,张三,,\n2,李四,多余\n"),
                 Problems(vec![Problem {
+                    sheet: None,
                     line: Some(3),
                     column: None,
                     kind: ExtraCells,
@@ -810,19 +1341,20 @@ mod tests {
                 "CRLF, blank lines and a quoted CRLF cell keep physical line numbers",
                 utf8("\r\n编号,姓名,备注\r\n\r\n1,,\"a\r\nb\"\r\n\r\n2,,x\r\n"),
                 Problems(vec![
-                    at(4, "name", MissingValue),
-                    at(7, "name", MissingValue),
+                    at(4, "姓名", MissingValue),
+                    at(7, "姓名", MissingValue),
                 ]),
             ),
             (
                 "lone CR line ends (old Mac Excel)",
                 utf8("编号,姓名\r1,张三\r2,\r"),
-                Problems(vec![at(3, "name", MissingValue)]),
+                Problems(vec![at(3, "姓名", MissingValue)]),
             ),
             (
                 "values under an unnamed column are extra cells",
                 utf8("编号,,姓名\n1,,张三\n2,x,李四\n"),
                 Problems(vec![Problem {
+                    sheet: None,
                     line: Some(3),
                     column: None,
                     kind: ExtraCells,
@@ -830,26 +1362,26 @@ mod tests {
             ),
             (
                 "every problem in the file is collected",
-                utf8("编号,姓名,年龄\n1,,80\n1,李四,\n,王五\n"),
+                utf8("编号,姓名,楼长\n1,,80\n1,李四,\n,王五\n"),
                 Problems(vec![
-                    at(1, "年龄", UnknownColumn("年龄".into())),
-                    at(2, "name", MissingValue),
+                    at(1, "楼长", UnknownColumn("楼长".into())),
+                    at(2, "姓名", MissingValue),
                     at(
                         3,
-                        "id",
+                        "编号",
                         DuplicateId {
                             id: "1".into(),
                             first_line: 2,
                         },
                     ),
-                    at(4, "id", MissingValue),
+                    at(4, "编号", MissingValue),
                 ]),
             ),
             (
                 "not text in any supported encoding",
                 vec![b'i', b'd', b',', 0x81, 0x20, 0xFF],
                 Problems(vec![Problem::whole_file(Unreadable(
-                    "not UTF-8, UTF-16 or GBK/GB18030 text".into(),
+                    "not UTF-8, UTF-16, GBK/GB18030 or Big5 text".into(),
                 ))]),
             ),
             (
@@ -865,7 +1397,7 @@ mod tests {
     #[test]
     fn csv_table() {
         for (name, bytes, expect) in csv_cases() {
-            let got = parse_roster_bytes(&bytes, FileKind::Csv);
+            let got = values_only(parse_roster_bytes(&bytes, FileKind::Csv));
             match expect {
                 Expect::Rows(rows) => assert_eq!(got, Ok(rows), "case: {name}"),
                 Expect::Problems(problems) => assert_eq!(got, Err(problems), "case: {name}"),
@@ -877,6 +1409,69 @@ mod tests {
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures")
             .join(name)
+    }
+
+    #[test]
+    fn a_row_knows_which_columns_its_sheet_has() {
+        let rows = parse_roster_bytes(b"id,name,phone,grid\n1,A,,\n", FileKind::Csv);
+        let columns = rows.map(|rows| rows[0].columns);
+        let want = ColumnSet::NONE.with(Field::Phone).with(Field::Grid);
+        assert_eq!(columns, Ok(want));
+        for field in Field::ALL {
+            assert!(canonical_column(field.column()) == Some(field.column()));
+        }
+    }
+
+    #[test]
+    fn office_columns_are_left_out_and_headers_read_as_people_write_them() {
+        let text = "序号,编号,姓 名,性别,年龄,身份证号,電話,联系\u{3000}电话\n\
+                    1,E1,王秀英,女,82,330102194201011234,１３８００１３８０００,0571-88886666 转 302\n";
+        let roster = read_roster_bytes(text.as_bytes(), FileKind::Csv).unwrap_or_default();
+        assert_eq!(roster.rows.len(), 1);
+        assert_eq!(roster.rows[0].phone.as_deref(), Some("13800138000"));
+        assert_eq!(
+            roster.rows[0].contact_phone.as_deref(),
+            Some("0571-88886666 转 302")
+        );
+        assert_eq!(roster.ignored_columns, ["序号", "性别", "年龄", "身份证号"]);
+        assert!(roster.had_id_numbers);
+        let stored = format!("{:?}", roster.rows);
+        assert!(!stored.contains("330102194201011234"), "{stored}");
+    }
+
+    #[test]
+    fn phones_that_excel_mangled_are_refused_with_their_line_and_header() {
+        use ProblemKind::*;
+        let text =
+            "编号,姓名,电话\n1,张三,1.38E+10\n2,李四,2024-03-01\n3,王五,8:30\n4,赵六,打不通\n";
+        let got = parse_roster_bytes(text.as_bytes(), FileKind::Csv);
+        let Err(problems) = got else {
+            panic!("refused: {got:?}");
+        };
+        assert_eq!(
+            problems[..4],
+            [
+                at(2, "电话", PhoneScientific("1.38E+10".into())),
+                at(3, "电话", PhoneDateOrTime("2024-03-01".into())),
+                at(4, "电话", PhoneDateOrTime("8:30".into())),
+                at(5, "电话", BadPhone("打不通".into())),
+            ]
+        );
+        assert_eq!(
+            problems[4].kind,
+            HeadersFound(vec!["编号".into(), "姓名".into(), "电话".into()])
+        );
+    }
+
+    #[test]
+    fn big5_text_is_read_as_big5_not_as_mojibake() {
+        let text = "編號,姓名,地址,電話\r\nT1,陳桂蘭,臺北市 信義路 5號,02-27208889\r\n";
+        let (bytes, _, unmappable) = encoding_rs::BIG5.encode(text);
+        assert!(!unmappable);
+        let rows = parse_roster_bytes(&bytes, FileKind::Csv).unwrap_or_default();
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0].name, "陳桂蘭");
+        assert_eq!(rows[0].address, "臺北市 信義路 5號");
     }
 
     #[test]
@@ -895,18 +1490,26 @@ mod tests {
     #[test]
     fn bad_fixture_names_every_problem() {
         use ProblemKind::*;
+        // 年龄 is an office column, left out; the header row is listed with the problems.
         assert_eq!(
             parse_roster_file(&fixture("roster-bad.csv")),
             Err(vec![
-                at(1, "年龄", UnknownColumn("年龄".into())),
-                at(3, "name", MissingValue),
+                at(3, "姓名", MissingValue),
                 at(
                     5,
-                    "id",
+                    "编号",
                     DuplicateId {
                         id: "E001".into(),
                         first_line: 2
                     }
+                ),
+                Problem::on_line(
+                    1,
+                    HeadersFound(
+                        ["编号", "姓名", "地址", "网格", "电话", "年龄"]
+                            .map(String::from)
+                            .to_vec()
+                    )
                 ),
             ])
         );

@@ -4,15 +4,16 @@
 use std::io::Cursor;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use calamine::{Data, Range, Reader, open_workbook_auto_from_rs};
+use calamine::{Data, Range, Reader, SheetType, SheetVisible, open_workbook_auto_from_rs};
 
-use super::{Problem, ProblemKind, TableRow, clean_cell, find_header};
+use super::{CellMark, Problem, ProblemKind, TableRow, clean_cell, find_header};
 
 fn unreadable(detail: String) -> Vec<Problem> {
     vec![Problem::whole_file(ProblemKind::Unreadable(detail))]
 }
 
-pub(super) fn read_table(bytes: &[u8]) -> Result<Vec<TableRow>, Vec<Problem>> {
+/// Every visible worksheet that holds a roster header, by name, in the workbook's order.
+pub(super) fn read_tables(bytes: &[u8]) -> Result<Vec<(String, Vec<TableRow>)>, Vec<Problem>> {
     // calamine parses zip and XML from an untrusted file; a panic deep inside it must still end as
     // a message to the admin, not a crash of the command.
     catch_unwind(AssertUnwindSafe(|| read_workbook(bytes))).unwrap_or_else(|_| {
@@ -22,33 +23,87 @@ pub(super) fn read_table(bytes: &[u8]) -> Result<Vec<TableRow>, Vec<Problem>> {
     })
 }
 
-fn read_workbook(bytes: &[u8]) -> Result<Vec<TableRow>, Vec<Problem>> {
+fn read_workbook(bytes: &[u8]) -> Result<Vec<(String, Vec<TableRow>)>, Vec<Problem>> {
     let mut workbook = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|_| {
         unreadable("not an Excel workbook (.xlsx or .xls); save it again from Excel".to_owned())
     })?;
-    let names = workbook.sheet_names();
-    for name in &names {
-        // A chart sheet or a damaged sheet holds no roster; the next sheet may.
+    // Hidden sheets (an old roster kept out of sight, a lookup list) and chart sheets are not
+    // the roster the office sees.
+    let visible: Vec<String> = workbook
+        .sheets_metadata()
+        .iter()
+        .filter(|sheet| sheet.visible == SheetVisible::Visible && sheet.typ == SheetType::WorkSheet)
+        .map(|sheet| sheet.name.clone())
+        .collect();
+    let mut tables = Vec::new();
+    let mut problems = Vec::new();
+    let mut first_rows = Vec::new();
+    for name in &visible {
         let Ok(range) = workbook.worksheet_range(name) else {
+            problems.push(Problem {
+                sheet: Some(name.clone()),
+                ..Problem::whole_file(ProblemKind::SheetUnreadable)
+            });
             continue;
         };
-        let rows = table_rows(&range);
+        let formulas = workbook.worksheet_formula(name).ok();
+        let rows = table_rows(&range, formulas.as_ref());
         if find_header(&rows, true).is_some() {
-            return Ok(rows);
+            tables.push((name.clone(), rows));
+        } else if let Some(first) = rows.iter().find(|row| !row.is_blank()) {
+            first_rows.push((name.clone(), first.clone()));
         }
     }
-    Err(vec![Problem::whole_file(ProblemKind::NoRosterSheet(names))])
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    if tables.is_empty() {
+        let mut problems = vec![Problem::whole_file(ProblemKind::NoRosterSheet(visible))];
+        for (name, row) in first_rows {
+            problems.push(Problem {
+                sheet: Some(name),
+                ..Problem::on_line(
+                    row.line,
+                    ProblemKind::HeadersFound(
+                        row.cells.into_iter().filter(|c| !c.is_empty()).collect(),
+                    ),
+                )
+            });
+        }
+        return Err(problems);
+    }
+    Ok(tables)
 }
 
-fn table_rows(range: &Range<Data>) -> Vec<TableRow> {
+fn table_rows(range: &Range<Data>, formulas: Option<&Range<String>>) -> Vec<TableRow> {
     // calamine's range starts at the first used cell; Excel numbers rows from 1.
-    let first_row = range.start().map_or(0, |(row, _)| row as usize);
+    let (first_row, first_column) = range.start().unwrap_or((0, 0));
+    let formula_at = |row: usize, column: usize| {
+        let at = (first_row + row as u32, first_column + column as u32);
+        formulas
+            .and_then(|formulas| formulas.get_value(at))
+            .is_some_and(|formula| !formula.is_empty())
+    };
     range
         .rows()
         .enumerate()
         .map(|(i, cells)| TableRow {
-            line: first_row + i + 1,
+            line: first_row as usize + i + 1,
             cells: cells.iter().map(|c| clean_cell(&cell_text(c))).collect(),
+            marks: cells
+                .iter()
+                .enumerate()
+                .map(|(j, cell)| match cell {
+                    Data::Empty if formula_at(i, j) => CellMark::FormulaWithoutValue,
+                    Data::String(text) if text.is_empty() && formula_at(i, j) => {
+                        CellMark::FormulaWithoutValue
+                    }
+                    Data::DateTime(_) | Data::DateTimeIso(_) | Data::DurationIso(_) => {
+                        CellMark::DateOrTime
+                    }
+                    _ => CellMark::Plain,
+                })
+                .collect(),
         })
         .collect()
 }
@@ -96,11 +151,13 @@ fn number_text(f: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{at, row};
-    use super::super::{FileKind, RosterRow, parse_roster_bytes, parse_roster_file};
+    use super::super::tests::{at, row, values_only};
+    use super::super::{
+        FileKind, RosterRow, parse_roster_bytes, parse_roster_file, read_roster_bytes,
+    };
     use super::*;
     use chrono::NaiveTime;
-    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
 
     #[derive(Clone, Copy)]
     enum Cell {
@@ -254,7 +311,7 @@ mod tests {
                         vec![Blank, S("2"), Blank],
                     ],
                 )]),
-                Err(vec![at(5, "name", MissingValue)]),
+                Err(vec![at(5, "姓名", MissingValue)]),
             ),
             (
                 "a number id and the same id as text are duplicates",
@@ -268,7 +325,7 @@ mod tests {
                 )]),
                 Err(vec![at(
                     3,
-                    "id",
+                    "编号",
                     DuplicateId {
                         id: "12".into(),
                         first_line: 2,
@@ -279,6 +336,7 @@ mod tests {
                 "header only",
                 workbook(&[("名单", vec![vec![S("编号"), S("姓名")]])]),
                 Err(vec![Problem {
+                    sheet: None,
                     line: Some(1),
                     column: None,
                     kind: EmptyFile,
@@ -298,11 +356,97 @@ mod tests {
     fn xlsx_table() {
         for (name, bytes, expect) in cases() {
             assert_eq!(
-                parse_roster_bytes(&bytes, FileKind::Xlsx),
+                values_only(parse_roster_bytes(&bytes, FileKind::Xlsx)),
                 expect,
                 "case: {name}"
             );
         }
+    }
+
+    #[test]
+    fn hidden_sheets_are_skipped_and_every_visible_roster_sheet_is_read() -> Result<(), XlsxError> {
+        let mut wb = Workbook::new();
+        for (sheet, id, name) in [("第一网格", "A1", "王秀英"), ("第二网格", "B1", "刘德明")]
+        {
+            let ws = wb.add_worksheet().set_name(sheet)?;
+            ws.write_row(0, 0, ["编号", "姓名", "网格"])?;
+            ws.write_row(1, 0, [id, name, sheet])?;
+            if sheet == "第一网格" {
+                // An old roster kept out of sight between the grids' sheets.
+                let old = wb.add_worksheet().set_name("旧名单")?;
+                old.write_row(0, 0, ["编号", "姓名"])?;
+                old.write_row(1, 0, ["OLD1", "已搬走"])?;
+                old.set_hidden(true);
+            }
+        }
+        let notes = wb.add_worksheet().set_name("说明")?;
+        notes.write(0, 0, "请勿修改表头")?;
+        let bytes = wb.save_to_buffer()?;
+        let roster = read_roster_bytes(&bytes, FileKind::Xlsx).unwrap_or_default();
+        let ids: Vec<&str> = roster.rows.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["A1", "B1"]);
+        assert_eq!(
+            roster.sheets,
+            [("第一网格".to_string(), 1), ("第二网格".to_string(), 1)]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn date_phones_and_uncalculated_formulas_are_refused() -> Result<(), XlsxError> {
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet().set_name("名单")?;
+        ws.set_formula_result_default("");
+        ws.write_row(0, 0, ["编号", "姓名", "电话"])?;
+        ws.write_row(1, 0, ["1", "张三"])?;
+        let date = Format::new().set_num_format("yyyy-mm-dd");
+        ws.write_datetime_with_format(1, 2, ExcelDateTime::from_ymd(2024, 3, 1)?, &date)?;
+        ws.write_row(2, 0, ["2"])?;
+        ws.write_formula(2, 1, "=A1&\"\"")?;
+        let bytes = wb.save_to_buffer()?;
+        let got = parse_roster_bytes(&bytes, FileKind::Xlsx);
+        let Err(problems) = got else {
+            panic!("refused: {got:?}");
+        };
+        let kinds: Vec<(Option<usize>, Option<&str>, &ProblemKind)> = problems
+            .iter()
+            .map(|p| (p.line, p.column.as_deref(), &p.kind))
+            .collect();
+        assert!(
+            kinds.contains(&(
+                Some(2),
+                Some("电话"),
+                &ProblemKind::PhoneDateOrTime("2024-03-01".into())
+            )),
+            "{kinds:?}"
+        );
+        assert!(
+            kinds.contains(&(Some(3), Some("姓名"), &ProblemKind::FormulaWithoutValue)),
+            "{kinds:?}"
+        );
+        assert!(problems.iter().all(|p| p.sheet.as_deref() == Some("名单")));
+        Ok(())
+    }
+
+    #[test]
+    fn a_workbook_without_a_roster_lists_the_headers_of_each_sheet() {
+        let bytes = workbook(&[(
+            "Sheet1",
+            vec![vec![S("姓名"), S("住址")], vec![S("张三"), S("x")]],
+        )]);
+        let got = parse_roster_bytes(&bytes, FileKind::Xlsx);
+        let Err(problems) = got else {
+            panic!("refused: {got:?}");
+        };
+        assert_eq!(
+            problems[1],
+            Problem {
+                sheet: Some("Sheet1".into()),
+                line: Some(1),
+                column: None,
+                kind: ProblemKind::HeadersFound(vec!["姓名".into(), "住址".into()]),
+            }
+        );
     }
 
     #[test]

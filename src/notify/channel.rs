@@ -137,9 +137,11 @@ pub enum SendError {
 }
 
 impl SendError {
+    /// The error in words; the robot's own text in it is cleaned, since it is shown on a
+    /// terminal.
     pub fn words(&self, lang: Lang) -> String {
         let s = t(lang);
-        match self {
+        let words = match self {
             SendError::Status(status) => fill(&s.notify_error_status, &[("status", status)]),
             SendError::Refused { code, message } => fill(
                 &s.notify_error_errcode,
@@ -150,7 +152,8 @@ impl SendError {
                 fill(&s.notify_error_timeout, &[("seconds", &limit.as_secs())])
             }
             SendError::Connect(error) => fill(&s.notify_error_connect, &[("error", error)]),
-        }
+        };
+        crate::domain::text::clean_line(&words).into_owned()
     }
 }
 

@@ -6,6 +6,7 @@
 use chrono_tz::Tz;
 
 use crate::domain::FlagState;
+use crate::domain::text::{clean_line, clean_text};
 use crate::domain::time::format_local;
 use crate::i18n::{Lang, fill, t, words};
 use crate::store::outbox::{FlagLine, Kind, Message};
@@ -123,10 +124,11 @@ pub fn render(message: &Message, cx: &Context<'_>) -> Rendered {
     text.extend(body);
     text.extend(items.iter().map(|item| item.replace("**", "")));
     text.push(footer);
+    // Names, addresses and notes come from the roster: a chat client shows what a terminal would.
     Rendered {
-        title,
-        markdown: markdown.join("\n"),
-        text: text.join("\n"),
+        title: clean_line(&title).into_owned(),
+        markdown: clean_text(&markdown.join("\n")).into_owned(),
+        text: clean_text(&text.join("\n")).into_owned(),
     }
 }
 

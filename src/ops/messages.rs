@@ -2,7 +2,8 @@
 
 use crate::error::Refusal;
 use crate::i18n::{Lang, fill, t, words};
-use crate::import::{Problem, ProblemKind};
+use crate::import::{Problem, ProblemKind, Roster, column_label};
+use crate::store::elders::ImportPlan;
 
 pub fn refusal(lang: Lang, refusal: &Refusal) -> String {
     let s = t(lang);
@@ -49,7 +50,12 @@ pub fn refusal(lang: Lang, refusal: &Refusal) -> String {
             fill(&s.absence_backwards, &[("from", from), ("to", to)])
         }
         Refusal::Import(problems) => {
-            let mut out = fill(&s.import_refused, &[("count", &problems.len())]);
+            // The headers found are a note beside the problems, not one of them.
+            let count = problems
+                .iter()
+                .filter(|p| !matches!(p.kind, ProblemKind::HeadersFound(_)))
+                .count();
+            let mut out = fill(&s.import_refused, &[("count", &count)]);
             for problem in problems {
                 out.push_str("\n  ");
                 out.push_str(&import_problem(lang, problem));
@@ -135,6 +141,9 @@ pub fn refusal(lang: Lang, refusal: &Refusal) -> String {
 pub fn import_problem(lang: Lang, problem: &Problem) -> String {
     let s = t(lang);
     let mut place = String::new();
+    if let Some(sheet) = &problem.sheet {
+        place.push_str(&fill(&s.at_sheet, &[("sheet", sheet)]));
+    }
     if let Some(line) = problem.line {
         place.push_str(&fill(&s.at_line, &[("line", &line)]));
     }
@@ -145,7 +154,10 @@ pub fn import_problem(lang: Lang, problem: &Problem) -> String {
         ProblemKind::EmptyFile => s.problem_empty_file.clone(),
         ProblemKind::Unreadable(reason) => fill(&s.problem_unreadable, &[("reason", reason)]),
         ProblemKind::UnknownColumn(name) => fill(&s.problem_unknown_column, &[("name", name)]),
-        ProblemKind::MissingColumn(name) => fill(&s.problem_missing_column, &[("name", name)]),
+        ProblemKind::MissingColumn(name) => fill(
+            &s.problem_missing_column,
+            &[("name", &column_label(name, lang == Lang::Zh))],
+        ),
         ProblemKind::DuplicateColumn(name) => fill(&s.problem_duplicate_column, &[("name", name)]),
         ProblemKind::MissingValue => s.problem_missing_value.clone(),
         ProblemKind::DuplicateId { id, first_line } => fill(
@@ -159,8 +171,102 @@ pub fn import_problem(lang: Lang, problem: &Problem) -> String {
             &[("sheets", &sheets.join(", "))],
         ),
         ProblemKind::ExtraCells => s.problem_extra_cells.clone(),
+        ProblemKind::HeadersFound(headers) => fill(
+            &s.problem_headers_found,
+            &[("headers", &headers.join(list_separator(lang)))],
+        ),
+        ProblemKind::PhoneScientific(text) => fill(&s.problem_phone_scientific, &[("text", text)]),
+        ProblemKind::PhoneDateOrTime(text) => fill(&s.problem_phone_date, &[("text", text)]),
+        ProblemKind::BadPhone(text) => fill(&s.problem_bad_phone, &[("text", text)]),
+        ProblemKind::FormulaWithoutValue => s.problem_formula_without_value.clone(),
+        ProblemKind::SheetUnreadable => s.problem_sheet_unreadable.clone(),
     };
-    format!("{place}{what}")
+    // The file's own text (a header, a cell) is quoted back: it must not act on the terminal.
+    crate::domain::text::clean_line(&format!("{place}{what}")).into_owned()
+}
+
+fn list_separator(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => "、",
+        Lang::En => ", ",
+    }
+}
+
+/// What the import read beyond the rows, one line each: the sheets and their elders, the office
+/// columns left out, and that ID-card numbers are never stored.
+pub fn import_notes(lang: Lang, roster: &Roster) -> Vec<String> {
+    let s = t(lang);
+    let mut lines = Vec::new();
+    if !roster.sheets.is_empty() {
+        let sheets: Vec<String> = roster
+            .sheets
+            .iter()
+            .map(|(sheet, rows)| fill(&s.import_sheet_rows, &[("sheet", sheet), ("rows", rows)]))
+            .collect();
+        lines.push(fill(
+            &s.import_sheets,
+            &[("sheets", &sheets.join(list_separator(lang)))],
+        ));
+    }
+    if !roster.ignored_columns.is_empty() {
+        lines.push(fill(
+            &s.import_ignored_columns,
+            &[(
+                "columns",
+                &roster.ignored_columns.join(list_separator(lang)),
+            )],
+        ));
+    }
+    if roster.had_id_numbers {
+        lines.push(s.import_id_numbers.clone());
+    }
+    lines
+        .into_iter()
+        .map(|line| crate::domain::text::clean_line(&line).into_owned())
+        .collect()
+}
+
+/// What a (dry-run) import does beyond the counts, one line each: every elder it changes with
+/// every field from what to what (clears too), and the archived elders it names.
+/// Numbers are masked for whoever may not see phones.
+pub fn import_changes(lang: Lang, plan: &ImportPlan, see_phones: bool) -> Vec<String> {
+    use crate::domain::privacy::{mask_phone, mask_phones_in};
+    let s = t(lang);
+    let value = |field: &str, text: &Option<String>| match text {
+        None => s.import_empty_value.clone(),
+        Some(text) if see_phones => text.clone(),
+        Some(text) if field.ends_with("phone") => mask_phone(text),
+        Some(text) => mask_phones_in(text),
+    };
+    let mut lines = Vec::new();
+    for elder in &plan.changes {
+        lines.push(fill(
+            &s.import_change_elder,
+            &[("id", &elder.id), ("name", &elder.name)],
+        ));
+        for change in &elder.fields {
+            lines.push(fill(
+                &s.import_change_field,
+                &[
+                    ("field", &column_label(change.field, lang == Lang::Zh)),
+                    ("from", &value(change.field, &change.from)),
+                    ("to", &value(change.field, &change.to)),
+                ],
+            ));
+        }
+    }
+    if !plan.archived.is_empty() {
+        let template = if plan.restores {
+            &s.import_restored
+        } else {
+            &s.import_archived_kept
+        };
+        lines.push(fill(template, &[("ids", &plan.archived.join(", "))]));
+    }
+    lines
+        .into_iter()
+        .map(|line| crate::domain::text::clean_line(&line).into_owned())
+        .collect()
 }
 
 /// A write the disk would not take, in plain words: full (or failing), or read-only. Both are

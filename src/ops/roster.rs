@@ -45,6 +45,31 @@ pub fn import(
     Ok(plan)
 }
 
+/// Imports an office's roster file: a column the file lacks leaves that field as it was, and
+/// an archived elder in it is kept archived unless `archived` says to restore them.
+pub fn import_file(
+    store: &mut Store,
+    actor: &Actor,
+    times: Times,
+    rows: &[RosterRow],
+    archived: elders::ArchivedInFile,
+    source: &str,
+) -> anyhow::Result<ImportPlan> {
+    require_rows(store, actor, rows)?;
+    let tx = store.write()?;
+    let plan = elders::apply_roster_file(
+        &tx,
+        rows,
+        archived,
+        &actor.name,
+        times.real,
+        times.now,
+        source,
+    )?;
+    tx.commit().context("saving the roster")?;
+    Ok(plan)
+}
+
 fn require_elder(
     store: &Store,
     actor: &Actor,

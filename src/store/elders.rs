@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::{parse_ts, ts};
 use crate::domain::OwnWindows;
 use crate::domain::time::parse_clock;
-use crate::import::RosterRow;
+use crate::import::{ColumnSet, Field, RosterRow};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Elder {
@@ -36,22 +36,149 @@ impl Elder {
         self.archived_at.is_none()
     }
 
-    /// The elder as a roster row would describe them (for comparing a re-import).
-    fn matches(&self, row: &RosterRow) -> bool {
-        self.name == row.name
-            && self.address == row.address
-            && self.grid == row.grid
-            && self.phone == row.phone
-            && self.contact == row.contact
-            && self.contact_phone == row.contact_phone
-            && self.notes == row.notes
-            && self.window_hint == row.window_hint
-            && self.route == row.route
-            && self.keyholder == row.keyholder
-            && self.keyholder_phone == row.keyholder_phone
-            && self.own.morning == row.morning_window
-            && self.own.evening == row.evening_window
+    /// The elder as a roster row with every column would describe them.
+    fn as_row(&self) -> RosterRow {
+        RosterRow {
+            line: 0,
+            id: self.id.clone(),
+            name: self.name.clone(),
+            address: self.address.clone(),
+            grid: self.grid.clone(),
+            phone: self.phone.clone(),
+            contact: self.contact.clone(),
+            contact_phone: self.contact_phone.clone(),
+            notes: self.notes.clone(),
+            window_hint: self.window_hint.clone(),
+            route: self.route,
+            keyholder: self.keyholder.clone(),
+            keyholder_phone: self.keyholder_phone.clone(),
+            morning_window: self.own.morning,
+            evening_window: self.own.evening,
+            columns: ColumnSet::ALL,
+        }
     }
+}
+
+/// The elder as a row will leave them: a field whose column the row's sheet lacks keeps what the
+/// roster has; a new elder starts with it empty.
+fn merged(existing: Option<&Elder>, row: &RosterRow) -> RosterRow {
+    let Some(elder) = existing else {
+        return row.clone();
+    };
+    let kept = elder.as_row();
+    let pick = |field: Field| row.columns.contains(field);
+    RosterRow {
+        line: row.line,
+        id: row.id.clone(),
+        name: row.name.clone(),
+        address: if pick(Field::Address) {
+            row.address.clone()
+        } else {
+            kept.address
+        },
+        grid: if pick(Field::Grid) {
+            row.grid.clone()
+        } else {
+            kept.grid
+        },
+        phone: if pick(Field::Phone) {
+            row.phone.clone()
+        } else {
+            kept.phone
+        },
+        contact: if pick(Field::Contact) {
+            row.contact.clone()
+        } else {
+            kept.contact
+        },
+        contact_phone: if pick(Field::ContactPhone) {
+            row.contact_phone.clone()
+        } else {
+            kept.contact_phone
+        },
+        notes: if pick(Field::Notes) {
+            row.notes.clone()
+        } else {
+            kept.notes
+        },
+        window_hint: if pick(Field::Window) {
+            row.window_hint.clone()
+        } else {
+            kept.window_hint
+        },
+        route: if pick(Field::Route) {
+            row.route
+        } else {
+            kept.route
+        },
+        keyholder: if pick(Field::Keyholder) {
+            row.keyholder.clone()
+        } else {
+            kept.keyholder
+        },
+        keyholder_phone: if pick(Field::KeyholderPhone) {
+            row.keyholder_phone.clone()
+        } else {
+            kept.keyholder_phone
+        },
+        morning_window: if pick(Field::MorningWindow) {
+            row.morning_window
+        } else {
+            kept.morning_window
+        },
+        evening_window: if pick(Field::EveningWindow) {
+            row.evening_window
+        } else {
+            kept.evening_window
+        },
+        columns: ColumnSet::ALL,
+    }
+}
+
+/// Every field of a row as text, by canonical column name (`None`: empty).
+fn field_texts(row: &RosterRow) -> [(&'static str, Option<String>); 13] {
+    let text = |value: &str| (!value.is_empty()).then(|| value.to_owned());
+    [
+        ("name", text(&row.name)),
+        ("address", text(&row.address)),
+        ("grid", text(&row.grid)),
+        ("phone", row.phone.clone()),
+        ("contact", row.contact.clone()),
+        ("contact_phone", row.contact_phone.clone()),
+        ("notes", row.notes.clone()),
+        ("window", row.window_hint.clone()),
+        ("route", row.route.map(|route| route.to_string())),
+        ("keyholder", row.keyholder.clone()),
+        ("keyholder_phone", row.keyholder_phone.clone()),
+        ("morning_window", window_text(row.morning_window)),
+        ("evening_window", window_text(row.evening_window)),
+    ]
+}
+
+/// What a re-import changes in one field of one elder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldChange {
+    /// The column's canonical English name (`grid`, `contact_phone`…).
+    pub field: &'static str,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// Every field a re-import changes for one elder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ElderChange {
+    pub id: String,
+    pub name: String,
+    pub fields: Vec<FieldChange>,
+}
+
+fn field_changes(before: &RosterRow, after: &RosterRow) -> Vec<FieldChange> {
+    field_texts(before)
+        .into_iter()
+        .zip(field_texts(after))
+        .filter(|((_, from), (_, to))| from != to)
+        .map(|((field, from), (_, to))| FieldChange { field, from, to })
+        .collect()
 }
 
 /// `HH:MM-HH:MM` for people and files.
@@ -127,27 +254,75 @@ pub struct ImportPlan {
     pub unchanged: usize,
     /// Elders on the roster that the file does not name; they are left as they are.
     pub not_in_file: Vec<String>,
+    /// For each elder in `updated`, every field that changes, from what to what, clears too.
+    pub changes: Vec<ElderChange>,
+    /// Archived elders the file names: not changed (or, when restoring, put back on the roster).
+    pub archived: Vec<String>,
+    /// Whether the archived elders are restored (`import --restore`) rather than left alone.
+    pub restores: bool,
 }
 
 impl ImportPlan {
     pub fn changes_anything(&self) -> bool {
-        !self.added.is_empty() || !self.updated.is_empty()
+        !self.added.is_empty()
+            || !self.updated.is_empty()
+            || (self.restores && !self.archived.is_empty())
     }
+}
+
+/// What a roster file does to an archived elder it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArchivedInFile {
+    /// Left as they are, and reported ("archived, not changed").
+    Keep,
+    /// Put back on the roster from now on, with the file's fields.
+    Restore,
+    /// Their fields updated while they stay archived (an edit of one elder, not a file).
+    Edit,
 }
 
 pub fn plan_import(conn: &Connection, rows: &[RosterRow]) -> rusqlite::Result<ImportPlan> {
     let existing = all(conn)?;
-    Ok(plan_against(&existing, rows))
+    Ok(plan_against(&existing, rows, ArchivedInFile::Keep))
 }
 
-fn plan_against(existing: &[Elder], rows: &[RosterRow]) -> ImportPlan {
+/// [`plan_import`] for a file whose archived elders are restored or kept as said.
+pub fn plan_roster_file(
+    conn: &Connection,
+    rows: &[RosterRow],
+    archived: ArchivedInFile,
+) -> rusqlite::Result<ImportPlan> {
+    let existing = all(conn)?;
+    Ok(plan_against(&existing, rows, archived))
+}
+
+fn plan_against(existing: &[Elder], rows: &[RosterRow], archived: ArchivedInFile) -> ImportPlan {
     let by_id: HashMap<&str, &Elder> = existing.iter().map(|e| (e.id.as_str(), e)).collect();
-    let mut plan = ImportPlan::default();
+    let mut plan = ImportPlan {
+        restores: archived == ArchivedInFile::Restore,
+        ..ImportPlan::default()
+    };
     for row in rows {
-        match by_id.get(row.id.as_str()) {
-            None => plan.added.push(row.id.clone()),
-            Some(elder) if elder.matches(row) => plan.unchanged += 1,
-            Some(_) => plan.updated.push(row.id.clone()),
+        let Some(elder) = by_id.get(row.id.as_str()) else {
+            plan.added.push(row.id.clone());
+            continue;
+        };
+        if !elder.active() && archived != ArchivedInFile::Edit {
+            plan.archived.push(row.id.clone());
+            if archived == ArchivedInFile::Keep {
+                continue;
+            }
+        }
+        let fields = field_changes(&elder.as_row(), &merged(Some(elder), row));
+        if fields.is_empty() {
+            plan.unchanged += 1;
+        } else {
+            plan.updated.push(row.id.clone());
+            plan.changes.push(ElderChange {
+                id: row.id.clone(),
+                name: elder.name.clone(),
+                fields,
+            });
         }
     }
     let in_file: HashSet<&str> = rows.iter().map(|row| row.id.as_str()).collect();
@@ -160,8 +335,9 @@ fn plan_against(existing: &[Elder], rows: &[RosterRow]) -> ImportPlan {
 }
 
 /// Writes an import: new elders added (on the roster from `added_at`), changed ones updated, each
-/// change audited at `now`. The caller holds the transaction, so a failure leaves the roster as
-/// it was.
+/// change audited at `now`. Fields whose column a row's sheet lacks are kept. Archived elders are
+/// edited in place (the roster screen's form); a file goes through [`apply_roster_file`]. The
+/// caller holds the transaction, so a failure leaves the roster as it was.
 pub fn apply_import(
     conn: &Connection,
     rows: &[RosterRow],
@@ -170,14 +346,47 @@ pub fn apply_import(
     added_at: DateTime<Utc>,
     source: &str,
 ) -> rusqlite::Result<ImportPlan> {
+    apply_roster_file(
+        conn,
+        rows,
+        ArchivedInFile::Edit,
+        actor,
+        now,
+        added_at,
+        source,
+    )
+}
+
+/// [`apply_import`] for a roster file: archived elders it names are kept as they are, or
+/// restored (and updated) when `archived` says so.
+pub fn apply_roster_file(
+    conn: &Connection,
+    rows: &[RosterRow],
+    archived: ArchivedInFile,
+    actor: &str,
+    now: DateTime<Utc>,
+    added_at: DateTime<Utc>,
+    source: &str,
+) -> rusqlite::Result<ImportPlan> {
     let existing = all(conn)?;
-    let plan = plan_against(&existing, rows);
+    let plan = plan_against(&existing, rows, archived);
     let by_id: HashMap<&str, &Elder> = existing.iter().map(|e| (e.id.as_str(), e)).collect();
     for row in rows {
         let before = by_id.get(row.id.as_str()).copied();
-        if before.is_some_and(|elder| elder.matches(row)) {
+        if archived == ArchivedInFile::Restore && before.is_some_and(|elder| !elder.active()) {
+            restore(conn, &row.id, actor, now)?;
+        }
+        if archived == ArchivedInFile::Keep && before.is_some_and(|elder| !elder.active()) {
             continue;
         }
+        let row = merged(before, row);
+        if before.is_some_and(|elder| field_changes(&elder.as_row(), &row).is_empty()) {
+            continue;
+        }
+        let before = match before {
+            Some(_) => get(conn, &row.id)?,
+            None => None,
+        };
         conn.prepare_cached(
             "INSERT INTO elders (id, name, address, grid, phone, contact, contact_phone, notes,
                  window_hint, route, keyholder, keyholder_phone, morning_opens, morning_closes,
@@ -220,7 +429,7 @@ pub fn apply_import(
             actor,
             now,
             Some(source),
-            before,
+            before.as_ref(),
             after.as_ref(),
         )?;
     }

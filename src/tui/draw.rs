@@ -283,7 +283,7 @@ fn draw_details(frame: &mut Frame, area: Rect, app: &App) {
     let field = |label: &str, value: Option<&str>| {
         Line::from(vec![
             Span::styled(format!("{label}："), Style::new().fg(Color::DarkGray)),
-            Span::raw(value.unwrap_or("—").to_string()),
+            Span::raw(crate::domain::privacy::mask_phones_in(value.unwrap_or("—"))),
         ])
     };
     // The patrol screen is the volunteers': their numbers are shown masked (DESIGN §7); the

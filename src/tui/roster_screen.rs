@@ -375,7 +375,7 @@ fn read_file(app: &mut App, store: &Store) -> anyhow::Result<()> {
         .map_or_else(|| typed.clone(), |n| n.to_string_lossy().into_owned());
     let outcome = match crate::import::parse_roster_file(&path) {
         Ok(rows) => {
-            let plan = elders::plan_import(&store.conn, &rows)?;
+            let plan = elders::plan_roster_file(&store.conn, &rows, elders::ArchivedInFile::Keep)?;
             Ok((rows, plan))
         }
         Err(problems) => {
@@ -417,7 +417,14 @@ fn apply(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
         }
     };
     let times = app.times();
-    let result = ops::roster::import(store, &app.actor, times, &rows, times.now, &preview.file);
+    let result = ops::roster::import_file(
+        store,
+        &app.actor,
+        times,
+        &rows,
+        elders::ArchivedInFile::Keep,
+        &preview.file,
+    );
     match result {
         Ok(plan) => {
             let text = fill(
@@ -488,6 +495,7 @@ fn save_form(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
         keyholder_phone: base.as_ref().and_then(|e| e.keyholder_phone.clone()),
         morning_window: base.as_ref().and_then(|e| e.own.morning),
         evening_window: base.as_ref().and_then(|e| e.own.evening),
+        columns: crate::import::ColumnSet::ALL,
     };
     let times = app.times();
     let result = ops::roster::import(store, &app.actor, times, &[row], times.now, "tui");
