@@ -97,7 +97,9 @@ fn open_flags(bencher: Bencher, size: &str) {
 #[divan::bench(args = sizes(), sample_count = 10)]
 fn history_month(bencher: Bencher, size: &str) {
     let store = open(size);
-    bencher.bench_local(|| data::load_history(&store, now()).expect("history"));
+    bencher.bench_local(|| {
+        data::load_history(&store, now(), &curtain::domain::access::Grids::Every).expect("history")
+    });
 }
 
 /// The ledger (台账) of the last thirty days, as CSV: every elder, every round.

@@ -71,6 +71,22 @@ pub fn log_in(
         }
         .into());
     }
+    // A file that takes no writes (read-only, or opened immutable to be read): the PIN is checked
+    // but neither a failure nor a success can be counted.
+    if store.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+        if !pin_matches(&user.pin_hash, pin) {
+            return Err(Refusal::WrongPin {
+                name: name.to_string(),
+                left: access::MAX_FAILED_ATTEMPTS.saturating_sub(user.failed_attempts),
+            }
+            .into());
+        }
+        return Ok(Actor {
+            name: user.name,
+            role: Some(user.role),
+            grids: Grids::for_role(user.role, user.grids),
+        });
+    }
     let tx = store.write()?;
     // Read again under the write lock: another terminal may have counted a failure meanwhile.
     let user = users::get(&tx, name)?.ok_or_else(|| Refusal::UnknownUser(name.to_string()))?;

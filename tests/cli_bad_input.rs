@@ -105,9 +105,10 @@ fn check_for_a_round_not_open_yet_exits_2_and_changes_nothing() {
     let db = TestDb::with_sample_roster();
     db.refused(
         "en",
-        "2026-11-22 06:30",
+        // An hour early still counts (DESIGN.md section 3); before that it is refused.
+        "2026-11-22 05:30",
         &["check", "CQ001", "open", "--round", "2026-11-22/morning"],
-        &["2026-11-22/morning", "07:00", "06:30", "--round", "--at"],
+        &["2026-11-22/morning", "07:00", "05:30", "--round", "--at"],
     );
 }
 
@@ -500,7 +501,7 @@ fn refusal_leaves_the_wal_byte_for_byte_too() {
     );
     db.refused(
         "en",
-        "2026-11-22 06:30",
+        "2026-11-22 05:30",
         &["check", "CQ002", "open", "--round", "2026-11-22/morning"],
         &["07:00"],
     );

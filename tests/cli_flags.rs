@@ -481,3 +481,37 @@ fn a_paper_alert_typed_in_later_reopens_a_resolved_missed_flag() {
     assert_eq!(flag["state"], "open", "{flag}");
     assert_eq!(flag["status"], "alert");
 }
+
+/// DESIGN.md section 3, withdrawal on undo: an undone `unclear` leaves no flag behind, exactly as
+/// an undone `closed` does, and the flags list and the round count the same thing.
+#[test]
+fn rule_an_undone_check_withdraws_its_flag_whatever_its_status() {
+    for observation in ["unclear", "closed"] {
+        let db = TestDb::with_sample_roster();
+        let out = db.check("CQ001", observation, "2026-11-22 08:00");
+        assert!(out.contains("flagged"), "{observation}: {out}");
+        let undone = db.ok("2026-11-22 08:01", &["undo"]);
+        assert!(undone.contains("pending"), "{observation}: {undone}");
+        let open: Vec<_> = db
+            .flags(false, "2026-11-22 08:02")
+            .into_iter()
+            .filter(|flag| flag["elder_id"] == "CQ001")
+            .collect();
+        assert!(open.is_empty(), "{observation}: still open {open:?}");
+        let all = db.flags(true, "2026-11-22 08:02");
+        let flag = all
+            .iter()
+            .find(|flag| flag["elder_id"] == "CQ001")
+            .unwrap_or_else(|| panic!("{observation}: the flag is kept, withdrawn"));
+        assert_eq!(flag["state"], "superseded", "{observation}: {flag}");
+        let status = db.json(
+            "2026-11-22 08:02",
+            &["status", "--round", MORNING, "--format", "json"],
+        );
+        let flagged = status
+            .iter()
+            .filter(|row| !row["severity"].is_null())
+            .count();
+        assert_eq!(flagged, 0, "{observation}: the round counts no flag either");
+    }
+}

@@ -9,13 +9,14 @@ use common::{EVENING, MORNING, TestDb};
 #[test]
 fn check_outside_every_window_belongs_to_the_most_recent_round_and_is_late() {
     let db = TestDb::with_sample_roster();
-    let out = db.check("CQ001", "open", "2026-11-22 12:00");
+    // Within two hours of the close (DESIGN.md section 3): that round, late.
+    let out = db.check("CQ001", "open", "2026-11-22 11:00");
     assert!(out.contains("late"), "{out}");
     let morning = db.status(MORNING, "2026-11-22 12:05");
     assert_eq!(morning["CQ001"]["status"], "ok");
     assert_eq!(morning["CQ001"]["late"], true);
-    // Early next morning, before the morning window: the evening round before, late.
-    db.check("CQ002", "closed", "2026-11-23 06:30");
+    // Late at night, after the evening window: the evening round, late.
+    db.check("CQ002", "closed", "2026-11-22 23:30");
     let evening = db.status(EVENING, "2026-11-23 06:35");
     assert_eq!(evening["CQ002"]["status"], "ok");
     assert_eq!(evening["CQ002"]["late"], true);
@@ -79,10 +80,10 @@ fn own_evening_window_places_a_1845_check_in_that_evening_on_time() {
     let status = db.status(EVENING, "2026-11-22 19:00");
     assert_eq!(status["CQ049"]["status"], "ok");
     assert_eq!(status["CQ049"]["late"], false);
-    // Everyone else's evening window has not opened at 18:45.
+    // Everyone else's evening window opens at 19:30: more than an hour before is refused.
     db.refused(
         "en",
-        "2026-11-22 18:45",
+        "2026-11-22 18:25",
         &["check", "CQ001", "closed", "--round", EVENING],
         &["19:30"],
     );
@@ -182,4 +183,55 @@ fn a_tick_inside_the_community_window_belongs_to_that_round_for_an_own_window_el
     let status = db.status(MORNING, "2026-11-22 07:31");
     assert_eq!(status["CQ007"]["status"], "ok");
     assert_eq!(status["CQ007"]["late"], false);
+}
+
+/// DESIGN.md section 3: a curtain seen open at 06:59:59 is never an alert on the night before.
+/// Unnamed, it belongs to no round and is refused naming the next one; naming the morning, it
+/// counts from an hour before the window opens.
+#[test]
+fn rule_a_check_before_the_morning_is_no_alert_on_the_night_before() {
+    let db = TestDb::with_sample_roster();
+    db.refused(
+        "en",
+        "2026-11-22 06:59:59",
+        &["check", "CQ001", "open"],
+        &["2026-11-22/morning", "07:00", "--round"],
+    );
+    db.refused(
+        "zh",
+        "2026-11-22 06:59:59",
+        &["check", "CQ001", "open"],
+        &["下一轮"],
+    );
+    let out = db.ok(
+        "2026-11-22 06:55",
+        &["check", "CQ001", "open", "--round", "2026-11-22/morning"],
+    );
+    assert!(!out.contains("flagged"), "{out}");
+    let rows = db.json(
+        "2026-11-22 10:00",
+        &[
+            "status",
+            "--round",
+            "2026-11-22/morning",
+            "--format",
+            "json",
+        ],
+    );
+    let row = rows.iter().find(|row| row["elder_id"] == "CQ001").unwrap();
+    assert_eq!(row["status"], "ok", "{row}");
+    let evening = db.json(
+        "2026-11-22 10:00",
+        &[
+            "status",
+            "--round",
+            "2026-11-21/evening",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(
+        evening.iter().all(|row| row["status"] != "alert"),
+        "no alert on the night before"
+    );
 }

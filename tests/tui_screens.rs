@@ -245,7 +245,9 @@ fn a_past_round_can_be_picked_and_its_checks_are_late() {
 
 #[test]
 fn a_round_that_has_not_opened_refuses_the_tick_and_says_why() {
-    let mut f = fixture(Lang::En, "2026-11-22 06:30");
+    // Up to an hour early counts (DESIGN.md section 3); 05:30 is earlier than that.
+    let mut f = fixture(Lang::En, "2026-11-22 05:30");
+    f.key(KeyCode::Right);
     assert_eq!(f.app.round.to_string(), "2026-11-22/morning");
     let id = f.selected_id();
     f.key(KeyCode::Char('o'));

@@ -493,8 +493,9 @@ fn status(
         Some(text) => parse_round(text)?,
         None => session.config.schedule.current_round(session.now),
     };
-    let (store, viewer, _) = ops::read::open_settled(session, None)?;
-    let rows: Vec<ElderRound> = rounds::statuses(&store, round, session.now)?
+    let (store, viewer, times) = ops::read::open_settled(session, None)?;
+    // Nothing counts as missed before its window has closed by the real clock.
+    let rows: Vec<ElderRound> = rounds::statuses(&store, round, times.settle_until())?
         .into_iter()
         .filter(|row| grid.is_none_or(|grid| row.elder.grid == grid))
         .filter(|row| viewer.grids.covers(&row.elder.grid))

@@ -99,8 +99,12 @@ pub enum SupersedeReason {
     LaterRoundOk,
     /// A check for the same round, entered later, was ok.
     SameRoundOk,
-    /// The check that raised the alert was corrected by its recorder.
+    /// The check that raised the alert was corrected by its recorder (older databases; new
+    /// ones say `Withdrawn`).
     Corrected,
+    /// The check that raised the flag was undone or corrected, and the round no longer raises
+    /// it (DESIGN.md section 3: withdrawal on undo, whatever the flag's status).
+    Withdrawn,
     /// An absence recorded afterwards covers the round: nobody was expected at the window.
     Away,
 }
@@ -112,6 +116,7 @@ impl SupersedeReason {
             SupersedeReason::SameRoundOk => "same_round_ok",
             SupersedeReason::Corrected => "corrected",
             SupersedeReason::Away => "away",
+            SupersedeReason::Withdrawn => "withdrawn",
         }
     }
 
@@ -121,6 +126,7 @@ impl SupersedeReason {
             SupersedeReason::SameRoundOk,
             SupersedeReason::Corrected,
             SupersedeReason::Away,
+            SupersedeReason::Withdrawn,
         ]
         .into_iter()
         .find(|reason| reason.as_str() == text)
@@ -130,7 +136,7 @@ impl SupersedeReason {
     fn by_same_round(self) -> bool {
         matches!(
             self,
-            SupersedeReason::SameRoundOk | SupersedeReason::Corrected
+            SupersedeReason::SameRoundOk | SupersedeReason::Corrected | SupersedeReason::Withdrawn
         )
     }
 }
@@ -182,7 +188,12 @@ pub fn flag_change(
         },
         (Some(flag), None) if flag.state == FlagState::Open => match flag.status {
             Status::Alert if contradiction_stands => FlagChange::Keep,
-            Status::Alert => FlagChange::Supersede(SupersedeReason::Corrected),
+            Status::Alert => FlagChange::Supersede(SupersedeReason::Withdrawn),
+            // An unclear check taken back while the window is open: the round raises nothing
+            // now, so the flag goes, exactly as an alert's does.
+            Status::Unclear if matches!(status, Some(Status::Pending) | None) => {
+                FlagChange::Supersede(SupersedeReason::Withdrawn)
+            }
             Status::Missed | Status::Unclear if status == Some(Status::Ok) => {
                 FlagChange::Supersede(SupersedeReason::SameRoundOk)
             }
@@ -284,11 +295,43 @@ mod tests {
                 Keep,
             ),
             (
-                "an alert corrected by its recorder is superseded",
+                "an alert corrected by its recorder is withdrawn",
                 open(Alert),
                 Some(Pending),
                 false,
-                Supersede(SupersedeReason::Corrected),
+                Supersede(SupersedeReason::Withdrawn),
+            ),
+            (
+                "an undone unclear is withdrawn while the window is open",
+                open(Unclear),
+                Some(Pending),
+                false,
+                Supersede(SupersedeReason::Withdrawn),
+            ),
+            (
+                "an unclear whose elder left the roster is withdrawn",
+                open(Unclear),
+                None,
+                false,
+                Supersede(SupersedeReason::Withdrawn),
+            ),
+            (
+                "an undone unclear after the window closed becomes a missed flag",
+                open(Unclear),
+                Some(Missed),
+                false,
+                Refresh,
+            ),
+            (
+                "a withdrawn flag comes back when its round raises it again",
+                Some(KnownFlag {
+                    state: FlagState::Superseded,
+                    status: Unclear,
+                    superseded_because: Some(SupersedeReason::Withdrawn),
+                }),
+                Some(Unclear),
+                false,
+                Reopen,
             ),
             (
                 "a flag withdrawn by its round comes back",

@@ -156,16 +156,30 @@ impl Schedule {
         round
     }
 
-    /// The round a check belongs to when none is named: as [`Schedule::round_at`] with the
-    /// elder's own windows, except that a time inside the community's window for a round belongs
-    /// to that round — a patrol at 07:30 that sees the curtain of an elder who usually opens at
-    /// 09:00 already open has seen this morning, not last night.
-    pub fn round_for_check(&self, at: DateTime<Utc>, own: &OwnWindows) -> Round {
+    /// The round a check seen at `at` belongs to when none is named (DESIGN.md section 3): the
+    /// round whose window contains it — a time inside the community's window counts for that
+    /// round even for an elder whose own window opens later — and, in the two hours after a
+    /// window closes, that round (late). At any other time there is no round for it: `Err` holds
+    /// the next round to open, for the refusal to name.
+    pub fn round_for_check(&self, at: DateTime<Utc>, own: &OwnWindows) -> Result<Round, Round> {
         let community = self.current_round(at);
         if self.window(community).contains(at) && !self.window_for(community, own).has_closed(at) {
-            return community;
+            return Ok(community);
         }
-        self.round_at(at, own)
+        let round = self.round_at(at, own);
+        if at <= self.window_for(round, own).closes + LATE_GRACE {
+            return Ok(round);
+        }
+        Err(self.upcoming_round(at))
+    }
+
+    /// The earliest a check naming `round` may have been seen: an hour before its window (or the
+    /// community's, whichever opens first) opens.
+    pub fn earliest_check(&self, round: Round, own: &OwnWindows) -> DateTime<Utc> {
+        self.window_for(round, own)
+            .opens
+            .min(self.window(round).opens)
+            - EARLY_GRACE
     }
 
     /// The round a patrol is about now, by the community's windows.
@@ -182,6 +196,11 @@ impl Schedule {
         round
     }
 }
+
+/// How long after a window closes an unnamed check still belongs to its round (late).
+pub const LATE_GRACE: chrono::Duration = chrono::Duration::hours(2);
+/// How long before a window opens a check naming its round may have been seen (early).
+pub const EARLY_GRACE: chrono::Duration = chrono::Duration::hours(1);
 
 #[cfg(test)]
 mod tests {
@@ -258,15 +277,71 @@ mod tests {
         let cases = [
             ("2026-11-22 07:30:00", late_morning(), "2026-11-22/morning"),
             ("2026-11-22 09:45:00", late_morning(), "2026-11-22/morning"),
-            ("2026-11-22 06:30:00", late_morning(), "2026-11-21/evening"),
             ("2026-11-22 18:45:00", early_evening, "2026-11-22/evening"),
             ("2026-11-22 21:30:00", early_evening, "2026-11-22/evening"),
         ];
         for (seen, own, want) in cases {
             assert_eq!(
                 schedule.round_for_check(at(seen), &own),
-                round(want),
+                Ok(round(want)),
                 "{seen}"
+            );
+        }
+    }
+
+    #[test]
+    fn rule_an_unnamed_check_belongs_to_the_window_it_was_seen_in_or_the_two_hours_after() {
+        let schedule = Schedule::default();
+        let none = OwnWindows::default();
+        // (seen, the elder's own windows, the round it belongs to, or Err(the next round))
+        let cases = [
+            ("2026-11-22 06:59:59", none, Err("2026-11-22/morning")),
+            ("2026-11-22 06:55:00", none, Err("2026-11-22/morning")),
+            ("2026-11-22 07:00:00", none, Ok("2026-11-22/morning")),
+            ("2026-11-22 09:30:00", none, Ok("2026-11-22/morning")),
+            ("2026-11-22 11:30:00", none, Ok("2026-11-22/morning")),
+            ("2026-11-22 11:31:00", none, Err("2026-11-22/evening")),
+            ("2026-11-22 19:29:00", none, Err("2026-11-22/evening")),
+            ("2026-11-22 23:59:00", none, Ok("2026-11-22/evening")),
+            ("2026-11-23 00:01:00", none, Err("2026-11-23/morning")),
+            (
+                "2026-11-22 06:30:00",
+                late_morning(),
+                Err("2026-11-22/morning"),
+            ),
+            (
+                "2026-11-22 12:20:00",
+                late_morning(),
+                Ok("2026-11-22/morning"),
+            ),
+        ];
+        for (seen, own, want) in cases {
+            let want = want.map(round).map_err(round);
+            assert_eq!(schedule.round_for_check(at(seen), &own), want, "{seen}");
+        }
+    }
+
+    #[test]
+    fn rule_a_check_naming_its_round_may_be_seen_from_an_hour_before_it_opens() {
+        let schedule = Schedule::default();
+        let cases = [
+            (
+                "2026-11-22/morning",
+                OwnWindows::default(),
+                "2026-11-22 06:00:00",
+            ),
+            (
+                "2026-11-22/evening",
+                OwnWindows::default(),
+                "2026-11-22 18:30:00",
+            ),
+            ("2026-11-22/morning", late_morning(), "2026-11-22 06:00:00"),
+        ];
+        for (named, own, earliest) in cases {
+            assert_eq!(
+                schedule.earliest_check(round(named), &own),
+                at(earliest),
+                "{named}"
             );
         }
     }

@@ -259,6 +259,7 @@ fn outcome_words(lang: Lang, flag: &FlagRecord) -> Option<String> {
                 "later_round_ok" => &s.ledger_reason_later_round_ok,
                 "same_round_ok" => &s.ledger_reason_same_round_ok,
                 "corrected" => &s.ledger_reason_corrected,
+                "withdrawn" => &s.ledger_reason_withdrawn,
                 "away" => &s.ledger_reason_away,
                 other => return other.to_string(),
             }

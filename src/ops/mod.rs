@@ -62,9 +62,8 @@ impl Session {
             return Ok(());
         }
         let drill = self.db.exists()
-            && Store::open_read_only(&self.db, self.config.schedule.clone())
-                .and_then(|store| Ok(crate::store::is_drill(&store.conn)?))
-                .unwrap_or(false);
+            && Store::open_immutable(&self.db, self.config.schedule.clone())
+                .is_ok_and(|store| store.drill);
         if drill {
             return Ok(());
         }

@@ -23,7 +23,14 @@ pub fn open_settled(
     let mut store = match Store::open(&session.db, Create::Never, session.config.schedule.clone()) {
         Ok(store) => store,
         Err(error) if is_storage_failure(&error) => {
-            Store::open_read_only(&session.db, session.config.schedule.clone())?
+            let schedule = session.config.schedule.clone();
+            match Store::open_read_only(&session.db, schedule.clone()) {
+                Ok(store) => store,
+                Err(error) if is_storage_failure(&error) => {
+                    Store::open_immutable(&session.db, schedule)?
+                }
+                Err(error) => return Err(error),
+            }
         }
         Err(error) => return Err(error),
     };

@@ -116,6 +116,38 @@ impl Store {
         })
     }
 
+    /// Opens a file that cannot be opened to read in the usual way (a read-only directory or a
+    /// full disk leaves no room for SQLite's shared-memory file) as immutable: read exactly as
+    /// the main file holds it, with no lock and no file created beside it.
+    pub fn open_immutable(path: &Path, schedule: Schedule) -> anyhow::Result<Store> {
+        if !path.exists() {
+            return Err(Refusal::NoDatabase(path.to_path_buf()).into());
+        }
+        let mut uri = String::from("file:");
+        for byte in path.to_string_lossy().bytes() {
+            match byte {
+                b'?' | b'#' | b'%' => uri.push_str(&format!("%{byte:02X}")),
+                _ => uri.push(char::from(byte)),
+            }
+        }
+        uri.push_str("?immutable=1");
+        let conn = Connection::open_with_flags(
+            &uri,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .with_context(|| format!("opening {} to read", path.display()))?;
+        refuse_foreign_or_newer(&conn, path)?;
+        let drill = is_drill(&conn)?;
+        Ok(Store {
+            conn,
+            schedule,
+            path: path.to_path_buf(),
+            drill,
+        })
+    }
+
     /// A private copy of the whole database in memory: where a read works out what a file that
     /// takes no writes (read-only, or on a full disk) cannot be given.
     pub fn copy_in_memory(&self) -> anyhow::Result<Store> {

@@ -367,17 +367,27 @@ pub fn validate_check(
         }
         .into());
     }
-    let round = new
-        .round
-        .unwrap_or_else(|| schedule.round_for_check(new.seen_at, &elder.own));
+    let round = match new.round {
+        Some(round) => round,
+        None => schedule
+            .round_for_check(new.seen_at, &elder.own)
+            .map_err(|next| Refusal::NoRoundForCheck {
+                seen: crate::domain::time::format_local(new.seen_at, tz),
+                round: next.to_string(),
+                opens: crate::domain::time::format_local(schedule.window(next).opens, tz),
+            })?,
+    };
     let window = schedule.window_for(round, &elder.own);
-    // A patrol may find an elder with a later window of her own already up: what it saw counts
-    // once the community's window for that round has opened.
-    let earliest = window.opens.min(schedule.window(round).opens);
+    // A check naming its round may have been seen an hour before the window opens (an early
+    // patrol); an unnamed one has been placed in a window already.
+    let earliest = schedule.earliest_check(round, &elder.own);
     if new.seen_at < earliest {
         return Err(Refusal::RoundNotOpen {
             round: round.to_string(),
-            opens: crate::domain::time::format_local(earliest, tz),
+            opens: crate::domain::time::format_local(
+                window.opens.min(schedule.window(round).opens),
+                tz,
+            ),
             seen: crate::domain::time::format_local(new.seen_at, tz),
         }
         .into());

@@ -487,7 +487,7 @@ fn reload_flags(app: &mut App, store: &Store) -> anyhow::Result<()> {
         (_, grid) => flags::count_open(&store.conn, grid)?,
     };
     if app.tab == Tab::History {
-        app.history = data::load_history(store, app.now)?;
+        app.history = data::load_history(store, app.now, &app.actor.grids)?;
     }
     if app.tab == Tab::Roster {
         super::roster_screen::load(app, store)?;

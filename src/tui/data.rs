@@ -327,8 +327,14 @@ pub struct HistoryView {
 }
 
 /// Days × rounds with completion and flags per grid, newest first, from the patrol round back.
-pub fn load_history(store: &Store, now: DateTime<Utc>) -> anyhow::Result<HistoryView> {
-    let roster = elders::all(&store.conn)?;
+/// The history of the grids `grids` covers: a volunteer sees her grids' counts only.
+pub fn load_history(
+    store: &Store,
+    now: DateTime<Utc>,
+    grids_seen: &crate::domain::access::Grids,
+) -> anyhow::Result<HistoryView> {
+    let mut roster = elders::all(&store.conn)?;
+    roster.retain(|elder| grids_seen.covers(&elder.grid));
     // Grids in the order the route meets them.
     let mut grids: Vec<String> = Vec::new();
     for elder in &roster {
