@@ -80,6 +80,18 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
         ),
         Style::new().add_modifier(Modifier::BOLD),
     )];
+    if app.drill {
+        // A drill database says so on every screen: nothing on it is a real elder's round.
+        spans.insert(
+            0,
+            Span::styled(
+                format!("【{}】", s.drill_mark),
+                Style::new()
+                    .fg(ratatui::style::Color::Yellow)
+                    .add_modifier(Modifier::BOLD),
+            ),
+        );
+    }
     for (index, tab) in Tab::ALL.iter().enumerate() {
         let name = match tab {
             Tab::Round => &s.tab_round,
