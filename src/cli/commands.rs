@@ -25,11 +25,12 @@ use crate::store::{BackupFault, Create, elders, flags};
 pub fn run(session: &Session, command: Command) -> anyhow::Result<()> {
     match command {
         Command::Init { admin, drill } => {
+            let existed = session.db.exists();
             if drill {
                 ops::drill::init(session)?;
             }
             match admin {
-                None => init(session),
+                None => init(session, existed),
                 Some(name) => super::accounts::init_admin(session, &name),
             }
         }
@@ -106,8 +107,7 @@ fn stdout() -> std::io::StdoutLock<'static> {
     std::io::stdout().lock()
 }
 
-fn init(session: &Session) -> anyhow::Result<()> {
-    let existed = session.db.exists();
+fn init(session: &Session, existed: bool) -> anyhow::Result<()> {
     let store = session.open(Create::IfMissing)?;
     let s = t(session.lang);
     let template = if existed {
