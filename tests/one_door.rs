@@ -10,14 +10,13 @@
 mod common;
 
 use std::collections::HashMap;
-use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
 use chrono_tz::Asia::Shanghai;
-use common::{IMPORT_NOW, MORNING, Run, TestDb};
+use common::{IMPORT_NOW, MORNING, Run, TestDb, is_root, set_mode};
 use serde_json::Value;
 
 const NOBODY: u32 = 65534;
@@ -484,16 +483,6 @@ fn rule_a_round_open_by_the_real_clock_is_not_counted_missed() {
 // and never fails because it cannot write.
 
 const READ_NOW: &str = "2026-11-22 10:00";
-
-fn is_root() -> bool {
-    std::fs::metadata("/proc/self")
-        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
-        .unwrap_or(false)
-}
-
-fn set_mode(path: &Path, mode: u32) {
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
-}
 
 /// A sample database with a few checks of the 2026-11-22 morning, nothing yet settled at 10:00.
 fn morning_db() -> TestDb {

@@ -9,25 +9,14 @@
 
 mod common;
 
-use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{MORNING, Run, TestDb};
+use common::{MORNING, Run, TestDb, is_root, set_mode};
 
 const NOBODY: u32 = 65534;
 const NOW: &str = "2026-11-22 08:00";
-
-fn is_root() -> bool {
-    std::fs::metadata("/proc/self")
-        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
-        .unwrap_or(false)
-}
-
-fn set_mode(path: &Path, mode: u32) {
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
-}
 
 fn count(db: &Path, sql: &str) -> i64 {
     let conn =

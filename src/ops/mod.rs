@@ -50,9 +50,7 @@ impl Session {
     /// anything is created or migrated, unless the database is a drill.
     pub fn open(&self, create: Create) -> anyhow::Result<Store> {
         self.refuse_future_now()?;
-        let mut store = Store::open(&self.db, create, self.config.schedule.clone())?;
-        store.drill = crate::store::is_drill(&store.conn)?;
-        Ok(store)
+        Store::open(&self.db, create, self.config.schedule.clone())
     }
 
     /// A `--now` more than a few minutes ahead of the real clock names a round that has not

@@ -45,15 +45,7 @@ pub fn open_settled(
 
 /// Settles the closed rounds in the file; where the file will not take it, in a copy in memory.
 pub fn settled(mut store: Store, times: Times) -> anyhow::Result<Store> {
-    match rounds::sync_flags(&mut store, times) {
-        Ok(()) => Ok(store),
-        Err(error) if is_storage_failure(&error) => {
-            let mut copy = store.copy_in_memory()?;
-            rounds::sync_flags(&mut copy, times)?;
-            Ok(copy)
-        }
-        Err(error) => Err(error),
-    }
+    Ok(settle_or_copy(&mut store, times)?.unwrap_or(store))
 }
 
 /// Settles the closed rounds in the file; when the file will not take it, returns a settled copy

@@ -100,20 +100,8 @@ impl Store {
         if !path.exists() {
             return Err(Refusal::NoDatabase(path.to_path_buf()).into());
         }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .with_context(|| format!("opening {} to read", path.display()))?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        refuse_foreign_or_newer(&conn, path)?;
-        let drill = is_drill(&conn)?;
-        Ok(Store {
-            conn,
-            schedule,
-            path: path.to_path_buf(),
-            drill,
-        })
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        Store::open_to_read(path, path, flags, schedule)
     }
 
     /// Opens a file that cannot be opened to read in the usual way (a read-only directory or a
@@ -131,13 +119,23 @@ impl Store {
             }
         }
         uri.push_str("?immutable=1");
-        let conn = Connection::open_with_flags(
-            &uri,
-            OpenFlags::SQLITE_OPEN_READ_ONLY
-                | OpenFlags::SQLITE_OPEN_URI
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .with_context(|| format!("opening {} to read", path.display()))?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        Store::open_to_read(path, &uri, flags, schedule)
+    }
+
+    /// Opens `target` (the file, or a URI naming it) to read, refusing files from newer versions
+    /// and other programs before anything else is read.
+    fn open_to_read(
+        path: &Path,
+        target: impl AsRef<Path>,
+        flags: OpenFlags,
+        schedule: Schedule,
+    ) -> anyhow::Result<Store> {
+        let conn = Connection::open_with_flags(target, flags)
+            .with_context(|| format!("opening {} to read", path.display()))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         refuse_foreign_or_newer(&conn, path)?;
         let drill = is_drill(&conn)?;
         Ok(Store {
