@@ -6,6 +6,7 @@ pub mod flag;
 pub mod followup;
 pub mod privacy;
 pub mod round;
+pub mod settle;
 pub mod severity;
 pub mod status;
 pub mod text;
