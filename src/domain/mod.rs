@@ -7,6 +7,7 @@ pub mod followup;
 pub mod privacy;
 pub mod roster;
 pub mod round;
+pub mod settle;
 pub mod severity;
 pub mod status;
 pub mod text;
