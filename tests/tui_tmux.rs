@@ -613,6 +613,9 @@ fn a_grid_worker_climbs_the_call_ladder_and_resolves_a_flag_in_the_tui() {
     tmux.keys("s", &["r"]);
     tmux.wait_for("s", "1  老人安好");
     tmux.keys("s", &["1"]);
+    // Resolving asks once (issue #13): `y` confirms.
+    tmux.wait_for("s", "处理为“老人安好”？");
+    tmux.keys("s", &["y"]);
     let screen = tmux.wait_for("s", "没有待处理的标记");
     assert!(screen.contains("已处理：老人安好"), "{screen}");
 
@@ -796,4 +799,46 @@ fn a_grid_worker_importing_another_grids_rows_is_refused_in_the_tui_and_the_cli(
     let elders = String::from_utf8_lossy(&elders.stdout);
     assert!(elders.contains("乐福生"), "{elders}");
     assert!(!elders.contains("乐福生改名"), "{elders}");
+}
+
+/// The round on a phone (issue #13): at 40×20 in Chinese the header keeps the time left, the
+/// footer keeps every key of the round, and a tick that raises an alert says so in words that
+/// are not cut off; `L` carries the message into English.
+#[test]
+#[cfg_attr(missing_tmux, ignore = "tmux is not installed")]
+fn at_40x20_a_tick_that_raises_an_alert_shows_the_alert_word_and_every_round_key() {
+    let tmux = tmux_or_skip!();
+    let db = tmux.db("curtain.db");
+    open_with_sample(&tmux, "phone", (40, 20), &db);
+    let screen = tmux.wait_for("phone", "还剩");
+    for key in [
+        "o 开",
+        "c 关",
+        "s 见到本人",
+        "u 看不清",
+        "z 撤销",
+        "? 帮助",
+        "q 退出",
+    ] {
+        assert!(screen.contains(key), "{key} missing at 40×20:\n{screen}");
+    }
+    // Closed in the morning: an alert, flagged at once.
+    tmux.keys("phone", &["c"]);
+    let screen = tmux.wait_for("phone", "→ 异常");
+    assert!(screen.contains("已标记"), "the flag is said:\n{screen}");
+    assert!(
+        line_with(&screen, "✗ 异常").is_some(),
+        "the row carries the alert:\n{screen}"
+    );
+    for line in screen.lines() {
+        let width = unicode_width::UnicodeWidthStr::width(line);
+        assert!(width <= 40, "a line wider than the terminal: {line}");
+    }
+    tmux.keys("phone", &["L"]);
+    let screen = tmux.wait_for("phone", "→ alert");
+    assert!(screen.contains("flagged"), "{screen}");
+    assert!(
+        screen.contains("left"),
+        "the time left, in English:\n{screen}"
+    );
 }

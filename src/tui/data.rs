@@ -32,6 +32,8 @@ pub struct RowView {
     pub seen_at: Option<DateTime<Utc>>,
     /// Earlier rounds, oldest first; `None` where the elder was not on the roster.
     pub strip: Vec<Option<Status>>,
+    /// The elder's own window for this round, where it replaces the community's.
+    pub own_window: Option<Window>,
 }
 
 impl RowView {
@@ -85,6 +87,11 @@ pub fn row_view(row: &ElderRound, strip: Vec<Option<Status>>) -> RowView {
         checker: decisive.map(|c| c.checker.clone()),
         seen_at: decisive.map(|c| c.seen_at),
         strip,
+        own_window: match row.round.slot {
+            crate::domain::Slot::Morning => row.elder.own.morning,
+            crate::domain::Slot::Evening => row.elder.own.evening,
+        }
+        .map(|_| row.window),
     }
 }
 
@@ -262,12 +269,22 @@ pub fn load_flag_detail(
         .iter()
         .filter_map(|f| crate::domain::followup::FollowUpAction::parse(&f.action))
         .collect();
+    let next_step = crate::domain::followup::next_step_with(&log, |step| {
+        use crate::domain::followup::LadderStep;
+        let any = |a: &Option<String>, b: &Option<String>| a.is_some() || b.is_some();
+        match step {
+            LadderStep::PhoneElder => elder.phone.is_some(),
+            LadderStep::Keyholder => any(&elder.keyholder, &elder.keyholder_phone),
+            LadderStep::Family => any(&elder.contact, &elder.contact_phone),
+            LadderStep::Knock | LadderStep::Emergency => true,
+        }
+    });
     Ok(Some(FlagDetail {
         flag_id: flag.id,
         elder,
         history,
         follow_ups,
-        next_step: crate::domain::followup::next_step(&log),
+        next_step,
     }))
 }
 
@@ -326,6 +343,10 @@ pub fn load_history(
         let mut counts = vec![GridCounts::default(); grids.len()];
         let mut total = GridCounts::default();
         for (elder, status, flag_state) in tallies {
+            // An elder away is not listed for the round: the round screen counts the same.
+            if status == Status::Away {
+                continue;
+            }
             for tally in [&mut counts[grid_of[elder]], &mut total] {
                 tally.listed += 1;
                 tally.checked += usize::from(matches!(

@@ -98,10 +98,9 @@ pub fn log_in(app: &mut App, store: &mut crate::store::Store) -> anyhow::Result<
         }
         Err(error) => match error.downcast::<Refusal>() {
             Ok(refusal) => {
-                app.message = Some((
-                    super::app::Tone::Problem,
-                    messages::refusal(app.lang, &refusal),
-                ));
+                app.say_in(super::app::Tone::Problem, |lang| {
+                    messages::refusal(lang, &refusal)
+                });
                 Ok(false)
             }
             Err(error) => Err(error),

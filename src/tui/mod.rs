@@ -8,6 +8,7 @@ pub mod data;
 pub mod draw;
 pub mod flags_screen;
 pub mod history_screen;
+pub mod keymap;
 pub mod login;
 pub mod roster_screen;
 pub mod round_screen;
@@ -103,11 +104,11 @@ fn event_loop(
             {
                 // A full or read-only disk in the words the CLI uses: this tick was not saved,
                 // everything saved before is safe.
-                let words =
-                    crate::ops::messages::storage_failure(app.lang, &error).unwrap_or_else(|| {
-                        format!("{}{error:#}", crate::i18n::t(app.lang).error_prefix)
-                    });
-                app.message = Some((Tone::Problem, words));
+                app.say_in(Tone::Problem, |lang| {
+                    crate::ops::messages::storage_failure(lang, &error).unwrap_or_else(|| {
+                        format!("{}{error:#}", crate::i18n::t(lang).error_prefix)
+                    })
+                });
             }
         }
         // `--now` moves on with the real clock from where it was set (a drill's clock runs).
@@ -128,7 +129,7 @@ fn event_loop(
                 app::reload(app, &mut store)
             };
             if let Err(error) = reloaded {
-                app.message = Some((Tone::Problem, format!("{error:#}")));
+                app.say(Tone::Problem, format!("{error:#}"));
             }
         }
     }

@@ -110,22 +110,6 @@ pub enum RosterAction {
     EndAbsence,
 }
 
-/// Keys of the roster screen in normal mode (after the keys every screen shares).
-pub fn normal_key(key: KeyEvent) -> Option<Action> {
-    let action = match key.code {
-        KeyCode::Char('x') => RosterAction::ToggleArchive,
-        KeyCode::Char('+') | KeyCode::Char('=') => RosterAction::Move { later: true },
-        KeyCode::Char('-') => RosterAction::Move { later: false },
-        KeyCode::Char('i') => RosterAction::StartImport,
-        KeyCode::Char('n') => RosterAction::New,
-        KeyCode::Char('e') | KeyCode::Enter => RosterAction::Edit,
-        KeyCode::Char('a') => return Some(Action::StartAway),
-        KeyCode::Char('b') => RosterAction::EndAbsence,
-        _ => return None,
-    };
-    Some(Action::Roster(action))
-}
-
 /// Keys inside the roster screen's overlays.
 pub fn mode_key(mode: RosterMode, key: KeyEvent) -> Option<Action> {
     let action = match (mode, key.code) {
@@ -194,7 +178,7 @@ impl RosterState {
 }
 
 fn say(app: &mut App, tone: Tone, text: String) {
-    app.message = Some((tone, text));
+    app.say(tone, text);
 }
 
 /// A write that failed: said plainly, nothing saved (the transaction rolled back).
