@@ -10,7 +10,6 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
-use tui_input::backend::crossterm::EventHandler;
 use unicode_width::UnicodeWidthStr;
 
 use super::app::{self, Action, App, Mode, Tone};
@@ -268,8 +267,7 @@ pub fn update(app: &mut App, store: &mut Store, action: RosterAction) -> anyhow:
             app.mode = Mode::Roster(RosterMode::Path);
         }
         RosterAction::PathKey(key) => {
-            app.note
-                .handle_event(&ratatui::crossterm::event::Event::Key(key));
+            app.type_into(|app| &mut app.note, key, super::text::PATH_CHARS)
         }
         RosterAction::ReadFile => read_file(app, store)?,
         RosterAction::New => {
@@ -298,8 +296,11 @@ pub fn update(app: &mut App, store: &mut Store, action: RosterAction) -> anyhow:
             app.mode = Mode::Roster(RosterMode::Form);
         }
         RosterAction::FormKey(key) => {
-            if let Some(form) = &mut app.roster.form {
-                form.fields[form.focus].handle_event(&ratatui::crossterm::event::Event::Key(key));
+            let full = app.roster.form.as_mut().is_some_and(|form| {
+                !super::text::type_into(&mut form.fields[form.focus], key, super::text::FORM_CHARS)
+            });
+            if full {
+                app.say_field_full(super::text::FORM_CHARS);
             }
         }
         RosterAction::FormFocus { next } => {
