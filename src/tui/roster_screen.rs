@@ -725,6 +725,14 @@ pub fn preview_lines(app: &App, preview: &Preview) -> Vec<String> {
                 let ids = plan.updated.join(", ");
                 lines.push(fill(&s.roster_preview_updated, &[("ids", &ids)]));
             }
+            // Per elder, every field that changes from what to what, clears included: what
+            // `import --dry-run` prints.
+            let see_phones = app.actor.can(crate::domain::access::Capability::SeePhones);
+            lines.extend(
+                crate::ops::messages::import_changes(app.lang, plan, see_phones)
+                    .into_iter()
+                    .map(|line| format!("  {line}")),
+            );
             if !plan.not_in_file.is_empty() {
                 lines.push(fill(
                     &s.roster_preview_not_in_file,
