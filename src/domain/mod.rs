@@ -5,6 +5,7 @@ pub mod access;
 pub mod flag;
 pub mod followup;
 pub mod privacy;
+pub mod roster;
 pub mod round;
 pub mod settle;
 pub mod severity;

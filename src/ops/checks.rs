@@ -50,3 +50,20 @@ pub fn undo(store: &mut Store, actor: &Actor, times: Times) -> anyhow::Result<(C
     auth::require(actor, Capability::RecordCheck, None)?;
     rounds::undo_last(store, &actor.name, times)
 }
+
+/// Takes back the actor's last check that still stands, if it is one of `sitting` (the checks
+/// recorded since the screen was opened): a tick from an earlier sitting is corrected by a new
+/// check, never undone from a screen that did not record it.
+pub fn undo_of_sitting(
+    store: &mut Store,
+    actor: &Actor,
+    times: Times,
+    sitting: &[String],
+) -> anyhow::Result<(Check, Recorded)> {
+    auth::require(actor, Capability::RecordCheck, None)?;
+    let last = crate::store::checks::last_effective_by(&store.conn, &actor.name)?;
+    if !last.is_some_and(|check| sitting.contains(&check.id)) {
+        return Err(crate::error::Refusal::NothingToUndo.into());
+    }
+    rounds::undo_last(store, &actor.name, times)
+}

@@ -9,7 +9,6 @@ use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 use tui_input::Input;
-use tui_input::backend::crossterm::EventHandler;
 
 use super::data::{self, DetailView, FlagDetail, RoundData, RowView};
 use crate::domain::access::{Actor, Capability, Grids};
@@ -49,6 +48,8 @@ pub enum Mode {
     Welcome,
     /// Choosing the outcome that resolves the selected flag.
     PickOutcome,
+    /// The outcome chosen: `y` resolves, any other key goes back without resolving.
+    ConfirmResolve,
     /// Typing a note for the selected flag's follow-up log.
     Note,
     /// Typing the dates (and reason) of the selected elder's absence.
@@ -64,6 +65,29 @@ pub enum Tone {
     Saved,
     Info,
     Problem,
+}
+
+/// How long a message that reports success stays on screen by the real clock. A problem stays
+/// until the next key: a refusal or an alert must not vanish before it is read.
+pub const MESSAGE_SECONDS: i64 = 8;
+
+/// The line under the screen: what the last action did, in both languages (so `L` turns it
+/// into the other one), and when it was said.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub tone: Tone,
+    zh: String,
+    en: String,
+    said_at: DateTime<Utc>,
+}
+
+impl Message {
+    pub fn text(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
 }
 
 /// What a key means.
@@ -100,7 +124,9 @@ pub enum Action {
     /// The call ladder's current step reached someone (`true`) or not.
     LadderResult(bool),
     StartResolve,
-    Resolve(Outcome),
+    /// An outcome picked in the menu: asks once before resolving.
+    PickOutcome(Outcome),
+    Resolve,
     StartNote,
     StartAway,
     SaveAway,
@@ -111,6 +137,8 @@ pub enum Action {
     LoginKey(KeyEvent),
     LogIn,
     Quit,
+    /// Text the terminal pasted in one piece (bracketed paste), for the field being typed in.
+    Paste(String),
 }
 
 /// Who an absence is typed for.
@@ -149,7 +177,8 @@ pub struct App {
     pub tab: Tab,
     pub search: Input,
     pub grid: Option<String>,
-    pub message: Option<(Tone, String)>,
+    /// The last action's message; cleared by the next action, and a success's by time too.
+    pub message: Option<Message>,
     pub detail: Option<DetailView>,
     /// The open flags, loaded while the flags screen shows; their count always.
     pub flags: Vec<FlagView>,
@@ -161,12 +190,24 @@ pub struct App {
     pub flag_selected: usize,
     pub flag_detail: Option<FlagDetail>,
     pub note: Input,
+    /// "This field is full", in both languages, for the field size it was said for: a paste
+    /// says it once per turned-away character, so it is put in words once.
+    field_full_words: Option<(usize, String, String)>,
     /// Whether this person may see elders' phone numbers in full.
     pub show_phones: bool,
     pub roster: super::roster_screen::RosterState,
     /// Where the list was last drawn (set by drawing, read by mouse clicks).
     pub list_top: Cell<u16>,
     pub list_offset: Cell<usize>,
+    /// How many hint lines were drawn under the selected elder (the phone layout).
+    pub list_hints: Cell<usize>,
+    /// How far the help or details overlay is scrolled, and (set by drawing) how far it can be.
+    pub overlay_scroll: usize,
+    pub overlay_scroll_max: Cell<usize>,
+    /// The checks this sitting recorded: `z` takes back only these.
+    pub sitting_checks: Vec<String>,
+    /// The flag and outcome picked in the outcome menu, waiting for `y`.
+    pub resolving: Option<(i64, Outcome)>,
     pub quit: bool,
 }
 
@@ -210,10 +251,16 @@ impl App {
             flag_selected: 0,
             flag_detail: None,
             note: Input::default(),
+            field_full_words: None,
             show_phones: true,
             roster: Default::default(),
             list_top: Cell::new(0),
             list_offset: Cell::new(0),
+            list_hints: Cell::new(0),
+            overlay_scroll: 0,
+            overlay_scroll_max: Cell::new(0),
+            sitting_checks: Vec::new(),
+            resolving: None,
             quit: false,
         }
     }
@@ -287,8 +334,59 @@ impl App {
         self.selected = self.selected.min(count.saturating_sub(1));
     }
 
-    fn say(&mut self, tone: Tone, text: String) {
-        self.message = Some((tone, text));
+    /// Says the same text in both languages (an error's own words, a file's name).
+    pub fn say(&mut self, tone: Tone, text: String) {
+        self.say_in(tone, |_| text.clone());
+    }
+
+    /// Types a key into a text field of at most `max` characters, saying so when it is full.
+    pub fn type_into(
+        &mut self,
+        field: fn(&mut App) -> &mut Input,
+        key: ratatui::crossterm::event::KeyEvent,
+        max: usize,
+    ) {
+        if super::text::type_into(field(self), key, max) {
+            return;
+        }
+        self.say_field_full(max);
+    }
+
+    /// Says a field is full, once for a run of turned-away keys (a paste): saying it again for
+    /// each of a hundred thousand characters would be the slow part.
+    pub fn say_field_full(&mut self, max: usize) {
+        let words = match self.field_full_words.take() {
+            Some(words) if words.0 == max => words,
+            _ => {
+                let say = |lang| {
+                    crate::i18n::fill(&crate::i18n::t(lang).tui_field_full, &[("max", &max)])
+                };
+                (max, say(Lang::Zh), say(Lang::En))
+            }
+        };
+        self.say_in(Tone::Problem, |lang| match lang {
+            Lang::Zh => words.1.clone(),
+            Lang::En => words.2.clone(),
+        });
+        self.field_full_words = Some(words);
+    }
+
+    /// Says something in words of each language, so a switch of language carries it over.
+    pub fn say_in(&mut self, tone: Tone, words: impl Fn(Lang) -> String) {
+        self.message = Some(Message {
+            tone,
+            zh: words(Lang::Zh),
+            en: words(Lang::En),
+            said_at: self.real,
+        });
+    }
+
+    /// The message as the screen shows it now: in the screen's language, unless it has expired.
+    pub fn shown_message(&self) -> Option<(Tone, String)> {
+        let message = self.message.as_ref()?;
+        let expired = message.tone != Tone::Problem
+            && self.real - message.said_at > chrono::Duration::seconds(MESSAGE_SECONDS);
+        (!expired).then(|| (message.tone, message.text(self.lang).to_string()))
     }
 
     /// After a tick, the next elder down the route that still needs one (wrapping round).
@@ -337,13 +435,23 @@ pub fn action_for(mode: &Mode, tab: Tab, key: KeyEvent) -> Option<Action> {
                 let index = usize::from(digit as u8 - b'1');
                 Outcome::ALL
                     .get(index)
-                    .map(|outcome| Action::Resolve(*outcome))
+                    .map(|outcome| Action::PickOutcome(*outcome))
             }
             KeyCode::Esc | KeyCode::Char('q') => Some(Action::CloseOverlay),
             _ => None,
         },
+        Mode::ConfirmResolve => Some(match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') => Action::Resolve,
+            _ => Action::CloseOverlay,
+        }),
         Mode::Help | Mode::Details => match key.code {
             KeyCode::Char('q') => Some(Action::Quit),
+            KeyCode::Up | KeyCode::Char('k') => Some(Action::Up),
+            KeyCode::Down | KeyCode::Char('j') => Some(Action::Down),
+            KeyCode::PageUp => Some(Action::PageUp),
+            KeyCode::PageDown => Some(Action::PageDown),
+            KeyCode::Home => Some(Action::First),
+            KeyCode::End => Some(Action::Last),
             KeyCode::Esc | KeyCode::Enter | KeyCode::Char('?') | KeyCode::Char(' ') => {
                 Some(Action::CloseOverlay)
             }
@@ -356,65 +464,7 @@ pub fn action_for(mode: &Mode, tab: Tab, key: KeyEvent) -> Option<Action> {
             KeyCode::Char('?') => Some(Action::Help),
             _ => None,
         },
-        Mode::Normal => {
-            let common = match key.code {
-                KeyCode::Char('q') => Some(Action::Quit),
-                KeyCode::Char('?') => Some(Action::Help),
-                KeyCode::Char('L') => Some(Action::SwitchLang),
-                KeyCode::Tab => Some(Action::NextTab),
-                KeyCode::BackTab => Some(Action::PrevTab),
-                KeyCode::Char('1') => Some(Action::Tab(Tab::Round)),
-                KeyCode::Char('2') => Some(Action::Tab(Tab::Flags)),
-                KeyCode::Char('3') => Some(Action::Tab(Tab::History)),
-                KeyCode::Char('4') => Some(Action::Tab(Tab::Roster)),
-                KeyCode::Up | KeyCode::Char('k') => Some(Action::Up),
-                KeyCode::Down | KeyCode::Char('j') => Some(Action::Down),
-                KeyCode::PageUp => Some(Action::PageUp),
-                KeyCode::PageDown => Some(Action::PageDown),
-                KeyCode::Home => Some(Action::First),
-                KeyCode::End => Some(Action::Last),
-                _ => None,
-            };
-            if common.is_some() {
-                return common;
-            }
-            if tab == Tab::Roster {
-                return super::roster_screen::normal_key(key);
-            }
-            if tab == Tab::History {
-                return match key.code {
-                    KeyCode::Enter => Some(Action::OpenRound),
-                    _ => None,
-                };
-            }
-            if tab == Tab::Flags {
-                return match key.code {
-                    KeyCode::Char('y') => Some(Action::LadderResult(true)),
-                    KeyCode::Char('n') => Some(Action::LadderResult(false)),
-                    KeyCode::Char('r') => Some(Action::StartResolve),
-                    KeyCode::Char('m') => Some(Action::StartNote),
-                    KeyCode::Char('g') => Some(Action::NextGrid),
-                    KeyCode::Esc => Some(Action::ClearFilters),
-                    _ => None,
-                };
-            }
-            match key.code {
-                KeyCode::Char('o') => Some(Action::Mark(Observation::Open)),
-                KeyCode::Char('c') => Some(Action::Mark(Observation::Closed)),
-                KeyCode::Char('s') => Some(Action::Mark(Observation::Seen)),
-                KeyCode::Char('u') => Some(Action::Mark(Observation::Unclear)),
-                KeyCode::Char('z') => Some(Action::Undo),
-                KeyCode::Char('/') => Some(Action::StartSearch),
-                KeyCode::Enter => Some(Action::Details),
-                KeyCode::Esc => Some(Action::ClearFilters),
-                KeyCode::Char('[') | KeyCode::Left => Some(Action::PrevRound),
-                KeyCode::Char(']') | KeyCode::Right => Some(Action::NextRound),
-                KeyCode::Char('t') => Some(Action::PatrolRound),
-                KeyCode::Char('g') => Some(Action::NextGrid),
-                KeyCode::Char('a') => Some(Action::StartAway),
-                _ => None,
-            }
-        }
+        Mode::Normal => super::keymap::action_of(tab, key.code),
     }
 }
 
@@ -619,21 +669,65 @@ fn load_flag_detail(app: &mut App, store: &Store) -> anyhow::Result<()> {
 /// The embedded sample roster, so the first start works wherever the binary is.
 pub const SAMPLE_ROSTER: &[u8] = include_bytes!("../../data/sample-roster.csv");
 
+/// A paste goes whole into the field being typed in, up to the field's size; line breaks and
+/// other control characters are left out. Anywhere else a paste means nothing.
+fn paste(app: &mut App, text: &str) {
+    use super::roster_screen::RosterMode;
+    use super::text::{self, FORM_CHARS, NAME_CHARS, NOTE_CHARS, PATH_CHARS, PIN_CHARS};
+    let mode = app.mode.clone();
+    let (field, max) = match mode {
+        Mode::Search => (&mut app.search, text::SEARCH_CHARS),
+        Mode::Note | Mode::Away => (&mut app.note, NOTE_CHARS),
+        Mode::Roster(RosterMode::Path) => (&mut app.note, PATH_CHARS),
+        Mode::Roster(RosterMode::Form) => match app.roster.form.as_mut() {
+            Some(form) => (&mut form.fields[form.focus], FORM_CHARS),
+            None => return,
+        },
+        Mode::Login => match app.login.as_mut() {
+            Some(login) if login.on_pin => (&mut login.pin, PIN_CHARS),
+            Some(login) => (&mut login.name, NAME_CHARS),
+            None => return,
+        },
+        _ => return,
+    };
+    if !text::paste_into(field, text, max) {
+        app.say_field_full(max);
+    }
+    if mode == Mode::Search {
+        app.selected = 0;
+    }
+}
+
 /// Applies one action. Writes go through the store; a failed write is shown, never hidden.
 pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Result<()> {
+    // A message answers the action before: the next one replaces it or clears it. A switch of
+    // language only says it again in the other language.
+    if action != Action::SwitchLang {
+        app.message = None;
+    }
     if let Some((capability, grid)) = requirement(app, &action)
         && let Err(refusal) = crate::auth::require(&app.actor, capability, grid.as_deref())
     {
-        app.message = Some((
-            Tone::Problem,
-            crate::ops::messages::refusal(app.lang, &refusal),
-        ));
+        app.say_in(Tone::Problem, |lang| {
+            crate::ops::messages::refusal(lang, &refusal)
+        });
         return Ok(());
     }
     let s = t(app.lang);
     let page = 10;
     match action {
         Action::Quit => app.quit = true,
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::First
+        | Action::Last
+            if matches!(app.mode, Mode::Help | Mode::Details) =>
+        {
+            let most = app.overlay_scroll_max.get();
+            app.overlay_scroll = moved(app.overlay_scroll.min(most), &action, page).min(most);
+        }
         Action::LoginKey(key) => super::login::type_key(app, key),
         Action::LogIn => {
             if super::login::log_in(app, store)? {
@@ -697,32 +791,50 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
             app.selected = moved(app.selected, &action, page);
             app.clamp_selection();
         }
-        Action::Help => app.mode = Mode::Help,
+        Action::Help => {
+            app.overlay_scroll = 0;
+            app.mode = Mode::Help;
+        }
         Action::LadderResult(reached) => ladder_result(app, store, reached)?,
         Action::StartResolve => {
             if app.flag_detail.is_some() {
                 app.mode = Mode::PickOutcome;
             }
         }
-        Action::Resolve(outcome) => {
-            app.mode = Mode::Normal;
+        Action::PickOutcome(outcome) => {
             if let Some(flag) = app.flags.get(app.flag_selected) {
-                let (id, name) = (flag.id, flag.name.clone());
-                match ops::flags::resolve(store, &app.actor, app.times(), id, outcome, None) {
-                    Ok(()) => {
-                        let text = fill(
-                            &s.tui_resolved,
+                app.resolving = Some((flag.id, outcome));
+                app.mode = Mode::ConfirmResolve;
+            } else {
+                app.mode = Mode::Normal;
+            }
+        }
+        Action::Resolve => {
+            app.mode = Mode::Normal;
+            let Some((id, outcome)) = app.resolving.take() else {
+                return Ok(());
+            };
+            let name = app
+                .flags
+                .iter()
+                .find(|flag| flag.id == id)
+                .map(|flag| flag.name.clone())
+                .unwrap_or_default();
+            match ops::flags::resolve(store, &app.actor, app.times(), id, outcome, None) {
+                Ok(()) => {
+                    app.say_in(Tone::Saved, |lang| {
+                        fill(
+                            &t(lang).tui_resolved,
                             &[
                                 ("id", &id),
                                 ("name", &name),
-                                ("outcome", &words::outcome(app.lang, outcome)),
+                                ("outcome", &words::outcome(lang, outcome)),
                             ],
-                        );
-                        app.say(Tone::Saved, text);
-                        reload(app, store)?;
-                    }
-                    Err(error) => show_error(app, &error, &s.tui_not_saved),
+                        )
+                    });
+                    reload(app, store)?;
                 }
+                Err(error) => show_error(app, &error, &s.tui_not_saved),
             }
         }
         Action::StartNote => {
@@ -731,10 +843,7 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
                 app.mode = Mode::Note;
             }
         }
-        Action::NoteKey(key) => {
-            app.note
-                .handle_event(&ratatui::crossterm::event::Event::Key(key));
-        }
+        Action::NoteKey(key) => app.type_into(|app| &mut app.note, key, super::text::NOTE_CHARS),
         Action::SaveNote => {
             app.mode = Mode::Normal;
             let text = app.note.value().trim().to_string();
@@ -794,6 +903,10 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
             }
         }
         Action::CloseOverlay => {
+            if app.mode == Mode::ConfirmResolve {
+                app.resolving = None;
+                app.say_in(Tone::Info, |lang| t(lang).tui_resolve_cancelled.clone());
+            }
             app.mode = if app.data.rows.is_empty() && app.roster_size == 0 {
                 Mode::Welcome
             } else {
@@ -802,6 +915,7 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
             app.detail = None;
         }
         Action::SwitchLang => app.lang = app.lang.other(),
+        Action::Paste(text) => paste(app, &text),
         Action::Tab(tab) => {
             app.tab = tab;
             reload_flags(app, store)?;
@@ -824,8 +938,7 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
             app.mode = Mode::Search;
         }
         Action::SearchKey(key) => {
-            app.search
-                .handle_event(&ratatui::crossterm::event::Event::Key(key));
+            app.type_into(|app| &mut app.search, key, super::text::SEARCH_CHARS);
             app.selected = 0;
         }
         Action::FinishSearch => app.mode = Mode::Normal,
@@ -877,6 +990,7 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
             if let Some(row) = app.selected_row() {
                 let id = row.elder_id.clone();
                 app.detail = data::load_detail(store, &id, app.round)?;
+                app.overlay_scroll = 0;
                 app.mode = Mode::Details;
             }
         }
@@ -899,63 +1013,81 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
             );
             match result {
                 Ok(recorded) => {
-                    let mut text = fill(
-                        &s.tui_saved,
-                        &[
-                            ("name", &name),
-                            ("observation", &words::observation(app.lang, observation)),
-                            ("status", &words::status(app.lang, recorded.status)),
-                            ("time", &format_local_time(app.now, app.schedule.tz)),
-                        ],
-                    );
-                    if recorded.late {
-                        text.push_str(&s.late_mark);
-                    }
+                    app.sitting_checks.push(recorded.check_id.clone());
+                    let (tz, now) = (app.schedule.tz, app.now);
+                    // The mark at the front is the row's own: ✓ only for an ok round.
+                    let (_, mark) = super::draw::status_style(recorded.status);
                     let tone = if recorded.status == Status::Ok {
                         Tone::Saved
                     } else {
                         Tone::Problem
                     };
-                    if let Some(severity) = recorded.severity {
-                        text.push_str(&fill(
-                            &s.tui_flagged,
-                            &[("severity", &words::severity(app.lang, severity))],
-                        ));
-                    }
-                    app.say(tone, text);
+                    app.say_in(tone, |lang| {
+                        let s = t(lang);
+                        let mut text = fill(
+                            &s.tui_saved,
+                            &[
+                                ("mark", &mark),
+                                ("name", &name),
+                                ("observation", &words::observation(lang, observation)),
+                                ("status", &words::status(lang, recorded.status)),
+                                ("time", &format_local_time(now, tz)),
+                            ],
+                        );
+                        if recorded.late {
+                            text.push_str(&s.late_mark);
+                        }
+                        if let Some(severity) = recorded.severity {
+                            text.push_str(&fill(
+                                &s.tui_flagged,
+                                &[("severity", &words::severity(lang, severity))],
+                            ));
+                        }
+                        text
+                    });
                     refresh_row(app, store, &id)?;
                     app.advance_to_next_unchecked(&id);
                 }
                 Err(error) => show_error(app, &error, &s.tui_not_saved),
             }
         }
-        Action::Undo => match ops::checks::undo(store, &app.actor, app.times()) {
-            Ok((undone, recorded)) => {
-                let name = elders::get(&store.conn, &undone.elder_id)?
-                    .map(|e| e.name)
-                    .unwrap_or_default();
-                app.say(
-                    Tone::Info,
-                    fill(
-                        &s.tui_undone,
-                        &[
-                            ("name", &name),
-                            ("round", &words::round(app.lang, undone.round)),
-                            ("status", &words::status(app.lang, recorded.status)),
-                        ],
-                    ),
-                );
-                refresh_row(app, store, &undone.elder_id)?;
-                if let Some(index) = app
-                    .visible()
-                    .iter()
-                    .position(|row| row.elder_id == undone.elder_id)
-                {
-                    app.selected = index;
+        Action::Undo => {
+            match ops::checks::undo_of_sitting(store, &app.actor, app.times(), &app.sitting_checks)
+            {
+                Ok((undone, recorded)) => {
+                    app.sitting_checks.retain(|id| *id != undone.id);
+                    let name = elders::get(&store.conn, &undone.elder_id)?
+                        .map(|e| e.name)
+                        .unwrap_or_default();
+                    let tz = app.schedule.tz;
+                    app.say_in(Tone::Info, |lang| {
+                        let observation = undone
+                            .observation
+                            .map(|o| words::observation(lang, o).to_string())
+                            .unwrap_or_default();
+                        fill(
+                            &t(lang).tui_undone,
+                            &[
+                                ("name", &name),
+                                ("observation", &observation),
+                                ("time", &format_local_time(undone.seen_at, tz)),
+                                ("round", &words::round(lang, undone.round)),
+                                ("status", &words::status(lang, recorded.status)),
+                            ],
+                        )
+                    });
+                    refresh_row(app, store, &undone.elder_id)?;
+                    if let Some(index) = app
+                        .visible()
+                        .iter()
+                        .position(|row| row.elder_id == undone.elder_id)
+                    {
+                        app.selected = index;
+                    }
                 }
+                Err(error) => show_error(app, &error, ""),
             }
-            Err(error) => show_error(app, &error, ""),
-        },
+        }
         Action::LoadSample => {
             load_sample(app, store)?;
         }
@@ -1010,7 +1142,9 @@ fn requirement(app: &App, action: &Action) -> Option<(Capability, Option<String>
         Action::Mark(_) => (Capability::RecordCheck, row_grid()),
         Action::Undo => (Capability::RecordCheck, None),
         Action::LadderResult(_) => (Capability::FollowUp, flag_grid()),
-        Action::StartResolve | Action::Resolve(_) => (Capability::Resolve, flag_grid()),
+        Action::StartResolve | Action::PickOutcome(_) | Action::Resolve => {
+            (Capability::Resolve, flag_grid())
+        }
         Action::StartNote | Action::SaveNote => (Capability::WriteNote, flag_grid()),
         Action::StartAway | Action::SaveAway => (Capability::MarkAbsence, away_grid()),
         Action::LoadSample => (Capability::EditRoster, None),

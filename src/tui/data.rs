@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::access::Grids;
+pub use crate::domain::roster::building_of;
 use crate::domain::{Observation, Round, Schedule, Severity, Status, Window};
 use crate::search::SearchKeys;
 use crate::store::flags::{self, FlagView};
@@ -32,6 +33,8 @@ pub struct RowView {
     pub seen_at: Option<DateTime<Utc>>,
     /// Earlier rounds, oldest first; `None` where the elder was not on the roster.
     pub strip: Vec<Option<Status>>,
+    /// The elder's own window for this round, where it replaces the community's.
+    pub own_window: Option<Window>,
 }
 
 impl RowView {
@@ -69,21 +72,6 @@ impl RoundData {
     }
 }
 
-/// The part of a building's address that names the building (`长青小区 B区 6栋`), for grouping
-/// the route by building.
-pub fn building_of(address: &str) -> String {
-    for marker in ["号楼", "栋", "幢", "座"] {
-        if let Some(index) = address.find(marker) {
-            return address[..index + marker.len()].trim().to_string();
-        }
-    }
-    address
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_string()
-}
-
 pub fn row_view(row: &ElderRound, strip: Vec<Option<Status>>) -> RowView {
     let decisive = row.decisive.as_ref();
     RowView {
@@ -100,6 +88,11 @@ pub fn row_view(row: &ElderRound, strip: Vec<Option<Status>>) -> RowView {
         checker: decisive.map(|c| c.checker.clone()),
         seen_at: decisive.map(|c| c.seen_at),
         strip,
+        own_window: match row.round.slot {
+            crate::domain::Slot::Morning => row.elder.own.morning,
+            crate::domain::Slot::Evening => row.elder.own.evening,
+        }
+        .map(|_| row.window),
     }
 }
 
@@ -268,20 +261,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn buildings_are_read_from_addresses() {
-        let cases = [
-            ("长青小区 B区 6栋 1单元 302", "长青小区 B区 6栋"),
-            ("长青小区 12号楼 302", "长青小区 12号楼"),
-            ("幸福里 3幢 101", "幸福里 3幢"),
-            ("somewhere 5", "somewhere"),
-            ("", ""),
-        ];
-        for (address, want) in cases {
-            assert_eq!(building_of(address), want, "{address}");
-        }
-    }
-
-    #[test]
     fn the_patrol_round_is_the_open_one_or_the_next_within_the_hour() {
         let schedule = Schedule::default();
         let at = |text: &str| crate::domain::time::parse_instant(text, schedule.tz, None).unwrap();
@@ -338,12 +317,22 @@ pub fn load_flag_detail(
         .iter()
         .filter_map(|f| crate::domain::followup::FollowUpAction::parse(&f.action))
         .collect();
+    let next_step = crate::domain::followup::next_step_with(&log, |step| {
+        use crate::domain::followup::LadderStep;
+        let any = |a: &Option<String>, b: &Option<String>| a.is_some() || b.is_some();
+        match step {
+            LadderStep::PhoneElder => elder.phone.is_some(),
+            LadderStep::Keyholder => any(&elder.keyholder, &elder.keyholder_phone),
+            LadderStep::Family => any(&elder.contact, &elder.contact_phone),
+            LadderStep::Knock | LadderStep::Emergency => true,
+        }
+    });
     Ok(Some(FlagDetail {
         flag_id: flag.id,
         elder,
         history,
         follow_ups,
-        next_step: crate::domain::followup::next_step(&log),
+        next_step,
     }))
 }
 
@@ -424,8 +413,9 @@ pub fn load_history(
                 let Some(at) = column(&grids, &tally.grid) else {
                     continue;
                 };
+                // An elder away is not listed for the round: the round screen counts the same.
                 for counts in [&mut counts[at], &mut total] {
-                    counts.listed += tally.listed as usize;
+                    counts.listed += tally.listed.saturating_sub(tally.away) as usize;
                     counts.checked += tally.checked as usize;
                     counts.flagged += (tally.alert + tally.unclear + tally.missed) as usize;
                 }
@@ -442,6 +432,9 @@ pub fn load_history(
         } else {
             let tallies = rounds::round_tally(&store.conn, &store.schedule, &roster, round, now)?;
             for (elder, status, flag_state) in tallies {
+                if status == Status::Away {
+                    continue;
+                }
                 for tally in [&mut counts[grid_of[elder]], &mut total] {
                     tally.listed += 1;
                     tally.checked += usize::from(matches!(

@@ -8,15 +8,19 @@ pub mod data;
 pub mod draw;
 pub mod flags_screen;
 pub mod history_screen;
+pub mod keymap;
 pub mod login;
 pub mod roster_screen;
 pub mod round_screen;
 pub mod text;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ratatui::DefaultTerminal;
-use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
+use ratatui::crossterm::event::{
+    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    Event,
+};
 use ratatui::crossterm::execute;
 
 use crate::ops::Session;
@@ -25,6 +29,8 @@ use app::{App, Mode, Tone};
 
 /// How often the screen looks for other terminals' checks: well inside the promised second.
 const POLL: Duration = Duration::from_millis(250);
+/// The longest the screen goes undrawn while events keep coming.
+const BATCH: Duration = Duration::from_millis(50);
 
 pub fn run(session: &Session) -> anyhow::Result<()> {
     let mut store = session.open(Create::IfMissing)?;
@@ -48,9 +54,13 @@ pub fn run(session: &Session) -> anyhow::Result<()> {
     app::reload_first_frame(&mut app, &mut store)?;
     give_back_terminal_on_signals()?;
     let mut terminal = ratatui::init();
-    let _ = execute!(std::io::stdout(), EnableMouseCapture);
+    let _ = execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste);
     let result = event_loop(&mut terminal, &mut app, store, session.clock);
-    let _ = execute!(std::io::stdout(), DisableMouseCapture);
+    let _ = execute!(
+        std::io::stdout(),
+        DisableMouseCapture,
+        DisableBracketedPaste
+    );
     ratatui::restore();
     result
 }
@@ -69,6 +79,7 @@ fn give_back_terminal_on_signals() -> anyhow::Result<()> {
             let _ = execute!(
                 stdout,
                 DisableMouseCapture,
+                DisableBracketedPaste,
                 ratatui::crossterm::cursor::Show
             );
             ratatui::restore();
@@ -113,12 +124,18 @@ fn event_loop(
         }
         // The strips of earlier rounds come after the round itself is on screen.
         if let Err(error) = app::fill_strips(app, &store) {
-            app.message = Some((Tone::Problem, format!("{error:#}")));
+            app.say(Tone::Problem, format!("{error:#}"));
         }
-        if event::poll(POLL)? {
+        // Every event already waiting is handled before the next frame: a paste arrives as
+        // thousands of key events, and one frame per character made it quadratic.
+        let batch_started = Instant::now();
+        let mut wait = POLL;
+        while !app.quit && batch_started.elapsed() < BATCH && event::poll(wait)? {
+            wait = Duration::ZERO;
             let action = match event::read()? {
                 Event::Key(key) => app::action_for(&app.mode, app.tab, key),
                 Event::Mouse(mouse) => app::mouse_action(&app.mode, mouse),
+                Event::Paste(text) => Some(app::Action::Paste(text)),
                 _ => None,
             };
             if let Some(action) = action
@@ -126,11 +143,11 @@ fn event_loop(
             {
                 // A full or read-only disk in the words the CLI uses: this tick was not saved,
                 // everything saved before is safe.
-                let words =
-                    crate::ops::messages::storage_failure(app.lang, &error).unwrap_or_else(|| {
-                        format!("{}{error:#}", crate::i18n::t(app.lang).error_prefix)
-                    });
-                app.message = Some((Tone::Problem, words));
+                app.say_in(Tone::Problem, |lang| {
+                    crate::ops::messages::storage_failure(lang, &error).unwrap_or_else(|| {
+                        format!("{}{error:#}", crate::i18n::t(lang).error_prefix)
+                    })
+                });
             }
         }
         // `--now` moves on with the real clock from where it was set (a drill's clock runs).
@@ -156,7 +173,7 @@ fn event_loop(
             None
         };
         if let Some(Err(error)) = reloaded {
-            app.message = Some((Tone::Problem, format!("{error:#}")));
+            app.say(Tone::Problem, format!("{error:#}"));
         }
     }
 }

@@ -17,6 +17,13 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tempfile::TempDir;
 
+// The tmux tests need not load all of `common`; a test file that loads both has two copies.
+#[allow(clippy::duplicate_mod)]
+#[path = "../common/hermetic.rs"]
+mod hermetic;
+#[allow(unused_imports)]
+pub use hermetic::curtain;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_curtain");
 /// The clock every TUI in these tests is frozen at: the 2026-11-22 morning round is under way.
 pub const NOW: &str = "2026-11-22 07:50";
@@ -289,6 +296,16 @@ exec sleep 120"#;
         self.ok(&["send-keys", "-t", name, "-l", text]);
     }
 
+    /// Pastes `text` into the pane the way a terminal pastes the clipboard: all at once, not key
+    /// by key as `type_text` sends it.
+    pub fn paste(&self, name: &str, text: &str) {
+        let buffer = self.dir.path().join("paste.txt");
+        std::fs::write(&buffer, text).expect("writing the paste buffer");
+        self.ok(&["load-buffer", buffer.to_str().expect("a UTF-8 temp path")]);
+        // `-p`: bracketed, as a terminal pastes for a program that asks for it.
+        self.ok(&["paste-buffer", "-p", "-t", name]);
+    }
+
     /// A tmux format (`#{pane_pid}`, `#{alternate_on}`, ...) for the session's pane.
     pub fn display(&self, name: &str, format: &str) -> String {
         self.ok(&["display-message", "-p", "-t", name, format])
@@ -411,16 +428,11 @@ pub fn signal(pid: u32, name: &str) {
 
 /// Runs the CLI on `db` with every global option given; panics unless it exits 0.
 pub fn cli(db: &Path, user: &str, args: &[&str]) -> String {
-    let out = Command::new(BIN)
+    let out = curtain()
         .args(args)
         .arg("--db")
         .arg(db)
         .args(["--now", NOW, "--lang", "en", "--user", user])
-        .env_remove("CURTAIN_DB")
-        .env_remove("CURTAIN_NOW")
-        .env_remove("CURTAIN_LANG")
-        .env_remove("CURTAIN_USER")
-        .env_remove("CURTAIN_CONFIG")
         .output()
         .expect("running curtain");
     assert!(
@@ -459,7 +471,7 @@ pub fn status_of(db: &Path, elder_id: &str) -> Value {
 pub fn sample_db(tmux: &Tmux, name: &str) -> PathBuf {
     let db = tmux.db(name);
     let roster = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample-roster.csv");
-    let out = Command::new(BIN)
+    let out = curtain()
         .arg("import")
         .arg(&roster)
         .arg("--db")
@@ -472,7 +484,6 @@ pub fn sample_db(tmux: &Tmux, name: &str) -> PathBuf {
             "--user",
             "admin",
         ])
-        .env_remove("CURTAIN_CONFIG")
         .output()
         .expect("running curtain import");
     assert!(
