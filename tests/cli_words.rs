@@ -1,0 +1,73 @@
+//! The command line in the user's words (issue #13): observations and outcomes in Chinese as
+//! well as English, elder ids whatever their case, an unknown grid refused with the grids there
+//! are, in their natural order.
+
+mod common;
+
+use common::{MORNING, TestDb};
+
+#[test]
+fn a_check_and_a_resolve_take_chinese_words_and_ids_in_any_case() {
+    let db = TestDb::with_sample_roster();
+    let out = db.ok("2026-11-22 08:00", &["check", "cq005", "关着"]);
+    assert!(out.contains("CQ005"), "{out}");
+    let flag = db
+        .flag_of("CQ005", MORNING, "2026-11-22 08:01")
+        .expect("closed in the morning is flagged");
+    let id = flag["id"].as_i64().unwrap().to_string();
+    db.ok(
+        "2026-11-22 08:30",
+        &[
+            "resolve",
+            &id,
+            "--outcome",
+            "老人安好",
+            "--note",
+            "电话已接通",
+        ],
+    );
+    let flag = db.flag_of("CQ005", MORNING, "2026-11-22 08:31").unwrap();
+    assert_eq!(flag["state"], "resolved", "{flag}");
+    let out = db.ok("2026-11-22 08:40", &["check", "Cq006", "见到本人"]);
+    assert!(out.contains("CQ006"), "{out}");
+    db.ok(
+        "2026-11-22 08:45",
+        &[
+            "away",
+            "cq007",
+            "--from",
+            "2026-11-23",
+            "--to",
+            "2026-11-25",
+        ],
+    );
+}
+
+#[test]
+fn an_unknown_grid_is_refused_naming_the_grids_in_natural_order() {
+    let db = TestDb::with_sample_roster();
+    for (lang, says) in [("zh", "第九网格"), ("en", "第九网格")] {
+        for command in [
+            &["status", "--grid", "第九网格"][..],
+            &["elders", "--grid", "第九网格"][..],
+            &["flags", "--grid", "第九网格"][..],
+        ] {
+            let stderr = db.refused(lang, "2026-11-22 08:00", command, &[says]);
+            let first = stderr.find("第一网格").expect("the grids are named");
+            let second = stderr.find("第二网格").expect("the grids are named");
+            let third = stderr.find("第三网格").expect("the grids are named");
+            assert!(first < second && second < third, "{stderr}");
+        }
+    }
+}
+
+#[test]
+fn unknown_words_are_refused_with_exit_2() {
+    let db = TestDb::with_sample_roster();
+    db.refused(
+        "zh",
+        "2026-11-22 08:00",
+        &["check", "CQ005", "半开"],
+        &["半开"],
+    );
+}
