@@ -71,3 +71,58 @@ fn unknown_words_are_refused_with_exit_2() {
         &["半开"],
     );
 }
+
+/// Help and usage errors in Chinese under a Chinese locale, with no `--lang` at all.
+#[test]
+fn help_and_usage_errors_are_in_chinese_under_a_chinese_locale() {
+    let run = |args: &[&str]| {
+        let mut cmd = assert_cmd::Command::cargo_bin("curtain").unwrap();
+        for key in ["CURTAIN_LANG", "LC_ALL", "LC_MESSAGES"] {
+            cmd.env_remove(key);
+        }
+        cmd.env("LANG", "zh_CN.UTF-8").args(args);
+        common::run(cmd)
+    };
+    let help = run(&["--help"]);
+    assert_eq!(help.code, 0, "{}", help.describe());
+    for words in ["用法：", "命令", "选项", "记一条查看", "数据库文件"] {
+        assert!(help.stdout.contains(words), "{words}:\n{}", help.stdout);
+    }
+    let status = run(&["status", "--help"]);
+    assert!(
+        status.stdout.contains("只看这个网格"),
+        "--grid is documented:\n{}",
+        status.stdout
+    );
+    assert!(
+        !status.stdout.contains("possible values"),
+        "{}",
+        status.stdout
+    );
+    let wrong = run(&["status", "--gird", "第一网格"]);
+    assert_eq!(wrong.code, 2, "{}", wrong.describe());
+    assert!(
+        wrong.stderr.contains("不认识的参数 --gird"),
+        "{}",
+        wrong.stderr
+    );
+    assert!(
+        wrong.stderr.contains("--grid"),
+        "a suggestion: {}",
+        wrong.stderr
+    );
+    let bad = run(&["resolve", "abc", "--outcome", "老人安好"]);
+    assert_eq!(bad.code, 2, "{}", bad.describe());
+    assert!(bad.stderr.contains("“abc”不对"), "{}", bad.stderr);
+    // English stays clap's own, with the arguments documented from the English table.
+    let mut cmd = assert_cmd::Command::cargo_bin("curtain").unwrap();
+    cmd.env_remove("CURTAIN_LANG")
+        .env("LANG", "en_US.UTF-8")
+        .args(["status", "--help"]);
+    let english = common::run(cmd);
+    assert!(
+        english.stdout.contains("Only this grid"),
+        "{}",
+        english.stdout
+    );
+}
