@@ -141,7 +141,7 @@ fn import_roster(
     if !file.is_file() {
         return Err(Refusal::Unreadable {
             path: file.to_path_buf(),
-            reason: t(session.lang).not_a_file.clone(),
+            why: import::Unreadable::NotAFile,
         }
         .into());
     }

@@ -10,107 +10,7 @@ use std::path::Path;
 
 use chrono::NaiveTime;
 
-/// One elder as the office's sheet describes them. Optional text fields are `None` when the cell
-/// is empty (after trimming).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RosterRow {
-    /// 1-based line (CSV) or row (XLSX) number in the file, for messages.
-    pub line: usize,
-    pub id: String,
-    pub name: String,
-    pub address: String,
-    pub grid: String,
-    pub phone: Option<String>,
-    pub contact: Option<String>,
-    pub contact_phone: Option<String>,
-    pub notes: Option<String>,
-    pub window_hint: Option<String>,
-    pub route: Option<i64>,
-    pub keyholder: Option<String>,
-    pub keyholder_phone: Option<String>,
-    /// The elder's own morning window, replacing the community's: (opens, closes).
-    pub morning_window: Option<(NaiveTime, NaiveTime)>,
-    pub evening_window: Option<(NaiveTime, NaiveTime)>,
-    /// The columns the row's sheet has. A re-import leaves a field whose column is absent as it
-    /// was, and clears one whose cell is present but empty.
-    pub columns: ColumnSet,
-}
-
-/// A field of the roster that a sheet may or may not have a column for (the id and the name
-/// are always there).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Field {
-    Address,
-    Grid,
-    Phone,
-    Contact,
-    ContactPhone,
-    Notes,
-    Window,
-    Route,
-    Keyholder,
-    KeyholderPhone,
-    MorningWindow,
-    EveningWindow,
-}
-
-impl Field {
-    pub const ALL: [Field; 12] = [
-        Field::Address,
-        Field::Grid,
-        Field::Phone,
-        Field::Contact,
-        Field::ContactPhone,
-        Field::Notes,
-        Field::Window,
-        Field::Route,
-        Field::Keyholder,
-        Field::KeyholderPhone,
-        Field::MorningWindow,
-        Field::EveningWindow,
-    ];
-
-    /// The column's canonical English name, as in [`COLUMNS`].
-    pub fn column(self) -> &'static str {
-        match self {
-            Field::Address => "address",
-            Field::Grid => "grid",
-            Field::Phone => "phone",
-            Field::Contact => "contact",
-            Field::ContactPhone => "contact_phone",
-            Field::Notes => "notes",
-            Field::Window => "window",
-            Field::Route => "route",
-            Field::Keyholder => "keyholder",
-            Field::KeyholderPhone => "keyholder_phone",
-            Field::MorningWindow => "morning_window",
-            Field::EveningWindow => "evening_window",
-        }
-    }
-
-    fn bit(self) -> u16 {
-        1 << (self as u16)
-    }
-}
-
-/// Which of the optional [`Field`]s a sheet has columns for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ColumnSet(u16);
-
-impl ColumnSet {
-    /// Every column: a row that describes the whole elder (a form, a generated roster).
-    pub const ALL: ColumnSet = ColumnSet(u16::MAX);
-    /// Only the id and the name.
-    pub const NONE: ColumnSet = ColumnSet(0);
-
-    pub fn with(self, field: Field) -> ColumnSet {
-        ColumnSet(self.0 | field.bit())
-    }
-
-    pub fn contains(self, field: Field) -> bool {
-        self.0 & field.bit() != 0
-    }
-}
+pub use crate::domain::roster::{ColumnSet, Field, RosterRow};
 
 /// The label of a column in the language of the sheet: the Chinese header for Chinese, the
 /// English one otherwise.
@@ -121,13 +21,48 @@ pub fn column_label(canonical: &str, chinese: bool) -> &str {
         .map_or(canonical, |(en, zh, _)| if chinese { zh } else { en })
 }
 
+/// Why a file (a roster, a config) could not be read at all, in words the edge chooses for the
+/// user's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unreadable {
+    NotAFile,
+    NotFound,
+    PermissionDenied,
+    /// Another I/O failure (a disk error, a file too large to hold).
+    Io,
+    /// Starts with a UTF-8 byte order mark but is not UTF-8.
+    BadUtf8,
+    /// Starts with a UTF-16 byte order mark but is not UTF-16.
+    BadUtf16,
+    /// Binary data: a picture, an archive, a workbook saved under a `.csv` name.
+    Binary,
+    /// Not UTF-8, UTF-16, GBK/GB18030 or Big5.
+    UnknownEncoding,
+    NotAWorkbook,
+    /// The workbook's insides could not be read (the reader gave up on it).
+    DamagedWorkbook,
+    /// A CSV line that cannot be split into cells (an unmatched quote).
+    BadCsvLine,
+}
+
+impl Unreadable {
+    pub fn of_io(error: &std::io::Error) -> Unreadable {
+        match error.kind() {
+            std::io::ErrorKind::NotFound => Unreadable::NotFound,
+            std::io::ErrorKind::PermissionDenied => Unreadable::PermissionDenied,
+            std::io::ErrorKind::IsADirectory => Unreadable::NotAFile,
+            _ => Unreadable::Io,
+        }
+    }
+}
+
 /// What is wrong with one place in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProblemKind {
     /// The file has no header row or no data rows.
     EmptyFile,
     /// The file cannot be read as text in any supported encoding, or is not a workbook.
-    Unreadable(String),
+    Unreadable(Unreadable),
     /// A header cell that matches no known column.
     UnknownColumn(String),
     /// A required column (`编号/id`, `姓名/name`) is not in the header.
@@ -267,8 +202,11 @@ pub fn parse_roster_file(path: &Path) -> Result<Vec<RosterRow>, Vec<Problem>> {
 /// [`parse_roster_file`], with what the import should say about the file: its sheets and the
 /// office columns left out.
 pub fn read_roster_file(path: &Path) -> Result<Roster, Vec<Problem>> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| vec![Problem::whole_file(ProblemKind::Unreadable(e.to_string()))])?;
+    let bytes = std::fs::read(path).map_err(|e| {
+        vec![Problem::whole_file(ProblemKind::Unreadable(
+            Unreadable::of_io(&e),
+        ))]
+    })?;
     let kind = if bytes.starts_with(ZIP_MAGIC) || bytes.starts_with(OLE_MAGIC) {
         FileKind::Xlsx
     } else {
@@ -1381,14 +1319,14 @@ mod tests {
                 "not text in any supported encoding",
                 vec![b'i', b'd', b',', 0x81, 0x20, 0xFF],
                 Problems(vec![Problem::whole_file(Unreadable(
-                    "not UTF-8, UTF-16, GBK/GB18030 or Big5 text".into(),
+                    super::Unreadable::UnknownEncoding,
                 ))]),
             ),
             (
                 "binary data",
                 vec![b'P', b'K', 3, 4, 0, 0, 0, 0],
                 Problems(vec![Problem::whole_file(Unreadable(
-                    "binary data, not text".into(),
+                    super::Unreadable::Binary,
                 ))]),
             ),
         ]
@@ -1522,7 +1460,7 @@ mod tests {
             matches!(
                 got.as_ref().map_err(Vec::as_slice),
                 Err([Problem {
-                    kind: ProblemKind::Unreadable(_),
+                    kind: ProblemKind::Unreadable(super::Unreadable::NotFound),
                     ..
                 }])
             ),

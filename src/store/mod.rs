@@ -7,6 +7,7 @@ pub mod absences;
 pub mod checks;
 pub mod doctor;
 pub mod elders;
+pub mod facts;
 pub mod flags;
 pub mod ledger;
 pub mod outbox;

@@ -415,7 +415,7 @@ fn read_file(app: &mut App, store: &Store) -> anyhow::Result<()> {
     if !path.is_file() {
         let refusal = Refusal::Unreadable {
             path: path.clone(),
-            reason: s.not_a_file.clone(),
+            why: crate::import::Unreadable::NotAFile,
         };
         say(
             app,
