@@ -326,6 +326,7 @@ impl App {
         let mut grids: Vec<String> = self.data.rows.iter().map(|r| r.grid.clone()).collect();
         grids.sort();
         grids.dedup();
+        crate::domain::order::sort_naturally(&mut grids);
         grids
     }
 
@@ -883,6 +884,7 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
         Action::NextGrid if app.tab == Tab::Flags => {
             let mut grids: Vec<String> = elders::grids(&store.conn)?;
             grids.retain(|grid| app.actor.grids.covers(grid));
+            crate::domain::order::sort_naturally(&mut grids);
             app.grid = next_grid(&grids, app.grid.as_ref());
             app.flag_selected = 0;
             reload(app, store)?;
