@@ -500,19 +500,23 @@ impl RowLayout {
                 .map(|row| row.name.width())
                 .max()
                 .unwrap_or(0);
-            let name = longest_name.clamp(4, 10);
             let longest_room = visible
                 .iter()
                 .map(|row| room_of(row).width())
                 .max()
                 .unwrap_or(0);
-            // The room is what a patrol looks up to find the window: it is never cut for the
-            // status word, which gives way to its mark alone.
-            let status = if 2 + status_word + 1 + name + 1 + longest_room <= width {
+            // The room is what a patrol looks up to find the window, and the name whom she looks
+            // for: both stay whole where they can. The status word gives way to its mark alone
+            // first; a long name is cut before the room is.
+            let whole_name = longest_name.clamp(4, 14);
+            let status = if 2 + status_word + 1 + whole_name + 1 + longest_room <= width {
                 status_word
             } else {
                 1
             };
+            let name = whole_name
+                .min(width.saturating_sub(2 + status + 1 + 1 + longest_room))
+                .max(4);
             let room = width.saturating_sub(2 + status + 1 + name + 1);
             return RowLayout {
                 phone: true,
