@@ -515,4 +515,10 @@ string_table! {
     tui_progress_marks,
     tui_strip_legend,
     tui_not_listed,
+    form_contact_phone,
+    form_keyholder_phone,
+    form_morning_window,
+    form_evening_window,
+    roster_form_bad_window,
+    roster_form_bad_route,
 }

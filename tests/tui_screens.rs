@@ -858,3 +858,76 @@ fn the_import_preview_names_each_field_that_changes_from_what_to_what() {
         "an absent column changes nothing:\n{lines}"
     );
 }
+
+#[test]
+fn the_roster_form_edits_every_field_and_refuses_a_bad_window() {
+    let mut f = fixture(Lang::Zh, "2026-11-22 08:05");
+    f.key(KeyCode::Char('4'));
+    f.key(KeyCode::Char('n'));
+    let fields = [
+        "CQ902",
+        "孙大爷",
+        "长青小区 C区 9栋 102",
+        "第二网格",
+        "13900000001",
+        "南面一楼",
+        "女儿 孙丽",
+        "13900000002",
+        "邻居 老李",
+        "13900000003",
+        "",
+        "8点到10点半",
+        "19:00-21:00",
+        "糖尿病",
+    ];
+    for (index, text) in fields.iter().enumerate() {
+        if index > 0 {
+            f.key(KeyCode::Tab);
+        }
+        f.keys(text);
+    }
+    f.key(KeyCode::Enter);
+    assert!(
+        matches!(f.app.mode, Mode::Roster(_)),
+        "a bad window keeps the form"
+    );
+    assert!(f.said().contains("8点到10点半"), "{}", f.said());
+    assert!(elders::get(&f.store.conn, "CQ902").unwrap().is_none());
+    // Back to the morning window: clear it and type it right.
+    f.key(KeyCode::Up);
+    f.key(KeyCode::Up);
+    for _ in 0.."8点到10点半".chars().count() {
+        f.key(KeyCode::Backspace);
+    }
+    f.keys("08:00-10:30");
+    f.key(KeyCode::Enter);
+    assert_eq!(f.app.mode, Mode::Normal, "{}", f.said());
+    let elder = elders::get(&f.store.conn, "CQ902").unwrap().unwrap();
+    assert_eq!(elder.contact.as_deref(), Some("女儿 孙丽"));
+    assert_eq!(elder.contact_phone.as_deref(), Some("13900000002"));
+    assert_eq!(elder.keyholder.as_deref(), Some("邻居 老李"));
+    assert_eq!(elder.keyholder_phone.as_deref(), Some("13900000003"));
+    assert_eq!(
+        curtain::store::elders::window_text(elder.own.morning).as_deref(),
+        Some("08:00-10:30")
+    );
+    assert_eq!(
+        curtain::store::elders::window_text(elder.own.evening).as_deref(),
+        Some("19:00-21:00")
+    );
+    assert_eq!(elder.notes.as_deref(), Some("糖尿病"));
+    assert!(elder.route.is_some(), "an empty route joins the end");
+}
+
+#[test]
+fn grids_cycle_in_their_natural_order() {
+    let mut f = fixture(Lang::Zh, "2026-11-22 08:05");
+    assert_eq!(
+        f.app.grids(),
+        ["第一网格", "第二网格", "第三网格", "第四网格"]
+    );
+    f.key(KeyCode::Char('g'));
+    assert_eq!(f.app.grid.as_deref(), Some("第一网格"));
+    f.key(KeyCode::Char('g'));
+    assert_eq!(f.app.grid.as_deref(), Some("第二网格"));
+}

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod commands;
 pub mod doctor;
+pub mod help;
 pub mod notify;
 pub mod output;
 

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod flag;
 pub mod followup;
+pub mod order;
 pub mod privacy;
 pub mod roster;
 pub mod round;

@@ -898,7 +898,7 @@ fn parse_route(raw: &str) -> Option<i64> {
 }
 
 /// `07:00-09:30`, with the dashes, tildes and `至`/`到` people type on a Chinese keyboard.
-fn parse_window(raw: &str) -> Option<(NaiveTime, NaiveTime)> {
+pub fn parse_window(raw: &str) -> Option<(NaiveTime, NaiveTime)> {
     const SEPARATORS: &[char] = &['-', '－', '–', '—', '−', '~', '～', '〜', '至', '到'];
     let (opens, closes) = raw.split_once(SEPARATORS)?;
     // "07:00——09:30" doubles the dash.

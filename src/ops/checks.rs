@@ -27,7 +27,8 @@ pub fn record(
     times: Times,
     seen: Seen,
 ) -> anyhow::Result<Recorded> {
-    let elder_id = seen.elder_id.trim().to_string();
+    let typed = seen.elder_id.trim();
+    let elder_id = elders::canonical_id(&store.conn, typed)?.unwrap_or_else(|| typed.to_string());
     let grid = elders::get(&store.conn, &elder_id)?.map(|elder| elder.grid);
     auth::require(actor, Capability::RecordCheck, grid.as_deref())?;
     let new = NewCheck {

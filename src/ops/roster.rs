@@ -124,7 +124,9 @@ pub fn change_absence(
     id: &str,
     change: AbsenceChange,
 ) -> anyhow::Result<(Elder, chrono::NaiveDate, chrono::NaiveDate)> {
-    let grid = elders::get(&store.conn, id.trim())?.map(|elder| elder.grid);
+    let typed = id.trim();
+    let id = elders::canonical_id(&store.conn, typed)?.unwrap_or_else(|| typed.to_string());
+    let grid = elders::get(&store.conn, &id)?.map(|elder| elder.grid);
     auth::require(actor, Capability::MarkAbsence, grid.as_deref())?;
-    rounds::change_absence(store, id.trim(), change, &actor.name, times)
+    rounds::change_absence(store, &id, change, &actor.name, times)
 }
