@@ -843,3 +843,37 @@ fn at_40x20_a_tick_that_raises_an_alert_shows_the_alert_word_and_every_round_key
         "the time left, in English:\n{screen}"
     );
 }
+
+/// Issue 12: a paste of a whole document into a field stops at the field's size with a message,
+/// the PIN at 64 characters, and the screen answers the next key right after.
+#[test]
+#[cfg_attr(missing_tmux, ignore = "tmux is not installed")]
+fn a_paste_of_100000_characters_stops_at_the_fields_size_and_says_so() {
+    let tmux = tmux_or_skip!();
+    let db = sample_db(&tmux, "paste.db");
+    cli_with_pins(&db, "li", "2580", None, &["init", "--admin", "li"]);
+    tmux.open("s", (80, 24), Lang::Zh, &db, "li");
+    tmux.wait_for("s", "用户名：li");
+    tmux.paste("s", &"7".repeat(100_000));
+    let screen = tmux.wait_for("s", "最多 64 个字符");
+    let dots = screen
+        .lines()
+        .find(|line| line.contains("PIN："))
+        .map_or(0, |line| line.matches('•').count());
+    assert!(dots <= 64, "the PIN field holds at most 64:\n{screen}");
+    // The whole paste is taken before Enter: the login is refused as a wrong PIN, not a crash.
+    tmux.keys("s", &["Enter"]);
+    tmux.wait_for("s", "li 的 PIN 不对");
+    tmux.type_text("s", "2580");
+    tmux.keys("s", &["Enter"]);
+    tmux.wait_for("s", "已查 0/");
+    // The search field takes a paste the same way.
+    tmux.keys("s", &["/"]);
+    tmux.paste("s", &"张".repeat(100_000));
+    tmux.wait_for("s", "最多 64 个字符");
+    tmux.keys("s", &["Escape"]);
+    let screen = tmux.wait_until("s", "the search cancelled", |screen| {
+        !screen.contains("搜索“")
+    });
+    assert!(screen.contains("王秀英"), "{screen}");
+}

@@ -9,7 +9,6 @@ use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 use tui_input::Input;
-use tui_input::backend::crossterm::EventHandler;
 
 use super::data::{self, DetailView, FlagDetail, RoundData, RowView};
 use crate::domain::access::{Actor, Capability, Grids};
@@ -169,6 +168,8 @@ pub enum Action {
     LoginKey(KeyEvent),
     LogIn,
     Quit,
+    /// Text the terminal pasted in one piece (bracketed paste), for the field being typed in.
+    Paste(String),
 }
 
 /// Who an absence is typed for.
@@ -220,6 +221,9 @@ pub struct App {
     pub flag_selected: usize,
     pub flag_detail: Option<FlagDetail>,
     pub note: Input,
+    /// "This field is full", in both languages, for the field size it was said for: a paste
+    /// says it once per turned-away character, so it is put in words once.
+    field_full_words: Option<(usize, String, String)>,
     /// Whether this person may see elders' phone numbers in full.
     pub show_phones: bool,
     pub roster: super::roster_screen::RosterState,
@@ -278,6 +282,7 @@ impl App {
             flag_selected: 0,
             flag_detail: None,
             note: Input::default(),
+            field_full_words: None,
             show_phones: true,
             roster: Default::default(),
             list_top: Cell::new(0),
@@ -364,6 +369,38 @@ impl App {
     /// Says the same text in both languages (an error's own words, a file's name).
     pub fn say(&mut self, tone: Tone, text: String) {
         self.say_in(tone, |_| text.clone());
+    }
+
+    /// Types a key into a text field of at most `max` characters, saying so when it is full.
+    pub fn type_into(
+        &mut self,
+        field: fn(&mut App) -> &mut Input,
+        key: ratatui::crossterm::event::KeyEvent,
+        max: usize,
+    ) {
+        if super::text::type_into(field(self), key, max) {
+            return;
+        }
+        self.say_field_full(max);
+    }
+
+    /// Says a field is full, once for a run of turned-away keys (a paste): saying it again for
+    /// each of a hundred thousand characters would be the slow part.
+    pub fn say_field_full(&mut self, max: usize) {
+        let words = match self.field_full_words.take() {
+            Some(words) if words.0 == max => words,
+            _ => {
+                let say = |lang| {
+                    crate::i18n::fill(&crate::i18n::t(lang).tui_field_full, &[("max", &max)])
+                };
+                (max, say(Lang::Zh), say(Lang::En))
+            }
+        };
+        self.say_in(Tone::Problem, |lang| match lang {
+            Lang::Zh => words.1.clone(),
+            Lang::En => words.2.clone(),
+        });
+        self.field_full_words = Some(words);
     }
 
     /// Says something in words of each language, so a switch of language carries it over.
@@ -589,6 +626,35 @@ fn load_flag_detail(app: &mut App, store: &Store) -> anyhow::Result<()> {
 /// The embedded sample roster, so the first start works wherever the binary is.
 pub const SAMPLE_ROSTER: &[u8] = include_bytes!("../../data/sample-roster.csv");
 
+/// A paste goes whole into the field being typed in, up to the field's size; line breaks and
+/// other control characters are left out. Anywhere else a paste means nothing.
+fn paste(app: &mut App, text: &str) {
+    use super::roster_screen::RosterMode;
+    use super::text::{self, FORM_CHARS, NAME_CHARS, NOTE_CHARS, PATH_CHARS, PIN_CHARS};
+    let mode = app.mode.clone();
+    let (field, max) = match mode {
+        Mode::Search => (&mut app.search, text::SEARCH_CHARS),
+        Mode::Note | Mode::Away => (&mut app.note, NOTE_CHARS),
+        Mode::Roster(RosterMode::Path) => (&mut app.note, PATH_CHARS),
+        Mode::Roster(RosterMode::Form) => match app.roster.form.as_mut() {
+            Some(form) => (&mut form.fields[form.focus], FORM_CHARS),
+            None => return,
+        },
+        Mode::Login => match app.login.as_mut() {
+            Some(login) if login.on_pin => (&mut login.pin, PIN_CHARS),
+            Some(login) => (&mut login.name, NAME_CHARS),
+            None => return,
+        },
+        _ => return,
+    };
+    if !text::paste_into(field, text, max) {
+        app.say_field_full(max);
+    }
+    if mode == Mode::Search {
+        app.selected = 0;
+    }
+}
+
 /// Applies one action. Writes go through the store; a failed write is shown, never hidden.
 pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Result<()> {
     // A message answers the action before: the next one replaces it or clears it. A switch of
@@ -750,10 +816,7 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
                 app.mode = Mode::Note;
             }
         }
-        Action::NoteKey(key) => {
-            app.note
-                .handle_event(&ratatui::crossterm::event::Event::Key(key));
-        }
+        Action::NoteKey(key) => app.type_into(|app| &mut app.note, key, super::text::NOTE_CHARS),
         Action::SaveNote => {
             app.mode = Mode::Normal;
             let text = app.note.value().trim().to_string();
@@ -825,6 +888,7 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
             app.detail = None;
         }
         Action::SwitchLang => app.lang = app.lang.other(),
+        Action::Paste(text) => paste(app, &text),
         Action::Tab(tab) => {
             app.tab = tab;
             reload_flags(app, store)?;

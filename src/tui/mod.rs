@@ -17,7 +17,10 @@ pub mod text;
 use std::time::{Duration, Instant};
 
 use ratatui::DefaultTerminal;
-use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
+use ratatui::crossterm::event::{
+    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    Event,
+};
 use ratatui::crossterm::execute;
 
 use crate::ops::Session;
@@ -26,6 +29,8 @@ use app::{App, Mode, Tone};
 
 /// How often the screen looks for other terminals' checks: well inside the promised second.
 const POLL: Duration = Duration::from_millis(250);
+/// The longest the screen goes undrawn while events keep coming.
+const BATCH: Duration = Duration::from_millis(50);
 
 pub fn run(session: &Session) -> anyhow::Result<()> {
     let mut store = session.open(Create::IfMissing)?;
@@ -49,9 +54,13 @@ pub fn run(session: &Session) -> anyhow::Result<()> {
     app::reload(&mut app, &mut store)?;
     give_back_terminal_on_signals()?;
     let mut terminal = ratatui::init();
-    let _ = execute!(std::io::stdout(), EnableMouseCapture);
+    let _ = execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste);
     let result = event_loop(&mut terminal, &mut app, store, session.clock);
-    let _ = execute!(std::io::stdout(), DisableMouseCapture);
+    let _ = execute!(
+        std::io::stdout(),
+        DisableMouseCapture,
+        DisableBracketedPaste
+    );
     ratatui::restore();
     result
 }
@@ -70,6 +79,7 @@ fn give_back_terminal_on_signals() -> anyhow::Result<()> {
             let _ = execute!(
                 stdout,
                 DisableMouseCapture,
+                DisableBracketedPaste,
                 ratatui::crossterm::cursor::Show
             );
             ratatui::restore();
@@ -93,10 +103,16 @@ fn event_loop(
         if app.quit {
             return Ok(());
         }
-        if event::poll(POLL)? {
+        // Every event already waiting is handled before the next frame: a paste arrives as
+        // thousands of key events, and one frame per character made it quadratic.
+        let batch_started = Instant::now();
+        let mut wait = POLL;
+        while !app.quit && batch_started.elapsed() < BATCH && event::poll(wait)? {
+            wait = Duration::ZERO;
             let action = match event::read()? {
                 Event::Key(key) => app::action_for(&app.mode, app.tab, key),
                 Event::Mouse(mouse) => app::mouse_action(&app.mode, mouse),
+                Event::Paste(text) => Some(app::Action::Paste(text)),
                 _ => None,
             };
             if let Some(action) = action

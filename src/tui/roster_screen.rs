@@ -10,7 +10,6 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
-use tui_input::backend::crossterm::EventHandler;
 use unicode_width::UnicodeWidthStr;
 
 use super::app::{self, Action, App, Mode, Tone};
@@ -346,8 +345,7 @@ pub fn update(app: &mut App, store: &mut Store, action: RosterAction) -> anyhow:
             app.mode = Mode::Roster(RosterMode::Path);
         }
         RosterAction::PathKey(key) => {
-            app.note
-                .handle_event(&ratatui::crossterm::event::Event::Key(key));
+            app.type_into(|app| &mut app.note, key, super::text::PATH_CHARS)
         }
         RosterAction::ReadFile => read_file(app, store)?,
         RosterAction::New => {
@@ -368,8 +366,11 @@ pub fn update(app: &mut App, store: &mut Store, action: RosterAction) -> anyhow:
             app.mode = Mode::Roster(RosterMode::Form);
         }
         RosterAction::FormKey(key) => {
-            if let Some(form) = &mut app.roster.form {
-                form.fields[form.focus].handle_event(&ratatui::crossterm::event::Event::Key(key));
+            let full = app.roster.form.as_mut().is_some_and(|form| {
+                !super::text::type_into(&mut form.fields[form.focus], key, super::text::FORM_CHARS)
+            });
+            if full {
+                app.say_field_full(super::text::FORM_CHARS);
             }
         }
         RosterAction::FormFocus { next } => {
@@ -828,6 +829,14 @@ pub fn preview_lines(app: &App, preview: &Preview) -> Vec<String> {
                 let ids = plan.updated.join(", ");
                 lines.push(fill(&s.roster_preview_updated, &[("ids", &ids)]));
             }
+            // Per elder, every field that changes from what to what, clears included: what
+            // `import --dry-run` prints.
+            let see_phones = app.actor.can(crate::domain::access::Capability::SeePhones);
+            lines.extend(
+                crate::ops::messages::import_changes(app.lang, plan, see_phones)
+                    .into_iter()
+                    .map(|line| format!("  {line}")),
+            );
             if !plan.not_in_file.is_empty() {
                 lines.push(fill(
                     &s.roster_preview_not_in_file,

@@ -8,7 +8,6 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Gauge, Paragraph, Wrap};
-use tui_input::backend::crossterm::EventHandler;
 use unicode_width::UnicodeWidthStr;
 
 use super::app::{Action, App, Effect, Mode, Step, moved, next_grid};
@@ -94,8 +93,7 @@ pub fn update(app: &mut App, action: &Action) -> Step {
             }
         }
         Action::SearchKey(key) => {
-            app.search
-                .handle_event(&ratatui::crossterm::event::Event::Key(*key));
+            app.type_into(|app| &mut app.search, *key, super::text::SEARCH_CHARS);
             app.selected = 0;
             Step::Done
         }
