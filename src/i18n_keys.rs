@@ -392,6 +392,7 @@ string_table! {
     doctor_integrity_ok,
     doctor_damaged,
     doctor_foreign_keys_ok,
+    doctor_quick_check_ok,
     doctor_dangling,
     doctor_journal_ok,
     doctor_journal_not_wal,

@@ -87,7 +87,7 @@ pub fn run(session: &Session, command: Command) -> anyhow::Result<()> {
             end,
         ),
         Command::Backup { file } => backup(session, &file),
-        Command::Doctor => super::doctor::run(session),
+        Command::Doctor { full } => super::doctor::run(session, full),
         Command::Report { from, to, out } => crate::export::report::run(session, &from, &to, &out),
         Command::Watch { interval, once } => super::notify::watch(session, interval, once),
         Command::Outbox {

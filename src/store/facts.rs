@@ -374,3 +374,41 @@ pub fn settled_rounds(conn: &Connection) -> rusqlite::Result<Vec<Round>> {
         .collect::<rusqlite::Result<_>>()?;
     Ok(rounds.into_iter().filter_map(Round::from_ordinal).collect())
 }
+
+/// The kept outcomes of a round with their deciding checks (one lookup by id each): what the
+/// status of a settled round shows.
+pub fn with_checks(
+    conn: &Connection,
+    round: Round,
+) -> rusqlite::Result<Vec<(String, RoundFact, Option<super::checks::Check>)>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT o.elder_id, o.status, o.late, o.check_id, o.severity, o.streak,
+             c.observation, c.seen_at, c.recorded_at, c.checker, c.note, c.supersedes
+         FROM round_outcomes AS o LEFT JOIN checks AS c ON c.id = o.check_id
+         WHERE o.round = ?1",
+    )?;
+    statement
+        .query_map([round.ordinal()], |row| {
+            let elder_id: String = row.get(0)?;
+            let fact = fact_from_row(row, 1)?;
+            let check = match &fact.check_id {
+                Some(id) => {
+                    let observation: Option<String> = row.get(6)?;
+                    Some(super::checks::Check {
+                        id: id.clone(),
+                        elder_id: elder_id.clone(),
+                        round,
+                        observation: observation.and_then(|text| text.parse().ok()),
+                        seen_at: parse_ts(&row.get::<_, String>(7)?)?,
+                        recorded_at: parse_ts(&row.get::<_, String>(8)?)?,
+                        checker: row.get(9)?,
+                        note: row.get(10)?,
+                        supersedes: row.get(11)?,
+                    })
+                }
+                None => None,
+            };
+            Ok((elder_id, fact, check))
+        })?
+        .collect()
+}

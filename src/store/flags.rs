@@ -491,6 +491,34 @@ pub fn log_follow_up(
     Ok(())
 }
 
+const OPEN_BY_ROUND_AND_GRID: &str = "SELECT f.round, e.grid, count(*)
+    FROM flags AS f JOIN elders AS e ON e.id = f.elder_id
+    WHERE f.state = 'open' AND f.round BETWEEN ?1 AND ?2 GROUP BY f.round, e.grid";
+
+/// How many flags stand open per round and grid over `first..=last` (the history screen).
+pub fn open_by_round_and_grid(
+    conn: &Connection,
+    first: Round,
+    last: Round,
+) -> rusqlite::Result<Vec<(Round, String, usize)>> {
+    let mut statement = conn.prepare_cached(OPEN_BY_ROUND_AND_GRID)?;
+    let rows: Vec<(i64, String, i64)> = statement
+        .query_map(params![first.ordinal(), last.ordinal()], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(round, grid, count)| {
+            Some((
+                Round::from_ordinal(round)?,
+                grid,
+                usize::try_from(count).ok()?,
+            ))
+        })
+        .collect())
+}
+
 pub fn count_open(conn: &Connection, grid: Option<&str>) -> rusqlite::Result<usize> {
     conn.prepare_cached(COUNT_OPEN)?
         .query_row([grid], |row| row.get::<_, i64>(0))
@@ -538,6 +566,11 @@ mod tests {
                 0,
             ),
             ("count_open", COUNT_OPEN.to_string(), 1),
+            (
+                "open_by_round_and_grid",
+                OPEN_BY_ROUND_AND_GRID.to_string(),
+                2,
+            ),
             ("list (open)", list_sql(false), 2),
         ];
         for (name, sql, args) in cases {

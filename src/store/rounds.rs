@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -508,7 +508,48 @@ pub fn statuses(
     statuses_of(&store.conn, &store.schedule, &roster, round, now)
 }
 
+/// Every elder of `roster` listed for a round, in the roster's order, with their status: read
+/// from the kept facts when the round is settled, judged from its checks while it is open.
 pub fn statuses_of(
+    conn: &Connection,
+    schedule: &Schedule,
+    roster: &[Elder],
+    round: Round,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Vec<ElderRound>> {
+    if !facts::is_settled(conn, round, now)? {
+        return judge_round(conn, schedule, roster, round, now);
+    }
+    let mut kept: HashMap<String, (settle::RoundFact, Option<Check>)> =
+        facts::with_checks(conn, round)?
+            .into_iter()
+            .map(|(elder_id, fact, check)| (elder_id, (fact, check)))
+            .collect();
+    let mut round_flags = flags::for_round(conn, round)?;
+    let community = schedule.window(round);
+    let mut rows = Vec::with_capacity(kept.len());
+    for elder in roster {
+        let Some((fact, decisive)) = kept.remove(&elder.id) else {
+            continue;
+        };
+        rows.push(ElderRound {
+            elder: elder.clone(),
+            round,
+            window: window_of(schedule, community, round, elder),
+            status: fact.status,
+            late: fact.late,
+            decisive,
+            severity: fact.severity,
+            streak: fact.streak,
+            flag: round_flags.remove(&elder.id),
+        });
+    }
+    Ok(rows)
+}
+
+/// [`statuses_of`] judged from the round's checks, absences and roster, whether or not the round
+/// is settled: what the kept facts are checked against.
+pub fn judge_round(
     conn: &Connection,
     schedule: &Schedule,
     roster: &[Elder],
@@ -626,6 +667,14 @@ pub fn sync_flags(store: &mut Store, times: Times) -> anyhow::Result<()> {
         }
         let roster = roster.as_deref().unwrap_or_default();
         let tx = store.write().context("starting to settle flags")?;
+        // Another terminal may have settled the round while this one waited for the write lock
+        // (twenty volunteers' screens at a window's close): read again under the lock, and leave
+        // a round already settled as it is.
+        if settled_meanwhile(&tx, round, now)? {
+            drop(tx);
+            round = round.next();
+            continue;
+        }
         let complete = windows.iter().all(|w| w.has_closed(now));
         settle_round(&tx, &schedule, roster, round, complete, times)?;
         // The grid workers hear of the round's flags with the same commit that settles them.
@@ -641,6 +690,42 @@ pub fn sync_flags(store: &mut Store, times: Times) -> anyhow::Result<()> {
         round = round.next();
     }
     Ok(())
+}
+
+/// Whether the watermark already covers `round`, set by a sync no later than `now`.
+fn settled_meanwhile(
+    conn: &Connection,
+    round: Round,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<bool> {
+    let read = |key: &str| -> rusqlite::Result<Option<String>> {
+        conn.prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+            .query_row([key], |row| row.get(0))
+            .optional()
+    };
+    let through: Option<i64> = read(SYNCED_THROUGH)?.and_then(|text| text.parse().ok());
+    let at = read(SYNCED_AT)?
+        .map(|text| super::parse_ts(&text))
+        .transpose()?;
+    Ok(through.is_some_and(|through| through >= round.ordinal()) && at.is_some_and(|at| at <= now))
+}
+
+/// Every distinct window a round has on the roster (the community's and the elders' own): when
+/// their closing changes what a screen shows.
+pub fn windows_of_round(
+    conn: &Connection,
+    schedule: &Schedule,
+    round: Round,
+) -> rusqlite::Result<Vec<Window>> {
+    let (own, _) = windows_on_roster(conn)?;
+    let mut windows = vec![schedule.window(round)];
+    for own in own {
+        let window = schedule.window_for(round, &own);
+        if !windows.contains(&window) {
+            windows.push(window);
+        }
+    }
+    Ok(windows)
 }
 
 /// The distinct windows on the roster (the community's is the one with no own window) and when
@@ -686,7 +771,6 @@ pub fn statuses_over(
     last: Round,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<HashMap<String, Vec<Option<Status>>>> {
-    let span_checks = checks::for_rounds(conn, first, last)?;
     let mut rounds = Vec::new();
     let mut round = first;
     while round <= last {
@@ -694,18 +778,40 @@ pub fn statuses_over(
         round = round.next();
     }
     let mut out: HashMap<String, Vec<Option<Status>>> = HashMap::with_capacity(roster.len());
+    // Settled rounds are read from their kept statuses; only the others are judged.
+    let settled = facts::settled_between(conn, first, last, now)?;
+    if let (Some(from), Some(to)) = (settled.first(), settled.last()) {
+        for (round, elder_id, status) in facts::statuses_for_rounds(conn, *from, *to)? {
+            if let Some(age) = rounds.iter().position(|r| *r == round)
+                && settled.contains(&round)
+            {
+                out.entry(elder_id)
+                    .or_insert_with(|| vec![None; rounds.len()])[age] = Some(status);
+            }
+        }
+    }
+    let live: Vec<(usize, Round)> = rounds
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(_, round)| !settled.contains(round))
+        .collect();
+    let (Some((_, from)), Some((_, to))) = (live.first(), live.last()) else {
+        return Ok(out);
+    };
+    let span_checks = checks::for_rounds(conn, *from, *to)?;
     let no_checks = HashMap::new();
-    for (age, round) in rounds.iter().enumerate() {
+    for (age, round) in live {
         let away = absences::away_on(conn, round.date)?;
-        let community = schedule.window(*round);
-        let round_checks = span_checks.get(round).unwrap_or(&no_checks);
+        let community = schedule.window(round);
+        let round_checks = span_checks.get(&round).unwrap_or(&no_checks);
         for elder in roster {
             let elder_checks = round_checks.get(&elder.id).map_or(&[][..], Vec::as_slice);
-            let window = window_of(schedule, community, *round, elder);
+            let window = window_of(schedule, community, round, elder);
             if let Some(judged) = judge_in(
                 window,
                 elder,
-                *round,
+                round,
                 elder_checks,
                 away.contains(&elder.id),
                 now,
@@ -920,7 +1026,7 @@ pub fn facts_against_checks(
     let roster = elders::all(conn)?;
     let mut differences = Vec::new();
     for round in facts::settled_rounds(conn)? {
-        let live = statuses_of(conn, schedule, &roster, round, now)?;
+        let live = judge_round(conn, schedule, &roster, round, now)?;
         let fresh: Vec<(&str, &str, settle::RoundFact)> = live
             .iter()
             .map(|row| {

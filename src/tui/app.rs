@@ -536,10 +536,10 @@ pub fn reload(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
     if app.strips.0 != Some(app.round) {
         app.strips = (
             Some(app.round),
-            data::load_strips(store, app.round, app.now)?,
+            data::load_strips_for(store, app.round, app.now, &app.actor.grids)?,
         );
     }
-    app.data = data::load_round(store, app.round, app.now, &app.strips.1)?;
+    app.data = data::load_round_for(store, app.round, app.now, &app.strips.1, &app.actor.grids)?;
     if !app.actor.grids.is_every() {
         let grids = &app.actor.grids;
         app.data.rows.retain(|row| grids.covers(&row.grid));
@@ -556,6 +556,72 @@ pub fn reload(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
     }
     app.clamp_selection();
     Ok(())
+}
+
+/// The first frame: the round alone. The strips of earlier rounds are left for
+/// [`fill_strips`], once the frame is drawn.
+pub fn reload_first_frame(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
+    app.strips = (Some(app.round), data::Strips::new());
+    reload(app, store)?;
+    app.strips.0 = None;
+    Ok(())
+}
+
+/// Loads the strips of earlier rounds when the round shown has none yet, and puts them beside
+/// the rows already shown.
+pub fn fill_strips(app: &mut App, store: &Store) -> anyhow::Result<()> {
+    if app.mode == Mode::Login || app.strips.0 == Some(app.round) {
+        return Ok(());
+    }
+    let strips = data::load_strips_for(store, app.round, app.now, &app.actor.grids)?;
+    for row in &mut app.data.rows {
+        if let Some(strip) = strips.get(&row.elder_id) {
+            row.strip.clone_from(strip);
+        }
+    }
+    app.strips = (Some(app.round), strips);
+    Ok(())
+}
+
+/// Another terminal committed: reads only what changed since `marks`. New checks of the round
+/// shown refresh their rows one by one; a change to the roster or the absences, or a check of
+/// another round, reloads the screen.
+pub fn reload_changes(
+    app: &mut App,
+    store: &mut Store,
+    marks: &mut data::Marks,
+) -> anyhow::Result<()> {
+    let now = data::marks(store)?;
+    if app.mode == Mode::Login || now.roster != marks.roster || now.absences != marks.absences {
+        *marks = now;
+        return reload(app, store);
+    }
+    let (fresh, last) = data::checks_since(store, marks.last_check)?;
+    marks.last_check = last;
+    let mut elders: Vec<String> = Vec::new();
+    for (elder_id, round) in fresh {
+        if round != app.round {
+            app.strips.0 = None;
+            return reload(app, store);
+        }
+        let shown = app.data.rows.iter().any(|row| row.elder_id == elder_id);
+        let away = app.data.away.iter().any(|row| row.elder_id == elder_id);
+        if away {
+            return reload(app, store);
+        }
+        if shown && !elders.contains(&elder_id) {
+            elders.push(elder_id);
+        }
+    }
+    for elder_id in elders {
+        if !refresh_row_alone(app, store, &elder_id)? {
+            return Ok(());
+        }
+        if app.detail.as_ref().is_some_and(|d| d.elder.id == elder_id) {
+            app.detail = data::load_detail(store, &elder_id, app.round)?;
+        }
+    }
+    reload_flags(app, store)
 }
 
 /// The open flags: their count for the tab, the list itself only while the flags screen shows
@@ -590,8 +656,17 @@ fn reload_flags(app: &mut App, store: &Store) -> anyhow::Result<()> {
 /// After a tick or an undo: that one elder's row again, and the flag count, without reloading
 /// the whole round.
 fn refresh_row(app: &mut App, store: &mut Store, elder_id: &str) -> anyhow::Result<()> {
+    if refresh_row_alone(app, store, elder_id)? {
+        reload_flags(app, store)?;
+    }
+    Ok(())
+}
+
+/// [`refresh_row`] without the flag count; false when the screen had to be reloaded whole (the
+/// elder was not on it), which counts the flags too.
+fn refresh_row_alone(app: &mut App, store: &mut Store, elder_id: &str) -> anyhow::Result<bool> {
     let Some(elder) = elders::get(&store.conn, elder_id)? else {
-        return Ok(());
+        return Ok(true);
     };
     let fresh = rounds::status_of_elder(&store.conn, &store.schedule, &elder, app.round, app.now)?;
     let position = app
@@ -603,14 +678,14 @@ fn refresh_row(app: &mut App, store: &mut Store, elder_id: &str) -> anyhow::Resu
         (Some(fresh), Some(index)) => {
             let strip = std::mem::take(&mut app.data.rows[index].strip);
             app.data.rows[index] = data::row_view(&fresh, strip);
+            Ok(true)
         }
         _ => {
             app.strips.0 = None;
             reload(app, store)?;
-            return Ok(());
+            Ok(false)
         }
     }
-    reload_flags(app, store)
 }
 
 /// Keeps the selected flag in range and its detail pane current.

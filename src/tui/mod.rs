@@ -51,7 +51,7 @@ pub fn run(session: &Session) -> anyhow::Result<()> {
     } else if elders::count_active(&store.conn)? == 0 {
         app.mode = Mode::Welcome;
     }
-    app::reload(&mut app, &mut store)?;
+    app::reload_first_frame(&mut app, &mut store)?;
     give_back_terminal_on_signals()?;
     let mut terminal = ratatui::init();
     let _ = execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste);
@@ -90,6 +90,23 @@ fn give_back_terminal_on_signals() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What time passing changes on screen: the round shown, and how many of its windows (the
+/// community's, the elders' own) have closed.
+fn phase_of(
+    app: &App,
+    store: &Store,
+    windows: &mut (Option<crate::domain::Round>, Vec<crate::domain::Window>),
+) -> anyhow::Result<(crate::domain::Round, usize)> {
+    if windows.0 != Some(app.round) {
+        *windows = (
+            Some(app.round),
+            crate::store::rounds::windows_of_round(&store.conn, &app.schedule, app.round)?,
+        );
+    }
+    let closed = windows.1.iter().filter(|w| w.has_closed(app.now)).count();
+    Ok((app.round, closed))
+}
+
 fn event_loop(
     terminal: &mut DefaultTerminal,
     app: &mut App,
@@ -97,11 +114,17 @@ fn event_loop(
     clock: crate::ops::Clock,
 ) -> anyhow::Result<()> {
     let mut seen_version = store.data_version()?;
-    let mut last_reload = Instant::now();
+    let mut marks = data::marks(&store)?;
+    let mut windows = (None, Vec::new());
+    let mut phase = phase_of(app, &store, &mut windows)?;
     loop {
         terminal.draw(|frame| draw::draw(frame, app))?;
         if app.quit {
             return Ok(());
+        }
+        // The strips of earlier rounds come after the round itself is on screen.
+        if let Err(error) = app::fill_strips(app, &store) {
+            app.say(Tone::Problem, format!("{error:#}"));
         }
         // Every event already waiting is handled before the next frame: a paste arrives as
         // thousands of key events, and one frame per character made it quadratic.
@@ -133,20 +156,24 @@ fn event_loop(
         if !app.round_pinned {
             app.round = data::round_for_patrol(&app.schedule, app.now);
         }
-        // Another terminal's commit, or time passing (pending turns missed at the window's close).
+        // Time passing: a window that closes turns pending into missed and settles the round;
+        // that, not a timer, reloads the screen.
+        let now_phase = phase_of(app, &store, &mut windows)?;
+        // Another terminal's commit: only what it changed is read.
         let version = store.data_version()?;
-        let periodic = last_reload.elapsed() >= Duration::from_secs(15);
-        if version != seen_version || periodic {
+        let reloaded = if now_phase != phase {
+            phase = now_phase;
             seen_version = version;
-            last_reload = Instant::now();
-            let reloaded = if periodic {
-                app::reload_all(app, &mut store)
-            } else {
-                app::reload(app, &mut store)
-            };
-            if let Err(error) = reloaded {
-                app.say(Tone::Problem, format!("{error:#}"));
-            }
+            marks = data::marks(&store)?;
+            Some(app::reload_all(app, &mut store))
+        } else if version != seen_version {
+            seen_version = version;
+            Some(app::reload_changes(app, &mut store, &mut marks))
+        } else {
+            None
+        };
+        if let Some(Err(error)) = reloaded {
+            app.say(Tone::Problem, format!("{error:#}"));
         }
     }
 }
