@@ -139,6 +139,7 @@ struct Community {
 struct Rounds {
     morning: Option<SlotFile>,
     evening: Option<SlotFile>,
+    gap_below: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -220,6 +221,16 @@ impl Config {
         };
         schedule.morning = slot("morning", &file.rounds.morning, schedule.morning, "open")?;
         schedule.evening = slot("evening", &file.rounds.evening, schedule.evening, "closed")?;
+        if let Some(share) = &file.rounds.gap_below {
+            schedule.gap_below = crate::domain::coverage::GapBelow::from_share(*share.get_ref())
+                .ok_or_else(|| {
+                    format!(
+                        "line {}: rounds.gap_below `{}` is not a share; write a number from 0 to 1, e.g. 0.5",
+                        line_of(text, share.span().start),
+                        share.get_ref()
+                    )
+                })?;
+        }
         validate(&schedule)?;
         let notify = match &file.notify {
             Some(notify) => notify_config(text, notify)?,
@@ -392,6 +403,8 @@ mod tests {
                 "rounds.morning.expect",
             ),
             ("[notify]\nlang = \"fr\"\n", "line 2: notify.lang"),
+            ("[rounds]\ngap_below = 1.5\n", "line 2: rounds.gap_below"),
+            ("[rounds]\ngap_below = \"half\"\n", "gap_below"),
             (
                 "[notify.channels.g1]\nkind = \"wechat\"\nurl = \"https://x\"\n",
                 "line 2: notify.channels.g1.kind",
@@ -416,6 +429,25 @@ mod tests {
         for (text, want) in cases {
             let error = Config::parse(text).unwrap_err();
             assert!(error.contains(want), "{text:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn gap_below_reads_as_a_share() {
+        use crate::domain::coverage::GapBelow;
+        let cases = [
+            ("[rounds]\ngap_below = 0.4\n", 0.4),
+            ("[rounds]\ngap_below = 1\n", 1.0),
+            ("[rounds]\ngap_below = 0\n", 0.0),
+            ("", 0.5),
+        ];
+        for (text, share) in cases {
+            let config = Config::parse(text).unwrap();
+            assert_eq!(
+                config.schedule.gap_below,
+                GapBelow::from_share(share).unwrap(),
+                "{text:?}"
+            );
         }
     }
 

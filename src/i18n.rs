@@ -349,6 +349,37 @@ pub mod words {
         }
     }
 
+    pub fn gap_state(lang: Lang, state: crate::domain::gap::GapState) -> &'static str {
+        use crate::domain::gap::GapState;
+        let s = t(lang);
+        match state {
+            GapState::Open => &s.gap_state_open,
+            GapState::Resolved => &s.gap_state_resolved,
+            GapState::MadeUp => &s.gap_state_made_up,
+        }
+    }
+
+    /// `第二网格 晨巡 11月30日 未巡视：已查 2/15，13 位老人漏巡`.
+    pub fn gap_row(
+        lang: Lang,
+        grid: &str,
+        round: Round,
+        checked: u32,
+        listed: u32,
+        missed: u32,
+    ) -> String {
+        fill(
+            &t(lang).gap_row,
+            &[
+                ("grid", &grid),
+                ("round", &self::round(lang, round)),
+                ("checked", &checked),
+                ("listed", &listed),
+                ("missed", &missed),
+            ],
+        )
+    }
+
     pub fn round(lang: Lang, round: Round) -> String {
         let s = t(lang);
         fill(

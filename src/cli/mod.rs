@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod commands;
 pub mod doctor;
+pub mod gaps;
 pub mod notify;
 pub mod output;
 
@@ -123,14 +124,33 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
-    /// Resolve a flag with an outcome
+    /// Resolve a flag with an outcome, or a patrol gap (gap:ID) with patrol_gap
     Resolve {
-        flag_id: i64,
+        /// A flag id, or gap:ID for a patrol gap and its missed flags at once
+        flag_id: String,
         /// elder_fine, needed_help, hospitalised, was_away, patrol_gap, false_alarm, other
         #[arg(long)]
         outcome: String,
         #[arg(long)]
         note: Option<String>,
+    },
+    /// Per grid: how many listed elders were checked, late, away, missed for a round
+    Coverage {
+        /// DATE/SLOT [default: the current round]
+        #[arg(long)]
+        round: Option<String>,
+        #[arg(long)]
+        grid: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Patrol gaps: grids' rounds that closed with most elders unchecked
+    Gaps {
+        /// Resolved and made-up gaps too
+        #[arg(long)]
+        all: bool,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
     },
     /// Record an absence (no checks expected), or end one early with --end
     Away {

@@ -2,8 +2,10 @@
 //! Pure functions of data and a given `now`: no I/O and no clock reads here.
 
 pub mod access;
+pub mod coverage;
 pub mod flag;
 pub mod followup;
+pub mod gap;
 pub mod privacy;
 pub mod round;
 pub mod severity;

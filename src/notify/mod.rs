@@ -15,8 +15,8 @@ use uuid::Uuid;
 
 use crate::config::{ChannelConfig, Config, NotifyConfig};
 use crate::i18n::t;
+use crate::store::Store;
 use crate::store::outbox::{self, Attempt, Claimed};
-use crate::store::{Store, rounds};
 
 /// Where a pass reads the time: the patrol's clock (a drill's `--now`, moving on) and the wall
 /// clock (for signatures the robots check against their own).
@@ -116,7 +116,7 @@ impl Notifier {
             real: clock.wall(),
             drill: store.drill,
         };
-        rounds::sync_flags(store, times)?;
+        crate::ops::gaps::settle(store, times)?;
         // Reminders and routing go by the time flags and messages are stamped with.
         let now = times.stamp();
         let oldest = now - Self::duration(self.config.max_age);

@@ -45,6 +45,12 @@ pub fn refusal(lang: Lang, refusal: &Refusal) -> String {
             fill(&s.flag_not_open, &[("id", id), ("state", state)])
         }
         Refusal::NothingToUndo => s.nothing_to_undo.clone(),
+        Refusal::UnknownGap(id) => fill(&s.unknown_gap, &[("id", id)]),
+        Refusal::GapNotOpen { id, state } => fill(&s.gap_not_open, &[("id", id), ("state", state)]),
+        Refusal::BadFlagId(text) => fill(&s.bad_flag_id, &[("text", text)]),
+        Refusal::GapOutcome(text) => fill(&s.gap_outcome, &[("text", text)]),
+        Refusal::UnknownVolunteer(name) => fill(&s.unknown_volunteer, &[("name", name)]),
+        Refusal::BadRouteRange(text) => fill(&s.bad_route_range, &[("text", text)]),
         Refusal::NoCurrentAbsence(id) => fill(&s.no_current_absence, &[("id", id)]),
         Refusal::AbsenceBackwards { from, to } => {
             fill(&s.absence_backwards, &[("from", from), ("to", to)])

@@ -9,6 +9,7 @@ pub mod checks;
 pub mod clock;
 pub mod drill;
 pub mod flags;
+pub mod gaps;
 pub mod input;
 pub mod messages;
 pub mod read;

@@ -8,6 +8,7 @@ pub mod checks;
 pub mod doctor;
 pub mod elders;
 pub mod flags;
+pub mod gaps;
 pub mod ledger;
 pub mod outbox;
 pub mod rounds;

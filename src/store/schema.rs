@@ -210,6 +210,65 @@ CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);
 -- (22 million rows in a district year). Few rows supersede another, so the index stays small.
 CREATE INDEX checks_by_supersedes ON checks (supersedes) WHERE supersedes IS NOT NULL;
 "#,
+    r#"
+-- Patrol gaps (#15, DESIGN.md section 3): a grid's round that closed with fewer than `gap_below`
+-- of its listed elders checked. `listed`, `checked` and `missed` are the coverage as last
+-- counted; `state` moves open -> resolved (by a person, with `patrol_gap`) or open <-> made_up
+-- (a make-up round brought coverage to the threshold). Never deleted.
+CREATE TABLE gaps (
+    id          INTEGER PRIMARY KEY,
+    grid        TEXT NOT NULL,
+    round       INTEGER NOT NULL,
+    listed      INTEGER NOT NULL,
+    checked     INTEGER NOT NULL,
+    missed      INTEGER NOT NULL,
+    state       TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'resolved', 'made_up')),
+    formed_at   TEXT NOT NULL,
+    closed_at   TEXT,
+    closed_by   TEXT,
+    outcome     TEXT,
+    note        TEXT,
+    UNIQUE (grid, round)
+) STRICT;
+CREATE INDEX gaps_by_state ON gaps (state, round);
+CREATE INDEX gaps_by_round ON gaps (round);
+
+-- The missed flags a gap holds: each flag belongs to at most one gap.
+CREATE TABLE gap_flags (
+    flag_id  INTEGER PRIMARY KEY REFERENCES flags (id),
+    gap_id   INTEGER NOT NULL REFERENCES gaps (id)
+) STRICT;
+CREATE INDEX gap_flags_by_gap ON gap_flags (gap_id);
+
+-- Who walks which part of a grid's route: a set of buildings, a range of route order, or the
+-- whole grid. A change ends the row before it (`ended_at`, `ended_by`) and adds a new one, so
+-- who was assigned when is never lost.
+CREATE TABLE assignments (
+    id           INTEGER PRIMARY KEY,
+    volunteer    TEXT NOT NULL,
+    grid         TEXT NOT NULL,
+    buildings    TEXT,
+    route_from   INTEGER,
+    route_to     INTEGER,
+    assigned_at  TEXT NOT NULL,
+    assigned_by  TEXT NOT NULL,
+    ended_at     TEXT,
+    ended_by     TEXT
+) STRICT;
+CREATE INDEX assignments_current ON assignments (grid, volunteer) WHERE ended_at IS NULL;
+CREATE TRIGGER assignments_are_never_deleted BEFORE DELETE ON assignments
+BEGIN SELECT RAISE(ABORT, 'assignments keep their history: end one instead'); END;
+
+-- How far gaps have been formed (`synced_through`, a round ordinal) and at what time. Gaps are
+-- formed from the rounds settled after this version first opened the file; the rounds settled
+-- before keep their flags as they were.
+CREATE TABLE gaps_sync (
+    key    TEXT PRIMARY KEY,
+    value  TEXT NOT NULL
+) STRICT;
+INSERT INTO gaps_sync (key, value)
+    SELECT 'synced_through', value FROM meta WHERE key = 'flags_synced_through';
+"#,
 ];
 
 /// The schema version this program writes.
