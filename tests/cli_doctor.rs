@@ -261,3 +261,29 @@ fn a_backup_is_healthy_to_the_doctor() {
     ));
     assert_eq!(run.code, 0, "{}", run.describe());
 }
+
+/// What curtain wrote itself is told apart from what it never writes: rounds ahead of the clock
+/// come from a `--now` ahead of it (here a drill database's), and the doctor says so instead of
+/// blaming another program.
+#[test]
+fn rounds_ahead_of_the_clock_are_named_as_curtains_own_not_as_tampering() {
+    let db = TestDb::drill_with_sample_roster();
+    db.check("CQ001", "open", "2027-03-01 08:05");
+    let run = doctor(&db, "en");
+    assert_eq!(run.code, 1, "{}", run.describe());
+    says(
+        &run,
+        &[
+            "rounds that have not opened yet",
+            "curtain wrote these rows itself, given a --now ahead of the clock",
+        ],
+    );
+    assert!(
+        !run.stdout.contains("something else changed the file"),
+        "{}",
+        run.describe()
+    );
+    let run = doctor(&db, "zh");
+    says(&run, &["还没开始的轮次", "curtain 自己写的"]);
+    assert!(!run.stdout.contains("别的程序"), "{}", run.describe());
+}

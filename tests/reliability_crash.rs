@@ -52,15 +52,7 @@ impl Moments {
 
 /// Starts `curtain ARGS` with stdout captured, every global option given as `common` does.
 fn spawn(db: &TestDb, now: &str, args: &[&str]) -> Child {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_curtain"));
-    for key in [
-        "CURTAIN_DB",
-        "CURTAIN_NOW",
-        "CURTAIN_LANG",
-        "CURTAIN_CONFIG",
-    ] {
-        command.env_remove(key);
-    }
+    let mut command = common::curtain();
     command
         .env("CURTAIN_USER", common::USER)
         .args([

@@ -33,15 +33,7 @@ fn integrity(db: &Path) -> String {
 
 /// `curtain ARGS` on `db` as `uid` (root only) or as ourselves.
 fn run_as(uid: Option<u32>, db: &Path, args: &[&str]) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_curtain"));
-    for key in [
-        "CURTAIN_DB",
-        "CURTAIN_NOW",
-        "CURTAIN_LANG",
-        "CURTAIN_CONFIG",
-    ] {
-        command.env_remove(key);
-    }
+    let mut command = common::curtain();
     command
         .env("CURTAIN_USER", common::USER)
         .args(["--db", db.to_str().unwrap(), "--now", NOW, "--lang", "en"])
@@ -143,6 +135,7 @@ fn a_read_only_directory_says_so_and_keeps_what_was_saved() {
 }
 
 #[test]
+#[cfg_attr(missing_prlimit, ignore = "util-linux prlimit is not installed")]
 fn a_full_disk_says_so_and_loses_nothing_already_saved() {
     let prlimit = Command::new("prlimit").arg("--version").output();
     assert!(
@@ -161,13 +154,12 @@ fn a_full_disk_says_so_and_loses_nothing_already_saved() {
     let elders = common::sample_elders();
     let (mut saved, mut refused) = (Vec::new(), None);
     for elder in elders.iter().take(30) {
-        let mut command = Command::new("sh");
+        let mut command = common::hermetic("sh");
         command
             .args(["-c", r#"trap "" XFSZ; exec prlimit --fsize="$0" -- "$@""#])
             .arg(LIMIT.to_string())
             .arg(env!("CARGO_BIN_EXE_curtain"))
             .env("CURTAIN_USER", common::USER)
-            .env_remove("CURTAIN_CONFIG")
             .args([
                 "--db",
                 db.path.to_str().unwrap(),

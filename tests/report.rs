@@ -527,7 +527,7 @@ fn the_csv_starts_with_a_bom_and_holds_the_same_rows_as_the_xlsx() {
         .collect();
     let sheet = Table::new(read_xlsx(&xlsx_path)["Ledger"].clone());
     assert_eq!(headers, sheet.headers);
-    assert_eq!(headers.len(), 19);
+    assert_eq!(headers.len(), 20);
     assert_eq!(rows.len(), 180);
     for (csv_row, xlsx_row) in rows.iter().zip(&sheet.rows) {
         let mut xlsx_row = xlsx_row.clone();
@@ -668,4 +668,43 @@ fn the_checker_column_names_who_walked_not_who_exported() {
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(text.contains(USER), "the volunteer's name is kept");
     assert!(!text.contains("office"), "the exporter is not a checker");
+}
+
+/// DESIGN.md section 3: what a check records is kept on the real clock. The ledger shows both
+/// when a window was seen (the patrol's `--now`) and when the check was entered (the real clock),
+/// so a round typed in a week later cannot pass for one walked on time.
+#[test]
+fn the_ledger_shows_when_a_check_was_entered_as_well_as_seen() {
+    let today = || {
+        chrono::Utc::now()
+            .with_timezone(&chrono_tz::Asia::Shanghai)
+            .format("%m-%d")
+            .to_string()
+    };
+    let before = today();
+    let db = patrolled();
+    let after = today();
+    let out = db.file("ledger.csv");
+    report(&db, "en", REPORT_NOW, "2026-11-22", "2026-11-22", &out);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let headers: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (id, slot, seen, entered) = (
+        column("id"),
+        column("round"),
+        column("seen at"),
+        column("entered at"),
+    );
+    let row = reader
+        .records()
+        .map(Result::unwrap)
+        .find(|row| &row[id] == "CQ001" && row[slot].contains("orning"))
+        .expect("CQ001's morning row");
+    assert_eq!(&row[seen], "08:05", "{row:?}");
+    let entered = &row[entered];
+    assert!(
+        entered.starts_with(&before) || entered.starts_with(&after),
+        "entered on the real clock ({before}), not at --now: {row:?}"
+    );
 }

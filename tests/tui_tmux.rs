@@ -44,6 +44,7 @@ fn selected_line(screen: &str) -> &str {
 }
 
 #[test]
+#[cfg_attr(missing_tmux, ignore = "tmux is not installed")]
 fn a_volunteers_tick_in_the_tui_reaches_the_database() {
     let tmux = tmux_or_skip!();
     let db = tmux.db("curtain.db");
@@ -91,6 +92,7 @@ fn a_volunteers_tick_in_the_tui_reaches_the_database() {
 }
 
 #[test]
+#[cfg_attr(missing_tmux, ignore = "tmux is not installed")]
 fn undo_in_the_tui_puts_the_elder_back_to_pending() {
     let tmux = tmux_or_skip!();
     let db = tmux.db("curtain.db");
@@ -133,6 +135,7 @@ fn undo_in_the_tui_puts_the_elder_back_to_pending() {
 }
 
 #[test]
+#[cfg_attr(missing_tmux, ignore = "tmux is not installed")]
 fn two_terminals_on_one_database_see_each_others_checks_within_two_seconds() {
     let tmux = tmux_or_skip!();
     let db = sample_db(&tmux, "curtain.db");
@@ -207,6 +210,7 @@ fn two_terminals_on_one_database_see_each_others_checks_within_two_seconds() {
 }
 
 #[test]
+#[cfg_attr(missing_tmux, ignore = "tmux is not installed")]
 fn both_languages_fit_english_80x24_and_chinese_40x20_with_cjk_names_intact() {
     let tmux = tmux_or_skip!();
     // The first elders on the route, in order (尉迟 is a two-character surname).
@@ -275,6 +279,7 @@ fn both_languages_fit_english_80x24_and_chinese_40x20_with_cjk_names_intact() {
 /// The footer is how a volunteer finds help and the way out; at 80 columns, the most common
 /// terminal width, it must not cut off `? help` and `q quit`.
 #[test]
+#[cfg_attr(missing_tmux, ignore = "tmux is not installed")]
 fn the_footer_at_80_columns_still_shows_help_and_quit() {
     let tmux = tmux_or_skip!();
     let db = sample_db(&tmux, "curtain.db");
@@ -295,6 +300,7 @@ fn the_footer_at_80_columns_still_shows_help_and_quit() {
 }
 
 #[test]
+#[cfg_attr(missing_tmux, ignore = "tmux is not installed")]
 fn resizing_to_1x1_and_back_keeps_the_process_alive_and_redraws_the_list() {
     let tmux = tmux_or_skip!();
     let db = sample_db(&tmux, "curtain.db");
@@ -354,6 +360,7 @@ fn resizing_to_1x1_and_back_keeps_the_process_alive_and_redraws_the_list() {
 /// its terminal back: main screen, cooked mode with echo, no mouse reporting, a visible cursor.
 /// A `kill -9`, which no program can clean up after, shows the checks can tell the difference.
 #[test]
+#[cfg_attr(missing_tmux, ignore = "tmux is not installed")]
 fn quit_ctrl_c_and_signals_give_the_terminal_back_in_cooked_mode() {
     let tmux = tmux_or_skip!();
     let db = sample_db(&tmux, "curtain.db");
@@ -435,6 +442,7 @@ fn is_cooked(stty: &[String]) -> bool {
 /// Started as the pane's own process (`pane_pid` is curtain), SIGTERM ends it cleanly and the
 /// pane is back on the main screen; a `kill -9` (the control) leaves it on the alternate one.
 #[test]
+#[cfg_attr(missing_tmux, ignore = "tmux is not installed")]
 fn sigterm_to_curtain_as_the_pane_process_leaves_the_alternate_screen() {
     let tmux = tmux_or_skip!();
     let db = sample_db(&tmux, "curtain.db");
@@ -473,6 +481,7 @@ fn sigterm_to_curtain_as_the_pane_process_leaves_the_alternate_screen() {
 }
 
 #[test]
+#[cfg_attr(missing_tmux, ignore = "tmux is not installed")]
 fn a_mouse_click_selects_the_row_under_it_and_the_wheel_moves_down() {
     let tmux = tmux_or_skip!();
     let db = sample_db(&tmux, "curtain.db");
@@ -513,6 +522,7 @@ fn a_mouse_click_selects_the_row_under_it_and_the_wheel_moves_down() {
 /// A volunteer reading an elder's details while a colleague ticks that elder sees the tick
 /// (DESIGN §7: terminals see each other's checks within a second).
 #[test]
+#[cfg_attr(missing_tmux, ignore = "tmux is not installed")]
 fn the_details_box_shows_a_check_made_in_another_terminal() {
     let tmux = tmux_or_skip!();
     let db = sample_db(&tmux, "curtain.db");
@@ -532,6 +542,7 @@ fn the_details_box_shows_a_check_made_in_another_terminal() {
 
 /// DESIGN §7: "volunteers see phone numbers masked".
 #[test]
+#[cfg_attr(missing_tmux, ignore = "tmux is not installed")]
 fn the_details_box_masks_phone_numbers() {
     let tmux = tmux_or_skip!();
     let db = sample_db(&tmux, "curtain.db");
@@ -551,6 +562,7 @@ fn the_details_box_masks_phone_numbers() {
 /// 彭玉梅 (CQ035) has her own morning window, 08:00–10:30. A volunteer passing at 07:50 who
 /// ticks her is told so in words that fit the TUI: the TUI has no `--round` or `--at`.
 #[test]
+#[cfg_attr(missing_tmux, ignore = "tmux is not installed")]
 fn an_early_tick_for_an_elder_with_her_own_window_is_explained_without_cli_options() {
     let tmux = tmux_or_skip!();
     let db = sample_db(&tmux, "curtain.db");
@@ -577,6 +589,7 @@ fn an_early_tick_for_an_elder_with_her_own_window_is_explained_without_cli_optio
 /// note is typed, and `r` + an outcome number resolves it; the CLI then lists it as resolved with
 /// its follow-ups.
 #[test]
+#[cfg_attr(missing_tmux, ignore = "tmux is not installed")]
 fn a_grid_worker_climbs_the_call_ladder_and_resolves_a_flag_in_the_tui() {
     let tmux = tmux_or_skip!();
     let db = tmux.db("curtain.db");
@@ -614,13 +627,12 @@ fn a_grid_worker_climbs_the_call_ladder_and_resolves_a_flag_in_the_tui() {
 
 /// Runs the CLI as `user` with `CURTAIN_PIN` (and `CURTAIN_NEW_PIN` for a new user's PIN).
 fn cli_with_pins(db: &Path, user: &str, pin: &str, new_pin: Option<&str>, args: &[&str]) {
-    let mut command = std::process::Command::new(common_tmux::BIN);
+    let mut command = common_tmux::curtain();
     command
         .args(args)
         .arg("--db")
         .arg(db)
         .args(["--now", "2026-11-21 20:00", "--lang", "en", "--user", user])
-        .env_remove("CURTAIN_NEW_PIN")
         .env("CURTAIN_PIN", pin);
     if let Some(new_pin) = new_pin {
         command.env("CURTAIN_NEW_PIN", new_pin);
@@ -630,6 +642,7 @@ fn cli_with_pins(db: &Path, user: &str, pin: &str, new_pin: Option<&str>, args: 
 }
 
 #[test]
+#[cfg_attr(missing_tmux, ignore = "tmux is not installed")]
 fn with_users_the_tui_starts_at_a_login_and_a_volunteer_sees_only_her_grid() {
     let tmux = tmux_or_skip!();
     let db = sample_db(&tmux, "users.db");
@@ -673,7 +686,7 @@ fn with_users_the_tui_starts_at_a_login_and_a_volunteer_sees_only_her_grid() {
     tmux.keys("s", &["o"]);
     tmux.wait_for("s", "已保存：王秀英");
     // Once users exist, reading needs a login too: the admin reads the status.
-    let out = std::process::Command::new(common_tmux::BIN)
+    let out = common_tmux::curtain()
         .args([
             "status",
             "--round",
@@ -716,4 +729,71 @@ fn without_clock(screen: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// DESIGN.md section 4: a grid worker changes only his grids' records, through either door. A
+/// sheet whose row belongs to 第二网格 is refused to 第一网格's grid worker in the TUI's roster
+/// screen and by `curtain import`, in the same words, and the elder stays as she was.
+#[test]
+#[cfg_attr(missing_tmux, ignore = "tmux is not installed")]
+fn a_grid_worker_importing_another_grids_rows_is_refused_in_the_tui_and_the_cli() {
+    let tmux = tmux_or_skip!();
+    let db = sample_db(&tmux, "grids.db");
+    cli_with_pins(&db, "li", "2580", None, &["init", "--admin", "li"]);
+    let add = [
+        "user",
+        "add",
+        "zhou",
+        "--role",
+        "grid_worker",
+        "--grid",
+        "第一网格",
+    ];
+    cli_with_pins(&db, "li", "2580", Some("1357"), &add);
+    let sheet = tmux.db("second-grid.csv");
+    std::fs::write(
+        &sheet,
+        "编号,姓名,地址,网格\nCQ016,乐福生改名,长青小区 B区 4栋 1单元 601,第二网格\n",
+    )
+    .unwrap();
+    let refusal = "zhou 不负责网格 第二网格";
+
+    tmux.open("s", (100, 30), Lang::Zh, &db, "zhou");
+    tmux.wait_for("s", "用户名：zhou");
+    tmux.type_text("s", "1357");
+    tmux.keys("s", &["Enter"]);
+    tmux.wait_for("s", "已查 0/");
+    tmux.keys("s", &["4"]);
+    tmux.wait_for("s", "4 名单");
+    tmux.keys("s", &["i"]);
+    tmux.type_text("s", sheet.to_str().unwrap());
+    tmux.keys("s", &["Enter"]);
+    tmux.wait_for("s", "second-grid.csv");
+    tmux.keys("s", &["Enter"]);
+    let screen = tmux.wait_for("s", refusal);
+    assert!(!screen.contains("乐福生改名"), "{screen}");
+
+    let out = common_tmux::curtain()
+        .arg("import")
+        .arg(&sheet)
+        .arg("--db")
+        .arg(&db)
+        .args(["--now", common_tmux::NOW, "--lang", "zh", "--user", "zhou"])
+        .env("CURTAIN_PIN", "1357")
+        .output()
+        .expect("running curtain import");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(stderr.contains(refusal), "{stderr}");
+
+    let elders = common_tmux::curtain()
+        .args(["elders", "--format", "json", "--db"])
+        .arg(&db)
+        .args(["--now", common_tmux::NOW, "--lang", "en", "--user", "li"])
+        .env("CURTAIN_PIN", "2580")
+        .output()
+        .expect("running curtain elders");
+    let elders = String::from_utf8_lossy(&elders.stdout);
+    assert!(elders.contains("乐福生"), "{elders}");
+    assert!(!elders.contains("乐福生改名"), "{elders}");
 }

@@ -7,6 +7,7 @@ pub mod flag;
 pub mod followup;
 pub mod gap;
 pub mod privacy;
+pub mod roster;
 pub mod round;
 pub mod severity;
 pub mod status;

@@ -143,6 +143,7 @@ pub fn ledger_headers(lang: Lang) -> Vec<&'static str> {
         &s.rep_col_late,
         &s.col_checker,
         &s.col_seen_at,
+        &s.col_entered_at,
         &s.col_severity,
         &s.col_streak,
         &s.rep_col_flag_id,
@@ -176,6 +177,8 @@ pub fn ledger_cells(lang: Lang, tz: Tz, row: &ElderRound, follow_ups: &[FollowUp
         Cell::maybe(row.late.then_some(s.report_yes.as_str())),
         Cell::maybe(decisive.map(|c| c.checker.as_str())),
         Cell::maybe(decisive.map(|c| time_after(row.round.date, c.seen_at, tz))),
+        // When it was typed in: a make-up round or a late entry shows here, not in `seen at`.
+        Cell::maybe(decisive.map(|c| time_after(row.round.date, c.recorded_at, tz))),
         Cell::maybe(severity.map(|sv| words::severity(lang, sv))),
         if row.status.is_flagged() && row.streak > 0 {
             Cell::Number(i64::from(row.streak))
@@ -647,7 +650,7 @@ mod tests {
     #[test]
     fn both_sheets_have_a_header_for_every_column() {
         for lang in [Lang::Zh, Lang::En] {
-            assert_eq!(ledger_headers(lang).len(), 19);
+            assert_eq!(ledger_headers(lang).len(), 20);
             assert_eq!(
                 summary_headers(lang).len(),
                 2 + DayGrid::default().numbers().len()

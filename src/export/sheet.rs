@@ -11,6 +11,7 @@ use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksh
 use unicode_width::UnicodeWidthStr;
 
 use super::{Orientation, OutFile, OutKind, check_out_path, print_on_a4, wrapped_lines};
+use crate::domain::roster::building_of;
 use crate::domain::time::format_local_time;
 use crate::domain::{Round, Slot, Status};
 use crate::error::Refusal;
@@ -21,7 +22,6 @@ use crate::store::elders::{self, Elder};
 use crate::store::ledger::absences_on;
 use crate::store::rounds::{self, ElderRound};
 use crate::store::{Create, Store, absences::Absence};
-use crate::tui::data::building_of;
 
 pub fn run(session: &Session, round: &str, grid: Option<&str>, out: &Path) -> anyhow::Result<()> {
     let round = parse_round(round)?;

@@ -6,8 +6,8 @@ use anyhow::Context;
 
 use crate::auth;
 use crate::domain::access::{Actor, Capability};
+use crate::domain::roster::RosterRow;
 use crate::domain::time::Times;
-use crate::import::RosterRow;
 use crate::store::Store;
 use crate::store::elders::{self, Elder, ImportPlan};
 use crate::store::rounds::{self, AbsenceChange};

@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use super::{parse_ts, ts};
 use crate::domain::OwnWindows;
+use crate::domain::roster::{ColumnSet, Field, RosterRow};
 use crate::domain::time::parse_clock;
-use crate::import::{ColumnSet, Field, RosterRow};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Elder {

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+pub use crate::domain::roster::building_of;
 use crate::domain::{Observation, Round, Schedule, Severity, Status, Window};
 use crate::search::SearchKeys;
 use crate::store::flags::{self, FlagView};
@@ -66,21 +67,6 @@ impl RoundData {
             .filter(|row| row.status.is_flagged())
             .count()
     }
-}
-
-/// The part of a building's address that names the building (`长青小区 B区 6栋`), for grouping
-/// the route by building.
-pub fn building_of(address: &str) -> String {
-    for marker in ["号楼", "栋", "幢", "座"] {
-        if let Some(index) = address.find(marker) {
-            return address[..index + marker.len()].trim().to_string();
-        }
-    }
-    address
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_string()
 }
 
 pub fn row_view(row: &ElderRound, strip: Vec<Option<Status>>) -> RowView {
@@ -218,20 +204,6 @@ pub fn round_for_patrol(schedule: &Schedule, now: DateTime<Utc>) -> Round {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn buildings_are_read_from_addresses() {
-        let cases = [
-            ("长青小区 B区 6栋 1单元 302", "长青小区 B区 6栋"),
-            ("长青小区 12号楼 302", "长青小区 12号楼"),
-            ("幸福里 3幢 101", "幸福里 3幢"),
-            ("somewhere 5", "somewhere"),
-            ("", ""),
-        ];
-        for (address, want) in cases {
-            assert_eq!(building_of(address), want, "{address}");
-        }
-    }
 
     #[test]
     fn the_patrol_round_is_the_open_one_or_the_next_within_the_hour() {

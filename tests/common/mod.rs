@@ -14,6 +14,12 @@ use assert_cmd::Command;
 use serde_json::Value;
 use tempfile::TempDir;
 
+// Like the rest of this module, each test file uses a part of these.
+#[allow(unused_imports)]
+pub use hermetic::{curtain, hermetic};
+
+mod hermetic;
+
 /// Who acts unless a test says otherwise (passed as `CURTAIN_USER`).
 pub const USER: &str = "wang_ayi";
 /// The roster is imported the evening before, so elders join from the 2026-11-22 morning round.
@@ -213,21 +219,11 @@ impl TestDb {
 /// The binary on any database path, with every global option given and nothing from the test
 /// runner's environment leaking in.
 pub fn command_for(db: &Path, user: &str, lang: &str, now: &str, args: &[&str]) -> Command {
-    let mut cmd = Command::cargo_bin("curtain").expect("the curtain binary is built");
-    for key in [
-        "CURTAIN_DB",
-        "CURTAIN_NOW",
-        "CURTAIN_LANG",
-        "CURTAIN_CONFIG",
-        "CURTAIN_USER",
-    ] {
-        cmd.env_remove(key);
-    }
+    let mut cmd = curtain();
     if let Some(dir) = db.parent().filter(|dir| dir.is_dir()) {
         cmd.current_dir(dir);
     }
     cmd.env("CURTAIN_USER", user)
-        .env("LANG", "C")
         .arg("--db")
         .arg(db)
         .arg("--now")
@@ -235,7 +231,7 @@ pub fn command_for(db: &Path, user: &str, lang: &str, now: &str, args: &[&str]) 
         .arg("--lang")
         .arg(lang)
         .args(args);
-    cmd
+    Command::from_std(cmd)
 }
 
 pub fn run(mut cmd: Command) -> Run {

@@ -17,6 +17,13 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tempfile::TempDir;
 
+// The tmux tests need not load all of `common`; a test file that loads both has two copies.
+#[allow(clippy::duplicate_mod)]
+#[path = "../common/hermetic.rs"]
+mod hermetic;
+#[allow(unused_imports)]
+pub use hermetic::curtain;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_curtain");
 /// The clock every TUI in these tests is frozen at: the 2026-11-22 morning round is under way.
 pub const NOW: &str = "2026-11-22 07:50";
@@ -411,16 +418,11 @@ pub fn signal(pid: u32, name: &str) {
 
 /// Runs the CLI on `db` with every global option given; panics unless it exits 0.
 pub fn cli(db: &Path, user: &str, args: &[&str]) -> String {
-    let out = Command::new(BIN)
+    let out = curtain()
         .args(args)
         .arg("--db")
         .arg(db)
         .args(["--now", NOW, "--lang", "en", "--user", user])
-        .env_remove("CURTAIN_DB")
-        .env_remove("CURTAIN_NOW")
-        .env_remove("CURTAIN_LANG")
-        .env_remove("CURTAIN_USER")
-        .env_remove("CURTAIN_CONFIG")
         .output()
         .expect("running curtain");
     assert!(
@@ -459,7 +461,7 @@ pub fn status_of(db: &Path, elder_id: &str) -> Value {
 pub fn sample_db(tmux: &Tmux, name: &str) -> PathBuf {
     let db = tmux.db(name);
     let roster = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample-roster.csv");
-    let out = Command::new(BIN)
+    let out = curtain()
         .arg("import")
         .arg(&roster)
         .arg("--db")
@@ -472,7 +474,6 @@ pub fn sample_db(tmux: &Tmux, name: &str) -> PathBuf {
             "--user",
             "admin",
         ])
-        .env_remove("CURTAIN_CONFIG")
         .output()
         .expect("running curtain import");
     assert!(
