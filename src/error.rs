@@ -54,6 +54,8 @@ pub enum Refusal {
     BadFlagId(String),
     #[error("a patrol gap is resolved with patrol_gap, not {0}")]
     GapOutcome(String),
+    #[error("tally --format xlsx needs --out FILE.xlsx")]
+    TallyNeedsOut,
     #[error("no volunteer {0} among the users")]
     UnknownVolunteer(String),
     #[error("`{0}` is not a route range: write FROM-TO, e.g. 1-8")]

@@ -495,4 +495,7 @@ string_table! {
     tui_gap_resolved,
     tui_assign_prompt,
     sheet_coverage,
+    watch_warnings,
+    tally_written,
+    tally_needs_out,
 }

@@ -396,3 +396,133 @@ fn grid_workers_see_and_resolve_the_gaps_of_their_grids_only() {
     let rows: Vec<Value> = serde_json::from_str(&coverage.stdout).unwrap();
     assert_eq!(rows.len(), 1, "his grid's coverage only: {rows:?}");
 }
+
+#[test]
+fn assignments_keep_their_history_and_the_tally_counts_each_volunteers_work() {
+    let db = TestDb::with_sample_roster();
+    let now = "2026-11-22 10:00";
+    db.ok(
+        now,
+        &[
+            "assign",
+            "wang_ayi",
+            "--grid",
+            GRID2,
+            "--buildings",
+            "6栋",
+            "7栋",
+        ],
+    );
+    db.refused(
+        "en",
+        now,
+        &["assign", "wang_ayi", "--grid", "第九网格"],
+        &["第九网格"],
+    );
+    let out = db.ok(
+        now,
+        &["assign", "wang_ayi", "--grid", GRID2, "--route", "1-5"],
+    );
+    assert!(out.contains("ending the assignment before"), "{out}");
+    let current = db.json(now, &["assignments", "--format", "json"]);
+    assert_eq!(current.len(), 1, "{current:?}");
+    assert_eq!(current[0]["route_from"], 1);
+    let all = db.json(now, &["assignments", "--all", "--format", "json"]);
+    assert_eq!(
+        all.len(),
+        2,
+        "the earlier one is ended, not deleted: {all:?}"
+    );
+    assert!(all[0]["ended_at"].is_string());
+    let audit: i64 = db
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM user_audit WHERE action = 'assign' AND user_name = 'wang_ayi'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(audit, 2);
+    db.refused(
+        "zh",
+        now,
+        &["assign", "wang_ayi", "--grid", GRID2, "--route", "9-2"],
+        &["9-2", "起-止"],
+    );
+
+    // wang_ayi walks the morning on time (one curtain closed), li makes up two late.
+    let ids = grid_ids(&db, GRID2);
+    db.ok("2026-11-22 08:00", &["check", &ids[0], "open"]);
+    db.ok("2026-11-22 08:01", &["check", &ids[1], "closed"]);
+    for id in &ids[2..4] {
+        let mut command = db.command_as(
+            "li",
+            "en",
+            "2026-11-22 10:30",
+            &["check", id, "open", "--round", MORNING, "--at", "10:00"],
+        );
+        command.env("CURTAIN_PIN", "");
+        assert_eq!(common::run(command).code, 0);
+    }
+    let rows = db.json(
+        "2026-11-22 10:31",
+        &[
+            "tally",
+            "--from",
+            "2026-11-22",
+            "--to",
+            "2026-11-22",
+            "--format",
+            "json",
+        ],
+    );
+    let row = |who: &str| rows.iter().find(|r| r["volunteer"] == who).unwrap().clone();
+    let wang = row("wang_ayi");
+    assert_eq!(wang["rounds_walked"], 1);
+    assert_eq!(wang["checks"], 2);
+    assert_eq!(wang["on_time"], 2);
+    assert_eq!(wang["alerts"], 1);
+    assert_eq!(wang["make_up_rounds"], 0);
+    let li = row("li");
+    assert_eq!(li["checks"], 2);
+    assert_eq!(li["on_time"], 0);
+    assert_eq!(li["make_up_rounds"], 1);
+    let table = db.ok(
+        "2026-11-22 10:31",
+        &["tally", "--from", "2026-11-22", "--to", "2026-11-22"],
+    );
+    assert!(
+        table.contains("wang_ayi") && table.contains("100%"),
+        "{table}"
+    );
+    let out = db.file("points.xlsx");
+    db.ok(
+        "2026-11-22 10:31",
+        &[
+            "tally",
+            "--from",
+            "2026-11-22",
+            "--to",
+            "2026-11-22",
+            "--format",
+            "xlsx",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(std::fs::metadata(&out).unwrap().len() > 0);
+    db.refused(
+        "en",
+        "2026-11-22 10:31",
+        &[
+            "tally",
+            "--from",
+            "2026-11-22",
+            "--to",
+            "2026-11-22",
+            "--format",
+            "xlsx",
+        ],
+        &["--out"],
+    );
+}

@@ -88,6 +88,19 @@ pub fn run(session: &Session, command: Command) -> anyhow::Result<()> {
             format,
         } => super::gaps::coverage(session, round.as_deref(), grid.as_deref(), format),
         Command::Gaps { all, format } => super::gaps::gaps(session, all, format),
+        Command::Assign {
+            volunteer,
+            grid,
+            buildings,
+            route,
+        } => super::patrol::assign(session, &volunteer, &grid, &buildings, route.as_deref()),
+        Command::Assignments { all, format } => super::patrol::assignments(session, all, format),
+        Command::Tally {
+            from,
+            to,
+            format,
+            out,
+        } => super::patrol::tally(session, &from, &to, format, out.as_deref()),
         Command::Away {
             elder_id,
             from,
@@ -619,7 +632,11 @@ fn list_flags(
         .into_iter()
         .filter(|flag| viewer.grids.covers(&flag.grid))
         .collect();
-    let gaps = ops::gaps::list(&store, &viewer, false)?;
+    let gaps: Vec<_> = ops::gaps::list(&store, &viewer, false)?
+        .into_iter()
+        .filter(|gap| grid.is_none_or(|grid| gap.grid == grid))
+        .filter(|gap| since.is_none_or(|since| gap.round >= since))
+        .collect();
     let mut out = stdout();
     match format {
         Format::Json => write_json(&mut out, &rows),

@@ -249,47 +249,61 @@ pub fn resolve_gap(
 }
 
 /// The flags table's rows: alerts, then each open gap as one row listed once above its missed
-/// flags (indented under it), then the remaining flags.
+/// flags (indented under it) — a gap whose elders were all seen since still shows, since the
+/// patrol's failure is handled once — then the remaining flags.
 pub fn flag_table_rows(
     lang: Lang,
     flags: &[FlagView],
-    gaps: &[Gap],
+    open_gaps: &[Gap],
     row: impl Fn(&FlagView) -> Vec<String>,
 ) -> Vec<Vec<String>> {
-    let mut out = Vec::new();
-    let mut shown_gaps: Vec<i64> = Vec::new();
-    for flag in flags {
-        let Some(gap_id) = flag.gap.filter(|_| flag.folded()) else {
-            out.push(row(flag));
-            continue;
-        };
-        let mut folded = row(flag);
-        if let Some(first) = folded.first_mut() {
-            *first = format!("  {first}");
+    use crate::domain::gap::{ListPart, list_part};
+    let columns = flags.first().map_or(10, |flag| row(flag).len());
+    let part = |wanted: ListPart| {
+        flags
+            .iter()
+            .filter(move |flag| list_part(flag.status, flag.gap_state) == wanted)
+    };
+    let mut out: Vec<Vec<String>> = part(ListPart::Alerts).map(&row).collect();
+    for gap in open_gaps {
+        let mut cells = vec![String::new(); columns.max(2)];
+        if let Some(first) = cells.first_mut() {
+            *first = format!("gap:{}", gap.id);
         }
-        if shown_gaps.contains(&gap_id) {
-            out.push(folded);
-            continue;
-        }
-        shown_gaps.push(gap_id);
-        if let Some(gap) = gaps.iter().find(|gap| gap.id == gap_id) {
-            let mut cells = vec![String::new(); row(flag).len()];
-            if let Some(first) = cells.first_mut() {
-                *first = format!("gap:{}", gap.id);
+        if let Some(last) = cells.last_mut() {
+            *last = words::gap_row(
+                lang,
+                &gap.grid,
+                gap.round,
+                gap.checked,
+                gap.listed,
+                gap.missed,
+            );
+            if !gap.assigned.is_empty() {
+                last.push_str(&format!(
+                    " · {}",
+                    fill(
+                        &t(lang).gap_assigned,
+                        &[("names", &gap.assigned.join(", "))]
+                    )
+                ));
             }
-            if let Some(last) = cells.last_mut() {
-                *last = words::gap_row(
-                    lang,
-                    &gap.grid,
-                    gap.round,
-                    gap.checked,
-                    gap.listed,
-                    gap.missed,
-                );
+        }
+        out.push(cells);
+        for flag in part(ListPart::Gaps).filter(|flag| flag.gap == Some(gap.id)) {
+            let mut cells = row(flag);
+            if let Some(first) = cells.first_mut() {
+                *first = format!("  {first}");
             }
             out.push(cells);
         }
-        out.push(folded);
     }
+    // A folded flag whose gap is not listed (another grid filtered away) stays on its own.
+    out.extend(
+        part(ListPart::Gaps)
+            .filter(|flag| !open_gaps.iter().any(|gap| Some(gap.id) == flag.gap))
+            .map(&row),
+    );
+    out.extend(part(ListPart::Remaining).map(&row));
     out
 }

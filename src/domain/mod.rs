@@ -2,6 +2,7 @@
 //! Pure functions of data and a given `now`: no I/O and no clock reads here.
 
 pub mod access;
+pub mod assignment;
 pub mod coverage;
 pub mod flag;
 pub mod followup;
@@ -11,6 +12,7 @@ pub mod roster;
 pub mod round;
 pub mod severity;
 pub mod status;
+pub mod tally;
 pub mod text;
 pub mod time;
 pub mod window;

@@ -51,6 +51,7 @@ pub fn refusal(lang: Lang, refusal: &Refusal) -> String {
         Refusal::GapOutcome(text) => fill(&s.gap_outcome, &[("text", text)]),
         Refusal::UnknownVolunteer(name) => fill(&s.unknown_volunteer, &[("name", name)]),
         Refusal::BadRouteRange(text) => fill(&s.bad_route_range, &[("text", text)]),
+        Refusal::TallyNeedsOut => s.tally_needs_out.clone(),
         Refusal::NoCurrentAbsence(id) => fill(&s.no_current_absence, &[("id", id)]),
         Refusal::AbsenceBackwards { from, to } => {
             fill(&s.absence_backwards, &[("from", from), ("to", to)])

@@ -5,6 +5,7 @@
 //! and the outbox with it. The CLI and the TUI call these functions and nothing else writes, so a
 //! permission or a rule cannot differ between them.
 
+pub mod assignments;
 pub mod checks;
 pub mod clock;
 pub mod drill;
@@ -14,6 +15,7 @@ pub mod input;
 pub mod messages;
 pub mod read;
 pub mod roster;
+pub mod tally;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;

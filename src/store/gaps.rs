@@ -96,6 +96,8 @@ pub struct Gap {
     pub outcome: Option<String>,
     pub note: Option<String>,
     pub flag_ids: Vec<i64>,
+    /// The volunteers assigned to the grid (filled by the reads that show it).
+    pub assigned: Vec<String>,
 }
 
 const COLUMNS: &str = "id, grid, round, listed, checked, missed, state, formed_at, closed_at,
@@ -125,6 +127,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Gap> {
         outcome: row.get(10)?,
         note: row.get(11)?,
         flag_ids: Vec::new(),
+        assigned: Vec::new(),
     })
 }
 
@@ -167,12 +170,25 @@ pub fn list(conn: &Connection, include_closed: bool) -> rusqlite::Result<Vec<Gap
         "WHERE state = 'open'"
     };
     let mut statement = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM gaps {filter} ORDER BY round DESC, grid"
+        "SELECT {COLUMNS} FROM gaps {filter} ORDER BY round DESC, id"
     ))?;
     let gaps = statement
         .query_map([], from_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     gaps.into_iter().map(|gap| with_flags(conn, gap)).collect()
+}
+
+/// The elders a gap holds, in route order: id, name and whether their flag is still open.
+pub fn members(conn: &Connection, gap_id: i64) -> rusqlite::Result<Vec<(String, String, bool)>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT e.id, e.name, f.state = 'open'
+         FROM gap_flags AS m JOIN flags AS f ON f.id = m.flag_id JOIN elders AS e ON e.id = f.elder_id
+         WHERE m.gap_id = ?1
+         ORDER BY e.route IS NULL, e.route, e.id",
+    )?;
+    statement
+        .query_map([gap_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+        .collect()
 }
 
 /// The gap each flag belongs to, with the gap's state: what the flag lists fold by.

@@ -4,6 +4,7 @@
 //! verification here, and `doctor` (a read-only examination of a file).
 
 pub mod absences;
+pub mod assignments;
 pub mod checks;
 pub mod doctor;
 pub mod elders;

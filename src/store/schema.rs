@@ -2,7 +2,7 @@
 //! one exclusive transaction with the version bump, so a crash leaves the old or the new schema.
 
 use anyhow::Context;
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 /// Marks a file as curtain's (`PRAGMA application_id`), so another program's database is refused.
 pub const APPLICATION_ID: i64 = 0x4355_5254; // "CURT"
@@ -269,6 +269,40 @@ CREATE TABLE gaps_sync (
 INSERT INTO gaps_sync (key, value)
     SELECT 'synced_through', value FROM meta WHERE key = 'flags_synced_through';
 "#,
+    r#"
+-- Early warnings (#15): the outbox takes a new kind. SQLite changes a CHECK by rebuilding the
+-- table; `migrate` runs with foreign keys off and checks the tables that point here before it
+-- commits. Every row keeps its id, so deliveries and outbox_flags still point at their message.
+CREATE TABLE outbox_rebuilt (
+    id          INTEGER PRIMARY KEY,
+    kind        TEXT NOT NULL
+                CHECK (kind IN ('round_digest', 'alert', 'critical_reminder', 'test',
+                                'early_warning')),
+    dedupe_key  TEXT NOT NULL UNIQUE,
+    grid        TEXT,
+    round       INTEGER,
+    created_at  TEXT NOT NULL,
+    created_by  TEXT NOT NULL
+) STRICT;
+INSERT INTO outbox_rebuilt (id, kind, dedupe_key, grid, round, created_at, created_by)
+    SELECT id, kind, dedupe_key, grid, round, created_at, created_by FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_rebuilt RENAME TO outbox;
+CREATE INDEX outbox_by_created ON outbox (created_at);
+
+-- What an early warning said: the grid's coverage of the round when it was decided, when the
+-- window closes, and who was assigned. One per grid and round.
+CREATE TABLE early_warnings (
+    message_id  INTEGER PRIMARY KEY REFERENCES outbox (id),
+    grid        TEXT NOT NULL,
+    round       INTEGER NOT NULL,
+    listed      INTEGER NOT NULL,
+    checked     INTEGER NOT NULL,
+    closes      TEXT NOT NULL,
+    assigned    TEXT NOT NULL DEFAULT '',
+    UNIQUE (grid, round)
+) STRICT;
+"#,
 ];
 
 /// The schema version this program writes.
@@ -282,8 +316,22 @@ pub fn application_id(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("PRAGMA application_id", [], |row| row.get(0))
 }
 
-/// Brings the schema up to [`LATEST`]. The caller has already refused newer files.
+/// Brings the schema up to [`LATEST`]. The caller has already refused newer files. A migration
+/// may rebuild a table others point at (how SQLite changes a CHECK), so foreign keys are off
+/// while it runs (they cannot change inside a transaction) and the tables pointing at a rebuilt
+/// one are checked before the commit.
 pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
+    let enforced: bool = conn.query_row("PRAGMA foreign_keys", [], |row| row.get(0))?;
+    conn.pragma_update(None, "foreign_keys", false)?;
+    let migrated = migrate_in_one_transaction(conn);
+    conn.pragma_update(None, "foreign_keys", enforced)?;
+    migrated
+}
+
+/// The tables whose rows point at a table a migration rebuilds.
+const POINTING_AT_REBUILT: &[&str] = &["deliveries", "outbox_flags"];
+
+fn migrate_in_one_transaction(conn: &mut Connection) -> anyhow::Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
     // Read again inside the lock: another process may have migrated meanwhile.
     let from = user_version(&tx)?;
@@ -292,6 +340,17 @@ pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
             .with_context(|| format!("migrating the schema to version {}", index + 1))?;
     }
     if from < LATEST {
+        for table in POINTING_AT_REBUILT {
+            let broken: Option<i64> = tx
+                .query_row(&format!("PRAGMA foreign_key_check({table})"), [], |row| {
+                    row.get(1)
+                })
+                .optional()?;
+            anyhow::ensure!(
+                broken.is_none(),
+                "migrating the schema left {table} pointing at a missing row"
+            );
+        }
         tx.pragma_update(None, "user_version", LATEST)?;
         tx.pragma_update(None, "application_id", APPLICATION_ID)?;
     }

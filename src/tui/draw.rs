@@ -44,6 +44,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Constraint::Length(1),
     ]));
     draw_header(frame, header, app);
+    let body = draw_warnings(frame, body, app);
     match app.mode {
         Mode::Welcome => draw_welcome(frame, body, app),
         Mode::Login => super::login::draw(frame, body, app),
@@ -62,6 +63,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Mode::PickOutcome => draw_outcomes(frame, body, app),
         Mode::Note => draw_note(frame, body, app, &t(app.lang).note_title),
         Mode::Roster(mode) => roster_screen::draw_overlay(frame, body, app, mode),
+        Mode::Assign => draw_note(frame, body, app, &t(app.lang).tui_assign_prompt),
         Mode::Away => {
             let name = app.away_target().map_or("", |target| target.name);
             let title = fill(&t(app.lang).away_title, &[("name", &name)]);
@@ -69,6 +71,44 @@ pub fn draw(frame: &mut Frame, app: &App) {
         }
         _ => {}
     }
+}
+
+/// The early-warning banner (#15): one line per grid whose round is still mostly unwalked at its
+/// warning time, above every screen; returns the area left for the screen.
+fn draw_warnings(frame: &mut Frame, area: Rect, app: &App) -> Rect {
+    if app.warnings.is_empty() || matches!(app.mode, Mode::Login | Mode::Welcome) {
+        return area;
+    }
+    // Never more than a third of the screen: the round itself must still show.
+    let lines = app
+        .warnings
+        .len()
+        .min(usize::from(area.height / 3))
+        .min(usize::from(u16::MAX));
+    if lines == 0 {
+        return area;
+    }
+    let [banner, rest] = area.layout(&Layout::vertical([
+        Constraint::Length(u16::try_from(lines).unwrap_or(0)),
+        Constraint::Fill(1),
+    ]));
+    let width = usize::from(banner.width);
+    let text: Vec<Line> = app
+        .warnings
+        .iter()
+        .take(lines)
+        .map(|warning| {
+            Line::styled(
+                super::text::fit(warning, width),
+                Style::new()
+                    .fg(Color::Black)
+                    .bg(Color::Yellow)
+                    .add_modifier(Modifier::BOLD),
+            )
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(text), banner);
+    rest
 }
 
 fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
@@ -139,7 +179,7 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
         (Mode::Login, _) => &s.keys_login,
         (Mode::PickOutcome, _) => &s.keys_pick,
         (Mode::Note, _) => &s.keys_note,
-        (Mode::Away, _) => &s.keys_away,
+        (Mode::Away | Mode::Assign, _) => &s.keys_away,
         (Mode::Roster(mode), _) => roster_screen::footer_keys(app, *mode),
         (Mode::Normal, Tab::Round) => &s.keys_round,
         (Mode::Normal, Tab::Flags) => &s.keys_flags,

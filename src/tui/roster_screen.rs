@@ -121,6 +121,7 @@ pub fn normal_key(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('e') | KeyCode::Enter => RosterAction::Edit,
         KeyCode::Char('a') => return Some(Action::StartAway),
         KeyCode::Char('b') => RosterAction::EndAbsence,
+        KeyCode::Char('v') => return Some(Action::StartAssign),
         _ => return None,
     };
     Some(Action::Roster(action))
