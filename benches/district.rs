@@ -144,16 +144,42 @@ fn loaded_app(store: &mut Store) -> app::App {
     app
 }
 
-/// Start to first frame, in process: open the database, load the round screen, draw it.
+/// Start to first frame, in process: open the database, load the round screen as the TUI does
+/// for its first frame (the round alone; the strips follow once it is drawn), draw it.
 #[divan::bench(args = sizes(), sample_count = 10)]
 fn first_frame(bencher: Bencher, size: &str) {
     bencher.bench_local(|| {
         let mut store = open(size);
-        let app = loaded_app(&mut store);
+        let mut app = app::App::new(
+            Lang::Zh,
+            "bench".into(),
+            None,
+            store.schedule.clone(),
+            now(),
+        );
+        app::reload_first_frame(&mut app, &mut store).expect("loading the round screen");
         let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
         terminal
             .draw(|frame| draw::draw(frame, &app))
             .expect("draw");
+    });
+}
+
+/// The strips of the six earlier rounds beside each name, filled in after the first frame.
+#[divan::bench(args = sizes(), sample_count = 10)]
+fn strips_after_first_frame(bencher: Bencher, size: &str) {
+    let mut store = open(size);
+    let mut app = app::App::new(
+        Lang::Zh,
+        "bench".into(),
+        None,
+        store.schedule.clone(),
+        now(),
+    );
+    app::reload_first_frame(&mut app, &mut store).expect("loading the round screen");
+    bencher.bench_local(|| {
+        app.strips.0 = None;
+        app::fill_strips(&mut app, &store).expect("strips");
     });
 }
 

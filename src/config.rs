@@ -16,6 +16,70 @@ use crate::error::Refusal;
 
 pub const FILE_NAME: &str = "curtain.toml";
 
+/// What is wrong with the config, where: the line (when the file says) and the dotted key. The
+/// edge puts it in the user's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblem {
+    pub line: Option<usize>,
+    pub key: String,
+    pub kind: ConfigProblemKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigProblemKind {
+    /// Not TOML, or a value of the wrong type; `key` names the unknown key when that is it.
+    Syntax,
+    UnknownKey,
+    NotTimeZone(String),
+    /// `expect` of a round is fixed: the morning expects open, the evening closed.
+    WrongExpect {
+        value: String,
+        expect: String,
+    },
+    NotClock(String),
+    NotLanguage(String),
+    /// `gap_below` outside 0 to 1 (#15).
+    NotShare(String),
+    /// A number outside what curtain can use; both ends included.
+    OutOfRange {
+        value: u64,
+        min: u64,
+        max: u64,
+    },
+    NotChannelKind(String),
+    NotHttpAddress(String),
+    SecretOnlyForDingtalk,
+    EmptySecret,
+    /// The morning's opens ≤ due ≤ closes does not hold within one day.
+    MorningOrder,
+    /// The evening's window does not hold its due time, or overlaps the morning's.
+    EveningOverlap,
+}
+
+impl ConfigProblem {
+    fn at(
+        text: &str,
+        key: impl Into<String>,
+        span: Option<std::ops::Range<usize>>,
+        kind: ConfigProblemKind,
+    ) -> ConfigProblem {
+        ConfigProblem {
+            line: span.map(|span| line_of(text, span.start)),
+            key: key.into(),
+            kind,
+        }
+    }
+}
+
+/// The ranges every number of `[notify]` must lie in: wide enough for any real use, narrow
+/// enough that no arithmetic on them can overflow.
+pub const TIMEOUT_SECONDS: (u64, u64) = (1, 300);
+pub const RETRY_BASE_SECONDS: (u64, u64) = (1, 3600);
+pub const RETRY_MAX_SECONDS: (u64, u64) = (1, 7 * 24 * 3600);
+pub const MAX_ATTEMPTS: (u64, u64) = (1, 1000);
+pub const CRITICAL_REMINDER_MINUTES: (u64, u64) = (1, 7 * 24 * 60);
+pub const MAX_AGE_HOURS: (u64, u64) = (1, 366 * 24);
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Config {
     pub community_name: Option<String>,
@@ -111,7 +175,7 @@ struct NotifyFile {
     timeout_seconds: Option<Spanned<u64>>,
     retry_base_seconds: Option<Spanned<u64>>,
     retry_max_seconds: Option<Spanned<u64>>,
-    max_attempts: Option<Spanned<u32>>,
+    max_attempts: Option<Spanned<u64>>,
     critical_reminder_minutes: Option<Spanned<u64>>,
     max_age_hours: Option<Spanned<u64>>,
     #[serde(default)]
@@ -174,20 +238,21 @@ impl Config {
         };
         let text = std::fs::read_to_string(&path).map_err(|error| Refusal::Unreadable {
             path: path.clone(),
-            reason: error.to_string(),
+            why: crate::import::Unreadable::of_io(&error),
         })?;
-        Config::parse(&text).map_err(|reason| Refusal::BadConfig { path, reason })
+        Config::parse(&text).map_err(|problem| Refusal::BadConfig { path, problem })
     }
 
-    pub fn parse(text: &str) -> Result<Config, String> {
-        let file: File = toml::from_str(text).map_err(|error| error.to_string())?;
+    pub fn parse(text: &str) -> Result<Config, ConfigProblem> {
+        let file: File = toml::from_str(text).map_err(|error| syntax_problem(text, &error))?;
         let mut schedule = Schedule::default();
         if let Some(zone) = &file.community.timezone {
             schedule.tz = zone.get_ref().parse().map_err(|_| {
-                format!(
-                    "line {}: community.timezone `{}` is not a time zone; use a name like Asia/Shanghai",
-                    line_of(text, zone.span().start),
-                    zone.get_ref()
+                ConfigProblem::at(
+                    text,
+                    "community.timezone",
+                    Some(zone.span()),
+                    ConfigProblemKind::NotTimeZone(zone.get_ref().clone()),
                 )
             })?;
         }
@@ -198,18 +263,25 @@ impl Config {
             if let Some(value) = &file.expect
                 && value != expect
             {
-                return Err(format!(
-                    "rounds.{name}.expect is `{value}`, but the {name} round always expects `{expect}`"
+                return Err(ConfigProblem::at(
+                    text,
+                    format!("rounds.{name}.expect"),
+                    None,
+                    ConfigProblemKind::WrongExpect {
+                        value: value.clone(),
+                        expect: expect.to_string(),
+                    },
                 ));
             }
             let read = |key: &str, value: &Option<Spanned<String>>, default: NaiveTime| match value
             {
                 None => Ok(default),
                 Some(value) => parse_clock(value.get_ref()).ok_or_else(|| {
-                    format!(
-                        "line {}: rounds.{name}.{key} `{}` is not a time; write HH:MM, e.g. 07:00",
-                        line_of(text, value.span().start),
-                        value.get_ref()
+                    ConfigProblem::at(
+                        text,
+                        format!("rounds.{name}.{key}"),
+                        Some(value.span()),
+                        ConfigProblemKind::NotClock(value.get_ref().clone()),
                     )
                 }),
             };
@@ -224,10 +296,11 @@ impl Config {
         if let Some(share) = &file.rounds.gap_below {
             schedule.gap_below = crate::domain::coverage::GapBelow::from_share(*share.get_ref())
                 .ok_or_else(|| {
-                    format!(
-                        "line {}: rounds.gap_below `{}` is not a share; write a number from 0 to 1, e.g. 0.5",
-                        line_of(text, share.span().start),
-                        share.get_ref()
+                    ConfigProblem::at(
+                        text,
+                        "rounds.gap_below",
+                        Some(share.span()),
+                        ConfigProblemKind::NotShare(share.get_ref().to_string()),
                     )
                 })?;
         }
@@ -245,56 +318,85 @@ impl Config {
 }
 
 /// Reads `[notify]`; every bad value is named with its key and line.
-fn notify_config(text: &str, file: &NotifyFile) -> Result<NotifyConfig, String> {
+fn notify_config(text: &str, file: &NotifyFile) -> Result<NotifyConfig, ConfigProblem> {
     let mut config = NotifyConfig::default();
-    let at = |key: &str, span: std::ops::Range<usize>| {
-        format!("line {}: notify.{key}", line_of(text, span.start))
+    let at = |key: &str, span: std::ops::Range<usize>, kind: ConfigProblemKind| {
+        ConfigProblem::at(text, format!("notify.{key}"), Some(span), kind)
     };
     if let Some(lang) = &file.lang {
         config.lang = crate::i18n::Lang::parse(lang.get_ref()).ok_or_else(|| {
-            format!(
-                "{} `{}` is not a language; write \"zh\" or \"en\"",
-                at("lang", lang.span()),
-                lang.get_ref()
+            at(
+                "lang",
+                lang.span(),
+                ConfigProblemKind::NotLanguage(lang.get_ref().clone()),
             )
         })?;
     }
-    let positive =
-        |key: &str, value: &Option<Spanned<u64>>, unit: u64, default: Duration| match value {
-            None => Ok(default),
-            Some(value) if *value.get_ref() == 0 => {
-                Err(format!("{} must be more than 0", at(key, value.span())))
-            }
-            Some(value) => Ok(Duration::from_secs(value.get_ref().saturating_mul(unit))),
-        };
-    config.timeout = positive("timeout_seconds", &file.timeout_seconds, 1, config.timeout)?;
-    config.retry_base = positive(
+    let within = |key: &str, value: &Spanned<u64>, (min, max): (u64, u64)| {
+        let number = *value.get_ref();
+        if (min..=max).contains(&number) {
+            Ok(number)
+        } else {
+            Err(at(
+                key,
+                value.span(),
+                ConfigProblemKind::OutOfRange {
+                    value: number,
+                    min,
+                    max,
+                },
+            ))
+        }
+    };
+    // The ranges keep every product below u64::MAX: no duration here can overflow.
+    let duration = |key: &str,
+                    value: &Option<Spanned<u64>>,
+                    range: (u64, u64),
+                    unit: u64,
+                    default: Duration| match value {
+        None => Ok(default),
+        Some(value) => Ok(Duration::from_secs(
+            within(key, value, range)?.saturating_mul(unit),
+        )),
+    };
+    config.timeout = duration(
+        "timeout_seconds",
+        &file.timeout_seconds,
+        TIMEOUT_SECONDS,
+        1,
+        config.timeout,
+    )?;
+    config.retry_base = duration(
         "retry_base_seconds",
         &file.retry_base_seconds,
+        RETRY_BASE_SECONDS,
         1,
         config.retry_base,
     )?;
-    config.retry_max = positive(
+    config.retry_max = duration(
         "retry_max_seconds",
         &file.retry_max_seconds,
+        RETRY_MAX_SECONDS,
         1,
         config.retry_max,
     )?;
-    config.critical_reminder_after = positive(
+    config.critical_reminder_after = duration(
         "critical_reminder_minutes",
         &file.critical_reminder_minutes,
+        CRITICAL_REMINDER_MINUTES,
         60,
         config.critical_reminder_after,
     )?;
-    config.max_age = positive("max_age_hours", &file.max_age_hours, 3600, config.max_age)?;
+    config.max_age = duration(
+        "max_age_hours",
+        &file.max_age_hours,
+        MAX_AGE_HOURS,
+        3600,
+        config.max_age,
+    )?;
     if let Some(attempts) = &file.max_attempts {
-        if *attempts.get_ref() == 0 {
-            return Err(format!(
-                "{} must be at least 1",
-                at("max_attempts", attempts.span())
-            ));
-        }
-        config.max_attempts = *attempts.get_ref();
+        let attempts = within("max_attempts", attempts, MAX_ATTEMPTS)?;
+        config.max_attempts = u32::try_from(attempts).unwrap_or(u32::MAX);
     }
     for (name, channel) in &file.channels {
         let key = |field: &str| format!("channels.{name}.{field}");
@@ -303,28 +405,35 @@ fn notify_config(text: &str, file: &NotifyFile) -> Result<NotifyConfig, String> 
             "wecom" => ChannelKind::Wecom,
             "dingtalk" => ChannelKind::Dingtalk,
             other => {
-                return Err(format!(
-                    "{} `{other}` is not a channel kind; write webhook, wecom or dingtalk",
-                    at(&key("kind"), channel.kind.span())
+                return Err(at(
+                    &key("kind"),
+                    channel.kind.span(),
+                    ConfigProblemKind::NotChannelKind(other.to_string()),
                 ));
             }
         };
         let url = channel.url.get_ref().trim();
-        if !(url.starts_with("https://") || url.starts_with("http://")) || url.contains(' ') {
-            return Err(format!(
-                "{} `{url}` is not an http(s) address",
-                at(&key("url"), channel.url.span())
+        if !is_http_address(url) {
+            return Err(at(
+                &key("url"),
+                channel.url.span(),
+                ConfigProblemKind::NotHttpAddress(url.to_string()),
             ));
         }
         if let Some(secret) = &channel.secret {
             if kind != ChannelKind::Dingtalk {
-                return Err(format!(
-                    "{} is only for kind = \"dingtalk\"",
-                    at(&key("secret"), secret.span())
+                return Err(at(
+                    &key("secret"),
+                    secret.span(),
+                    ConfigProblemKind::SecretOnlyForDingtalk,
                 ));
             }
             if secret.get_ref().trim().is_empty() {
-                return Err(format!("{} is empty", at(&key("secret"), secret.span())));
+                return Err(at(
+                    &key("secret"),
+                    secret.span(),
+                    ConfigProblemKind::EmptySecret,
+                ));
             }
         }
         config.channels.push(ChannelConfig {
@@ -341,17 +450,56 @@ fn notify_config(text: &str, file: &NotifyFile) -> Result<NotifyConfig, String> 
     Ok(config)
 }
 
+/// An address a channel can post to: `http://` or `https://`, a host, a port (when given) that
+/// is a port, and no spaces.
+fn is_http_address(url: &str) -> bool {
+    let Some(rest) = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    if url.chars().any(char::is_whitespace) {
+        return false;
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
+    let (host, port) = match host_port.rsplit_once(':') {
+        // An IPv6 literal without a port: `[::1]`.
+        Some((host, port)) if !port.contains(']') => (host, Some(port)),
+        _ => (host_port, None),
+    };
+    let port_ok = port.is_none_or(|port| port.parse::<u16>().is_ok_and(|port| port > 0));
+    !host.is_empty() && port_ok
+}
+
+/// What toml said was wrong, as a problem with its line; an unknown key is named.
+fn syntax_problem(text: &str, error: &toml::de::Error) -> ConfigProblem {
+    let message = error.message();
+    let unknown = message
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split('`').next());
+    ConfigProblem {
+        line: error.span().map(|span| line_of(text, span.start)),
+        key: unknown.unwrap_or_default().to_string(),
+        kind: if unknown.is_some() {
+            ConfigProblemKind::UnknownKey
+        } else {
+            ConfigProblemKind::Syntax
+        },
+    }
+}
+
 /// Windows must hold their due time and must not overlap, or a check could belong to two rounds.
-fn validate(schedule: &Schedule) -> Result<(), String> {
+fn validate(schedule: &Schedule) -> Result<(), ConfigProblem> {
     let m = schedule.morning;
     let e = schedule.evening;
     if !(m.opens <= m.due && m.due <= m.closes && m.opens < m.closes) {
-        return Err(format!(
-            "rounds.morning: opens {} ≤ due {} ≤ closes {} must hold, within one day",
-            m.opens.format("%H:%M"),
-            m.due.format("%H:%M"),
-            m.closes.format("%H:%M")
-        ));
+        return Err(ConfigProblem {
+            line: None,
+            key: "rounds.morning".into(),
+            kind: ConfigProblemKind::MorningOrder,
+        });
     }
     let evening_wraps = e.closes <= e.opens;
     let due_inside = if evening_wraps {
@@ -361,14 +509,11 @@ fn validate(schedule: &Schedule) -> Result<(), String> {
     };
     let no_overlap = m.closes < e.opens && (!evening_wraps || e.closes < m.opens);
     if !due_inside || !no_overlap {
-        return Err(format!(
-            "rounds.evening: {}–{} (due {}) must hold its due time and not overlap the morning {}–{}",
-            e.opens.format("%H:%M"),
-            e.closes.format("%H:%M"),
-            e.due.format("%H:%M"),
-            m.opens.format("%H:%M"),
-            m.closes.format("%H:%M")
-        ));
+        return Err(ConfigProblem {
+            line: None,
+            key: "rounds.evening".into(),
+            kind: ConfigProblemKind::EveningOverlap,
+        });
     }
     Ok(())
 }
@@ -387,48 +532,157 @@ mod tests {
 
     #[test]
     fn bad_configs_name_the_key_and_line() {
-        let cases = [
+        use ConfigProblemKind as K;
+        let range = |value, (min, max)| K::OutOfRange { value, min, max };
+        let cases: Vec<(&str, Option<usize>, &str, ConfigProblemKind)> = vec![
             (
                 "[rounds.morning]\nopens = \"7 am\"\n",
-                "line 2: rounds.morning.opens",
+                Some(2),
+                "rounds.morning.opens",
+                K::NotClock("7 am".into()),
             ),
             (
                 "[community]\ntimezone = \"Mars/Base\"\n",
-                "line 2: community.timezone",
+                Some(2),
+                "community.timezone",
+                K::NotTimeZone("Mars/Base".into()),
             ),
-            ("[rounds.morning]\nopenz = \"07:00\"\n", "openz"),
-            ("[rounds.evening]\nopens = \"09:00\"\n", "rounds.evening"),
+            (
+                "[rounds.morning]\nopenz = \"07:00\"\n",
+                Some(2),
+                "openz",
+                K::UnknownKey,
+            ),
+            (
+                "[rounds.evening]\nopens = \"09:00\"\n",
+                None,
+                "rounds.evening",
+                K::EveningOverlap,
+            ),
             (
                 "[rounds.morning]\nexpect = \"closed\"\n",
+                None,
                 "rounds.morning.expect",
+                K::WrongExpect {
+                    value: "closed".into(),
+                    expect: "open".into(),
+                },
             ),
-            ("[notify]\nlang = \"fr\"\n", "line 2: notify.lang"),
-            ("[rounds]\ngap_below = 1.5\n", "line 2: rounds.gap_below"),
-            ("[rounds]\ngap_below = \"half\"\n", "gap_below"),
+            (
+                "[notify]\nlang = \"fr\"\n",
+                Some(2),
+                "notify.lang",
+                K::NotLanguage("fr".into()),
+            ),
+            (
+                "[rounds]\ngap_below = 1.5\n",
+                Some(2),
+                "rounds.gap_below",
+                K::NotShare("1.5".into()),
+            ),
             (
                 "[notify.channels.g1]\nkind = \"wechat\"\nurl = \"https://x\"\n",
-                "line 2: notify.channels.g1.kind",
+                Some(2),
+                "notify.channels.g1.kind",
+                K::NotChannelKind("wechat".into()),
             ),
             (
                 "[notify.channels.g1]\nkind = \"wecom\"\nurl = \"ftp://x\"\n",
-                "line 3: notify.channels.g1.url",
+                Some(3),
+                "notify.channels.g1.url",
+                K::NotHttpAddress("ftp://x".into()),
             ),
             (
                 "[notify.channels.g1]\nkind = \"wecom\"\nurl = \"https://x\"\nsecret = \"SEC1\"\n",
-                "line 4: notify.channels.g1.secret",
+                Some(4),
+                "notify.channels.g1.secret",
+                K::SecretOnlyForDingtalk,
             ),
             (
                 "[notify]\nretry_base_seconds = 0\n",
-                "line 2: notify.retry_base_seconds",
+                Some(2),
+                "notify.retry_base_seconds",
+                range(0, RETRY_BASE_SECONDS),
             ),
             (
                 "[notify.channels.g1]\nkind = \"wecom\"\nuri = \"https://x\"\n",
+                Some(3),
                 "uri",
+                K::UnknownKey,
+            ),
+            // Numbers that once passed and then panicked or overflowed (issue 12).
+            (
+                "[notify]\ntimeout_seconds = 9223372036854775807\n",
+                Some(2),
+                "notify.timeout_seconds",
+                range(9223372036854775807, TIMEOUT_SECONDS),
+            ),
+            (
+                "[notify]\nmax_age_hours = 3000000000\n",
+                Some(2),
+                "notify.max_age_hours",
+                range(3000000000, MAX_AGE_HOURS),
+            ),
+            (
+                "[notify]\ncritical_reminder_minutes = 18446744073709551\n",
+                Some(2),
+                "notify.critical_reminder_minutes",
+                range(18446744073709551, CRITICAL_REMINDER_MINUTES),
+            ),
+            (
+                "[notify]\nmax_attempts = 0\n",
+                Some(2),
+                "notify.max_attempts",
+                range(0, MAX_ATTEMPTS),
+            ),
+            (
+                "[notify.channels.g1]\nkind = \"webhook\"\nurl = \"http://127.0.0.1:99999/x\"\n",
+                Some(3),
+                "notify.channels.g1.url",
+                K::NotHttpAddress("http://127.0.0.1:99999/x".into()),
+            ),
+            (
+                "[notify.channels.g1]\nkind = \"webhook\"\nurl = \"https://\"\n",
+                Some(3),
+                "notify.channels.g1.url",
+                K::NotHttpAddress("https://".into()),
             ),
         ];
-        for (text, want) in cases {
-            let error = Config::parse(text).unwrap_err();
-            assert!(error.contains(want), "{text:?}: {error}");
+        for (text, line, key, kind) in cases {
+            let problem = Config::parse(text).unwrap_err();
+            assert_eq!(
+                problem,
+                ConfigProblem {
+                    line,
+                    key: key.into(),
+                    kind
+                },
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn http_addresses_need_a_host_and_a_real_port() {
+        let cases = [
+            (
+                "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x",
+                true,
+            ),
+            ("http://127.0.0.1:8080/hook", true),
+            ("http://[::1]:8080/hook", true),
+            ("http://[::1]/hook", true),
+            ("http://user@host:443/x", true),
+            ("http://127.0.0.1:99999/x", false),
+            ("http://127.0.0.1:0/x", false),
+            ("http://host:port/x", false),
+            ("https://", false),
+            ("https:///path", false),
+            ("ftp://host/x", false),
+            ("https://host/a b", false),
+        ];
+        for (url, ok) in cases {
+            assert_eq!(is_http_address(url), ok, "{url}");
         }
     }
 

@@ -68,10 +68,16 @@ pub enum Refusal {
     NoCurrentAbsence(String),
     #[error("the roster file has problems")]
     Import(Vec<Problem>),
-    #[error("cannot read {path}: {reason}")]
-    Unreadable { path: PathBuf, reason: String },
-    #[error("bad config {path}: {reason}")]
-    BadConfig { path: PathBuf, reason: String },
+    #[error("cannot read {path}: {why:?}")]
+    Unreadable {
+        path: PathBuf,
+        why: crate::import::Unreadable,
+    },
+    #[error("bad config {path}: {problem:?}")]
+    BadConfig {
+        path: PathBuf,
+        problem: crate::config::ConfigProblem,
+    },
     #[error("`{0}` is not a language")]
     BadLang(String),
     #[error("`{0}` is not a time")]
@@ -80,6 +86,13 @@ pub enum Refusal {
     BadDate(String),
     #[error("`{0}` is not a round")]
     BadRound(String),
+    #[error("{option} {value} is outside {min}..={max}")]
+    OutOfRange {
+        option: &'static str,
+        value: u64,
+        min: u64,
+        max: u64,
+    },
     #[error("`{0}` is not an observation")]
     BadObservation(String),
     #[error("`{0}` is not an outcome")]

@@ -1,7 +1,6 @@
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    curtain::cli::main(curtain::cli::Cli::parse())
+    // Parsed in the user's language: help and usage errors in Chinese under a Chinese locale.
+    curtain::cli::main(curtain::cli::help::parse(std::env::args_os().collect()))
 }

@@ -513,3 +513,67 @@ fn unknown_lang_is_refused_as_bad_usage() {
     let db = TestDb::with_sample_roster();
     db.refused("fr", "2026-11-22 08:00", &["elders"], &["fr", "zh", "en"]);
 }
+
+/// Issue 12: a number in the config that used to pass and then panic or overflow is refused with
+/// its key, its line and the range, in the user's language, before anything is touched.
+#[test]
+fn config_numbers_outside_their_range_are_refused_with_key_line_and_range() {
+    let cases = [
+        ("timeout_seconds = 9223372036854775807", "timeout_seconds"),
+        ("max_age_hours = 3000000000", "max_age_hours"),
+        (
+            "critical_reminder_minutes = 18446744073709551",
+            "critical_reminder_minutes",
+        ),
+        ("max_attempts = 0", "max_attempts"),
+    ];
+    for (line, key) in cases {
+        let db = TestDb::with_sample_roster();
+        std::fs::write(db.file("curtain.toml"), format!("[notify]\n{line}\n")).unwrap();
+        let key = format!("notify.{key}");
+        db.refused(
+            "en",
+            "2026-11-22 08:00",
+            &["check", "CQ001", "open"],
+            &["line 2", &key, "out of range"],
+        );
+        db.refused(
+            "zh",
+            "2026-11-22 08:00",
+            &["watch", "--once"],
+            &["第 2 行", &key, "超出范围"],
+        );
+    }
+}
+
+#[test]
+fn a_webhook_address_with_no_host_or_an_impossible_port_is_refused() {
+    for url in ["http://127.0.0.1:99999/x", "https://"] {
+        let db = TestDb::with_sample_roster();
+        std::fs::write(
+            db.file("curtain.toml"),
+            format!("[notify.channels.g1]\nkind = \"webhook\"\nurl = \"{url}\"\n"),
+        )
+        .unwrap();
+        db.refused(
+            "en",
+            "2026-11-22 08:00",
+            &["notify", "test"],
+            &["line 3", "notify.channels.g1.url", url],
+        );
+    }
+}
+
+#[test]
+fn a_watch_interval_that_would_overflow_is_refused_not_a_crash() {
+    let db = TestDb::with_sample_roster();
+    for lang in ["en", "zh"] {
+        let stderr = db.refused(
+            lang,
+            "2026-11-22 08:00",
+            &["watch", "--interval", "18446744073709551615"],
+            &["--interval", "18446744073709551615", "3600"],
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}

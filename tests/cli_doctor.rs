@@ -262,6 +262,22 @@ fn a_backup_is_healthy_to_the_doctor() {
     assert_eq!(run.code, 0, "{}", run.describe());
 }
 
+/// Issue #14: the doctor runs SQLite's quick check unless asked for the full one, and says
+/// which it ran.
+#[test]
+fn the_quick_check_by_default_and_the_full_one_with_full() {
+    let db = db_with_checks();
+    let quick = doctor(&db, "en");
+    says(&quick, &["SQLite integrity check: ok (the quick check"]);
+    let full = db.run("en", NOW, &["doctor", "--full"]);
+    assert_eq!(full.code, 0, "{}", full.describe());
+    assert!(
+        full.stdout.contains("SQLite integrity check: ok.") && !full.stdout.contains("quick"),
+        "{}",
+        full.describe()
+    );
+}
+
 /// What curtain wrote itself is told apart from what it never writes: rounds ahead of the clock
 /// come from a `--now` ahead of it (here a drill database's), and the doctor says so instead of
 /// blaming another program.

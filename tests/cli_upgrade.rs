@@ -196,3 +196,42 @@ fn a_database_one_schema_newer_is_refused_by_every_command_and_left_byte_for_byt
     assert_doctor_left_it(&db, &before);
     assert_eq!(user_version(&db.conn()), schema::LATEST + 1);
 }
+
+/// Schema 5 (#14): each flag raised by a check keeps that check's id; an upgraded database gets
+/// it from the round's checks by the rule (the latest seen that no correction superseded), and a
+/// missed flag has none.
+#[test]
+fn an_upgraded_database_knows_the_check_that_decided_each_flag() {
+    let db = v1_copy();
+    db.json("2026-11-20 09:00", &["elders", "--all", "--format", "json"]);
+    let conn = db.conn();
+    let decided = |elder: &str| -> Option<String> {
+        conn.query_row(
+            "SELECT fc.check_id FROM flags AS f
+             LEFT JOIN flag_checks AS fc ON fc.flag_id = f.id
+             WHERE f.elder_id = ?1 AND f.round_status != 'ok' ORDER BY f.round LIMIT 1",
+            [elder],
+            |row| row.get(0),
+        )
+        .unwrap()
+    };
+    let check_of = |elder: &str| -> String {
+        conn.query_row(
+            "SELECT id FROM checks WHERE elder_id = ?1 ORDER BY seen_at DESC LIMIT 1",
+            [elder],
+            |row| row.get(0),
+        )
+        .unwrap()
+    };
+    assert_eq!(
+        decided("CQ004"),
+        Some(check_of("CQ004")),
+        "the alert's check"
+    );
+    assert_eq!(
+        decided("CQ005"),
+        Some(check_of("CQ005")),
+        "the unclear check"
+    );
+    assert_eq!(decided("CQ008"), None, "a missed round has no check");
+}

@@ -373,7 +373,16 @@ fn volunteers_see_phones_masked_and_anonymous_readers_see_nothing() {
 #[test]
 fn user_list_passwd_disable_and_the_last_admin() {
     let db = community();
-    let list = as_user(&db, ADMIN, None, NOW, &["user", "list", "--format", "json"]);
+    // Once users exist, listing them needs a login too (DESIGN.md section 4).
+    let refused = as_user(&db, ADMIN, None, NOW, &["user", "list", "--format", "json"]);
+    assert_eq!(refused.code, 2, "{}", refused.describe());
+    let list = as_user(
+        &db,
+        ADMIN,
+        Some(ADMIN_PIN),
+        NOW,
+        &["user", "list", "--format", "json"],
+    );
     let users: serde_json::Value = serde_json::from_str(&list.stdout).unwrap();
     let names: Vec<&str> = users
         .as_array()
@@ -383,6 +392,12 @@ fn user_list_passwd_disable_and_the_last_admin() {
         .collect();
     assert_eq!(names, ["li_zhuren", "wang", "zhao"]);
     assert_eq!(users[1]["role"], "volunteer");
+    // Audit times keep the real clock, whatever --now the admin gave (DESIGN.md section 3).
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    assert!(
+        users[1]["created_at"].as_str().unwrap().starts_with(&today),
+        "{users}"
+    );
     assert_eq!(users[1]["grids"][0], "第一网格");
     assert!(!list.stdout.contains("argon2"), "no hashes in the list");
 

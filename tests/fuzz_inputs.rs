@@ -570,7 +570,7 @@ fn random_keys_at_random_sizes_never_panic_the_tui() {
                 if let Some(action) = action {
                     // As the event loop does: a failed write is shown, not fatal.
                     if let Err(error) = app::update(&mut app, &mut store, action) {
-                        app.message = Some((app::Tone::Problem, format!("{error:#}")));
+                        app.say(app::Tone::Problem, format!("{error:#}"));
                     }
                 }
                 draw_at(&app, size);

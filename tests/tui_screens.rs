@@ -71,6 +71,11 @@ impl Fixture {
         }
     }
 
+    /// The message line as the screen shows it.
+    fn said(&self) -> String {
+        self.app.shown_message().expect("a message on screen").1
+    }
+
     fn selected_id(&self) -> String {
         self.app.selected_row().unwrap().elder_id.clone()
     }
@@ -98,11 +103,15 @@ fn half_walked(lang: Lang) -> Fixture {
     f
 }
 
+/// The sizes every screen is drawn at: a desktop terminal, the classic 80×24, a phone held
+/// upright over SSH, and the smallest phone layout.
+const SIZES: [(u16, u16); 4] = [(100, 30), (80, 24), (40, 20), (30, 12)];
+
 #[test]
 fn round_screen_snapshots_in_both_languages_and_sizes() {
     for (lang, name) in [(Lang::Zh, "zh"), (Lang::En, "en")] {
         let f = half_walked(lang);
-        for (width, height) in [(80, 24), (40, 20)] {
+        for (width, height) in SIZES {
             insta::assert_snapshot!(
                 format!("round_{name}_{width}x{height}"),
                 f.screen(width, height).backend()
@@ -186,7 +195,7 @@ fn undo_takes_back_my_last_check() {
     assert_eq!(f.status_of(&first), Status::Pending);
     assert_eq!(f.selected_id(), first, "undo goes back to the elder");
     f.key(KeyCode::Char('z'));
-    let (_, text) = f.app.message.clone().unwrap();
+    let text = f.said();
     assert!(text.contains("no check of yours to undo"), "{text}");
 }
 
@@ -252,7 +261,7 @@ fn a_round_that_has_not_opened_refuses_the_tick_and_says_why() {
     let id = f.selected_id();
     f.key(KeyCode::Char('o'));
     assert_eq!(f.status_of(&id), Status::Pending);
-    let (_, text) = f.app.message.clone().unwrap();
+    let text = f.said();
     assert!(text.contains("opens at"), "{text}");
 }
 
@@ -459,7 +468,7 @@ fn a_bad_roster_file_previews_its_problems_and_imports_nothing() {
     f.keys("/no/such/roster.csv");
     f.key(KeyCode::Enter);
     assert_eq!(f.app.mode, Mode::Normal);
-    let (_, text) = f.app.message.clone().unwrap();
+    let text = f.said();
     assert!(text.contains("/no/such/roster.csv"), "{text}");
 }
 
@@ -516,7 +525,7 @@ fn the_roster_adds_and_edits_an_elder_through_the_form() {
     f.keys("新人");
     f.key(KeyCode::Enter);
     assert!(matches!(f.app.mode, Mode::Roster(_)));
-    let (_, text) = f.app.message.clone().unwrap();
+    let text = f.said();
     assert!(text.contains("CQ001"), "{text}");
     f.key(KeyCode::Esc);
     assert_eq!(f.app.mode, Mode::Normal);
@@ -591,7 +600,7 @@ fn on_the_roster_a_records_an_absence_and_b_ends_it_early() {
     f.key(KeyCode::Enter);
     assert_eq!(f.status_of(&id), Status::Away);
     f.key(KeyCode::Char('b'));
-    let (_, text) = f.app.message.clone().unwrap();
+    let text = f.said();
     assert!(text.contains("absence ended"), "{text}");
     assert_eq!(
         f.status_of(&id),
@@ -659,7 +668,7 @@ fn a_volunteer_logged_in_works_on_her_grid_only() {
     f.keys("0000");
     f.key(KeyCode::Enter);
     assert_eq!(f.app.mode, Mode::Login, "a wrong PIN keeps the login");
-    let said = f.app.message.clone().unwrap().1;
+    let said = f.said();
     assert!(said.contains("wrong PIN for wang"), "{said}");
     f.keys("1357");
     f.key(KeyCode::Enter);
@@ -681,6 +690,244 @@ fn a_volunteer_logged_in_works_on_her_grid_only() {
     // A grid worker's keys are refused in words and change nothing.
     f.key(KeyCode::Char('a'));
     assert_eq!(f.app.mode, Mode::Normal, "no absence form for a volunteer");
-    let said = f.app.message.clone().unwrap().1;
+    let said = f.said();
     assert!(said.contains("may not record absences"), "{said}");
+}
+
+/// Every screen at every size in both languages: the round half walked, the flags with the
+/// first flag's ladder, the history, the roster, the help overlay, the login, and the screen
+/// under the minimum size.
+#[test]
+fn every_screen_at_every_size_in_both_languages() {
+    for (lang, name) in [(Lang::Zh, "zh"), (Lang::En, "en")] {
+        let mut f = half_walked(lang);
+        f.key(KeyCode::Char('c'));
+        let screens: [(&str, &[KeyCode]); 5] = [
+            ("round", &[]),
+            ("flags", &[KeyCode::Char('2')]),
+            ("history", &[KeyCode::Char('3')]),
+            ("roster", &[KeyCode::Char('4')]),
+            ("help", &[KeyCode::Char('1'), KeyCode::Char('?')]),
+        ];
+        for (screen, keys) in screens {
+            for key in keys {
+                f.key(*key);
+            }
+            for (width, height) in SIZES {
+                insta::assert_snapshot!(
+                    format!("screen_{screen}_{name}_{width}x{height}"),
+                    f.screen(width, height).backend()
+                );
+            }
+        }
+        let mut login = with_users(lang);
+        login.keys("wang");
+        for (width, height) in SIZES {
+            insta::assert_snapshot!(
+                format!("screen_login_{name}_{width}x{height}"),
+                login.screen(width, height).backend()
+            );
+        }
+        insta::assert_snapshot!(
+            format!("screen_too_small_{name}_27x9"),
+            f.screen(27, 9).backend()
+        );
+    }
+}
+
+#[test]
+fn an_absence_leaves_one_count_of_listed_elders_on_the_round_and_the_history() {
+    let mut f = fixture(Lang::Zh, "2026-11-22 08:05");
+    f.key(KeyCode::Char('a'));
+    f.keys("11-22 11-30 住院");
+    f.key(KeyCode::Enter);
+    f.key(KeyCode::Char('3'));
+    let listed = f.app.history.rows[0].total.listed;
+    assert_eq!(f.app.history.rows[0].round, f.app.round);
+    assert_eq!(
+        listed,
+        f.app.data.rows.len(),
+        "the round and the history agree"
+    );
+    assert_eq!(listed, 59, "the elder away is not listed");
+}
+
+#[test]
+fn resolving_a_flag_asks_once_and_any_other_key_keeps_it_open() {
+    let mut f = half_walked(Lang::En);
+    f.key(KeyCode::Char('2'));
+    let open_before = f.app.open_flags;
+    let first = f.app.flags[0].id;
+    f.key(KeyCode::Char('r'));
+    assert_eq!(f.app.mode, Mode::PickOutcome);
+    f.key(KeyCode::Char('1'));
+    assert_eq!(f.app.mode, Mode::ConfirmResolve, "a digit only picks");
+    assert_eq!(f.app.open_flags, open_before, "nothing resolved yet");
+    f.key(KeyCode::Char('n'));
+    assert_eq!(f.app.mode, Mode::Normal);
+    assert_eq!(f.app.open_flags, open_before, "cancelled");
+    assert!(f.said().contains("stays open"), "{}", f.said());
+    f.key(KeyCode::Char('r'));
+    f.key(KeyCode::Char('1'));
+    f.key(KeyCode::Char('y'));
+    assert_eq!(f.app.open_flags, open_before - 1);
+    assert!(f.app.flags.iter().all(|flag| flag.id != first));
+    assert!(f.said().contains("resolved"), "{}", f.said());
+}
+
+#[test]
+fn undo_takes_back_only_this_sittings_ticks_and_says_which() {
+    let mut f = fixture(Lang::Zh, "2026-11-22 08:05");
+    let earlier = f.selected_id();
+    f.key(KeyCode::Char('o'));
+    // A new sitting: the same volunteer opens the screen again.
+    let mut again = App::new(
+        Lang::Zh,
+        "wang".into(),
+        None,
+        Schedule::default(),
+        f.app.now,
+    );
+    app::reload(&mut again, &mut f.store).unwrap();
+    f.app = again;
+    f.key(KeyCode::Char('z'));
+    assert_eq!(
+        f.status_of(&earlier),
+        Status::Ok,
+        "an earlier sitting's tick stays"
+    );
+    assert!(f.said().contains("没有"), "{}", f.said());
+    f.key(KeyCode::Home);
+    f.key(KeyCode::Down);
+    let now_ticked = f.selected_id();
+    f.key(KeyCode::Char('c'));
+    f.key(KeyCode::Char('z'));
+    assert_eq!(f.status_of(&now_ticked), Status::Pending);
+    let said = f.said();
+    assert!(said.contains("已撤销") && said.contains("“关”"), "{said}");
+}
+
+#[test]
+fn a_message_follows_a_language_switch_and_a_saved_one_expires() {
+    let mut f = fixture(Lang::Zh, "2026-11-22 08:05");
+    f.key(KeyCode::Char('o'));
+    assert!(f.said().contains("已保存"), "{}", f.said());
+    f.key(KeyCode::Char('L'));
+    assert!(f.said().contains("saved"), "{}", f.said());
+    f.app.real += chrono::Duration::seconds(app::MESSAGE_SECONDS + 1);
+    assert_eq!(
+        f.app.shown_message(),
+        None,
+        "a success goes after a few seconds"
+    );
+    // A refusal stays until the next key, and the next key clears it.
+    f.key(KeyCode::Char('z'));
+    f.key(KeyCode::Char('z'));
+    assert_eq!(f.app.shown_message().unwrap().0, app::Tone::Problem);
+    f.app.real += chrono::Duration::seconds(60);
+    assert!(
+        f.app.shown_message().is_some(),
+        "a problem does not time out"
+    );
+    f.key(KeyCode::Char('t'));
+    assert_eq!(f.app.shown_message(), None, "the next action clears it");
+}
+
+/// Issue 12: the TUI's import preview names, per elder, every field that will change from what to
+/// what, clears included, as `import --dry-run` does; columns the file lacks are left as they were.
+#[test]
+fn the_import_preview_names_each_field_that_changes_from_what_to_what() {
+    let mut f = fixture(Lang::Zh, "2026-11-22 08:05");
+    let sheet = f._dir.path().join("changes.csv");
+    std::fs::write(
+        &sheet,
+        "编号,姓名,电话,紧急联系人\nCQ001,王秀英,13912345678,\n",
+    )
+    .unwrap();
+    f.key(KeyCode::Char('4'));
+    f.key(KeyCode::Char('i'));
+    f.keys(sheet.to_str().unwrap());
+    f.key(KeyCode::Enter);
+    let preview = f.app.roster.preview.clone().unwrap();
+    let lines = curtain::tui::roster_screen::preview_lines(&f.app, &preview).join("\n");
+    assert!(lines.contains("CQ001 王秀英："), "{lines}");
+    assert!(lines.contains("电话：13900007346 → 13912345678"), "{lines}");
+    assert!(lines.contains("紧急联系人：女儿 刘芳 → （空）"), "{lines}");
+    assert!(
+        !lines.contains("地址："),
+        "an absent column changes nothing:\n{lines}"
+    );
+}
+
+#[test]
+fn the_roster_form_edits_every_field_and_refuses_a_bad_window() {
+    let mut f = fixture(Lang::Zh, "2026-11-22 08:05");
+    f.key(KeyCode::Char('4'));
+    f.key(KeyCode::Char('n'));
+    let fields = [
+        "CQ902",
+        "孙大爷",
+        "长青小区 C区 9栋 102",
+        "第二网格",
+        "13900000001",
+        "南面一楼",
+        "女儿 孙丽",
+        "13900000002",
+        "邻居 老李",
+        "13900000003",
+        "",
+        "8点到10点半",
+        "19:00-21:00",
+        "糖尿病",
+    ];
+    for (index, text) in fields.iter().enumerate() {
+        if index > 0 {
+            f.key(KeyCode::Tab);
+        }
+        f.keys(text);
+    }
+    f.key(KeyCode::Enter);
+    assert!(
+        matches!(f.app.mode, Mode::Roster(_)),
+        "a bad window keeps the form"
+    );
+    assert!(f.said().contains("8点到10点半"), "{}", f.said());
+    assert!(elders::get(&f.store.conn, "CQ902").unwrap().is_none());
+    // Back to the morning window: clear it and type it right.
+    f.key(KeyCode::Up);
+    f.key(KeyCode::Up);
+    for _ in 0.."8点到10点半".chars().count() {
+        f.key(KeyCode::Backspace);
+    }
+    f.keys("08:00-10:30");
+    f.key(KeyCode::Enter);
+    assert_eq!(f.app.mode, Mode::Normal, "{}", f.said());
+    let elder = elders::get(&f.store.conn, "CQ902").unwrap().unwrap();
+    assert_eq!(elder.contact.as_deref(), Some("女儿 孙丽"));
+    assert_eq!(elder.contact_phone.as_deref(), Some("13900000002"));
+    assert_eq!(elder.keyholder.as_deref(), Some("邻居 老李"));
+    assert_eq!(elder.keyholder_phone.as_deref(), Some("13900000003"));
+    assert_eq!(
+        curtain::store::elders::window_text(elder.own.morning).as_deref(),
+        Some("08:00-10:30")
+    );
+    assert_eq!(
+        curtain::store::elders::window_text(elder.own.evening).as_deref(),
+        Some("19:00-21:00")
+    );
+    assert_eq!(elder.notes.as_deref(), Some("糖尿病"));
+    assert!(elder.route.is_some(), "an empty route joins the end");
+}
+
+#[test]
+fn grids_cycle_in_their_natural_order() {
+    let mut f = fixture(Lang::Zh, "2026-11-22 08:05");
+    assert_eq!(
+        f.app.grids(),
+        ["第一网格", "第二网格", "第三网格", "第四网格"]
+    );
+    f.key(KeyCode::Char('g'));
+    assert_eq!(f.app.grid.as_deref(), Some("第一网格"));
+    f.key(KeyCode::Char('g'));
+    assert_eq!(f.app.grid.as_deref(), Some("第二网格"));
 }

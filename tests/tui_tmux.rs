@@ -179,8 +179,9 @@ fn two_terminals_on_one_database_see_each_others_checks_within_two_seconds() {
 
     // Everyone at once: A walks 第二网格, B 第三网格, the CLI six elders of 第四网格 (six each:
     // the seventh of 第三网格, 彭玉梅, has her own window from 08:00).
-    tmux.keys("a", &["g", "g", "g"]);
-    tmux.keys("b", &["g", "g"]);
+    // Grids cycle in their natural order (issue #13): 第一, 第二, 第三, 第四.
+    tmux.keys("a", &["g", "g"]);
+    tmux.keys("b", &["g", "g", "g"]);
     tmux.wait_for("a", "· 第二网格");
     tmux.wait_for("b", "· 第三网格");
     thread::scope(|scope| {
@@ -613,6 +614,9 @@ fn a_grid_worker_climbs_the_call_ladder_and_resolves_a_flag_in_the_tui() {
     tmux.keys("s", &["r"]);
     tmux.wait_for("s", "1  老人安好");
     tmux.keys("s", &["1"]);
+    // Resolving asks once (issue #13): `y` confirms.
+    tmux.wait_for("s", "处理为“老人安好”？");
+    tmux.keys("s", &["y"]);
     let screen = tmux.wait_for("s", "没有待处理的标记");
     assert!(screen.contains("已处理：老人安好"), "{screen}");
 
@@ -796,4 +800,80 @@ fn a_grid_worker_importing_another_grids_rows_is_refused_in_the_tui_and_the_cli(
     let elders = String::from_utf8_lossy(&elders.stdout);
     assert!(elders.contains("乐福生"), "{elders}");
     assert!(!elders.contains("乐福生改名"), "{elders}");
+}
+
+/// The round on a phone (issue #13): at 40×20 in Chinese the header keeps the time left, the
+/// footer keeps every key of the round, and a tick that raises an alert says so in words that
+/// are not cut off; `L` carries the message into English.
+#[test]
+#[cfg_attr(missing_tmux, ignore = "tmux is not installed")]
+fn at_40x20_a_tick_that_raises_an_alert_shows_the_alert_word_and_every_round_key() {
+    let tmux = tmux_or_skip!();
+    let db = tmux.db("curtain.db");
+    open_with_sample(&tmux, "phone", (40, 20), &db);
+    let screen = tmux.wait_for("phone", "还剩");
+    for key in [
+        "o 开",
+        "c 关",
+        "s 见到本人",
+        "u 看不清",
+        "z 撤销",
+        "? 帮助",
+        "q 退出",
+    ] {
+        assert!(screen.contains(key), "{key} missing at 40×20:\n{screen}");
+    }
+    // Closed in the morning: an alert, flagged at once.
+    tmux.keys("phone", &["c"]);
+    let screen = tmux.wait_for("phone", "→ 异常");
+    assert!(screen.contains("已标记"), "the flag is said:\n{screen}");
+    assert!(
+        line_with(&screen, "✗ 异常").is_some(),
+        "the row carries the alert:\n{screen}"
+    );
+    for line in screen.lines() {
+        let width = unicode_width::UnicodeWidthStr::width(line);
+        assert!(width <= 40, "a line wider than the terminal: {line}");
+    }
+    tmux.keys("phone", &["L"]);
+    let screen = tmux.wait_for("phone", "→ alert");
+    assert!(screen.contains("flagged"), "{screen}");
+    assert!(
+        screen.contains("left"),
+        "the time left, in English:\n{screen}"
+    );
+}
+
+/// Issue 12: a paste of a whole document into a field stops at the field's size with a message,
+/// the PIN at 64 characters, and the screen answers the next key right after.
+#[test]
+#[cfg_attr(missing_tmux, ignore = "tmux is not installed")]
+fn a_paste_of_100000_characters_stops_at_the_fields_size_and_says_so() {
+    let tmux = tmux_or_skip!();
+    let db = sample_db(&tmux, "paste.db");
+    cli_with_pins(&db, "li", "2580", None, &["init", "--admin", "li"]);
+    tmux.open("s", (80, 24), Lang::Zh, &db, "li");
+    tmux.wait_for("s", "用户名：li");
+    tmux.paste("s", &"7".repeat(100_000));
+    let screen = tmux.wait_for("s", "最多 64 个字符");
+    let dots = screen
+        .lines()
+        .find(|line| line.contains("PIN："))
+        .map_or(0, |line| line.matches('•').count());
+    assert!(dots <= 64, "the PIN field holds at most 64:\n{screen}");
+    // The whole paste is taken before Enter: the login is refused as a wrong PIN, not a crash.
+    tmux.keys("s", &["Enter"]);
+    tmux.wait_for("s", "li 的 PIN 不对");
+    tmux.type_text("s", "2580");
+    tmux.keys("s", &["Enter"]);
+    tmux.wait_for("s", "已查 0/");
+    // The search field takes a paste the same way.
+    tmux.keys("s", &["/"]);
+    tmux.paste("s", &"张".repeat(100_000));
+    tmux.wait_for("s", "最多 64 个字符");
+    tmux.keys("s", &["Escape"]);
+    let screen = tmux.wait_until("s", "the search cancelled", |screen| {
+        !screen.contains("搜索“")
+    });
+    assert!(screen.contains("王秀英"), "{screen}");
 }

@@ -233,6 +233,17 @@ pub fn generate(
                 );
             }
         }
+        // The round settles as the sync settles it: its outcomes and tallies kept as facts.
+        rounds::settle_round(
+            &tx,
+            schedule,
+            &roster,
+            round,
+            roster
+                .iter()
+                .all(|elder| schedule.window_for(round, &elder.own).has_closed(spec.now)),
+            Times::at(spec.now),
+        )?;
         for (id, at, grid, status) in raised {
             if flag_ids.insert(id) {
                 out.flags += 1;
@@ -646,6 +657,12 @@ mod tests {
         rounds::sync_flags(&mut store, Times::at(spec.now)).unwrap();
         assert_eq!(every_flag(&store, first, current), before);
 
+        // Every kept fact of a settled round equals a fresh judgement from the checks.
+        let differences = rounds::facts_against_checks(&store.conn, &schedule, spec.now).unwrap();
+        assert!(differences.is_empty(), "{differences:#?}");
+        let settled = crate::store::facts::settled_rounds(&store.conn).unwrap();
+        assert!(settled.len() >= 59, "{} rounds settled", settled.len());
+
         // Every past round's statuses agree with its flags: a flagged status has its open or
         // closed flag, and every flag carries the status its round has.
         let mut round = Round::new(current.date - Duration::days(29), Slot::Morning);
@@ -663,6 +680,114 @@ mod tests {
             }
             round = round.next();
         }
+    }
+
+    /// A late check, a correction, an undo and an absence that change settled rounds keep those
+    /// rounds' facts equal to a fresh judgement, tallies included.
+    #[test]
+    fn later_changes_to_settled_rounds_keep_their_facts_equal_to_a_re_judge() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("district.db");
+        let schedule = Schedule::default();
+        let mut spec = spec("2026-11-22 21:00");
+        spec.elders = 60;
+        spec.days = 6;
+        generate(&path, &schedule, &spec, |_, _, _| {}).unwrap();
+        let mut store = Store::open(&path, Create::Never, schedule.clone()).unwrap();
+        let times = Times::at(spec.now);
+        let at = |text: &str| crate::domain::time::parse_instant(text, schedule.tz, None).unwrap();
+        let evening: Round = "2026-11-21/evening".parse().unwrap();
+        let morning: Round = "2026-11-22/morning".parse().unwrap();
+        let kept = |store: &Store, round: Round, status: Status| {
+            crate::store::facts::for_round(&store.conn, round)
+                .unwrap()
+                .into_iter()
+                .filter(|(_, fact)| fact.status == status)
+                .map(|(id, _)| id)
+                .collect::<Vec<_>>()
+        };
+        let holds = |store: &Store, what: &str| {
+            let differences =
+                rounds::facts_against_checks(&store.conn, &schedule, spec.now).unwrap();
+            assert!(differences.is_empty(), "after {what}: {differences:#?}");
+        };
+        holds(&store, "generating");
+        let check = |elder: &str, round: Round, observation, seen: &str| rounds::NewCheck {
+            elder_id: elder.to_string(),
+            observation: Some(observation),
+            round: Some(round),
+            seen_at: at(seen),
+            checker: "paper".to_string(),
+            note: None,
+            supersedes: None,
+        };
+
+        // A paper round typed in late: an ok evening turns out an open curtain at night.
+        let ok = kept(&store, evening, Status::Ok)[0].clone();
+        let late = rounds::record_check(
+            &mut store,
+            check(&ok, evening, Observation::Open, "2026-11-21 20:10"),
+            times,
+        )
+        .unwrap();
+        let flag = flags::for_elder_round(&store.conn, &ok, evening)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            flag.check_id,
+            Some(late.check_id),
+            "the flag keeps its check"
+        );
+        assert_eq!(
+            crate::store::facts::get(&store.conn, evening, &ok)
+                .unwrap()
+                .unwrap()
+                .1
+                .status,
+            Status::Alert
+        );
+        holds(&store, "a late alert");
+
+        // The morning after, the same elder's curtain still shut: the streak carries into it.
+        rounds::record_check(
+            &mut store,
+            check(&ok, morning, Observation::Closed, "2026-11-22 08:10"),
+            times,
+        )
+        .unwrap();
+        holds(&store, "a second alert in a row");
+
+        // Undone: the round goes back to what it was, the facts with it.
+        rounds::undo_last(&mut store, "paper", times).unwrap();
+        holds(&store, "an undo");
+
+        // An absence recorded afterwards over settled rounds.
+        let missed = kept(&store, morning, Status::Missed);
+        let someone = missed
+            .first()
+            .cloned()
+            .unwrap_or_else(|| kept(&store, morning, Status::Ok)[0].clone());
+        rounds::change_absence(
+            &mut store,
+            &someone,
+            rounds::AbsenceChange::Record {
+                from: evening.date,
+                to: morning.date,
+                reason: None,
+            },
+            "admin",
+            times,
+        )
+        .unwrap();
+        assert_eq!(
+            crate::store::facts::get(&store.conn, morning, &someone)
+                .unwrap()
+                .unwrap()
+                .1
+                .status,
+            Status::Away
+        );
+        holds(&store, "an absence");
     }
 
     #[test]

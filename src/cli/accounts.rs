@@ -5,19 +5,17 @@
 use std::collections::BTreeSet;
 use std::io::Write;
 
-use anyhow::Context;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
 use super::output::{Format, table, write_csv, write_json};
 use super::{Session, UserCommand, shown};
-use crate::auth::{self, Pin};
-use crate::domain::access::{self, Capability, Role};
+use crate::auth::Pin;
+use crate::domain::access;
 use crate::error::Refusal;
 use crate::i18n::{fill, t, words};
-use crate::ops::prompt_pin;
-use crate::store::users::{self, NewUser};
-use crate::store::{Create, elders, ts};
+use crate::ops::{self, prompt_pin};
+use crate::store::ts;
 
 pub fn run(session: &Session, action: UserCommand) -> anyhow::Result<()> {
     match action {
@@ -50,41 +48,12 @@ fn new_pin(session: &Session, name: &str, own_pin_is_new: bool) -> anyhow::Resul
     Ok(first)
 }
 
-fn parse_role(text: &str) -> Result<Role, Refusal> {
-    text.parse()
-        .map_err(|()| Refusal::BadRole(text.to_string()))
-}
-
 /// `init --admin NAME`: the first user of a database, who must be an admin.
 pub fn init_admin(session: &Session, name: &str) -> anyhow::Result<()> {
-    auth::check_user_name(name)?;
-    let existed = session.db.exists();
-    if existed {
-        let store = session.open(Create::Never)?;
-        if users::any(&store.conn)? {
-            return Err(Refusal::UsersExist.into());
-        }
-    }
-    // Hash before the database is made, so a refused PIN leaves no file behind.
-    let pin_hash = auth::new_pin_hash(&new_pin(session, name, true)?)?;
-    let mut store = session.open(Create::IfMissing)?;
-    let tx = store.write()?;
-    // Read again under the write lock: two first admins at once would both pass the check above.
-    if users::any(&tx)? {
-        return Err(Refusal::UsersExist.into());
-    }
-    let grids = BTreeSet::new();
-    let user = NewUser {
-        name,
-        role: Role::Admin,
-        grids: &grids,
-        pin_hash: &pin_hash,
-    };
-    users::add(&tx, &user, name, session.now)?;
-    tx.commit().context("saving the first admin")?;
+    let created = ops::users::init_admin(session, name, || new_pin(session, name, true))?;
     let s = t(session.lang);
     let mut out = std::io::stdout().lock();
-    if !existed {
+    if created {
         writeln!(
             out,
             "{}",
@@ -99,47 +68,15 @@ pub fn init_admin(session: &Session, name: &str) -> anyhow::Result<()> {
 }
 
 fn add(session: &Session, name: &str, role: &str, grids: Vec<String>) -> anyhow::Result<()> {
-    auth::check_user_name(name)?;
-    let role = parse_role(role)?;
+    let role = ops::users::parse_role(role)?;
     let grids: BTreeSet<String> = grids
         .into_iter()
         .map(|grid| grid.trim().to_string())
         .filter(|grid| !grid.is_empty())
         .collect();
-    let mut store = session.open(Create::Never)?;
-    if !users::any(&store.conn)? && role != Role::Admin {
-        return Err(Refusal::FirstUserNotAdmin.into());
-    }
-    let actor = session.authorize(&mut store, Capability::ManageUsers, None)?;
-    if users::get(&store.conn, name)?.is_some() {
-        return Err(Refusal::UserExists(name.to_string()).into());
-    }
-    // A typo in a grid's name would leave the user with no elders at all; an empty roster
-    // (users made before the import) has no grids to check against.
-    let known: BTreeSet<String> = elders::grids(&store.conn)?.into_iter().collect();
-    if let Some(unknown) = grids
-        .iter()
-        .find(|grid| !known.is_empty() && !known.contains(*grid))
-    {
-        return Err(Refusal::UnknownGrid {
-            grid: unknown.clone(),
-            known: known.into_iter().collect::<Vec<_>>().join(", "),
-        }
-        .into());
-    }
-    let pin_hash = auth::new_pin_hash(&new_pin(session, name, false)?)?;
-    let tx = store.write()?;
-    if users::get(&tx, name)?.is_some() {
-        return Err(Refusal::UserExists(name.to_string()).into());
-    }
-    let user = NewUser {
-        name,
-        role,
-        grids: &grids,
-        pin_hash: &pin_hash,
-    };
-    users::add(&tx, &user, &actor.name, session.now)?;
-    tx.commit().context("saving the user")?;
+    ops::users::add(session, name, role, &grids, || {
+        new_pin(session, name, false)
+    })?;
     let s = t(session.lang);
     writeln!(
         std::io::stdout().lock(),
@@ -175,8 +112,7 @@ struct UserRow {
 }
 
 fn list(session: &Session, format: Format) -> anyhow::Result<()> {
-    let store = session.open(Create::Never)?;
-    let all = users::all(&store.conn)?;
+    let all = ops::users::list(session)?;
     let s = t(session.lang);
     let rows: Vec<UserRow> = all
         .iter()
@@ -263,18 +199,7 @@ fn list(session: &Session, format: Format) -> anyhow::Result<()> {
 
 /// An admin sets anyone's PIN; anyone else only their own, after logging in with the old one.
 fn passwd(session: &Session, name: &str) -> anyhow::Result<()> {
-    let mut store = session.open(Create::Never)?;
-    if users::get(&store.conn, name)?.is_none() {
-        return Err(Refusal::UnknownUser(name.to_string()).into());
-    }
-    let actor = session.actor(&mut store)?;
-    if actor.name != name {
-        auth::require(&actor, Capability::ManageUsers, None)?;
-    }
-    let pin_hash = auth::new_pin_hash(&new_pin(session, name, false)?)?;
-    let tx = store.write()?;
-    users::set_pin(&tx, name, &pin_hash, &actor.name, session.now)?;
-    tx.commit().context("saving the PIN")?;
+    ops::users::passwd(session, name, || new_pin(session, name, false))?;
     writeln!(
         std::io::stdout().lock(),
         "{}",
@@ -284,21 +209,7 @@ fn passwd(session: &Session, name: &str) -> anyhow::Result<()> {
 }
 
 fn set_enabled(session: &Session, name: &str, enabled: bool) -> anyhow::Result<()> {
-    let mut store = session.open(Create::Never)?;
-    let Some(user) = users::get(&store.conn, name)? else {
-        return Err(Refusal::UnknownUser(name.to_string()).into());
-    };
-    let actor = session.authorize(&mut store, Capability::ManageUsers, None)?;
-    let tx = store.write()?;
-    if !enabled
-        && user.role == Role::Admin
-        && user.enabled()
-        && users::count_enabled_admins(&tx)? <= 1
-    {
-        return Err(Refusal::LastAdmin(name.to_string()).into());
-    }
-    let changed = users::set_enabled(&tx, name, enabled, &actor.name, session.now)?;
-    tx.commit().context("saving the user")?;
+    let changed = ops::users::set_enabled(session, name, enabled)?;
     let s = t(session.lang);
     let template = match (changed, enabled) {
         (false, _) => &s.user_unchanged,

@@ -116,7 +116,7 @@ pub fn run(session: &Session, command: Command) -> anyhow::Result<()> {
             end,
         ),
         Command::Backup { file } => backup(session, &file),
-        Command::Doctor => super::doctor::run(session),
+        Command::Doctor { full } => super::doctor::run(session, full),
         Command::Report { from, to, out } => crate::export::report::run(session, &from, &to, &out),
         Command::Watch { interval, once } => super::notify::watch(session, interval, once),
         Command::Outbox {
@@ -170,7 +170,7 @@ fn import_roster(
     if !file.is_file() {
         return Err(Refusal::Unreadable {
             path: file.to_path_buf(),
-            reason: t(session.lang).not_a_file.clone(),
+            why: import::Unreadable::NotAFile,
         }
         .into());
     }
@@ -283,7 +283,7 @@ fn list_elders(
     all: bool,
     format: Format,
 ) -> anyhow::Result<()> {
-    let (store, viewer, _) = ops::read::open_settled(session, None)?;
+    let (store, viewer, _) = ops::read::open_settled_for_grid(session, None, grid)?;
     let phone = |number: Option<String>| {
         if viewer.can(Capability::SeePhones) {
             number
@@ -369,9 +369,7 @@ fn check(
     at: Option<&str>,
     note: Option<String>,
 ) -> anyhow::Result<()> {
-    let observation: Observation = observation
-        .parse()
-        .map_err(|_| Refusal::BadObservation(observation.to_string()))?;
+    let observation: Observation = ops::input::parse_observation(observation)?;
     let round = round.map(parse_round).transpose()?;
     let tz = session.config.schedule.tz;
     let on = round
@@ -522,7 +520,7 @@ fn status(
         Some(text) => parse_round(text)?,
         None => session.config.schedule.current_round(session.now),
     };
-    let (store, viewer, times) = ops::read::open_settled(session, None)?;
+    let (store, viewer, times) = ops::read::open_settled_for_grid(session, None, grid)?;
     // Nothing counts as missed before its window has closed by the real clock.
     let rows: Vec<ElderRound> = rounds::statuses(&store, round, times.settle_until())?
         .into_iter()
@@ -627,7 +625,7 @@ fn list_flags(
         .map(parse_date)
         .transpose()?
         .map(|date| Round::new(date, crate::domain::Slot::Morning));
-    let (store, viewer, _) = ops::read::open_settled(session, None)?;
+    let (store, viewer, _) = ops::read::open_settled_for_grid(session, None, grid)?;
     let rows: Vec<_> = flags::list(&store.conn, all, since, grid)?
         .into_iter()
         .filter(|flag| viewer.grids.covers(&flag.grid))
@@ -683,9 +681,7 @@ fn resolve(
     outcome: &str,
     note: Option<&str>,
 ) -> anyhow::Result<()> {
-    let outcome: Outcome = outcome
-        .parse()
-        .map_err(|_| Refusal::BadOutcome(outcome.to_string()))?;
+    let outcome: Outcome = ops::input::parse_outcome(outcome)?;
     let mut store = session.open(Create::Never)?;
     let actor = session.actor(&mut store)?;
     let times = session.times(&store);

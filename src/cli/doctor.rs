@@ -16,8 +16,13 @@ pub struct Unhealthy {
     pub problems: usize,
 }
 
-pub fn run(session: &Session) -> anyhow::Result<()> {
-    let findings = doctor::examine(&session.db, &session.config.schedule, session.now)?;
+pub fn run(session: &Session, full: bool) -> anyhow::Result<()> {
+    let depth = if full {
+        doctor::Depth::Full
+    } else {
+        doctor::Depth::Quick
+    };
+    let findings = doctor::examine_to(&session.db, &session.config.schedule, session.now, depth)?;
     let s = t(session.lang);
     let mut out = std::io::stdout().lock();
     writeln!(
@@ -119,6 +124,7 @@ pub fn words(session: &Session, finding: &Finding) -> String {
             &[("version", version), ("latest", latest)],
         ),
         Finding::IntegrityOk => s.doctor_integrity_ok.clone(),
+        Finding::QuickCheckOk => s.doctor_quick_check_ok.clone(),
         Finding::Damaged { count, first } => fill(
             &s.doctor_damaged,
             &[("count", count), ("first", &first.join("; "))],

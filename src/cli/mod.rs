@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod commands;
 pub mod doctor;
 pub mod gaps;
+pub mod help;
 pub mod notify;
 pub mod output;
 pub mod patrol;
@@ -204,7 +205,12 @@ pub enum Command {
     /// A consistent copy of the live database, verified
     Backup { file: PathBuf },
     /// Check the database file: integrity, foreign keys, schema, modes, journal, records; read-only
-    Doctor,
+    Doctor {
+        /// SQLite's full integrity check, every index against its table (minutes on a
+        /// district's file); without it, SQLite's quick check
+        #[arg(long)]
+        full: bool,
+    },
     /// The ledger (台账): every round of every elder, with checks, flags and follow-ups
     Report {
         /// First day (YYYY-MM-DD)

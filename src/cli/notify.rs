@@ -100,7 +100,19 @@ pub fn state_words(lang: Lang, state: Option<DeliveryState>) -> &'static str {
 
 /// `curtain watch`: passes every `interval` seconds until SIGTERM/SIGINT/SIGHUP (a delivery
 /// under way is finished and recorded first), or one pass with `--once`.
+/// The longest wait between passes: an hour. A longer one would sleep through a round.
+pub const MAX_INTERVAL_SECONDS: u64 = 3600;
+
 pub fn watch(session: &Session, interval: u64, once: bool) -> anyhow::Result<()> {
+    if !(1..=MAX_INTERVAL_SECONDS).contains(&interval) {
+        return Err(Refusal::OutOfRange {
+            option: "--interval",
+            value: interval,
+            min: 1,
+            max: MAX_INTERVAL_SECONDS,
+        }
+        .into());
+    }
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [
         signal_hook::consts::SIGTERM,

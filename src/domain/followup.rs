@@ -107,7 +107,19 @@ impl LadderStep {
 /// The next step to take: the first step not yet tried without success. `None` once a step
 /// reached someone (the worker now resolves the flag) or the ladder is climbed to the top.
 pub fn next_step(log: &[FollowUpAction]) -> Option<LadderStep> {
+    next_step_with(log, |_| true)
+}
+
+/// The next step, skipping the steps with no one to call (`callable` says which have someone:
+/// an elder with no phone is knocked on at once, a missing keyholder is not asked for).
+pub fn next_step_with(
+    log: &[FollowUpAction],
+    callable: impl Fn(LadderStep) -> bool,
+) -> Option<LadderStep> {
     for step in LadderStep::ALL {
+        if !callable(step) && step != LadderStep::Emergency {
+            continue;
+        }
         let (reached, not_reached) = step.results();
         if log.contains(&reached) {
             return None;
@@ -174,6 +186,54 @@ mod tests {
         ];
         for (name, log, want) in cases {
             assert_eq!(next_step(log), *want, "{name}");
+        }
+    }
+
+    #[test]
+    fn rule_the_call_ladder_skips_a_step_with_no_one_to_call() {
+        use LadderStep::*;
+        // (what, the log, the steps with no one to call, the next step)
+        type Case<'a> = (
+            &'a str,
+            &'a [FollowUpAction],
+            &'a [LadderStep],
+            Option<LadderStep>,
+        );
+        let cases: &[Case] = &[
+            (
+                "no keyholder: family after knocking",
+                &[CalledNoAnswer, VisitedNoAnswer],
+                &[Keyholder],
+                Some(Family),
+            ),
+            ("no phone: knock first", &[], &[PhoneElder], Some(Knock)),
+            (
+                "no keyholder, no family: 110/120",
+                &[CalledNoAnswer, VisitedNoAnswer],
+                &[Keyholder, Family],
+                Some(Emergency),
+            ),
+            (
+                "110/120 is never skipped",
+                &[
+                    CalledNoAnswer,
+                    VisitedNoAnswer,
+                    KeyholderNoAnswer,
+                    FamilyNoAnswer,
+                ],
+                &[Emergency],
+                Some(Emergency),
+            ),
+            (
+                "everyone there: the keyholder",
+                &[CalledNoAnswer, VisitedNoAnswer],
+                &[],
+                Some(Keyholder),
+            ),
+        ];
+        for (name, log, missing, want) in cases {
+            let got = next_step_with(log, |step| !missing.contains(&step));
+            assert_eq!(got, *want, "{name}");
         }
     }
 

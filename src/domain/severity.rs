@@ -74,6 +74,22 @@ where
     count
 }
 
+/// The streak of a round from the streak the round before carries: one more for a flagged
+/// status, none otherwise. The one place a streak is counted (settling, carrying a changed streak
+/// forward and the statuses shown all ask here).
+pub fn streak_after(prev_carried: u32, status: Status) -> u32 {
+    if status.is_flagged() {
+        prev_carried.saturating_add(1)
+    } else {
+        0
+    }
+}
+
+/// The streak a round carries to the next: its own when its status is flagged, else none.
+pub fn carried(round_status: Status, streak: u32) -> u32 {
+    if round_status.is_flagged() { streak } else { 0 }
+}
+
 /// Base `high` for a morning alert, `medium` for an evening alert, `low` for unclear or missed;
 /// one level more per extra round in the streak, capped at `critical`. `None` when not flagged.
 pub fn severity(status: Status, slot: Slot, streak: u32) -> Option<Severity> {

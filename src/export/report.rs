@@ -433,56 +433,52 @@ impl LedgerSheet<'_> {
         Ok(written)
     }
 
+    /// The ledger in XLSX, written row by row in constant memory (each sheet's rows go to a
+    /// temporary file as they are written). One sheet while the whole span fits in one; a sheet
+    /// per grid when it does not (a district's month), each split again at a sheet's row limit.
+    /// Which it is, is known before the first row is written.
     fn write_xlsx(&self, file: &mut File) -> anyhow::Result<Written> {
-        let s = t(self.lang);
         let headers = ledger_headers(self.lang);
         let mut workbook = Workbook::new();
         let formats = Formats::new();
         let mut summary = Summary::new(self.ledger.grids());
-        let mut coverage: Vec<(crate::domain::Round, String, Coverage)> = Vec::new();
-        let mut widths = WRAPPED_COLUMNS
-            .iter()
-            .fold(Widths::of_headers(&headers), |widths, (column, cap)| {
-                widths.cap(*column, *cap)
-            });
-        let mut rows = 0usize;
-        let written = {
-            let sheet = workbook.add_worksheet();
-            sheet.set_name(s.report_sheet_ledger.as_str())?;
-            write_header_row(sheet, &headers, &formats.header)?;
-            let written = self.for_each_row(|row, cells| {
-                summary.add(row);
-                match coverage
-                    .iter_mut()
-                    .find(|(round, grid, _)| *round == row.round && *grid == row.elder.grid)
-                {
-                    Some((_, _, counts)) => counts.count(row.status, row.late),
-                    None => coverage.push((
-                        row.round,
-                        row.elder.grid.clone(),
-                        Coverage::of([(row.status, row.late)]),
-                    )),
-                }
-                rows += 1;
-                if rows < XLSX_MAX_ROWS {
-                    let at = u32::try_from(rows).context("row number")?;
-                    write_cells(sheet, at, &cells, &formats, &mut widths)?;
-                }
-                Ok(())
-            })?;
-            if rows >= XLSX_MAX_ROWS {
-                return Err(Refusal::TooManyRows {
-                    rows,
-                    max: XLSX_MAX_ROWS - 1,
-                }
-                .into());
-            }
-            let last_row = u32::try_from(rows).context("row number")?;
-            finish_table(sheet, &widths, last_row, headers.len())?;
-            sheet.set_freeze_panes(1, NAME_COLUMN + 1)?;
-            print_on_a4(sheet, self.lang, Orientation::Landscape, 0)?;
-            written
+        let by_grid = self.ledger.rows_by_grid()?;
+        let total: usize = by_grid.iter().map(|(_, rows)| rows).sum();
+        let per_grid = total >= XLSX_MAX_ROWS;
+        let mut sheets = LedgerSheets {
+            sheets: Vec::new(),
+            lang: self.lang,
+            limit: XLSX_MAX_ROWS,
         };
+        if per_grid {
+            for (grid, _) in &by_grid {
+                sheets.open(&mut workbook, Some(grid), &headers, &formats)?;
+            }
+        } else {
+            sheets.open(&mut workbook, None, &headers, &formats)?;
+        }
+        let mut coverage: Vec<(crate::domain::Round, String, Coverage)> = Vec::new();
+        let written = self.for_each_row(|row, cells| {
+            summary.add(row);
+            match coverage
+                .iter_mut()
+                .find(|(round, grid, _)| *round == row.round && *grid == row.elder.grid)
+            {
+                Some((_, _, counts)) => counts.count(row.status, row.late),
+                None => coverage.push((
+                    row.round,
+                    row.elder.grid.clone(),
+                    Coverage::of([(row.status, row.late)]),
+                )),
+            }
+            let grid = per_grid.then_some(row.elder.grid.as_str());
+            let (sheet, at, widths) = sheets.next_row(&mut workbook, grid, &headers, &formats)?;
+            write_cells(sheet, at, &cells, &formats, widths)
+        })?;
+        for ledger in &sheets.sheets {
+            let sheet = workbook.worksheet_from_index(ledger.index)?;
+            finish_table(sheet, &ledger.widths, ledger.rows, headers.len())?;
+        }
         write_summary(&mut workbook, self.lang, &summary, &formats)?;
         write_coverage(&mut workbook, self.lang, &coverage, &formats)?;
         workbook
@@ -490,6 +486,107 @@ impl LedgerSheet<'_> {
             .context("writing the XLSX ledger")?;
         Ok(written)
     }
+}
+
+/// One ledger sheet: the grid it holds (none: every grid; a grid split has several), where
+/// it is in the workbook, how many data rows it holds and its column widths.
+struct LedgerPart {
+    grid: Option<String>,
+    index: usize,
+    rows: u32,
+    widths: Widths,
+}
+
+struct LedgerSheets {
+    sheets: Vec<LedgerPart>,
+    lang: Lang,
+    /// Rows a sheet holds, its header included.
+    limit: usize,
+}
+
+impl LedgerSheets {
+    fn open(
+        &mut self,
+        workbook: &mut Workbook,
+        grid: Option<&str>,
+        headers: &[&str],
+        formats: &Formats,
+    ) -> anyhow::Result<()> {
+        let part = 1 + self
+            .sheets
+            .iter()
+            .filter(|sheet| sheet.grid.as_deref() == grid)
+            .count();
+        let name = match grid {
+            Some(grid) => sheet_name(grid, part),
+            None => sheet_name(t(self.lang).report_sheet_ledger.as_str(), part),
+        };
+        let index = self.sheets.len();
+        let sheet = workbook.add_worksheet_with_constant_memory()?;
+        sheet.set_name(name)?;
+        // Row 0 is written first and flushed when row 1 is: its height goes before it.
+        sheet.set_row_height(0, 30)?;
+        write_header_row(sheet, headers, &formats.header)?;
+        sheet.set_freeze_panes(1, NAME_COLUMN + 1)?;
+        print_on_a4(sheet, self.lang, Orientation::Landscape, 0)?;
+        self.sheets.push(LedgerPart {
+            grid: grid.map(str::to_string),
+            index,
+            rows: 0,
+            widths: WRAPPED_COLUMNS
+                .iter()
+                .fold(Widths::of_headers(headers), |widths, (column, cap)| {
+                    widths.cap(*column, *cap)
+                }),
+        });
+        Ok(())
+    }
+
+    /// The sheet, row and widths the next row of `grid` goes to; a new part when the grid's
+    /// sheet is full.
+    fn next_row<'w>(
+        &mut self,
+        workbook: &'w mut Workbook,
+        grid: Option<&str>,
+        headers: &[&str],
+        formats: &Formats,
+    ) -> anyhow::Result<(&'w mut Worksheet, u32, &mut Widths)> {
+        let last = self
+            .sheets
+            .iter()
+            .rposition(|sheet| sheet.grid.as_deref() == grid);
+        let full = last.is_none_or(|at| self.sheets[at].rows as usize + 1 >= self.limit);
+        let at = if full {
+            self.open(workbook, grid, headers, formats)?;
+            self.sheets.len() - 1
+        } else {
+            last.unwrap_or_default()
+        };
+        let ledger = &mut self.sheets[at];
+        ledger.rows += 1;
+        Ok((
+            workbook.worksheet_from_index(ledger.index)?,
+            ledger.rows,
+            &mut ledger.widths,
+        ))
+    }
+}
+
+/// A sheet name Excel takes: at most 31 characters, none of `[]:*?/\`, part 2 on as `名 (2)`.
+fn sheet_name(base: &str, part: usize) -> String {
+    let suffix = if part > 1 {
+        format!(" ({part})")
+    } else {
+        String::new()
+    };
+    let clean: String = base
+        .chars()
+        .filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\'))
+        .collect();
+    let clean = clean.trim_matches('\'');
+    let clean = if clean.is_empty() { "-" } else { clean };
+    let room = 31 - suffix.chars().count();
+    clean.chars().take(room).collect::<String>() + &suffix
 }
 
 /// The few cell formats the ledger uses.
@@ -578,8 +675,6 @@ fn finish_table(
     }
     let last_column = u16::try_from(columns.saturating_sub(1))?;
     sheet.autofilter(0, 0, last_row, last_column)?;
-    // Headers wrap onto two lines rather than widen a column of short values.
-    sheet.set_row_height(0, 30)?;
     sheet.set_print_gridlines(true);
     Ok(())
 }
@@ -593,6 +688,8 @@ fn write_summary(
     let headers = summary_headers(lang);
     let sheet = workbook.add_worksheet();
     sheet.set_name(t(lang).report_sheet_summary.as_str())?;
+    // Headers wrap onto two lines rather than widen a column of short values.
+    sheet.set_row_height(0, 30)?;
     write_header_row(sheet, &headers, &formats.header)?;
     let mut widths = Widths::of_headers(&headers);
     // Few columns, room to spare: headers on one line.
@@ -669,6 +766,64 @@ fn write_coverage(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_grid_that_passes_a_sheets_row_limit_goes_on_in_a_sheet_of_its_own() {
+        let headers = ledger_headers(Lang::Zh);
+        let formats = Formats::new();
+        let mut workbook = Workbook::new();
+        let mut sheets = LedgerSheets {
+            sheets: Vec::new(),
+            lang: Lang::Zh,
+            limit: 4,
+        };
+        for grid in ["第一网格", "第二网格"] {
+            sheets
+                .open(&mut workbook, Some(grid), &headers, &formats)
+                .unwrap();
+        }
+        let rows = [
+            "第一网格",
+            "第二网格",
+            "第一网格",
+            "第一网格",
+            "第一网格",
+            "第一网格",
+        ];
+        for grid in rows {
+            let (sheet, at, widths) = sheets
+                .next_row(&mut workbook, Some(grid), &headers, &formats)
+                .unwrap();
+            write_cells(sheet, at, &[Cell::text(grid)], &formats, widths).unwrap();
+        }
+        let bytes = workbook.save_to_buffer().unwrap();
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        use calamine::Reader;
+        assert_eq!(
+            book.sheet_names(),
+            ["第一网格", "第二网格", "第一网格 (2)"],
+            "three rows a sheet, the fourth of a grid on its next sheet"
+        );
+        let rows_in = |book: &mut calamine::Xlsx<_>, name: &str| {
+            book.worksheet_range(name).unwrap().rows().count()
+        };
+        assert_eq!(
+            rows_in(&mut book, "第一网格"),
+            4,
+            "the header and three rows"
+        );
+        assert_eq!(rows_in(&mut book, "第一网格 (2)"), 3);
+        assert_eq!(rows_in(&mut book, "第二网格"), 2);
+    }
+
+    #[test]
+    fn sheet_names_are_ones_excel_takes() {
+        assert_eq!(sheet_name("第一网格", 1), "第一网格");
+        assert_eq!(sheet_name("a/b:c", 2), "abc (2)");
+        assert_eq!(sheet_name("", 1), "-");
+        assert_eq!(sheet_name(&"长".repeat(40), 12).chars().count(), 31);
+    }
 
     #[test]
     fn spans_are_dates_in_order_and_at_most_a_leap_year() {

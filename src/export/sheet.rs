@@ -18,7 +18,7 @@ use crate::error::Refusal;
 use crate::i18n::{Lang, fill, t, words};
 use crate::ops::Session;
 use crate::ops::input::parse_round;
-use crate::store::elders::{self, Elder};
+use crate::store::elders::Elder;
 use crate::store::ledger::absences_on;
 use crate::store::rounds::{self, ElderRound};
 use crate::store::{Create, Store, absences::Absence};
@@ -29,7 +29,7 @@ pub fn run(session: &Session, round: &str, grid: Option<&str>, out: &Path) -> an
     let store = session.open(Create::Never)?;
     let grid = grid.map(str::trim).filter(|g| !g.is_empty());
     if let Some(grid) = grid {
-        refuse_unknown_grid(&store, grid)?;
+        crate::ops::read::refuse_unknown_grid(&store, Some(grid))?;
     }
     let route = Route::read(&store, round, grid, session)?;
     if route.elders.is_empty() && route.away.is_empty() {
@@ -54,18 +54,6 @@ pub fn run(session: &Session, round: &str, grid: Option<&str>, out: &Path) -> an
         )
     )?;
     Ok(())
-}
-
-fn refuse_unknown_grid(store: &Store, grid: &str) -> anyhow::Result<()> {
-    let known = elders::grids(&store.conn)?;
-    if known.iter().any(|g| g == grid) {
-        return Ok(());
-    }
-    Err(Refusal::UnknownGrid {
-        grid: grid.to_string(),
-        known: known.join(", "),
-    }
-    .into())
 }
 
 /// One round's walk: who to look at, in route order, and who is away.

@@ -3,33 +3,30 @@
 
 use encoding_rs::{BIG5, GB18030, UTF_16BE, UTF_16LE};
 
-use super::{Problem, ProblemKind, TableRow, clean_cell};
+use super::{Problem, ProblemKind, TableRow, Unreadable, clean_cell};
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 const UTF16LE_BOM: &[u8] = b"\xFF\xFE";
 const UTF16BE_BOM: &[u8] = b"\xFE\xFF";
 
-fn unreadable(detail: &str) -> Vec<Problem> {
-    vec![Problem::whole_file(ProblemKind::Unreadable(
-        detail.to_owned(),
-    ))]
+fn unreadable(why: Unreadable) -> Vec<Problem> {
+    vec![Problem::whole_file(ProblemKind::Unreadable(why))]
 }
 
 /// Text of the file, and whether it came as UTF-16 (Excel's "Unicode text", tab-separated).
 fn decode(bytes: &[u8]) -> Result<(String, bool), Vec<Problem>> {
     let (text, utf16) = if let Some(rest) = bytes.strip_prefix(UTF8_BOM) {
-        let text = std::str::from_utf8(rest)
-            .map_err(|_| unreadable("starts as UTF-8 but is not valid UTF-8"))?;
+        let text = std::str::from_utf8(rest).map_err(|_| unreadable(Unreadable::BadUtf8))?;
         (text.to_owned(), false)
     } else if let Some(rest) = bytes.strip_prefix(UTF16LE_BOM) {
         let text = UTF_16LE
             .decode_without_bom_handling_and_without_replacement(rest)
-            .ok_or_else(|| unreadable("starts as UTF-16 but is not valid UTF-16"))?;
+            .ok_or_else(|| unreadable(Unreadable::BadUtf16))?;
         (text.into_owned(), true)
     } else if let Some(rest) = bytes.strip_prefix(UTF16BE_BOM) {
         let text = UTF_16BE
             .decode_without_bom_handling_and_without_replacement(rest)
-            .ok_or_else(|| unreadable("starts as UTF-16 but is not valid UTF-16"))?;
+            .ok_or_else(|| unreadable(Unreadable::BadUtf16))?;
         (text.into_owned(), true)
     } else if let Ok(text) = std::str::from_utf8(bytes) {
         (text.to_owned(), false)
@@ -38,7 +35,7 @@ fn decode(bytes: &[u8]) -> Result<(String, bool), Vec<Problem>> {
     };
     // Every supported encoding decodes a workbook or a picture to *something*; a NUL gives it away.
     if text.contains('\0') {
-        return Err(unreadable("binary data, not text"));
+        return Err(unreadable(Unreadable::Binary));
     }
     Ok((text, utf16))
 }
@@ -54,7 +51,7 @@ fn legacy_chinese(bytes: &[u8]) -> Result<String, Vec<Problem>> {
     let text = match (gbk, big5) {
         (Some(gbk), None) => gbk,
         (None, Some(big5)) => big5,
-        (None, None) => return Err(unreadable("not UTF-8, UTF-16, GBK/GB18030 or Big5 text")),
+        (None, None) => return Err(unreadable(Unreadable::UnknownEncoding)),
         (Some(gbk), Some(big5)) => {
             let (gbk_score, big5_score) = (header_score(&gbk), header_score(&big5));
             if big5_score > gbk_score {
@@ -118,7 +115,7 @@ pub(super) fn read_table(bytes: &[u8]) -> Result<Vec<TableRow>, Vec<Problem>> {
                 sheet: None,
                 line,
                 column: None,
-                kind: ProblemKind::Unreadable(e.to_string()),
+                kind: ProblemKind::Unreadable(Unreadable::BadCsvLine),
             }]
         })?;
         let line = record

@@ -21,13 +21,48 @@ pub fn column_label(canonical: &str, chinese: bool) -> &str {
         .map_or(canonical, |(en, zh, _)| if chinese { zh } else { en })
 }
 
+/// Why a file (a roster, a config) could not be read at all, in words the edge chooses for the
+/// user's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unreadable {
+    NotAFile,
+    NotFound,
+    PermissionDenied,
+    /// Another I/O failure (a disk error, a file too large to hold).
+    Io,
+    /// Starts with a UTF-8 byte order mark but is not UTF-8.
+    BadUtf8,
+    /// Starts with a UTF-16 byte order mark but is not UTF-16.
+    BadUtf16,
+    /// Binary data: a picture, an archive, a workbook saved under a `.csv` name.
+    Binary,
+    /// Not UTF-8, UTF-16, GBK/GB18030 or Big5.
+    UnknownEncoding,
+    NotAWorkbook,
+    /// The workbook's insides could not be read (the reader gave up on it).
+    DamagedWorkbook,
+    /// A CSV line that cannot be split into cells (an unmatched quote).
+    BadCsvLine,
+}
+
+impl Unreadable {
+    pub fn of_io(error: &std::io::Error) -> Unreadable {
+        match error.kind() {
+            std::io::ErrorKind::NotFound => Unreadable::NotFound,
+            std::io::ErrorKind::PermissionDenied => Unreadable::PermissionDenied,
+            std::io::ErrorKind::IsADirectory => Unreadable::NotAFile,
+            _ => Unreadable::Io,
+        }
+    }
+}
+
 /// What is wrong with one place in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProblemKind {
     /// The file has no header row or no data rows.
     EmptyFile,
     /// The file cannot be read as text in any supported encoding, or is not a workbook.
-    Unreadable(String),
+    Unreadable(Unreadable),
     /// A header cell that matches no known column.
     UnknownColumn(String),
     /// A required column (`编号/id`, `姓名/name`) is not in the header.
@@ -167,8 +202,11 @@ pub fn parse_roster_file(path: &Path) -> Result<Vec<RosterRow>, Vec<Problem>> {
 /// [`parse_roster_file`], with what the import should say about the file: its sheets and the
 /// office columns left out.
 pub fn read_roster_file(path: &Path) -> Result<Roster, Vec<Problem>> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| vec![Problem::whole_file(ProblemKind::Unreadable(e.to_string()))])?;
+    let bytes = std::fs::read(path).map_err(|e| {
+        vec![Problem::whole_file(ProblemKind::Unreadable(
+            Unreadable::of_io(&e),
+        ))]
+    })?;
     let kind = if bytes.starts_with(ZIP_MAGIC) || bytes.starts_with(OLE_MAGIC) {
         FileKind::Xlsx
     } else {
@@ -860,7 +898,7 @@ fn parse_route(raw: &str) -> Option<i64> {
 }
 
 /// `07:00-09:30`, with the dashes, tildes and `至`/`到` people type on a Chinese keyboard.
-fn parse_window(raw: &str) -> Option<(NaiveTime, NaiveTime)> {
+pub fn parse_window(raw: &str) -> Option<(NaiveTime, NaiveTime)> {
     const SEPARATORS: &[char] = &['-', '－', '–', '—', '−', '~', '～', '〜', '至', '到'];
     let (opens, closes) = raw.split_once(SEPARATORS)?;
     // "07:00——09:30" doubles the dash.
@@ -1281,14 +1319,14 @@ mod tests {
                 "not text in any supported encoding",
                 vec![b'i', b'd', b',', 0x81, 0x20, 0xFF],
                 Problems(vec![Problem::whole_file(Unreadable(
-                    "not UTF-8, UTF-16, GBK/GB18030 or Big5 text".into(),
+                    super::Unreadable::UnknownEncoding,
                 ))]),
             ),
             (
                 "binary data",
                 vec![b'P', b'K', 3, 4, 0, 0, 0, 0],
                 Problems(vec![Problem::whole_file(Unreadable(
-                    "binary data, not text".into(),
+                    super::Unreadable::Binary,
                 ))]),
             ),
         ]
@@ -1422,7 +1460,7 @@ mod tests {
             matches!(
                 got.as_ref().map_err(Vec::as_slice),
                 Err([Problem {
-                    kind: ProblemKind::Unreadable(_),
+                    kind: ProblemKind::Unreadable(super::Unreadable::NotFound),
                     ..
                 }])
             ),

@@ -6,27 +6,23 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use calamine::{Data, Range, Reader, SheetType, SheetVisible, open_workbook_auto_from_rs};
 
-use super::{CellMark, Problem, ProblemKind, TableRow, clean_cell, find_header};
+use super::{CellMark, Problem, ProblemKind, TableRow, Unreadable, clean_cell, find_header};
 
-fn unreadable(detail: String) -> Vec<Problem> {
-    vec![Problem::whole_file(ProblemKind::Unreadable(detail))]
+fn unreadable(why: Unreadable) -> Vec<Problem> {
+    vec![Problem::whole_file(ProblemKind::Unreadable(why))]
 }
 
 /// Every visible worksheet that holds a roster header, by name, in the workbook's order.
 pub(super) fn read_tables(bytes: &[u8]) -> Result<Vec<(String, Vec<TableRow>)>, Vec<Problem>> {
     // calamine parses zip and XML from an untrusted file; a panic deep inside it must still end as
     // a message to the admin, not a crash of the command.
-    catch_unwind(AssertUnwindSafe(|| read_workbook(bytes))).unwrap_or_else(|_| {
-        Err(unreadable(
-            "the workbook is damaged and could not be read".to_owned(),
-        ))
-    })
+    catch_unwind(AssertUnwindSafe(|| read_workbook(bytes)))
+        .unwrap_or_else(|_| Err(unreadable(Unreadable::DamagedWorkbook)))
 }
 
 fn read_workbook(bytes: &[u8]) -> Result<Vec<(String, Vec<TableRow>)>, Vec<Problem>> {
-    let mut workbook = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|_| {
-        unreadable("not an Excel workbook (.xlsx or .xls); save it again from Excel".to_owned())
-    })?;
+    let mut workbook = open_workbook_auto_from_rs(Cursor::new(bytes))
+        .map_err(|_| unreadable(Unreadable::NotAWorkbook))?;
     // Hidden sheets (an old roster kept out of sight, a lookup list) and chart sheets are not
     // the roster the office sees.
     let visible: Vec<String> = workbook
@@ -346,7 +342,7 @@ mod tests {
                 "not a workbook",
                 b"PK\x03\x04 not really a zip".to_vec(),
                 Err(vec![Problem::whole_file(Unreadable(
-                    "not an Excel workbook (.xlsx or .xls); save it again from Excel".into(),
+                    super::Unreadable::NotAWorkbook,
                 ))]),
             ),
         ]

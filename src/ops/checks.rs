@@ -27,7 +27,8 @@ pub fn record(
     times: Times,
     seen: Seen,
 ) -> anyhow::Result<Recorded> {
-    let elder_id = seen.elder_id.trim().to_string();
+    let typed = seen.elder_id.trim();
+    let elder_id = elders::canonical_id(&store.conn, typed)?.unwrap_or_else(|| typed.to_string());
     let grid = elders::get(&store.conn, &elder_id)?.map(|elder| elder.grid);
     auth::require(actor, Capability::RecordCheck, grid.as_deref())?;
     let new = NewCheck {
@@ -66,4 +67,21 @@ pub fn undo(store: &mut Store, actor: &Actor, times: Times) -> anyhow::Result<(C
         times,
     )?;
     Ok((undone, recorded))
+}
+
+/// Takes back the actor's last check that still stands, if it is one of `sitting` (the checks
+/// recorded since the screen was opened): a tick from an earlier sitting is corrected by a new
+/// check, never undone from a screen that did not record it.
+pub fn undo_of_sitting(
+    store: &mut Store,
+    actor: &Actor,
+    times: Times,
+    sitting: &[String],
+) -> anyhow::Result<(Check, Recorded)> {
+    auth::require(actor, Capability::RecordCheck, None)?;
+    let last = crate::store::checks::last_effective_by(&store.conn, &actor.name)?;
+    if !last.is_some_and(|check| sitting.contains(&check.id)) {
+        return Err(crate::error::Refusal::NothingToUndo.into());
+    }
+    rounds::undo_last(store, &actor.name, times)
 }

@@ -1,8 +1,9 @@
 //! Refusals and import problems in words, from the string tables.
 
+use crate::config::{ConfigProblem, ConfigProblemKind};
 use crate::error::Refusal;
 use crate::i18n::{Lang, fill, t, words};
-use crate::import::{Problem, ProblemKind, Roster, column_label};
+use crate::import::{Problem, ProblemKind, Roster, Unreadable, column_label};
 use crate::store::elders::ImportPlan;
 
 pub fn refusal(lang: Lang, refusal: &Refusal) -> String {
@@ -69,16 +70,36 @@ pub fn refusal(lang: Lang, refusal: &Refusal) -> String {
             }
             out
         }
-        Refusal::Unreadable { path, reason } => fill(
+        Refusal::Unreadable { path, why } => fill(
             &s.unreadable,
-            &[("path", &path.display()), ("reason", reason)],
+            &[
+                ("path", &path.display()),
+                ("reason", &unreadable(lang, *why)),
+            ],
         ),
-        Refusal::BadConfig { path, reason } => fill(
+        Refusal::BadConfig { path, problem } => fill(
             &s.bad_config,
-            &[("path", &path.display()), ("reason", reason)],
+            &[
+                ("path", &path.display()),
+                ("reason", &config_problem(lang, problem)),
+            ],
         ),
         Refusal::BadLang(text) => fill(&s.bad_lang, &[("text", text)]),
         Refusal::BadTime(text) => fill(&s.bad_time, &[("text", text)]),
+        Refusal::OutOfRange {
+            option,
+            value,
+            min,
+            max,
+        } => fill(
+            &s.option_out_of_range,
+            &[
+                ("option", option),
+                ("value", value),
+                ("min", min),
+                ("max", max),
+            ],
+        ),
         Refusal::BadDate(text) => fill(&s.bad_date, &[("text", text)]),
         Refusal::BadRound(text) => fill(&s.bad_round, &[("text", text)]),
         Refusal::BadObservation(text) => fill(&s.bad_observation, &[("text", text)]),
@@ -159,7 +180,10 @@ pub fn import_problem(lang: Lang, problem: &Problem) -> String {
     }
     let what = match &problem.kind {
         ProblemKind::EmptyFile => s.problem_empty_file.clone(),
-        ProblemKind::Unreadable(reason) => fill(&s.problem_unreadable, &[("reason", reason)]),
+        ProblemKind::Unreadable(why) => fill(
+            &s.problem_unreadable,
+            &[("reason", &unreadable(lang, *why))],
+        ),
         ProblemKind::UnknownColumn(name) => fill(&s.problem_unknown_column, &[("name", name)]),
         ProblemKind::MissingColumn(name) => fill(
             &s.problem_missing_column,
@@ -190,6 +214,64 @@ pub fn import_problem(lang: Lang, problem: &Problem) -> String {
     };
     // The file's own text (a header, a cell) is quoted back: it must not act on the terminal.
     crate::domain::text::clean_line(&format!("{place}{what}")).into_owned()
+}
+
+/// What is wrong with the config, with its line and key, in words.
+pub fn config_problem(lang: Lang, problem: &ConfigProblem) -> String {
+    let s = t(lang);
+    let mut place = String::new();
+    if let Some(line) = problem.line {
+        place.push_str(&fill(&s.at_line, &[("line", &line)]));
+    }
+    if !problem.key.is_empty() && problem.kind != ConfigProblemKind::UnknownKey {
+        place.push_str(&fill(&s.config_at_key, &[("key", &problem.key)]));
+    }
+    let what = match &problem.kind {
+        ConfigProblemKind::Syntax => s.config_syntax.clone(),
+        ConfigProblemKind::UnknownKey => fill(&s.config_unknown_key, &[("key", &problem.key)]),
+        ConfigProblemKind::NotTimeZone(value) => fill(&s.config_not_time_zone, &[("value", value)]),
+        ConfigProblemKind::WrongExpect { value, expect } => fill(
+            &s.config_wrong_expect,
+            &[("value", value), ("expect", expect)],
+        ),
+        ConfigProblemKind::NotClock(value) => fill(&s.config_not_clock, &[("value", value)]),
+        ConfigProblemKind::NotLanguage(value) => fill(&s.config_not_language, &[("value", value)]),
+        ConfigProblemKind::NotShare(value) => fill(&s.config_not_share, &[("value", value)]),
+        ConfigProblemKind::OutOfRange { value, min, max } => fill(
+            &s.config_out_of_range,
+            &[("value", value), ("min", min), ("max", max)],
+        ),
+        ConfigProblemKind::NotChannelKind(value) => {
+            fill(&s.config_not_channel_kind, &[("value", value)])
+        }
+        ConfigProblemKind::NotHttpAddress(value) => {
+            fill(&s.config_not_http_address, &[("value", value)])
+        }
+        ConfigProblemKind::SecretOnlyForDingtalk => s.config_secret_only_dingtalk.clone(),
+        ConfigProblemKind::EmptySecret => s.config_empty_secret.clone(),
+        ConfigProblemKind::MorningOrder => s.config_morning_order.clone(),
+        ConfigProblemKind::EveningOverlap => s.config_evening_overlap.clone(),
+    };
+    // Values are the file's own text, quoted back.
+    crate::domain::text::clean_line(&format!("{place}{what}")).into_owned()
+}
+
+/// Why a file could not be read, in words.
+pub fn unreadable(lang: Lang, why: Unreadable) -> &'static str {
+    let s = t(lang);
+    match why {
+        Unreadable::NotAFile => &s.not_a_file,
+        Unreadable::NotFound => &s.unreadable_not_found,
+        Unreadable::PermissionDenied => &s.unreadable_denied,
+        Unreadable::Io => &s.unreadable_io,
+        Unreadable::BadUtf8 => &s.unreadable_bad_utf8,
+        Unreadable::BadUtf16 => &s.unreadable_bad_utf16,
+        Unreadable::Binary => &s.unreadable_binary,
+        Unreadable::UnknownEncoding => &s.unreadable_encoding,
+        Unreadable::NotAWorkbook => &s.unreadable_not_workbook,
+        Unreadable::DamagedWorkbook => &s.unreadable_damaged_workbook,
+        Unreadable::BadCsvLine => &s.unreadable_csv_line,
+    }
 }
 
 fn list_separator(lang: Lang) -> &'static str {
@@ -317,4 +399,416 @@ fn is_read_error(extended_code: i32) -> bool {
     const SQLITE_IOERR_READ: i32 = 10 | (1 << 8);
     const SQLITE_IOERR_SHORT_READ: i32 = 10 | (2 << 8);
     matches!(extended_code, SQLITE_IOERR_READ | SQLITE_IOERR_SHORT_READ)
+}
+
+#[cfg(test)]
+mod tests {
+    //! Issue 12: every refusal speaks one language. Values given here are ASCII, so a Han
+    //! character in an English message came from the string table, and a Chinese line without
+    //! one is an English sentence that slipped through.
+
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::config::ConfigProblem;
+    use crate::domain::access::{Capability, PinProblem, Role};
+
+    fn every_unreadable() -> Vec<Unreadable> {
+        use Unreadable as U;
+        let all = vec![
+            U::NotAFile,
+            U::NotFound,
+            U::PermissionDenied,
+            U::Io,
+            U::BadUtf8,
+            U::BadUtf16,
+            U::Binary,
+            U::UnknownEncoding,
+            U::NotAWorkbook,
+            U::DamagedWorkbook,
+            U::BadCsvLine,
+        ];
+        // A new reason must join the list above: this match has no catch-all.
+        for why in &all {
+            match why {
+                U::NotAFile
+                | U::NotFound
+                | U::PermissionDenied
+                | U::Io
+                | U::BadUtf8
+                | U::BadUtf16
+                | U::Binary
+                | U::UnknownEncoding
+                | U::NotAWorkbook
+                | U::DamagedWorkbook
+                | U::BadCsvLine => {}
+            }
+        }
+        all
+    }
+
+    fn every_problem_kind() -> Vec<ProblemKind> {
+        use ProblemKind as P;
+        let mut all = vec![
+            P::EmptyFile,
+            P::UnknownColumn("floor".into()),
+            P::MissingColumn("name"),
+            P::DuplicateColumn("phone".into()),
+            P::MissingValue,
+            P::DuplicateId {
+                id: "E01".into(),
+                first_line: 2,
+            },
+            P::BadRoute("x".into()),
+            P::BadWindow("7-9".into()),
+            P::NoRosterSheet(vec!["Sheet1".into(), "Sheet2".into()]),
+            P::ExtraCells,
+            P::HeadersFound(vec!["id".into(), "floor".into()]),
+            P::PhoneScientific("1.38E+10".into()),
+            P::PhoneDateOrTime("2026-01-01".into()),
+            P::BadPhone("abc".into()),
+            P::FormulaWithoutValue,
+            P::SheetUnreadable,
+        ];
+        all.extend(every_unreadable().into_iter().map(P::Unreadable));
+        for kind in &all {
+            match kind {
+                P::EmptyFile
+                | P::Unreadable(_)
+                | P::UnknownColumn(_)
+                | P::MissingColumn(_)
+                | P::DuplicateColumn(_)
+                | P::MissingValue
+                | P::DuplicateId { .. }
+                | P::BadRoute(_)
+                | P::BadWindow(_)
+                | P::NoRosterSheet(_)
+                | P::ExtraCells
+                | P::HeadersFound(_)
+                | P::PhoneScientific(_)
+                | P::PhoneDateOrTime(_)
+                | P::BadPhone(_)
+                | P::FormulaWithoutValue
+                | P::SheetUnreadable => {}
+            }
+        }
+        all
+    }
+
+    fn every_config_problem() -> Vec<ConfigProblem> {
+        use ConfigProblemKind as K;
+        let kinds = vec![
+            K::Syntax,
+            K::UnknownKey,
+            K::NotTimeZone("Mars/Base".into()),
+            K::WrongExpect {
+                value: "closed".into(),
+                expect: "open".into(),
+            },
+            K::NotClock("7 am".into()),
+            K::NotLanguage("fr".into()),
+            K::NotShare("1.5".into()),
+            K::OutOfRange {
+                value: 0,
+                min: 1,
+                max: 300,
+            },
+            K::NotChannelKind("wechat".into()),
+            K::NotHttpAddress("ftp://x".into()),
+            K::SecretOnlyForDingtalk,
+            K::EmptySecret,
+            K::MorningOrder,
+            K::EveningOverlap,
+        ];
+        for kind in &kinds {
+            match kind {
+                K::Syntax
+                | K::UnknownKey
+                | K::NotTimeZone(_)
+                | K::WrongExpect { .. }
+                | K::NotClock(_)
+                | K::NotLanguage(_)
+                | K::NotShare(_)
+                | K::OutOfRange { .. }
+                | K::NotChannelKind(_)
+                | K::NotHttpAddress(_)
+                | K::SecretOnlyForDingtalk
+                | K::EmptySecret
+                | K::MorningOrder
+                | K::EveningOverlap => {}
+            }
+        }
+        kinds
+            .into_iter()
+            .map(|kind| ConfigProblem {
+                line: Some(3),
+                key: "notify.timeout_seconds".into(),
+                kind,
+            })
+            .collect()
+    }
+
+    fn every_refusal() -> Vec<Refusal> {
+        use Refusal as R;
+        let path = || PathBuf::from("/srv/x.db");
+        let text = |value: &str| value.to_string();
+        let mut all = vec![
+            R::NoDatabase(path()),
+            R::NewerDatabase {
+                path: path(),
+                found: 9,
+                supported: 8,
+            },
+            R::NotOurDatabase(path()),
+            R::UnknownElder(text("E99")),
+            R::ArchivedElder(text("E01")),
+            R::NotOnRoster {
+                elder: text("E01"),
+                round: text("2026-11-22/morning"),
+            },
+            R::RoundNotOpen {
+                round: text("2026-11-22/morning"),
+                opens: text("07:00"),
+                seen: text("05:00"),
+            },
+            R::SeenInFuture {
+                seen: text("09:00"),
+                now: text("08:00"),
+            },
+            R::LiveNotDrill(path()),
+            R::FutureNow {
+                now: text("2027-11-30 08:05"),
+                real: text("2026-11-30 08:05"),
+            },
+            R::NoRoundForCheck {
+                seen: text("13:00"),
+                round: text("2026-11-22/evening"),
+                opens: text("19:30"),
+            },
+            R::UnknownFlag(7),
+            R::FlagNotOpen {
+                id: 7,
+                state: text("resolved"),
+            },
+            R::NothingToUndo,
+            R::AbsenceBackwards {
+                from: text("2026-12-20"),
+                to: text("2026-12-01"),
+            },
+            R::NoCurrentAbsence(text("E01")),
+            R::BadLang(text("fr")),
+            R::BadTime(text("soon")),
+            R::BadDate(text("someday")),
+            R::BadRound(text("noon")),
+            R::OutOfRange {
+                option: "--interval",
+                value: 0,
+                min: 1,
+                max: 3600,
+            },
+            R::BadObservation(text("ajar")),
+            R::BadOutcome(text("fine")),
+            R::WouldOverwrite { path: path() },
+            R::SpanBackwards {
+                from: text("2026-12-20"),
+                to: text("2026-12-01"),
+            },
+            R::SpanTooLong {
+                days: 400,
+                max: 366,
+            },
+            R::BadOutputKind {
+                path: path(),
+                allowed: text(".csv, .xlsx"),
+            },
+            R::NoOutputDir(path()),
+            R::UnknownGrid {
+                grid: text("G9"),
+                known: text("G1, G2"),
+            },
+            R::TooManyRows {
+                rows: 2_000_000,
+                max: 1_048_575,
+            },
+            R::NobodyOnRound(text("2026-11-22/morning")),
+            R::NeedUser,
+            R::UnknownUser(text("zhou")),
+            R::UserDisabled(text("zhou")),
+            R::UserLocked {
+                name: text("zhou"),
+                until: text("08:30"),
+            },
+            R::WrongPin {
+                name: text("zhou"),
+                left: 2,
+            },
+            R::NeedPin(text("zhou")),
+            R::PinsDiffer,
+            R::NotYourGrid {
+                user: text("zhou"),
+                grid: text("G2"),
+            },
+            R::UserExists(text("zhou")),
+            R::BadUserName(text("a b")),
+            R::BadRole(text("boss")),
+            R::LastAdmin(text("li")),
+            R::UsersExist,
+            R::FirstUserNotAdmin,
+            R::UnknownChannel {
+                name: text("g9"),
+                known: text("g1, g2"),
+            },
+            R::NoChannels,
+            R::UnknownDelivery(5),
+            R::CannotRetry {
+                id: 5,
+                state: text("sent"),
+            },
+        ];
+        for problem in [
+            PinProblem::TooShort,
+            PinProblem::TooLong,
+            PinProblem::Unprintable,
+            PinProblem::OneDigitRepeated,
+        ] {
+            all.push(R::PinPolicy(problem));
+        }
+        for role in [None, Some(Role::Volunteer), Some(Role::GridWorker)] {
+            all.push(R::NotAllowed {
+                user: text("zhou"),
+                role,
+                capability: Capability::Resolve,
+            });
+        }
+        // Issue 15.
+        all.extend([
+            R::UnknownGap(3),
+            R::GapNotOpen {
+                id: 3,
+                state: text("resolved"),
+            },
+            R::BadFlagId(text("gap:x")),
+            R::GapOutcome(text("elder_fine")),
+            R::UnknownVolunteer(text("wang")),
+            R::BadRouteRange(text("9-2")),
+            R::TallyNeedsOut,
+        ]);
+        all.extend(
+            every_unreadable()
+                .into_iter()
+                .map(|why| R::Unreadable { path: path(), why }),
+        );
+        all.extend(
+            every_config_problem()
+                .into_iter()
+                .map(|problem| R::BadConfig {
+                    path: path(),
+                    problem,
+                }),
+        );
+        all.push(R::Import(
+            every_problem_kind()
+                .into_iter()
+                .map(|kind| Problem {
+                    sheet: Some("Sheet1".into()),
+                    line: Some(3),
+                    column: Some("phone".into()),
+                    kind,
+                })
+                .collect(),
+        ));
+        for refusal in &all {
+            match refusal {
+                R::NoDatabase(_)
+                | R::NewerDatabase { .. }
+                | R::NotOurDatabase(_)
+                | R::UnknownElder(_)
+                | R::ArchivedElder(_)
+                | R::NotOnRoster { .. }
+                | R::RoundNotOpen { .. }
+                | R::SeenInFuture { .. }
+                | R::LiveNotDrill(_)
+                | R::FutureNow { .. }
+                | R::NoRoundForCheck { .. }
+                | R::UnknownFlag(_)
+                | R::FlagNotOpen { .. }
+                | R::NothingToUndo
+                | R::AbsenceBackwards { .. }
+                | R::NoCurrentAbsence(_)
+                | R::Import(_)
+                | R::Unreadable { .. }
+                | R::BadConfig { .. }
+                | R::BadLang(_)
+                | R::BadTime(_)
+                | R::BadDate(_)
+                | R::BadRound(_)
+                | R::OutOfRange { .. }
+                | R::BadObservation(_)
+                | R::BadOutcome(_)
+                | R::WouldOverwrite { .. }
+                | R::SpanBackwards { .. }
+                | R::SpanTooLong { .. }
+                | R::BadOutputKind { .. }
+                | R::NoOutputDir(_)
+                | R::UnknownGrid { .. }
+                | R::TooManyRows { .. }
+                | R::NobodyOnRound(_)
+                | R::NeedUser
+                | R::UnknownUser(_)
+                | R::UserDisabled(_)
+                | R::UserLocked { .. }
+                | R::WrongPin { .. }
+                | R::NeedPin(_)
+                | R::PinPolicy(_)
+                | R::PinsDiffer
+                | R::NotAllowed { .. }
+                | R::NotYourGrid { .. }
+                | R::UserExists(_)
+                | R::BadUserName(_)
+                | R::BadRole(_)
+                | R::LastAdmin(_)
+                | R::UsersExist
+                | R::FirstUserNotAdmin
+                | R::UnknownChannel { .. }
+                | R::NoChannels
+                | R::UnknownDelivery(_)
+                | R::CannotRetry { .. }
+                | R::UnknownGap(_)
+                | R::GapNotOpen { .. }
+                | R::BadFlagId(_)
+                | R::GapOutcome(_)
+                | R::UnknownVolunteer(_)
+                | R::BadRouteRange(_)
+                | R::TallyNeedsOut => {}
+            }
+        }
+        all
+    }
+
+    /// Han characters and the full-width punctuation that goes with them.
+    fn is_chinese(c: char) -> bool {
+        matches!(c,
+            '\u{3400}'..='\u{4dbf}'
+            | '\u{4e00}'..='\u{9fff}'
+            | '\u{3000}'..='\u{303f}'
+            | '\u{ff00}'..='\u{ffef}')
+    }
+
+    #[test]
+    fn rule_every_refusal_speaks_only_the_users_language() {
+        let mut wrong = Vec::new();
+        for refusal in every_refusal() {
+            let english = super::refusal(Lang::En, &refusal);
+            if english.chars().any(is_chinese) {
+                wrong.push(format!("English with Chinese in it: {english}"));
+            }
+            let chinese = super::refusal(Lang::Zh, &refusal);
+            for line in chinese.lines().filter(|line| !line.trim().is_empty()) {
+                if !line.chars().any(is_chinese) {
+                    wrong.push(format!("a Chinese message's line in English: {line}"));
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
 }

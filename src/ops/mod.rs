@@ -16,6 +16,7 @@ pub mod messages;
 pub mod read;
 pub mod roster;
 pub mod tally;
+pub mod users;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -29,7 +30,7 @@ use crate::config::Config;
 use crate::domain::access::{Actor, Capability};
 use crate::error::Refusal;
 use crate::i18n::{Lang, fill, t};
-use crate::store::{Create, Store, users};
+use crate::store::{self, Create, Store};
 pub use clock::Clock;
 
 /// Everything a use case runs with: who, when, in which language, on which database.
@@ -80,10 +81,10 @@ impl Session {
     /// user logs in with their PIN (from `CURTAIN_PIN` or typed at the terminal). The lockout
     /// counts the real clock.
     pub fn actor(&self, store: &mut Store) -> anyhow::Result<Actor> {
-        if !users::any(&store.conn)? {
+        if !store::users::any(&store.conn)? {
             return Ok(Actor::owner(&self.user));
         }
-        if !self.user_given && users::get(&store.conn, &self.user)?.is_none() {
+        if !self.user_given && store::users::get(&store.conn, &self.user)?.is_none() {
             return Err(Refusal::NeedUser.into());
         }
         let pin = match &self.pin {

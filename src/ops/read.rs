@@ -19,6 +19,16 @@ pub fn open_settled(
     session: &Session,
     needs: Option<Capability>,
 ) -> anyhow::Result<(Store, Actor, Times)> {
+    open_settled_for_grid(session, needs, None)
+}
+
+/// Like [`open_settled`], for a list of one `--grid`: a grid no elder is in is refused before
+/// anything is settled, so a typo changes nothing on disk.
+pub fn open_settled_for_grid(
+    session: &Session,
+    needs: Option<Capability>,
+    grid: Option<&str>,
+) -> anyhow::Result<(Store, Actor, Times)> {
     session.refuse_future_now()?;
     let mut store = match Store::open(&session.db, Create::Never, session.config.schedule.clone()) {
         Ok(store) => store,
@@ -38,6 +48,7 @@ pub fn open_settled(
     if let Some(capability) = needs {
         crate::auth::require(&actor, capability, None)?;
     }
+    refuse_unknown_grid(&store, grid)?;
     let times = session.times(&store);
     let store = settled(store, times)?;
     Ok((store, actor, times))
@@ -60,4 +71,22 @@ pub fn settle_or_copy(store: &mut Store, times: Times) -> anyhow::Result<Option<
         }
         Err(error) => Err(error),
     }
+}
+
+/// Refuses a `--grid` no elder on the roster is in (a typo answered with "0 elders" would read
+/// as a quiet grid), naming the grids there are in their natural order.
+pub fn refuse_unknown_grid(store: &Store, grid: Option<&str>) -> anyhow::Result<()> {
+    let Some(grid) = grid else {
+        return Ok(());
+    };
+    let mut known = crate::store::elders::grids(&store.conn)?;
+    if known.iter().any(|known| known == grid) {
+        return Ok(());
+    }
+    crate::domain::order::sort_naturally(&mut known);
+    Err(crate::error::Refusal::UnknownGrid {
+        grid: grid.to_string(),
+        known: known.join(", "),
+    }
+    .into())
 }

@@ -124,9 +124,11 @@ pub fn change_absence(
     id: &str,
     change: AbsenceChange,
 ) -> anyhow::Result<(Elder, chrono::NaiveDate, chrono::NaiveDate)> {
-    let grid = elders::get(&store.conn, id.trim())?.map(|elder| elder.grid);
+    let typed = id.trim();
+    let id = elders::canonical_id(&store.conn, typed)?.unwrap_or_else(|| typed.to_string());
+    let grid = elders::get(&store.conn, &id)?.map(|elder| elder.grid);
     auth::require(actor, Capability::MarkAbsence, grid.as_deref())?;
-    let (elder, from, to) = rounds::change_absence(store, id.trim(), change, &actor.name, times)?;
+    let (elder, from, to) = rounds::change_absence(store, &id, change, &actor.name, times)?;
     // Away elders are not listed: the grid's gaps in the span are counted again.
     let first = crate::domain::Round::new(from, crate::domain::Slot::Morning);
     let last = crate::domain::Round::new(to, crate::domain::Slot::Evening);

@@ -155,6 +155,33 @@ pub fn for_elder_span(
         .collect()
 }
 
+/// The elder and round of every check stored after the row `after` (checks are append-only, so
+/// their `rowid` only grows), and the last row's: what another terminal needs to redraw.
+pub fn recorded_after(
+    conn: &Connection,
+    after: i64,
+) -> rusqlite::Result<(Vec<(String, Round)>, i64)> {
+    let mut statement = conn.prepare_cached(
+        "SELECT rowid, elder_id, round FROM checks WHERE rowid > ?1 ORDER BY rowid",
+    )?;
+    let mut last = after;
+    let mut out = Vec::new();
+    for row in statement.query_map([after], |row| {
+        Ok((
+            row.get::<_, i64>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, i64>(2)?,
+        ))
+    })? {
+        let (rowid, elder_id, round) = row?;
+        last = last.max(rowid);
+        if let Some(round) = Round::from_ordinal(round) {
+            out.push((elder_id, round));
+        }
+    }
+    Ok((out, last))
+}
+
 /// The last observation this checker recorded that nothing has superseded: what "undo my last
 /// check" takes back.
 pub fn last_effective_by(conn: &Connection, checker: &str) -> rusqlite::Result<Option<Check>> {

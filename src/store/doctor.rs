@@ -73,6 +73,8 @@ pub enum Finding {
         latest: i64,
     },
     IntegrityOk,
+    /// SQLite's `quick_check` found nothing (the default; `--full` runs `integrity_check`).
+    QuickCheckOk,
     /// SQLite's `integrity_check` found damage: its own words, the first few of them.
     Damaged {
         count: usize,
@@ -138,6 +140,7 @@ impl Finding {
             | Finding::DirModeOk { .. }
             | Finding::SchemaOk { .. }
             | Finding::IntegrityOk
+            | Finding::QuickCheckOk
             | Finding::ForeignKeysOk
             | Finding::Journal { .. }
             | Finding::SanityOk => Level::Ok,
@@ -170,12 +173,31 @@ const INTEGRITY_SHOWN: usize = 3;
 /// Group and others: any of their bits set means the file is not private.
 const OPEN_TO_OTHERS: u32 = 0o077;
 
+/// How thoroughly `doctor` reads the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    /// SQLite's `quick_check` and the records' sense: seconds on a district's file.
+    Quick,
+    /// `integrity_check`: every index against its table as well; minutes on a district's file.
+    Full,
+}
+
 /// Examines the database at `path` as it is, at `now`. A missing file is a refusal (nothing to
 /// examine); every other trouble is a finding.
 pub fn examine(
     path: &Path,
     schedule: &Schedule,
     now: DateTime<Utc>,
+) -> anyhow::Result<Vec<Finding>> {
+    examine_to(path, schedule, now, Depth::Full)
+}
+
+/// [`examine`] to a depth.
+pub fn examine_to(
+    path: &Path,
+    schedule: &Schedule,
+    now: DateTime<Utc>,
+    depth: Depth,
 ) -> anyhow::Result<Vec<Finding>> {
     let mut findings = file_modes(path)?;
     let store = match Store::open_read_only(path, schedule.clone()) {
@@ -204,9 +226,12 @@ pub fn examine(
         },
         v => Finding::SchemaOk { version: v },
     });
-    let intact = match integrity(conn) {
+    let intact = match integrity(conn, depth) {
         Ok(problems) if problems.is_empty() => {
-            findings.push(Finding::IntegrityOk);
+            findings.push(match depth {
+                Depth::Quick => Finding::QuickCheckOk,
+                Depth::Full => Finding::IntegrityOk,
+            });
             true
         }
         Ok(problems) => {
@@ -282,8 +307,12 @@ fn file_modes(path: &Path) -> anyhow::Result<Vec<Finding>> {
 }
 
 /// SQLite's own words for every problem it found; empty when the file is intact.
-fn integrity(conn: &Connection) -> rusqlite::Result<Vec<String>> {
-    let mut statement = conn.prepare(&format!("PRAGMA integrity_check({INTEGRITY_LINES})"))?;
+fn integrity(conn: &Connection, depth: Depth) -> rusqlite::Result<Vec<String>> {
+    let pragma = match depth {
+        Depth::Quick => "quick_check",
+        Depth::Full => "integrity_check",
+    };
+    let mut statement = conn.prepare(&format!("PRAGMA {pragma}({INTEGRITY_LINES})"))?;
     let lines = statement
         .query_map([], |row| row.get::<_, String>(0))?
         .collect::<rusqlite::Result<Vec<String>>>()?;

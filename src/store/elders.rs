@@ -246,6 +246,22 @@ pub fn get(conn: &Connection, id: &str) -> rusqlite::Result<Option<Elder>> {
         .optional()
 }
 
+/// The roster's spelling of an id typed without regard to case (`cq012` for `CQ012`): the exact
+/// id when it exists, else the one id equal to it ignoring ASCII case; `None` when there is
+/// none, or more than one and the typed case does not choose.
+pub fn canonical_id(conn: &Connection, typed: &str) -> rusqlite::Result<Option<String>> {
+    let mut statement =
+        conn.prepare_cached("SELECT id FROM elders WHERE id = ?1 COLLATE NOCASE ORDER BY id")?;
+    let ids: Vec<String> = statement
+        .query_map([typed], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(match ids.iter().find(|id| *id == typed) {
+        Some(exact) => Some(exact.clone()),
+        None if ids.len() == 1 => ids.into_iter().next(),
+        None => None,
+    })
+}
+
 pub fn count_active(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row(
         "SELECT count(*) FROM elders WHERE archived_at IS NULL",

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::{parse_ts, ts};
 use crate::domain::gap::{self, GapState};
+use crate::domain::settle::RecordedFlag;
 use crate::domain::{FlagState, KnownFlag, Outcome, Round, Severity, Status, SupersedeReason};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +28,8 @@ pub struct FlagRecord {
     pub outcome: Option<String>,
     pub superseded_because: Option<SupersedeReason>,
     pub note: Option<String>,
+    /// The check that decided the flag's status (none for a missed round).
+    pub check_id: Option<String>,
 }
 
 impl FlagRecord {
@@ -40,16 +43,23 @@ impl FlagRecord {
 
     /// The streak a following round builds on: only a flagged round continues it.
     pub fn streak_carried(&self) -> u32 {
-        if self.round_status.is_flagged() {
-            self.streak
-        } else {
-            0
+        crate::domain::severity::carried(self.round_status, self.streak)
+    }
+
+    /// The flag as settling reads it.
+    pub fn recorded(&self) -> RecordedFlag {
+        RecordedFlag {
+            known: self.known(),
+            round_status: self.round_status,
+            severity: self.severity,
+            streak: self.streak,
         }
     }
 }
 
 const COLUMNS: &str = "f.id, f.elder_id, f.round, f.status, f.round_status, f.severity, f.streak,
-    f.state, f.raised_at, f.closed_at, f.closed_by, f.outcome, f.superseded_because, f.note";
+    f.state, f.raised_at, f.closed_at, f.closed_by, f.outcome, f.superseded_because, f.note,
+    (SELECT fc.check_id FROM flag_checks AS fc WHERE fc.flag_id = f.id)";
 
 fn bad_text(index: usize, text: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
@@ -89,6 +99,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<FlagRecord> {
             .get::<_, Option<String>>(12)?
             .and_then(|t| SupersedeReason::parse(&t)),
         note: row.get(13)?,
+        check_id: row.get(14)?,
     })
 }
 
@@ -151,20 +162,13 @@ pub fn for_elder_after(
         .collect()
 }
 
-/// The figures a flag carries, as the rules last computed them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Figures {
-    pub status: Status,
-    pub round_status: Status,
-    pub severity: Severity,
-    pub streak: u32,
-}
+pub use crate::domain::settle::Figures;
 
 pub fn raise(
     conn: &Connection,
     elder_id: &str,
     round: Round,
-    figures: Figures,
+    figures: &Figures,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<i64> {
     conn.prepare_cached(
@@ -180,12 +184,29 @@ pub fn raise(
         figures.severity.as_str(),
         figures.severity as i64,
         figures.streak,
-        ts(now)
+        ts(now),
     ])?;
-    Ok(conn.last_insert_rowid())
+    let id = conn.last_insert_rowid();
+    set_check(conn, id, figures.check_id.as_deref())?;
+    Ok(id)
 }
 
-pub fn refresh(conn: &Connection, id: i64, figures: Figures) -> rusqlite::Result<()> {
+/// Which check decided the flag (none: a missed round).
+fn set_check(conn: &Connection, id: i64, check_id: Option<&str>) -> rusqlite::Result<()> {
+    match check_id {
+        Some(check_id) => conn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO flag_checks (flag_id, check_id) VALUES (?1, ?2)",
+            )?
+            .execute(params![id, check_id])?,
+        None => conn
+            .prepare_cached("DELETE FROM flag_checks WHERE flag_id = ?1")?
+            .execute([id])?,
+    };
+    Ok(())
+}
+
+pub fn refresh(conn: &Connection, id: i64, figures: &Figures) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "UPDATE flags SET status = ?2, round_status = ?3, severity = ?4, severity_rank = ?5,
              streak = ?6
@@ -197,8 +218,22 @@ pub fn refresh(conn: &Connection, id: i64, figures: Figures) -> rusqlite::Result
         figures.round_status.as_str(),
         figures.severity.as_str(),
         figures.severity as i64,
-        figures.streak
+        figures.streak,
     ])?;
+    set_check(conn, id, figures.check_id.as_deref())
+}
+
+/// A streak carried forward: the flag's severity and streak, nothing else.
+pub fn set_streak(
+    conn: &Connection,
+    id: i64,
+    severity: Severity,
+    streak: u32,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE flags SET severity = ?2, severity_rank = ?3, streak = ?4 WHERE id = ?1",
+    )?
+    .execute(params![id, severity.as_str(), severity as i64, streak])?;
     Ok(())
 }
 
@@ -363,24 +398,24 @@ pub fn list(
             Ok(FlagView {
                 id: flag.id,
                 elder_id: flag.elder_id,
-                name: row.get(14)?,
-                address: row.get(15)?,
-                grid: row.get(16)?,
+                name: row.get(15)?,
+                address: row.get(16)?,
+                grid: row.get(17)?,
                 round: flag.round,
                 status: flag.status,
                 severity: flag.severity,
                 streak: flag.streak,
                 state: flag.state,
-                checker: row.get(17)?,
+                checker: row.get(18)?,
                 raised_at: ts(flag.raised_at),
                 closed_at: flag.closed_at.map(ts),
                 closed_by: flag.closed_by,
                 outcome: flag.outcome,
                 superseded_because: flag.superseded_because,
                 note: flag.note,
-                gap: row.get(18)?,
+                gap: row.get(19)?,
                 gap_state: row
-                    .get::<_, Option<String>>(19)?
+                    .get::<_, Option<String>>(20)?
                     .and_then(|text| GapState::parse(&text)),
             })
         })?
@@ -491,6 +526,34 @@ pub fn log_follow_up(
     Ok(())
 }
 
+const OPEN_BY_ROUND_AND_GRID: &str = "SELECT f.round, e.grid, count(*)
+    FROM flags AS f JOIN elders AS e ON e.id = f.elder_id
+    WHERE f.state = 'open' AND f.round BETWEEN ?1 AND ?2 GROUP BY f.round, e.grid";
+
+/// How many flags stand open per round and grid over `first..=last` (the history screen).
+pub fn open_by_round_and_grid(
+    conn: &Connection,
+    first: Round,
+    last: Round,
+) -> rusqlite::Result<Vec<(Round, String, usize)>> {
+    let mut statement = conn.prepare_cached(OPEN_BY_ROUND_AND_GRID)?;
+    let rows: Vec<(i64, String, i64)> = statement
+        .query_map(params![first.ordinal(), last.ordinal()], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(round, grid, count)| {
+            Some((
+                Round::from_ordinal(round)?,
+                grid,
+                usize::try_from(count).ok()?,
+            ))
+        })
+        .collect())
+}
+
 pub fn count_open(conn: &Connection, grid: Option<&str>) -> rusqlite::Result<usize> {
     conn.prepare_cached(COUNT_OPEN)?
         .query_row([grid], |row| row.get::<_, i64>(0))
@@ -538,6 +601,11 @@ mod tests {
                 0,
             ),
             ("count_open", COUNT_OPEN.to_string(), 1),
+            (
+                "open_by_round_and_grid",
+                OPEN_BY_ROUND_AND_GRID.to_string(),
+                2,
+            ),
             ("list (open)", list_sql(false), 2),
         ];
         for (name, sql, args) in cases {

@@ -104,6 +104,35 @@ impl<'a> Ledger<'a> {
         )
     }
 
+    /// How many rows each grid has in the span, in the order of [`Ledger::grids`] (grids only in
+    /// the kept tallies after them): settled rounds counted from their tallies, the others judged.
+    /// Known before a row is written, so the sheets are laid out first.
+    pub fn rows_by_grid(&self) -> rusqlite::Result<Vec<(String, usize)>> {
+        let mut counts: Vec<(String, usize)> =
+            self.grids().into_iter().map(|grid| (grid, 0)).collect();
+        let mut add = |grid: &str, rows: usize| match counts.iter_mut().find(|(g, _)| g == grid) {
+            Some((_, count)) => *count += rows,
+            None => counts.push((grid.to_string(), rows)),
+        };
+        let (Some(first), Some(last)) = (self.rounds.first(), self.rounds.last()) else {
+            return Ok(Vec::new());
+        };
+        let conn = &self.store.conn;
+        let settled = super::facts::settled_between(conn, *first, *last, self.now)?;
+        let kept: Vec<&str> = self.roster.iter().map(|e| e.grid.as_str()).collect();
+        for tally in super::facts::tallies(conn, *first, *last)? {
+            if settled.contains(&tally.round) && kept.contains(&tally.grid.as_str()) {
+                add(&tally.grid, tally.listed as usize);
+            }
+        }
+        for round in self.rounds.iter().filter(|round| !settled.contains(round)) {
+            for row in self.round(*round)? {
+                add(&row.elder.grid, 1);
+            }
+        }
+        Ok(counts)
+    }
+
     /// A flag's follow-ups, oldest first.
     pub fn follow_ups(&self, flag_id: i64) -> &[FollowUp] {
         self.follow_ups.get(&flag_id).map_or(&[], Vec::as_slice)

@@ -6,19 +6,20 @@ use std::collections::{HashMap, HashSet};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 use uuid::Uuid;
 
 use super::checks::{self, Check};
 use super::elders::{self, Elder};
-use super::flags::{self, Figures, FlagRecord};
-use super::{Store, absences, set_meta};
+use super::flags::{self, FlagRecord};
+use super::{Store, absences, facts, set_meta};
+use crate::domain::settle::{self, FlagStep, Judgement, Plan};
 use crate::domain::status::{self, RoundFacts};
 use crate::domain::time::Times;
 use crate::domain::{
-    FlagChange, FlagState, Observation, OwnWindows, Round, Schedule, Severity, Status,
-    SupersedeReason, Window, flag, severity,
+    FlagState, Observation, OwnWindows, Round, Schedule, Severity, Status, SupersedeReason, Window,
+    severity,
 };
 use crate::error::Refusal;
 
@@ -92,6 +93,18 @@ pub struct FlagFigures {
     pub streak: u32,
 }
 
+impl Judged {
+    /// What settling needs of the judgement.
+    fn judgement(&self) -> Judgement {
+        Judgement {
+            status: self.status,
+            late: self.late,
+            decisive: self.decisive.as_ref().map(|check| check.id.clone()),
+            contradiction_stands: self.contradiction_stands,
+        }
+    }
+}
+
 /// What is on record before a round is settled: its flag, if any, and the streak the round
 /// before carries.
 struct OnRecord<'a> {
@@ -99,92 +112,75 @@ struct OnRecord<'a> {
     prev_streak: u32,
 }
 
-/// Settles the flag of one (elder, round) against its status; returns the flag's id and
-/// severity when it is flagged.
-fn settle(
+/// The plan of the rules for one (elder, round): `domain::settle` decides from the facts.
+fn plan_for(round: Round, judged: Option<&Judged>, on_record: &OnRecord<'_>) -> Plan {
+    let judgement = judged.map(Judged::judgement);
+    let recorded = on_record.known.map(FlagRecord::recorded);
+    settle::plan(&settle::Facts {
+        slot: round.slot,
+        judged: judgement.as_ref(),
+        flag: recorded.as_ref(),
+        prev_carried: on_record.prev_streak,
+    })
+}
+
+/// Runs what the rules planned for the flag of one (elder, round); returns the flag that stands
+/// open after it, if any.
+fn run_plan(
     conn: &Connection,
     schedule: &Schedule,
     elder: &Elder,
     round: Round,
-    judged: Option<&Judged>,
-    on_record: OnRecord<'_>,
+    plan: &Plan,
+    known: Option<&FlagRecord>,
     times: Times,
 ) -> rusqlite::Result<Option<FlagFigures>> {
-    let OnRecord { known, prev_streak } = on_record;
     let elder_id = elder.id.as_str();
-    let status = judged.map(|j| j.status);
-    let stands = judged.is_some_and(|j| j.contradiction_stands);
-    let change = flag::flag_change(known.map(FlagRecord::known), status, stands);
-    let figures = status.filter(|s| s.is_flagged()).and_then(|status| {
-        let streak = prev_streak + 1;
-        severity::severity(status, round.slot, streak).map(|severity| Figures {
-            status,
-            round_status: status,
-            severity,
-            streak,
-        })
-    });
-    let round_status = status.unwrap_or(Status::Ok);
-    let outcome = match (change, known, figures) {
-        (FlagChange::Raise, _, Some(figures)) => {
-            let id = flags::raise(conn, elder_id, round, figures, times.stamp())?;
-            Some(FlagFigures {
-                id,
-                severity: figures.severity,
-                streak: figures.streak,
-            })
+    let id = match (&plan.step, known) {
+        (FlagStep::Raise(figures), _) => {
+            Some(flags::raise(conn, elder_id, round, figures, times.stamp())?)
         }
-        (FlagChange::Refresh, Some(flag), Some(figures)) if flag.state != FlagState::Open => {
+        (FlagStep::Refresh(figures), Some(flag)) => {
             flags::refresh(conn, flag.id, figures)?;
-            None
+            Some(flag.id)
         }
-        (FlagChange::Refresh, Some(flag), Some(figures)) => {
-            flags::refresh(conn, flag.id, figures)?;
-            Some(FlagFigures {
-                id: flag.id,
-                severity: figures.severity,
-                streak: figures.streak,
-            })
-        }
-        (FlagChange::Reopen, Some(flag), Some(figures)) => {
+        (FlagStep::Reopen(figures), Some(flag)) => {
             flags::refresh(conn, flag.id, figures)?;
             flags::reopen(conn, flag.id)?;
-            Some(FlagFigures {
-                id: flag.id,
-                severity: figures.severity,
-                streak: figures.streak,
-            })
+            Some(flag.id)
         }
-        (FlagChange::Supersede(reason), Some(flag), _) => {
-            flags::supersede(conn, flag.id, reason, times.stamp())?;
-            flags::set_round_status(conn, flag.id, round_status)?;
+        (FlagStep::Supersede(reason), Some(flag)) => {
+            flags::supersede(conn, flag.id, *reason, times.stamp())?;
+            flags::set_round_status(conn, flag.id, plan.round_status)?;
             None
         }
-        (_, Some(flag), _) => {
-            if flag.round_status != round_status {
-                flags::set_round_status(conn, flag.id, round_status)?;
-            }
-            (flag.state == FlagState::Open).then_some(FlagFigures {
-                id: flag.id,
-                severity: flag.severity,
-                streak: flag.streak,
-            })
+        (FlagStep::RoundStatus, Some(flag)) => {
+            flags::set_round_status(conn, flag.id, plan.round_status)?;
+            Some(flag.id)
         }
+        (_, Some(flag)) => Some(flag.id),
         _ => None,
     };
-    if status == Some(Status::Ok) {
+    let open = id
+        .zip(plan.stands_open)
+        .map(|(id, (severity, streak))| FlagFigures {
+            id,
+            severity,
+            streak,
+        });
+    if plan.supersede_earlier {
         flags::supersede_earlier(conn, elder_id, round, times.stamp())?;
     }
     // A missed round found only after a later round already came out ok (the flag is raised
     // when the window closes, the next round may be ticked before that) is closed at once.
-    if let Some(open) = outcome
-        && status.is_some_and(flag::closed_by_later_ok_round)
+    if let Some(open) = open
+        && plan.close_if_later_ok
         && later_ok_round(conn, schedule, elder, round, times.settle_until())?.is_some()
     {
         flags::supersede(conn, open.id, SupersedeReason::LaterRoundOk, times.stamp())?;
         return Ok(None);
     }
-    Ok(outcome)
+    Ok(open)
 }
 
 /// The first round after `round` in which the elder was seen as expected, if any yet.
@@ -242,7 +238,8 @@ fn reopen_if_no_later_ok(
 }
 
 /// Re-judges one (elder, round) from the database and settles its flag, then carries a changed
-/// streak forward through the elder's later flags.
+/// streak forward through the elder's later flags, and keeps the round's outcome again once the
+/// elder's window has closed.
 pub fn refresh_elder_round(
     conn: &Connection,
     schedule: &Schedule,
@@ -252,38 +249,31 @@ pub fn refresh_elder_round(
 ) -> rusqlite::Result<Option<(Judged, Option<FlagFigures>)>> {
     let round_checks = checks::for_elder_round(conn, &elder.id, round)?;
     let away = absences::is_away(conn, &elder.id, round.date)?;
-    let judged = judge(
-        schedule,
-        elder,
-        round,
-        &round_checks,
-        away,
-        times.settle_until(),
-    );
+    let until = times.settle_until();
+    let judged = judge(schedule, elder, round, &round_checks, away, until);
     let known = flags::for_elder_round(conn, &elder.id, round)?;
     let prev_streak = flags::for_elder_round(conn, &elder.id, round.prev())?
         .map_or(0, |flag| flag.streak_carried());
-    let flag = settle(
-        conn,
-        schedule,
-        elder,
-        round,
-        judged.as_ref(),
-        OnRecord {
-            known: known.as_ref(),
-            prev_streak,
-        },
-        times,
-    )?;
-    if judged.as_ref().is_none_or(|j| j.status != Status::Ok) {
-        reopen_if_no_later_ok(conn, schedule, elder, round, times.settle_until())?;
+    let on_record = OnRecord {
+        known: known.as_ref(),
+        prev_streak,
+    };
+    let plan = plan_for(round, judged.as_ref(), &on_record);
+    let flag = run_plan(conn, schedule, elder, round, &plan, known.as_ref(), times)?;
+    if plan.reopen_earlier {
+        reopen_if_no_later_ok(conn, schedule, elder, round, until)?;
     }
     carry_streak_forward(conn, &elder.id, round)?;
+    if schedule.window_for(round, &elder.own).has_closed(until)
+        && round.ordinal() >= facts::facts_from(conn)?
+    {
+        facts::keep(conn, round, &elder.id, &elder.grid, plan.fact.as_ref())?;
+    }
     Ok(judged.map(|judged| (judged, flag)))
 }
 
 /// A round's streak changed: the elder's following consecutive flags get their streak and
-/// severity again.
+/// severity again (`domain::settle::carry`), and their rounds' kept outcomes with them.
 fn carry_streak_forward(conn: &Connection, elder_id: &str, round: Round) -> rusqlite::Result<()> {
     let mut carried =
         flags::for_elder_round(conn, elder_id, round)?.map_or(0, |flag| flag.streak_carried());
@@ -292,28 +282,16 @@ fn carry_streak_forward(conn: &Connection, elder_id: &str, round: Round) -> rusq
         if flag.round != expected_round {
             break;
         }
-        let streak = carried + 1;
-        let severity = severity::severity(flag.status, flag.round.slot, streak);
-        match severity {
-            Some(severity) if severity != flag.severity || streak != flag.streak => {
-                flags::refresh(
-                    conn,
-                    flag.id,
-                    Figures {
-                        status: flag.status,
-                        round_status: flag.round_status,
-                        severity,
-                        streak,
-                    },
-                )?;
-            }
-            _ => break,
-        }
-        carried = if flag.round_status.is_flagged() {
-            streak
-        } else {
-            0
+        let Some((severity, streak, next)) =
+            settle::carry(carried, flag.round.slot, &flag.recorded())
+        else {
+            break;
         };
+        flags::set_streak(conn, flag.id, severity, streak)?;
+        if let Some(kept) = severity::severity(flag.round_status, flag.round.slot, streak) {
+            facts::set_streak(conn, flag.round, elder_id, kept, streak)?;
+        }
+        carried = next;
         expected_round = expected_round.next();
     }
     Ok(())
@@ -494,7 +472,10 @@ impl ElderRound {
         prev_streak: u32,
     ) -> ElderRound {
         let (severity, streak) = if judged.status.is_flagged() {
-            let streak = flag.as_ref().map_or(prev_streak + 1, |flag| flag.streak);
+            let streak = flag.as_ref().map_or_else(
+                || severity::streak_after(prev_streak, judged.status),
+                |flag| flag.streak,
+            );
             (
                 severity::severity(judged.status, round.slot, streak),
                 streak,
@@ -527,7 +508,48 @@ pub fn statuses(
     statuses_of(&store.conn, &store.schedule, &roster, round, now)
 }
 
+/// Every elder of `roster` listed for a round, in the roster's order, with their status: read
+/// from the kept facts when the round is settled, judged from its checks while it is open.
 pub fn statuses_of(
+    conn: &Connection,
+    schedule: &Schedule,
+    roster: &[Elder],
+    round: Round,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Vec<ElderRound>> {
+    if !facts::is_settled(conn, round, now)? {
+        return judge_round(conn, schedule, roster, round, now);
+    }
+    let mut kept: HashMap<String, (settle::RoundFact, Option<Check>)> =
+        facts::with_checks(conn, round)?
+            .into_iter()
+            .map(|(elder_id, fact, check)| (elder_id, (fact, check)))
+            .collect();
+    let mut round_flags = flags::for_round(conn, round)?;
+    let community = schedule.window(round);
+    let mut rows = Vec::with_capacity(kept.len());
+    for elder in roster {
+        let Some((fact, decisive)) = kept.remove(&elder.id) else {
+            continue;
+        };
+        rows.push(ElderRound {
+            elder: elder.clone(),
+            round,
+            window: window_of(schedule, community, round, elder),
+            status: fact.status,
+            late: fact.late,
+            decisive,
+            severity: fact.severity,
+            streak: fact.streak,
+            flag: round_flags.remove(&elder.id),
+        });
+    }
+    Ok(rows)
+}
+
+/// [`statuses_of`] judged from the round's checks, absences and roster, whether or not the round
+/// is settled: what the kept facts are checked against.
+pub fn judge_round(
     conn: &Connection,
     schedule: &Schedule,
     roster: &[Elder],
@@ -645,12 +667,21 @@ pub fn sync_flags(store: &mut Store, times: Times) -> anyhow::Result<()> {
         }
         let roster = roster.as_deref().unwrap_or_default();
         let tx = store.write().context("starting to settle flags")?;
-        settle_round(&tx, &schedule, roster, round, times)?;
+        // Another terminal may have settled the round while this one waited for the write lock
+        // (twenty volunteers' screens at a window's close): read again under the lock, and leave
+        // a round already settled as it is.
+        if settled_meanwhile(&tx, round, now)? {
+            drop(tx);
+            round = round.next();
+            continue;
+        }
+        let complete = windows.iter().all(|w| w.has_closed(now));
+        settle_round(&tx, &schedule, roster, round, complete, times)?;
         // The grid workers hear of the round's flags with the same commit that settles them.
         super::outbox::queue_round_digests(&tx, round, times.stamp())?;
         // The watermark moves only over a contiguous run of fully closed rounds: a round with a
         // late own window still open is judged again next time.
-        contiguous = contiguous && windows.iter().all(|w| w.has_closed(now));
+        contiguous = contiguous && complete;
         if contiguous {
             set_meta(&tx, SYNCED_THROUGH, &round.ordinal().to_string())?;
         }
@@ -659,6 +690,42 @@ pub fn sync_flags(store: &mut Store, times: Times) -> anyhow::Result<()> {
         round = round.next();
     }
     Ok(())
+}
+
+/// Whether the watermark already covers `round`, set by a sync no later than `now`.
+fn settled_meanwhile(
+    conn: &Connection,
+    round: Round,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<bool> {
+    let read = |key: &str| -> rusqlite::Result<Option<String>> {
+        conn.prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+            .query_row([key], |row| row.get(0))
+            .optional()
+    };
+    let through: Option<i64> = read(SYNCED_THROUGH)?.and_then(|text| text.parse().ok());
+    let at = read(SYNCED_AT)?
+        .map(|text| super::parse_ts(&text))
+        .transpose()?;
+    Ok(through.is_some_and(|through| through >= round.ordinal()) && at.is_some_and(|at| at <= now))
+}
+
+/// Every distinct window a round has on the roster (the community's and the elders' own): when
+/// their closing changes what a screen shows.
+pub fn windows_of_round(
+    conn: &Connection,
+    schedule: &Schedule,
+    round: Round,
+) -> rusqlite::Result<Vec<Window>> {
+    let (own, _) = windows_on_roster(conn)?;
+    let mut windows = vec![schedule.window(round)];
+    for own in own {
+        let window = schedule.window_for(round, &own);
+        if !windows.contains(&window) {
+            windows.push(window);
+        }
+    }
+    Ok(windows)
 }
 
 /// The distinct windows on the roster (the community's is the one with no own window) and when
@@ -704,7 +771,6 @@ pub fn statuses_over(
     last: Round,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<HashMap<String, Vec<Option<Status>>>> {
-    let span_checks = checks::for_rounds(conn, first, last)?;
     let mut rounds = Vec::new();
     let mut round = first;
     while round <= last {
@@ -712,18 +778,40 @@ pub fn statuses_over(
         round = round.next();
     }
     let mut out: HashMap<String, Vec<Option<Status>>> = HashMap::with_capacity(roster.len());
+    // Settled rounds are read from their kept statuses; only the others are judged.
+    let settled = facts::settled_between(conn, first, last, now)?;
+    if let (Some(from), Some(to)) = (settled.first(), settled.last()) {
+        for (round, elder_id, status) in facts::statuses_for_rounds(conn, *from, *to)? {
+            if let Some(age) = rounds.iter().position(|r| *r == round)
+                && settled.contains(&round)
+            {
+                out.entry(elder_id)
+                    .or_insert_with(|| vec![None; rounds.len()])[age] = Some(status);
+            }
+        }
+    }
+    let live: Vec<(usize, Round)> = rounds
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(_, round)| !settled.contains(round))
+        .collect();
+    let (Some((_, from)), Some((_, to))) = (live.first(), live.last()) else {
+        return Ok(out);
+    };
+    let span_checks = checks::for_rounds(conn, *from, *to)?;
     let no_checks = HashMap::new();
-    for (age, round) in rounds.iter().enumerate() {
+    for (age, round) in live {
         let away = absences::away_on(conn, round.date)?;
-        let community = schedule.window(*round);
-        let round_checks = span_checks.get(round).unwrap_or(&no_checks);
+        let community = schedule.window(round);
+        let round_checks = span_checks.get(&round).unwrap_or(&no_checks);
         for elder in roster {
             let elder_checks = round_checks.get(&elder.id).map_or(&[][..], Vec::as_slice);
-            let window = window_of(schedule, community, *round, elder);
+            let window = window_of(schedule, community, round, elder);
             if let Some(judged) = judge_in(
                 window,
                 elder,
-                *round,
+                round,
                 elder_checks,
                 away.contains(&elder.id),
                 now,
@@ -743,53 +831,63 @@ pub fn mark_synced(conn: &Connection, through: Round, at: DateTime<Utc>) -> rusq
     set_meta(conn, SYNCED_AT, &super::ts(at))
 }
 
-fn settle_round(
+/// Settles every elder of a round whose window has closed: runs the rules' plan for each flag
+/// that needs it, and keeps the round's outcomes and tallies (`complete` when every window of the
+/// round has closed). The one hook where a round settles.
+pub(crate) fn settle_round(
     conn: &Connection,
     schedule: &Schedule,
     roster: &[Elder],
     round: Round,
+    complete: bool,
     times: Times,
 ) -> rusqlite::Result<()> {
+    let until = times.settle_until();
     let round_checks = checks::for_round(conn, round)?;
     let away = absences::away_on(conn, round.date)?;
     let round_flags = flags::for_round(conn, round)?;
     let prev_flags = flags::for_round(conn, round.prev())?;
     let supersedable: HashSet<String> = flags::elders_with_open_supersedable(conn)?;
-    let mut touched: HashMap<&str, ()> = HashMap::new();
+    let keep_facts = round.ordinal() >= facts::facts_from(conn)?;
+    let mut touched: Vec<&str> = Vec::new();
+    let mut outcomes = Vec::with_capacity(if keep_facts { roster.len() } else { 0 });
     let community = schedule.window(round);
     for elder in roster {
         let elder_checks = round_checks.get(&elder.id).map_or(&[][..], Vec::as_slice);
+        let window = window_of(schedule, community, round, elder);
         let judged = judge_in(
-            window_of(schedule, community, round, elder),
+            window,
             elder,
             round,
             elder_checks,
             away.contains(&elder.id),
-            times.settle_until(),
+            until,
         );
         let known = round_flags.get(&elder.id);
-        let flagged = judged.as_ref().is_some_and(|j| j.status.is_flagged());
-        let may_clear = judged.as_ref().is_some_and(|j| j.status == Status::Ok)
-            && supersedable.contains(&elder.id);
-        if !flagged && known.is_none() && !may_clear {
-            continue;
+        let on_record = OnRecord {
+            known,
+            prev_streak: prev_flags
+                .get(&elder.id)
+                .map_or(0, FlagRecord::streak_carried),
+        };
+        let plan = plan_for(round, judged.as_ref(), &on_record);
+        let may_clear = plan.supersede_earlier && supersedable.contains(&elder.id);
+        if plan.step != FlagStep::None || may_clear {
+            run_plan(conn, schedule, elder, round, &plan, known, times)?;
+            touched.push(&elder.id);
         }
-        let prev_streak = prev_flags
-            .get(&elder.id)
-            .map_or(0, FlagRecord::streak_carried);
-        settle(
-            conn,
-            schedule,
-            elder,
-            round,
-            judged.as_ref(),
-            OnRecord { known, prev_streak },
-            times,
-        )?;
-        touched.insert(&elder.id, ());
+        if keep_facts
+            && window.has_closed(until)
+            && let Some(fact) = plan.fact
+        {
+            outcomes.push((elder.id.as_str(), elder.grid.as_str(), fact));
+        }
     }
-    for elder_id in touched.keys() {
+    for elder_id in touched {
         carry_streak_forward(conn, elder_id, round)?;
+    }
+    if keep_facts {
+        facts::keep_round(conn, round, &outcomes, complete, until)?;
     }
     Ok(())
 }
@@ -916,4 +1014,55 @@ pub fn change_absence(
     }
     tx.commit().context("saving the absence")?;
     Ok((elder, first_day, last_day))
+}
+
+/// Every kept outcome and tally of the settled rounds against a fresh judgement of the round from
+/// its checks, absences and roster: the differences, one line each (none when the facts hold).
+pub fn facts_against_checks(
+    conn: &Connection,
+    schedule: &Schedule,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Vec<String>> {
+    let roster = elders::all(conn)?;
+    let mut differences = Vec::new();
+    for round in facts::settled_rounds(conn)? {
+        let live = judge_round(conn, schedule, &roster, round, now)?;
+        let fresh: Vec<(&str, &str, settle::RoundFact)> = live
+            .iter()
+            .map(|row| {
+                (
+                    row.elder.id.as_str(),
+                    row.elder.grid.as_str(),
+                    settle::RoundFact {
+                        status: row.status,
+                        late: row.late,
+                        check_id: row.decisive.as_ref().map(|check| check.id.clone()),
+                        severity: row.severity,
+                        streak: row.streak,
+                    },
+                )
+            })
+            .collect();
+        let mut kept: HashMap<String, settle::RoundFact> =
+            facts::for_round(conn, round)?.into_iter().collect();
+        for (elder_id, _, fact) in &fresh {
+            match kept.remove(*elder_id) {
+                Some(k) if k == *fact => {}
+                other => differences.push(format!(
+                    "{round} {elder_id}: kept {other:?}, judged {fact:?}"
+                )),
+            }
+        }
+        for elder_id in kept.keys() {
+            differences.push(format!("{round} {elder_id}: kept but not listed"));
+        }
+        let mut want = facts::Tally::of(round, fresh.iter().map(|(_, grid, fact)| (*grid, fact)));
+        want.sort_by(|a, b| a.grid.cmp(&b.grid));
+        let mut got = facts::tallies(conn, round, round)?;
+        got.retain(|tally| tally.listed > 0);
+        if got != want {
+            differences.push(format!("{round}: tallies kept {got:?}, judged {want:?}"));
+        }
+    }
+    Ok(differences)
 }

@@ -211,6 +211,74 @@ CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);
 CREATE INDEX checks_by_supersedes ON checks (supersedes) WHERE supersedes IS NOT NULL;
 "#,
     r#"
+-- Settled rounds are facts (#14). The check that decided each flag (none for a missed round), in
+-- a table of its own so that the flags' rows stay as older versions wrote them; flags raised
+-- before this version get it from their round's checks by the same rule: the latest seen
+-- observation that no correction superseded, ties to the one recorded last.
+CREATE TABLE flag_checks (
+    flag_id   INTEGER PRIMARY KEY REFERENCES flags (id),
+    check_id  TEXT NOT NULL
+) STRICT;
+INSERT INTO flag_checks (flag_id, check_id)
+SELECT id, decided FROM (
+    SELECT f.id, (
+        SELECT c.id FROM checks AS c
+        WHERE c.elder_id = f.elder_id AND c.round = f.round AND c.observation IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM checks AS s WHERE s.supersedes = c.id)
+        ORDER BY c.seen_at DESC, c.recorded_at DESC LIMIT 1) AS decided
+    FROM flags AS f WHERE f.round_status != 'missed')
+WHERE decided IS NOT NULL;
+
+-- Each listed elder's outcome of a settled round, kept in the transaction that settles it and
+-- again in the transaction of any later check, undo, correction or absence that changes it.
+-- `grid` is the elder's grid when the round settled. No row: the elder was not listed, or the
+-- elder's window had not closed yet.
+CREATE TABLE round_outcomes (
+    round     INTEGER NOT NULL,
+    elder_id  TEXT NOT NULL,
+    grid      TEXT NOT NULL,
+    status    TEXT NOT NULL,
+    late      INTEGER NOT NULL,
+    check_id  TEXT,
+    severity  TEXT,
+    streak    INTEGER NOT NULL,
+    PRIMARY KEY (round, elder_id)
+) STRICT, WITHOUT ROWID;
+
+-- Per grid and settled round, the outcomes counted: what coverage, gaps and the history read.
+CREATE TABLE round_tallies (
+    round    INTEGER NOT NULL,
+    grid     TEXT NOT NULL,
+    listed   INTEGER NOT NULL DEFAULT 0,
+    checked  INTEGER NOT NULL DEFAULT 0,
+    on_time  INTEGER NOT NULL DEFAULT 0,
+    late     INTEGER NOT NULL DEFAULT 0,
+    away     INTEGER NOT NULL DEFAULT 0,
+    missed   INTEGER NOT NULL DEFAULT 0,
+    ok       INTEGER NOT NULL DEFAULT 0,
+    alert    INTEGER NOT NULL DEFAULT 0,
+    unclear  INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (round, grid)
+) STRICT, WITHOUT ROWID;
+
+-- The rounds whose every window had closed when they were settled: their outcomes are complete,
+-- and reads take them from `round_outcomes` instead of judging the checks again. A round settled
+-- before this version is not here and is judged from its checks as before.
+CREATE TABLE settled_rounds (
+    round       INTEGER PRIMARY KEY,
+    settled_at  TEXT NOT NULL
+) STRICT;
+
+-- The roster in route order straight from an index, without a sort.
+CREATE INDEX elders_by_route ON elders (route IS NULL, route, id);
+
+-- Outcomes are kept from the first round this version settles (one row; none: from the first
+-- round): the rounds an older version settled are judged from their checks.
+CREATE TABLE facts_from (round INTEGER NOT NULL) STRICT;
+INSERT INTO facts_from (round)
+SELECT CAST(value AS INTEGER) + 1 FROM meta WHERE key = 'flags_synced_through';
+"#,
+    r#"
 -- Patrol gaps (#15, DESIGN.md section 3): a grid's round that closed with fewer than `gap_below`
 -- of its listed elders checked. `listed`, `checked` and `missed` are the coverage as last
 -- counted; `state` moves open -> resolved (by a person, with `patrol_gap`) or open <-> made_up

@@ -9,7 +9,6 @@ use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 use tui_input::Input;
-use tui_input::backend::crossterm::EventHandler;
 
 use super::data::{self, DetailView, FlagDetail, RoundData, RowView};
 use crate::domain::access::{Actor, Capability, Grids};
@@ -49,6 +48,8 @@ pub enum Mode {
     Welcome,
     /// Choosing the outcome that resolves the selected flag.
     PickOutcome,
+    /// The outcome chosen: `y` resolves, any other key goes back without resolving.
+    ConfirmResolve,
     /// Typing a note for the selected flag's follow-up log.
     Note,
     /// Typing the dates (and reason) of the selected elder's absence.
@@ -66,6 +67,29 @@ pub enum Tone {
     Saved,
     Info,
     Problem,
+}
+
+/// How long a message that reports success stays on screen by the real clock. A problem stays
+/// until the next key: a refusal or an alert must not vanish before it is read.
+pub const MESSAGE_SECONDS: i64 = 8;
+
+/// The line under the screen: what the last action did, in both languages (so `L` turns it
+/// into the other one), and when it was said.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub tone: Tone,
+    zh: String,
+    en: String,
+    said_at: DateTime<Utc>,
+}
+
+impl Message {
+    pub fn text(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
 }
 
 /// What a key means.
@@ -102,7 +126,9 @@ pub enum Action {
     /// The call ladder's current step reached someone (`true`) or not.
     LadderResult(bool),
     StartResolve,
-    Resolve(Outcome),
+    /// An outcome picked in the menu: asks once before resolving.
+    PickOutcome(Outcome),
+    Resolve,
     StartNote,
     StartAway,
     SaveAway,
@@ -116,6 +142,8 @@ pub enum Action {
     LoginKey(KeyEvent),
     LogIn,
     Quit,
+    /// Text the terminal pasted in one piece (bracketed paste), for the field being typed in.
+    Paste(String),
 }
 
 /// Who an absence is typed for.
@@ -154,7 +182,8 @@ pub struct App {
     pub tab: Tab,
     pub search: Input,
     pub grid: Option<String>,
-    pub message: Option<(Tone, String)>,
+    /// The last action's message; cleared by the next action, and a success's by time too.
+    pub message: Option<Message>,
     pub detail: Option<DetailView>,
     /// The open flags, loaded while the flags screen shows; their count always.
     pub flags: Vec<FlagView>,
@@ -170,12 +199,24 @@ pub struct App {
     pub flag_selected: usize,
     pub flag_detail: Option<FlagDetail>,
     pub note: Input,
+    /// "This field is full", in both languages, for the field size it was said for: a paste
+    /// says it once per turned-away character, so it is put in words once.
+    field_full_words: Option<(usize, String, String)>,
     /// Whether this person may see elders' phone numbers in full.
     pub show_phones: bool,
     pub roster: super::roster_screen::RosterState,
     /// Where the list was last drawn (set by drawing, read by mouse clicks).
     pub list_top: Cell<u16>,
     pub list_offset: Cell<usize>,
+    /// How many hint lines were drawn under the selected elder (the phone layout).
+    pub list_hints: Cell<usize>,
+    /// How far the help or details overlay is scrolled, and (set by drawing) how far it can be.
+    pub overlay_scroll: usize,
+    pub overlay_scroll_max: Cell<usize>,
+    /// The checks this sitting recorded: `z` takes back only these.
+    pub sitting_checks: Vec<String>,
+    /// The flag and outcome picked in the outcome menu, waiting for `y`.
+    pub resolving: Option<(i64, Outcome)>,
     pub quit: bool,
 }
 
@@ -221,10 +262,16 @@ impl App {
             flag_selected: 0,
             flag_detail: None,
             note: Input::default(),
+            field_full_words: None,
             show_phones: true,
             roster: Default::default(),
             list_top: Cell::new(0),
             list_offset: Cell::new(0),
+            list_hints: Cell::new(0),
+            overlay_scroll: 0,
+            overlay_scroll_max: Cell::new(0),
+            sitting_checks: Vec::new(),
+            resolving: None,
             quit: false,
         }
     }
@@ -299,6 +346,7 @@ impl App {
         let mut grids: Vec<String> = self.data.rows.iter().map(|r| r.grid.clone()).collect();
         grids.sort();
         grids.dedup();
+        crate::domain::order::sort_naturally(&mut grids);
         grids
     }
 
@@ -307,8 +355,59 @@ impl App {
         self.selected = self.selected.min(count.saturating_sub(1));
     }
 
-    fn say(&mut self, tone: Tone, text: String) {
-        self.message = Some((tone, text));
+    /// Says the same text in both languages (an error's own words, a file's name).
+    pub fn say(&mut self, tone: Tone, text: String) {
+        self.say_in(tone, |_| text.clone());
+    }
+
+    /// Types a key into a text field of at most `max` characters, saying so when it is full.
+    pub fn type_into(
+        &mut self,
+        field: fn(&mut App) -> &mut Input,
+        key: ratatui::crossterm::event::KeyEvent,
+        max: usize,
+    ) {
+        if super::text::type_into(field(self), key, max) {
+            return;
+        }
+        self.say_field_full(max);
+    }
+
+    /// Says a field is full, once for a run of turned-away keys (a paste): saying it again for
+    /// each of a hundred thousand characters would be the slow part.
+    pub fn say_field_full(&mut self, max: usize) {
+        let words = match self.field_full_words.take() {
+            Some(words) if words.0 == max => words,
+            _ => {
+                let say = |lang| {
+                    crate::i18n::fill(&crate::i18n::t(lang).tui_field_full, &[("max", &max)])
+                };
+                (max, say(Lang::Zh), say(Lang::En))
+            }
+        };
+        self.say_in(Tone::Problem, |lang| match lang {
+            Lang::Zh => words.1.clone(),
+            Lang::En => words.2.clone(),
+        });
+        self.field_full_words = Some(words);
+    }
+
+    /// Says something in words of each language, so a switch of language carries it over.
+    pub fn say_in(&mut self, tone: Tone, words: impl Fn(Lang) -> String) {
+        self.message = Some(Message {
+            tone,
+            zh: words(Lang::Zh),
+            en: words(Lang::En),
+            said_at: self.real,
+        });
+    }
+
+    /// The message as the screen shows it now: in the screen's language, unless it has expired.
+    pub fn shown_message(&self) -> Option<(Tone, String)> {
+        let message = self.message.as_ref()?;
+        let expired = message.tone != Tone::Problem
+            && self.real - message.said_at > chrono::Duration::seconds(MESSAGE_SECONDS);
+        (!expired).then(|| (message.tone, message.text(self.lang).to_string()))
     }
 
     /// After a tick, the next elder down the route that still needs one (wrapping round).
@@ -362,13 +461,23 @@ pub fn action_for(mode: &Mode, tab: Tab, key: KeyEvent) -> Option<Action> {
                 let index = usize::from(digit as u8 - b'1');
                 Outcome::ALL
                     .get(index)
-                    .map(|outcome| Action::Resolve(*outcome))
+                    .map(|outcome| Action::PickOutcome(*outcome))
             }
             KeyCode::Esc | KeyCode::Char('q') => Some(Action::CloseOverlay),
             _ => None,
         },
+        Mode::ConfirmResolve => Some(match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') => Action::Resolve,
+            _ => Action::CloseOverlay,
+        }),
         Mode::Help | Mode::Details => match key.code {
             KeyCode::Char('q') => Some(Action::Quit),
+            KeyCode::Up | KeyCode::Char('k') => Some(Action::Up),
+            KeyCode::Down | KeyCode::Char('j') => Some(Action::Down),
+            KeyCode::PageUp => Some(Action::PageUp),
+            KeyCode::PageDown => Some(Action::PageDown),
+            KeyCode::Home => Some(Action::First),
+            KeyCode::End => Some(Action::Last),
             KeyCode::Esc | KeyCode::Enter | KeyCode::Char('?') | KeyCode::Char(' ') => {
                 Some(Action::CloseOverlay)
             }
@@ -381,65 +490,7 @@ pub fn action_for(mode: &Mode, tab: Tab, key: KeyEvent) -> Option<Action> {
             KeyCode::Char('?') => Some(Action::Help),
             _ => None,
         },
-        Mode::Normal => {
-            let common = match key.code {
-                KeyCode::Char('q') => Some(Action::Quit),
-                KeyCode::Char('?') => Some(Action::Help),
-                KeyCode::Char('L') => Some(Action::SwitchLang),
-                KeyCode::Tab => Some(Action::NextTab),
-                KeyCode::BackTab => Some(Action::PrevTab),
-                KeyCode::Char('1') => Some(Action::Tab(Tab::Round)),
-                KeyCode::Char('2') => Some(Action::Tab(Tab::Flags)),
-                KeyCode::Char('3') => Some(Action::Tab(Tab::History)),
-                KeyCode::Char('4') => Some(Action::Tab(Tab::Roster)),
-                KeyCode::Up | KeyCode::Char('k') => Some(Action::Up),
-                KeyCode::Down | KeyCode::Char('j') => Some(Action::Down),
-                KeyCode::PageUp => Some(Action::PageUp),
-                KeyCode::PageDown => Some(Action::PageDown),
-                KeyCode::Home => Some(Action::First),
-                KeyCode::End => Some(Action::Last),
-                _ => None,
-            };
-            if common.is_some() {
-                return common;
-            }
-            if tab == Tab::Roster {
-                return super::roster_screen::normal_key(key);
-            }
-            if tab == Tab::History {
-                return match key.code {
-                    KeyCode::Enter => Some(Action::OpenRound),
-                    _ => None,
-                };
-            }
-            if tab == Tab::Flags {
-                return match key.code {
-                    KeyCode::Char('y') => Some(Action::LadderResult(true)),
-                    KeyCode::Char('n') => Some(Action::LadderResult(false)),
-                    KeyCode::Char('r') => Some(Action::StartResolve),
-                    KeyCode::Char('m') => Some(Action::StartNote),
-                    KeyCode::Char('g') => Some(Action::NextGrid),
-                    KeyCode::Esc => Some(Action::ClearFilters),
-                    _ => None,
-                };
-            }
-            match key.code {
-                KeyCode::Char('o') => Some(Action::Mark(Observation::Open)),
-                KeyCode::Char('c') => Some(Action::Mark(Observation::Closed)),
-                KeyCode::Char('s') => Some(Action::Mark(Observation::Seen)),
-                KeyCode::Char('u') => Some(Action::Mark(Observation::Unclear)),
-                KeyCode::Char('z') => Some(Action::Undo),
-                KeyCode::Char('/') => Some(Action::StartSearch),
-                KeyCode::Enter => Some(Action::Details),
-                KeyCode::Esc => Some(Action::ClearFilters),
-                KeyCode::Char('[') | KeyCode::Left => Some(Action::PrevRound),
-                KeyCode::Char(']') | KeyCode::Right => Some(Action::NextRound),
-                KeyCode::Char('t') => Some(Action::PatrolRound),
-                KeyCode::Char('g') => Some(Action::NextGrid),
-                KeyCode::Char('a') => Some(Action::StartAway),
-                _ => None,
-            }
-        }
+        Mode::Normal => super::keymap::action_of(tab, key.code),
     }
 }
 
@@ -479,10 +530,10 @@ pub fn reload(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
     if app.strips.0 != Some(app.round) {
         app.strips = (
             Some(app.round),
-            data::load_strips(store, app.round, app.now)?,
+            data::load_strips_for(store, app.round, app.now, &app.actor.grids)?,
         );
     }
-    app.data = data::load_round(store, app.round, app.now, &app.strips.1)?;
+    app.data = data::load_round_for(store, app.round, app.now, &app.strips.1, &app.actor.grids)?;
     if !app.actor.grids.is_every() {
         let grids = &app.actor.grids;
         app.data.rows.retain(|row| grids.covers(&row.grid));
@@ -525,6 +576,72 @@ pub fn reload(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
     }
     app.clamp_selection();
     Ok(())
+}
+
+/// The first frame: the round alone. The strips of earlier rounds are left for
+/// [`fill_strips`], once the frame is drawn.
+pub fn reload_first_frame(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
+    app.strips = (Some(app.round), data::Strips::new());
+    reload(app, store)?;
+    app.strips.0 = None;
+    Ok(())
+}
+
+/// Loads the strips of earlier rounds when the round shown has none yet, and puts them beside
+/// the rows already shown.
+pub fn fill_strips(app: &mut App, store: &Store) -> anyhow::Result<()> {
+    if app.mode == Mode::Login || app.strips.0 == Some(app.round) {
+        return Ok(());
+    }
+    let strips = data::load_strips_for(store, app.round, app.now, &app.actor.grids)?;
+    for row in &mut app.data.rows {
+        if let Some(strip) = strips.get(&row.elder_id) {
+            row.strip.clone_from(strip);
+        }
+    }
+    app.strips = (Some(app.round), strips);
+    Ok(())
+}
+
+/// Another terminal committed: reads only what changed since `marks`. New checks of the round
+/// shown refresh their rows one by one; a change to the roster or the absences, or a check of
+/// another round, reloads the screen.
+pub fn reload_changes(
+    app: &mut App,
+    store: &mut Store,
+    marks: &mut data::Marks,
+) -> anyhow::Result<()> {
+    let now = data::marks(store)?;
+    if app.mode == Mode::Login || now.roster != marks.roster || now.absences != marks.absences {
+        *marks = now;
+        return reload(app, store);
+    }
+    let (fresh, last) = data::checks_since(store, marks.last_check)?;
+    marks.last_check = last;
+    let mut elders: Vec<String> = Vec::new();
+    for (elder_id, round) in fresh {
+        if round != app.round {
+            app.strips.0 = None;
+            return reload(app, store);
+        }
+        let shown = app.data.rows.iter().any(|row| row.elder_id == elder_id);
+        let away = app.data.away.iter().any(|row| row.elder_id == elder_id);
+        if away {
+            return reload(app, store);
+        }
+        if shown && !elders.contains(&elder_id) {
+            elders.push(elder_id);
+        }
+    }
+    for elder_id in elders {
+        if !refresh_row_alone(app, store, &elder_id)? {
+            return Ok(());
+        }
+        if app.detail.as_ref().is_some_and(|d| d.elder.id == elder_id) {
+            app.detail = data::load_detail(store, &elder_id, app.round)?;
+        }
+    }
+    reload_flags(app, store)
 }
 
 /// The open flags: their count for the tab, the list itself only while the flags screen shows
@@ -571,8 +688,17 @@ fn reload_flags(app: &mut App, store: &Store) -> anyhow::Result<()> {
 /// After a tick or an undo: that one elder's row again, and the flag count, without reloading
 /// the whole round.
 fn refresh_row(app: &mut App, store: &mut Store, elder_id: &str) -> anyhow::Result<()> {
+    if refresh_row_alone(app, store, elder_id)? {
+        reload_flags(app, store)?;
+    }
+    Ok(())
+}
+
+/// [`refresh_row`] without the flag count; false when the screen had to be reloaded whole (the
+/// elder was not on it), which counts the flags too.
+fn refresh_row_alone(app: &mut App, store: &mut Store, elder_id: &str) -> anyhow::Result<bool> {
     let Some(elder) = elders::get(&store.conn, elder_id)? else {
-        return Ok(());
+        return Ok(true);
     };
     let fresh = rounds::status_of_elder(&store.conn, &store.schedule, &elder, app.round, app.now)?;
     let position = app
@@ -584,14 +710,14 @@ fn refresh_row(app: &mut App, store: &mut Store, elder_id: &str) -> anyhow::Resu
         (Some(fresh), Some(index)) => {
             let strip = std::mem::take(&mut app.data.rows[index].strip);
             app.data.rows[index] = data::row_view(&fresh, strip);
+            Ok(true)
         }
         _ => {
             app.strips.0 = None;
             reload(app, store)?;
-            return Ok(());
+            Ok(false)
         }
     }
-    reload_flags(app, store)
 }
 
 /// Keeps the selected flag in range and its detail pane current.
@@ -609,21 +735,65 @@ fn load_flag_detail(app: &mut App, store: &Store) -> anyhow::Result<()> {
 /// The embedded sample roster, so the first start works wherever the binary is.
 pub const SAMPLE_ROSTER: &[u8] = include_bytes!("../../data/sample-roster.csv");
 
+/// A paste goes whole into the field being typed in, up to the field's size; line breaks and
+/// other control characters are left out. Anywhere else a paste means nothing.
+fn paste(app: &mut App, text: &str) {
+    use super::roster_screen::RosterMode;
+    use super::text::{self, FORM_CHARS, NAME_CHARS, NOTE_CHARS, PATH_CHARS, PIN_CHARS};
+    let mode = app.mode.clone();
+    let (field, max) = match mode {
+        Mode::Search => (&mut app.search, text::SEARCH_CHARS),
+        Mode::Note | Mode::Away => (&mut app.note, NOTE_CHARS),
+        Mode::Roster(RosterMode::Path) => (&mut app.note, PATH_CHARS),
+        Mode::Roster(RosterMode::Form) => match app.roster.form.as_mut() {
+            Some(form) => (&mut form.fields[form.focus], FORM_CHARS),
+            None => return,
+        },
+        Mode::Login => match app.login.as_mut() {
+            Some(login) if login.on_pin => (&mut login.pin, PIN_CHARS),
+            Some(login) => (&mut login.name, NAME_CHARS),
+            None => return,
+        },
+        _ => return,
+    };
+    if !text::paste_into(field, text, max) {
+        app.say_field_full(max);
+    }
+    if mode == Mode::Search {
+        app.selected = 0;
+    }
+}
+
 /// Applies one action. Writes go through the store; a failed write is shown, never hidden.
 pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Result<()> {
+    // A message answers the action before: the next one replaces it or clears it. A switch of
+    // language only says it again in the other language.
+    if action != Action::SwitchLang {
+        app.message = None;
+    }
     if let Some((capability, grid)) = requirement(app, &action)
         && let Err(refusal) = crate::auth::require(&app.actor, capability, grid.as_deref())
     {
-        app.message = Some((
-            Tone::Problem,
-            crate::ops::messages::refusal(app.lang, &refusal),
-        ));
+        app.say_in(Tone::Problem, |lang| {
+            crate::ops::messages::refusal(lang, &refusal)
+        });
         return Ok(());
     }
     let s = t(app.lang);
     let page = 10;
     match action {
         Action::Quit => app.quit = true,
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::First
+        | Action::Last
+            if matches!(app.mode, Mode::Help | Mode::Details) =>
+        {
+            let most = app.overlay_scroll_max.get();
+            app.overlay_scroll = moved(app.overlay_scroll.min(most), &action, page).min(most);
+        }
         Action::LoginKey(key) => super::login::type_key(app, key),
         Action::LogIn => {
             if super::login::log_in(app, store)? {
@@ -687,7 +857,10 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
             app.selected = moved(app.selected, &action, page);
             app.clamp_selection();
         }
-        Action::Help => app.mode = Mode::Help,
+        Action::Help => {
+            app.overlay_scroll = 0;
+            app.mode = Mode::Help;
+        }
         Action::LadderResult(reached) => ladder_result(app, store, reached)?,
         Action::StartResolve => {
             // On a patrol gap's row, one key resolves the gap and its missed flags (#15).
@@ -702,25 +875,40 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
                 app.mode = Mode::PickOutcome;
             }
         }
-        Action::Resolve(outcome) => {
-            app.mode = Mode::Normal;
+        Action::PickOutcome(outcome) => {
             if let Some(flag) = app.flags.get(app.flag_selected) {
-                let (id, name) = (flag.id, flag.name.clone());
-                match ops::flags::resolve(store, &app.actor, app.times(), id, outcome, None) {
-                    Ok(()) => {
-                        let text = fill(
-                            &s.tui_resolved,
+                app.resolving = Some((flag.id, outcome));
+                app.mode = Mode::ConfirmResolve;
+            } else {
+                app.mode = Mode::Normal;
+            }
+        }
+        Action::Resolve => {
+            app.mode = Mode::Normal;
+            let Some((id, outcome)) = app.resolving.take() else {
+                return Ok(());
+            };
+            let name = app
+                .flags
+                .iter()
+                .find(|flag| flag.id == id)
+                .map(|flag| flag.name.clone())
+                .unwrap_or_default();
+            match ops::flags::resolve(store, &app.actor, app.times(), id, outcome, None) {
+                Ok(()) => {
+                    app.say_in(Tone::Saved, |lang| {
+                        fill(
+                            &t(lang).tui_resolved,
                             &[
                                 ("id", &id),
                                 ("name", &name),
-                                ("outcome", &words::outcome(app.lang, outcome)),
+                                ("outcome", &words::outcome(lang, outcome)),
                             ],
-                        );
-                        app.say(Tone::Saved, text);
-                        reload(app, store)?;
-                    }
-                    Err(error) => show_error(app, &error, &s.tui_not_saved),
+                        )
+                    });
+                    reload(app, store)?;
                 }
+                Err(error) => show_error(app, &error, &s.tui_not_saved),
             }
         }
         Action::StartNote => {
@@ -729,10 +917,7 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
                 app.mode = Mode::Note;
             }
         }
-        Action::NoteKey(key) => {
-            app.note
-                .handle_event(&ratatui::crossterm::event::Event::Key(key));
-        }
+        Action::NoteKey(key) => app.type_into(|app| &mut app.note, key, super::text::NOTE_CHARS),
         Action::SaveNote => {
             app.mode = Mode::Normal;
             let text = app.note.value().trim().to_string();
@@ -840,6 +1025,10 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
             }
         }
         Action::CloseOverlay => {
+            if app.mode == Mode::ConfirmResolve {
+                app.resolving = None;
+                app.say_in(Tone::Info, |lang| t(lang).tui_resolve_cancelled.clone());
+            }
             app.mode = if app.data.rows.is_empty() && app.roster_size == 0 {
                 Mode::Welcome
             } else {
@@ -848,6 +1037,7 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
             app.detail = None;
         }
         Action::SwitchLang => app.lang = app.lang.other(),
+        Action::Paste(text) => paste(app, &text),
         Action::Tab(tab) => {
             app.tab = tab;
             reload_flags(app, store)?;
@@ -870,8 +1060,7 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
             app.mode = Mode::Search;
         }
         Action::SearchKey(key) => {
-            app.search
-                .handle_event(&ratatui::crossterm::event::Event::Key(key));
+            app.type_into(|app| &mut app.search, key, super::text::SEARCH_CHARS);
             app.selected = 0;
         }
         Action::FinishSearch => app.mode = Mode::Normal,
@@ -891,6 +1080,7 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
         Action::NextGrid if app.tab == Tab::Flags => {
             let mut grids: Vec<String> = elders::grids(&store.conn)?;
             grids.retain(|grid| app.actor.grids.covers(grid));
+            crate::domain::order::sort_naturally(&mut grids);
             app.grid = next_grid(&grids, app.grid.as_ref());
             app.flag_selected = 0;
             reload(app, store)?;
@@ -923,6 +1113,7 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
             if let Some(row) = app.selected_row() {
                 let id = row.elder_id.clone();
                 app.detail = data::load_detail(store, &id, app.round)?;
+                app.overlay_scroll = 0;
                 app.mode = Mode::Details;
             }
         }
@@ -945,63 +1136,81 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
             );
             match result {
                 Ok(recorded) => {
-                    let mut text = fill(
-                        &s.tui_saved,
-                        &[
-                            ("name", &name),
-                            ("observation", &words::observation(app.lang, observation)),
-                            ("status", &words::status(app.lang, recorded.status)),
-                            ("time", &format_local_time(app.now, app.schedule.tz)),
-                        ],
-                    );
-                    if recorded.late {
-                        text.push_str(&s.late_mark);
-                    }
+                    app.sitting_checks.push(recorded.check_id.clone());
+                    let (tz, now) = (app.schedule.tz, app.now);
+                    // The mark at the front is the row's own: ✓ only for an ok round.
+                    let (_, mark) = super::draw::status_style(recorded.status);
                     let tone = if recorded.status == Status::Ok {
                         Tone::Saved
                     } else {
                         Tone::Problem
                     };
-                    if let Some(severity) = recorded.severity {
-                        text.push_str(&fill(
-                            &s.tui_flagged,
-                            &[("severity", &words::severity(app.lang, severity))],
-                        ));
-                    }
-                    app.say(tone, text);
+                    app.say_in(tone, |lang| {
+                        let s = t(lang);
+                        let mut text = fill(
+                            &s.tui_saved,
+                            &[
+                                ("mark", &mark),
+                                ("name", &name),
+                                ("observation", &words::observation(lang, observation)),
+                                ("status", &words::status(lang, recorded.status)),
+                                ("time", &format_local_time(now, tz)),
+                            ],
+                        );
+                        if recorded.late {
+                            text.push_str(&s.late_mark);
+                        }
+                        if let Some(severity) = recorded.severity {
+                            text.push_str(&fill(
+                                &s.tui_flagged,
+                                &[("severity", &words::severity(lang, severity))],
+                            ));
+                        }
+                        text
+                    });
                     refresh_row(app, store, &id)?;
                     app.advance_to_next_unchecked(&id);
                 }
                 Err(error) => show_error(app, &error, &s.tui_not_saved),
             }
         }
-        Action::Undo => match ops::checks::undo(store, &app.actor, app.times()) {
-            Ok((undone, recorded)) => {
-                let name = elders::get(&store.conn, &undone.elder_id)?
-                    .map(|e| e.name)
-                    .unwrap_or_default();
-                app.say(
-                    Tone::Info,
-                    fill(
-                        &s.tui_undone,
-                        &[
-                            ("name", &name),
-                            ("round", &words::round(app.lang, undone.round)),
-                            ("status", &words::status(app.lang, recorded.status)),
-                        ],
-                    ),
-                );
-                refresh_row(app, store, &undone.elder_id)?;
-                if let Some(index) = app
-                    .visible()
-                    .iter()
-                    .position(|row| row.elder_id == undone.elder_id)
-                {
-                    app.selected = index;
+        Action::Undo => {
+            match ops::checks::undo_of_sitting(store, &app.actor, app.times(), &app.sitting_checks)
+            {
+                Ok((undone, recorded)) => {
+                    app.sitting_checks.retain(|id| *id != undone.id);
+                    let name = elders::get(&store.conn, &undone.elder_id)?
+                        .map(|e| e.name)
+                        .unwrap_or_default();
+                    let tz = app.schedule.tz;
+                    app.say_in(Tone::Info, |lang| {
+                        let observation = undone
+                            .observation
+                            .map(|o| words::observation(lang, o).to_string())
+                            .unwrap_or_default();
+                        fill(
+                            &t(lang).tui_undone,
+                            &[
+                                ("name", &name),
+                                ("observation", &observation),
+                                ("time", &format_local_time(undone.seen_at, tz)),
+                                ("round", &words::round(lang, undone.round)),
+                                ("status", &words::status(lang, recorded.status)),
+                            ],
+                        )
+                    });
+                    refresh_row(app, store, &undone.elder_id)?;
+                    if let Some(index) = app
+                        .visible()
+                        .iter()
+                        .position(|row| row.elder_id == undone.elder_id)
+                    {
+                        app.selected = index;
+                    }
                 }
+                Err(error) => show_error(app, &error, ""),
             }
-            Err(error) => show_error(app, &error, ""),
-        },
+        }
         Action::LoadSample => {
             load_sample(app, store)?;
         }
@@ -1056,7 +1265,9 @@ fn requirement(app: &App, action: &Action) -> Option<(Capability, Option<String>
         Action::Mark(_) => (Capability::RecordCheck, row_grid()),
         Action::Undo => (Capability::RecordCheck, None),
         Action::LadderResult(_) => (Capability::FollowUp, flag_grid()),
-        Action::StartResolve | Action::Resolve(_) => (Capability::Resolve, flag_grid()),
+        Action::StartResolve | Action::PickOutcome(_) | Action::Resolve => {
+            (Capability::Resolve, flag_grid())
+        }
         Action::StartNote | Action::SaveNote => (Capability::WriteNote, flag_grid()),
         Action::StartAway | Action::SaveAway => (Capability::MarkAbsence, away_grid()),
         Action::StartAssign | Action::SaveAssign => (Capability::EditRoster, roster_grid()),

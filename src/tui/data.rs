@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::domain::access::Grids;
 pub use crate::domain::roster::building_of;
 use crate::domain::{Observation, Round, Schedule, Severity, Status, Window};
 use crate::search::SearchKeys;
@@ -34,6 +35,8 @@ pub struct RowView {
     pub seen_at: Option<DateTime<Utc>>,
     /// Earlier rounds, oldest first; `None` where the elder was not on the roster.
     pub strip: Vec<Option<Status>>,
+    /// The elder's own window for this round, where it replaces the community's.
+    pub own_window: Option<Window>,
 }
 
 impl RowView {
@@ -103,6 +106,11 @@ pub fn row_view(row: &ElderRound, strip: Vec<Option<Status>>) -> RowView {
         checker: decisive.map(|c| c.checker.clone()),
         seen_at: decisive.map(|c| c.seen_at),
         strip,
+        own_window: match row.round.slot {
+            crate::domain::Slot::Morning => row.elder.own.morning,
+            crate::domain::Slot::Evening => row.elder.own.evening,
+        }
+        .map(|_| row.window),
     }
 }
 
@@ -112,7 +120,18 @@ pub type Strips = HashMap<String, Vec<Option<Status>>>;
 /// The strips for a round. Costs one status computation per earlier round, so the screen keeps
 /// them while the round stays and a tick only reloads the round itself.
 pub fn load_strips(store: &Store, round: Round, now: DateTime<Utc>) -> anyhow::Result<Strips> {
-    let roster = elders::all(&store.conn)?;
+    load_strips_for(store, round, now, &Grids::Every)
+}
+
+/// [`load_strips`] of the elders of `grids` only: a volunteer loads her grids, not the district.
+pub fn load_strips_for(
+    store: &Store,
+    round: Round,
+    now: DateTime<Utc>,
+    grids: &Grids,
+) -> anyhow::Result<Strips> {
+    let mut roster = elders::all(&store.conn)?;
+    roster.retain(|elder| grids.covers(&elder.grid));
     let mut first = round;
     for _ in 0..STRIP_ROUNDS {
         first = first.prev();
@@ -133,7 +152,19 @@ pub fn load_round(
     now: DateTime<Utc>,
     strips: &Strips,
 ) -> anyhow::Result<RoundData> {
-    let roster = elders::all(&store.conn)?;
+    load_round_for(store, round, now, strips, &Grids::Every)
+}
+
+/// [`load_round`] of the elders of `grids` only.
+pub fn load_round_for(
+    store: &Store,
+    round: Round,
+    now: DateTime<Utc>,
+    strips: &Strips,
+    grids: &Grids,
+) -> anyhow::Result<RoundData> {
+    let mut roster = elders::all(&store.conn)?;
+    roster.retain(|elder| grids.covers(&elder.grid));
     let current = rounds::statuses_of(&store.conn, &store.schedule, &roster, round, now)?;
     let absences_now = absences::list(&store.conn, None, Some(round.date))?;
     let mut data = RoundData::default();
@@ -157,6 +188,30 @@ pub fn load_round(
         }
     }
     Ok(data)
+}
+
+/// What other terminals changed since a screen was loaded, as far as reloading goes: the checks
+/// recorded since (the `rowid` of the append-only checks table only grows), and marks that move
+/// when the roster or the absences change.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Marks {
+    pub last_check: i64,
+    pub roster: i64,
+    pub absences: i64,
+}
+
+pub fn marks(store: &Store) -> anyhow::Result<Marks> {
+    let (last_check, roster, absences) = crate::store::change_marks(&store.conn)?;
+    Ok(Marks {
+        last_check,
+        roster,
+        absences,
+    })
+}
+
+/// The (elder, round) of every check recorded after `last_check`, and the newest one's mark.
+pub fn checks_since(store: &Store, last_check: i64) -> anyhow::Result<(Vec<(String, Round)>, i64)> {
+    Ok(checks::recorded_after(&store.conn, last_check)?)
 }
 
 /// The search keys of every elder, by id (built when the roster changes, not per keystroke).
@@ -345,12 +400,22 @@ pub fn load_flag_detail(
         .iter()
         .filter_map(|f| crate::domain::followup::FollowUpAction::parse(&f.action))
         .collect();
+    let next_step = crate::domain::followup::next_step_with(&log, |step| {
+        use crate::domain::followup::LadderStep;
+        let any = |a: &Option<String>, b: &Option<String>| a.is_some() || b.is_some();
+        match step {
+            LadderStep::PhoneElder => elder.phone.is_some(),
+            LadderStep::Keyholder => any(&elder.keyholder, &elder.keyholder_phone),
+            LadderStep::Family => any(&elder.contact, &elder.contact_phone),
+            LadderStep::Knock | LadderStep::Emergency => true,
+        }
+    });
     Ok(Some(FlagDetail {
         flag_id: flag.id,
         elder,
         history,
         follow_ups,
-        next_step: crate::domain::followup::next_step(&log),
+        next_step,
     }))
 }
 
@@ -400,7 +465,26 @@ pub fn load_history(
             grids.push(elder.grid.clone());
         }
     }
-    let mut round = round_for_patrol(&store.schedule, now);
+    let last = round_for_patrol(&store.schedule, now);
+    let mut first = last;
+    for _ in 1..HISTORY_DAYS * 2 {
+        first = first.prev();
+    }
+    // Settled rounds are read from their kept tallies and the open flags; only the rounds still
+    // open are judged from their checks.
+    let settled = crate::store::facts::settled_between(&store.conn, first, last, now)?;
+    let mut kept: HashMap<Round, Vec<crate::store::facts::Tally>> = HashMap::new();
+    for tally in crate::store::facts::tallies(&store.conn, first, last)? {
+        if grids_seen.covers(&tally.grid) && settled.contains(&tally.round) {
+            if !grids.contains(&tally.grid) {
+                grids.push(tally.grid.clone());
+            }
+            kept.entry(tally.round).or_default().push(tally);
+        }
+    }
+    let open_flags = flags::open_by_round_and_grid(&store.conn, first, last)?;
+    let column = |grids: &[String], grid: &str| grids.iter().position(|g| g == grid);
+    let mut round = last;
     let mut rows = Vec::new();
     let open_gaps = crate::store::gaps::list(&store.conn, false)?;
     // Each elder's grid column, looked up once rather than per elder and round.
@@ -409,18 +493,45 @@ pub fn load_history(
         .map(|elder| grids.iter().position(|g| *g == elder.grid).unwrap_or(0))
         .collect();
     for _ in 0..HISTORY_DAYS * 2 {
-        let tallies = rounds::round_tally(&store.conn, &store.schedule, &roster, round, now)?;
         let mut counts = vec![GridCounts::default(); grids.len()];
         let mut total = GridCounts::default();
-        for (elder, status, flag_state) in tallies {
-            for tally in [&mut counts[grid_of[elder]], &mut total] {
-                tally.listed += usize::from(status != Status::Away);
-                tally.checked += usize::from(matches!(
-                    status,
-                    Status::Ok | Status::Alert | Status::Unclear
-                ));
-                tally.flagged += usize::from(status.is_flagged());
-                tally.open_flags += usize::from(flag_state == Some(crate::domain::FlagState::Open));
+        if settled.contains(&round) {
+            for tally in kept.get(&round).map_or(&[][..], Vec::as_slice) {
+                let Some(at) = column(&grids, &tally.grid) else {
+                    continue;
+                };
+                // An elder away is not listed for the round: the round screen counts the same.
+                for counts in [&mut counts[at], &mut total] {
+                    counts.listed += tally.listed.saturating_sub(tally.away) as usize;
+                    counts.checked += tally.checked as usize;
+                    counts.flagged += (tally.alert + tally.unclear + tally.missed) as usize;
+                }
+            }
+            for (flag_round, grid, open) in &open_flags {
+                if *flag_round == round
+                    && grids_seen.covers(grid)
+                    && let Some(at) = column(&grids, grid)
+                {
+                    counts[at].open_flags += open;
+                    total.open_flags += open;
+                }
+            }
+        } else {
+            let tallies = rounds::round_tally(&store.conn, &store.schedule, &roster, round, now)?;
+            for (elder, status, flag_state) in tallies {
+                if status == Status::Away {
+                    continue;
+                }
+                for tally in [&mut counts[grid_of[elder]], &mut total] {
+                    tally.listed += 1;
+                    tally.checked += usize::from(matches!(
+                        status,
+                        Status::Ok | Status::Alert | Status::Unclear
+                    ));
+                    tally.flagged += usize::from(status.is_flagged());
+                    tally.open_flags +=
+                        usize::from(flag_state == Some(crate::domain::FlagState::Open));
+                }
             }
         }
         for gap in open_gaps.iter().filter(|gap| gap.round == round) {

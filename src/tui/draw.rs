@@ -6,8 +6,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use unicode_width::UnicodeWidthStr;
 
 use super::app::{App, Mode, Tab, Tone};
+use super::text::{truncate, wrap};
 use super::{flags_screen, history_screen, roster_screen, round_screen};
 use crate::domain::Status;
 use crate::domain::privacy::mask_phone;
@@ -32,16 +34,32 @@ pub fn status_style(status: Status) -> (Style, &'static str) {
     }
 }
 
+/// Below this many columns the screens take their phone layout (SSH from a phone held upright:
+/// about 40 columns by 20 rows).
+pub const PHONE_WIDTH: u16 = 60;
+/// The smallest terminal anything is drawn in; below it, a plain "make it bigger".
+pub const MIN_WIDTH: u16 = 28;
+pub const MIN_HEIGHT: u16 = 10;
+
 pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
     if area.width == 0 || area.height == 0 {
         return;
     }
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        draw_too_small(frame, area, app);
+        return;
+    }
+    let width = usize::from(area.width);
+    let footer_lines = footer_lines(app, width);
+    // A short terminal keeps rows for the list: the message takes at most two lines there.
+    let message_most = if area.height < 16 { 2 } else { 3 };
+    let message_lines = message_lines(app, width, message_most);
     let [header, body, message, footer] = area.layout(&Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),
-        Constraint::Length(1),
-        Constraint::Length(1),
+        Constraint::Length(u16::try_from(message_lines.len()).unwrap_or(1)),
+        Constraint::Length(u16::try_from(footer_lines.len()).unwrap_or(1)),
     ]));
     draw_header(frame, header, app);
     let body = draw_warnings(frame, body, app);
@@ -55,12 +73,26 @@ pub fn draw(frame: &mut Frame, app: &App) {
             Tab::Roster => roster_screen::draw(frame, body, app),
         },
     }
-    draw_message(frame, message, app);
-    draw_footer(frame, footer, app);
+    draw_message(frame, message, app, message_lines);
+    frame.render_widget(
+        Paragraph::new(
+            footer_lines
+                .into_iter()
+                .map(|line| Line::raw(truncate(&line, width)))
+                .collect::<Vec<_>>(),
+        )
+        .style(
+            Style::new()
+                .fg(Color::DarkGray)
+                .add_modifier(Modifier::BOLD),
+        ),
+        footer,
+    );
     match app.mode {
         Mode::Help => draw_help(frame, body, app),
         Mode::Details => draw_details(frame, body, app),
         Mode::PickOutcome => draw_outcomes(frame, body, app),
+        Mode::ConfirmResolve => draw_confirm_resolve(frame, body, app),
         Mode::Note => draw_note(frame, body, app, &t(app.lang).note_title),
         Mode::Roster(mode) => roster_screen::draw_overlay(frame, body, app, mode),
         Mode::Assign => draw_note(frame, body, app, &t(app.lang).tui_assign_prompt),
@@ -111,55 +143,121 @@ fn draw_warnings(frame: &mut Frame, area: Rect, app: &App) -> Rect {
     rest
 }
 
+/// Under the minimum size: what to do about it, and nothing else.
+fn draw_too_small(frame: &mut Frame, area: Rect, app: &App) {
+    let s = t(app.lang);
+    let text = fill(
+        &s.tui_too_small,
+        &[("width", &MIN_WIDTH), ("height", &MIN_HEIGHT)],
+    );
+    // The app's name first, so a squeezed window still says whose it is.
+    let lines: Vec<Line> = std::iter::once(s.tui_title.clone())
+        .chain(wrap(&text, usize::from(area.width)))
+        .map(|line| Line::styled(line, Style::new().add_modifier(Modifier::BOLD)))
+        .collect();
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
 fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
     let s = t(app.lang);
-    let mut spans = vec![Span::styled(
-        app.community.clone().map_or_else(
-            || s.tui_title.clone(),
-            |name| format!("{} · {name}", s.tui_title),
-        ),
-        Style::new().add_modifier(Modifier::BOLD),
-    )];
+    let phone = area.width < PHONE_WIDTH;
+    let mut spans = Vec::new();
     if app.drill {
         // A drill database says so on every screen: nothing on it is a real elder's round.
-        spans.insert(
-            0,
-            Span::styled(
-                format!("【{}】", s.drill_mark),
-                Style::new()
-                    .fg(ratatui::style::Color::Yellow)
-                    .add_modifier(Modifier::BOLD),
-            ),
-        );
+        spans.push(Span::styled(
+            format!("【{}】", s.drill_mark),
+            Style::new()
+                .fg(ratatui::style::Color::Yellow)
+                .add_modifier(Modifier::BOLD),
+        ));
     }
-    for (index, tab) in Tab::ALL.iter().enumerate() {
-        let name = match tab {
-            Tab::Round => &s.tab_round,
-            Tab::Flags => &s.tab_flags,
-            Tab::History => &s.tab_history,
-            Tab::Roster => &s.tab_roster,
-        };
-        let label = if *tab == Tab::Flags && app.open_flags > 0 {
-            format!(" {} {name}({}) ", index + 1, app.open_flags)
-        } else {
-            format!(" {} {name} ", index + 1)
-        };
+    // On a phone the community's name and the user give way to the tabs, and the app's name
+    // too where the tabs need its room.
+    let title = match (&app.community, phone) {
+        (Some(name), false) => Some(format!("{} · {name}", s.tui_title)),
+        (_, false) => Some(s.tui_title.clone()),
+        (_, true) => {
+            let tabs_width: usize = tab_labels(app, true)
+                .iter()
+                .map(|label| label.width() + 1)
+                .sum();
+            let drill_width: usize = spans.iter().map(Span::width).sum();
+            let fits = drill_width + s.tui_title.width() + tabs_width <= usize::from(area.width);
+            (fits || app.mode == Mode::Login).then(|| s.tui_title.clone())
+        }
+    };
+    if let Some(title) = title {
+        spans.push(Span::styled(
+            title,
+            Style::new().add_modifier(Modifier::BOLD),
+        ));
+    }
+    // Before the login nothing of the community shows, not even how many flags are open.
+    let tabs = if app.mode == Mode::Login {
+        Vec::new()
+    } else {
+        tab_labels(app, phone)
+    };
+    for (tab, label) in Tab::ALL.iter().zip(tabs) {
         let style = if *tab == app.tab {
             Style::new().add_modifier(Modifier::REVERSED)
         } else {
             Style::new()
         };
-        spans.push(Span::raw(" "));
+        if !spans.is_empty() {
+            spans.push(Span::raw(" "));
+        }
         spans.push(Span::styled(label, style));
     }
-    if app.mode != Mode::Login {
+    if app.mode != Mode::Login && !phone {
         spans.push(Span::raw(format!("  {} {}", s.tui_user, app.user)));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn draw_message(frame: &mut Frame, area: Rect, app: &App) {
-    let Some((tone, text)) = &app.message else {
+/// The tabs as the header writes them: ` 2 标记(3) `, or `2标记(3)` on a phone. The count is
+/// the open flags, the number the flags screen lists.
+fn tab_labels(app: &App, phone: bool) -> Vec<String> {
+    let s = t(app.lang);
+    Tab::ALL
+        .iter()
+        .enumerate()
+        .map(|(index, tab)| {
+            let name = match tab {
+                Tab::Round => &s.tab_round,
+                Tab::Flags => &s.tab_flags,
+                Tab::History => &s.tab_history,
+                Tab::Roster => &s.tab_roster,
+            };
+            let count = if *tab == Tab::Flags && app.open_flags > 0 {
+                format!("({})", app.open_flags)
+            } else {
+                String::new()
+            };
+            if phone {
+                format!("{}{name}{count}", index + 1)
+            } else {
+                format!(" {} {name}{count} ", index + 1)
+            }
+        })
+        .collect()
+}
+
+/// The message in lines of the width: a saved tick's alert word must never be cut off, so a
+/// long message takes a second (or third) line rather than losing its end.
+fn message_lines(app: &App, width: usize, most: usize) -> Vec<String> {
+    match app.shown_message() {
+        Some((_, text)) => {
+            let mut lines = wrap(&text, width);
+            lines.truncate(most);
+            lines
+        }
+        None => vec![String::new()],
+    }
+}
+
+fn draw_message(frame: &mut Frame, area: Rect, app: &App, lines: Vec<String>) {
+    let Some((tone, _)) = app.shown_message() else {
         return;
     };
     let style = match tone {
@@ -167,10 +265,15 @@ fn draw_message(frame: &mut Frame, area: Rect, app: &App) {
         Tone::Info => Style::new().fg(Color::Cyan),
         Tone::Problem => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
     };
-    frame.render_widget(Paragraph::new(Line::styled(text.as_str(), style)), area);
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|line| Line::styled(line, style))
+        .collect();
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
-fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
+/// The footer's lines: from the screen's binding table in normal mode, else the overlay's prompt.
+fn footer_lines(app: &App, width: usize) -> Vec<String> {
     let s = t(app.lang);
     let keys = match (&app.mode, app.tab) {
         (Mode::Search, _) => &s.keys_search,
@@ -178,23 +281,13 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App) {
         (Mode::Welcome, _) => &s.keys_welcome,
         (Mode::Login, _) => &s.keys_login,
         (Mode::PickOutcome, _) => &s.keys_pick,
+        (Mode::ConfirmResolve, _) => &s.keys_confirm_resolve,
         (Mode::Note, _) => &s.keys_note,
         (Mode::Away | Mode::Assign, _) => &s.keys_away,
         (Mode::Roster(mode), _) => roster_screen::footer_keys(app, *mode),
-        (Mode::Normal, Tab::Round) => &s.keys_round,
-        (Mode::Normal, Tab::Flags) => &s.keys_flags,
-        (Mode::Normal, Tab::History) => &s.keys_history,
-        (Mode::Normal, Tab::Roster) => &s.keys_roster,
+        (Mode::Normal, tab) => return super::keymap::footer(app.lang, tab, width),
     };
-    frame.render_widget(
-        Paragraph::new(Line::styled(
-            footer_that_fits(keys, usize::from(area.width)),
-            Style::new()
-                .fg(Color::DarkGray)
-                .add_modifier(Modifier::BOLD),
-        )),
-        area,
-    );
+    vec![footer_that_fits(keys, width)]
 }
 
 /// The footer's key hints (separated by two spaces) that fit the width. The last two — help and
@@ -274,22 +367,45 @@ fn draw_welcome(frame: &mut Frame, area: Rect, app: &App) {
 
 fn draw_help(frame: &mut Frame, area: Rect, app: &App) {
     let s = t(app.lang);
-    let lines: Vec<Line> = s.help.lines().map(Line::raw).collect();
-    draw_popup(frame, area, 64, &s.help_title, lines);
+    let inner = usize::from(area.width.min(64).saturating_sub(2));
+    let lines: Vec<Line> = super::keymap::help_lines(app.lang, app.tab, inner)
+        .into_iter()
+        .map(|(heading, text)| {
+            if heading {
+                Line::styled(text, Style::new().add_modifier(Modifier::BOLD))
+            } else {
+                Line::raw(text)
+            }
+        })
+        .collect();
+    draw_popup(frame, area, 64, &s.help_title, lines, app);
 }
 
-/// A framed box of lines over the screen, as tall as its lines (at most the screen).
-fn draw_popup(frame: &mut Frame, area: Rect, width: u16, title: &str, lines: Vec<Line>) {
-    let popup = centered(
-        area,
-        width,
-        u16::try_from(lines.len() + 2).unwrap_or(u16::MAX),
-    );
+/// A framed box of lines over the screen, as tall as its lines (at most the screen). When the
+/// lines do not all fit, ↑↓ scroll them and the bottom border says so.
+fn draw_popup(frame: &mut Frame, area: Rect, width: u16, title: &str, lines: Vec<Line>, app: &App) {
+    let width = width.min(area.width);
+    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let rows = paragraph.line_count(width.saturating_sub(2).max(1));
+    let popup = centered(area, width, u16::try_from(rows + 2).unwrap_or(u16::MAX));
+    let visible = usize::from(popup.height.saturating_sub(2));
+    let most = rows.saturating_sub(visible);
+    app.overlay_scroll_max.set(most);
+    let scroll = app.overlay_scroll.min(most);
+    let mut block = Block::new().borders(Borders::ALL).title(Line::from(title));
+    if most > 0 {
+        let s = t(app.lang);
+        let more = fill(
+            &s.tui_overlay_more,
+            &[("shown", &(scroll + visible).min(rows)), ("rows", &rows)],
+        );
+        block = block.title_bottom(Line::from(more).right_aligned());
+    }
     clear_under(frame, popup);
     frame.render_widget(
-        Paragraph::new(lines)
-            .block(Block::new().borders(Borders::ALL).title(Line::from(title)))
-            .wrap(Wrap { trim: false }),
+        paragraph
+            .block(block)
+            .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)),
         popup,
     );
 }
@@ -301,8 +417,36 @@ fn draw_outcomes(frame: &mut Frame, area: Rect, app: &App) {
         area,
         40,
         &s.pick_outcome_title,
-        flags_screen::outcome_lines(app.lang),
+        flags_screen::outcome_lines(app),
+        app,
     );
+}
+
+/// The outcome picked: asked once before the flag is resolved.
+fn draw_confirm_resolve(frame: &mut Frame, area: Rect, app: &App) {
+    let Some((id, outcome)) = app.resolving else {
+        return;
+    };
+    let s = t(app.lang);
+    let name = app
+        .flags
+        .iter()
+        .find(|flag| flag.id == id)
+        .map_or("", |flag| flag.name.as_str());
+    let question = fill(
+        &s.tui_confirm_resolve,
+        &[
+            ("id", &id),
+            ("name", &name),
+            ("outcome", &words::outcome(app.lang, outcome)),
+        ],
+    );
+    let lines = vec![
+        Line::styled(question, Style::new().add_modifier(Modifier::BOLD)),
+        Line::raw(""),
+        Line::raw(s.keys_confirm_resolve.as_str()),
+    ];
+    draw_popup(frame, area, 50, &s.pick_outcome_title, lines, app);
 }
 
 /// A one-line text box over the screen (follow-up notes, absences).
@@ -400,7 +544,7 @@ fn draw_details(frame: &mut Frame, area: Rect, app: &App) {
             check.checker
         )));
     }
-    draw_popup(frame, area, 70, &s.detail_title, lines);
+    draw_popup(frame, area, 70, &s.detail_title, lines, app);
 }
 
 #[cfg(test)]

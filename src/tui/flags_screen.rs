@@ -176,7 +176,8 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App) {
         .skip(first)
         .take(height)
         .map(|(index, flag)| {
-            let base = if index == selected {
+            let is_selected = index == selected;
+            let base = if is_selected {
                 Style::new().add_modifier(Modifier::REVERSED)
             } else {
                 Style::new()
@@ -190,6 +191,27 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App) {
             } else {
                 String::new()
             };
+            // The selection is marked by `▶` too, not by reverse video alone: some phone
+            // terminals draw reverse video faintly.
+            let marker = Span::styled(if is_selected { "▶ " } else { "  " }, base);
+            if width < usize::from(super::draw::PHONE_WIDTH) {
+                // A phone: how bad, what, who, which round; the address is in the pane below.
+                let severity_width = if app.lang == Lang::Zh { 4 } else { 8 };
+                let rest = format!(
+                    "{} {} {streak}",
+                    fit(&flag.name, 8),
+                    words::round(app.lang, flag.round),
+                );
+                return Line::from(vec![
+                    marker,
+                    Span::styled(
+                        fit(words::severity(app.lang, flag.severity), severity_width),
+                        severity_style(flag.severity).patch(base),
+                    ),
+                    Span::styled(format!(" {symbol} "), status_colour.patch(base)),
+                    Span::styled(fit(&rest, width.saturating_sub(severity_width + 5)), base),
+                ]);
+            }
             let rest = format!(
                 " {} {} · {} · {} {}",
                 fit(&flag.name, 10),
@@ -199,8 +221,9 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App) {
                 streak,
             );
             Line::from(vec![
+                marker,
                 Span::styled(
-                    fit(words::severity(app.lang, flag.severity), 8),
+                    fit(words::severity(app.lang, flag.severity), 9),
                     severity_style(flag.severity).patch(base),
                 ),
                 Span::styled(
@@ -210,7 +233,7 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App) {
                     ),
                     status_colour.patch(base),
                 ),
-                Span::styled(fit(&rest, width.saturating_sub(18)), base),
+                Span::styled(fit(&rest, width.saturating_sub(21)), base),
             ])
         })
         .collect();
@@ -295,14 +318,13 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, detail: &FlagDetail) {
         ]),
     ];
     let mut strip = vec![label(&s.flag_history)];
-    for (_, status) in &detail.history {
-        let (style, symbol) = match status {
-            Some(status) => status_style(*status),
-            None => (Style::new(), " "),
-        };
-        strip.push(Span::styled(symbol, style));
-    }
+    let statuses: Vec<_> = detail.history.iter().map(|(_, status)| *status).collect();
+    strip.extend(super::round_screen::strip_spans(&statuses));
     lines.push(Line::from(strip));
+    lines.push(Line::from(label(&format!(
+        "  {}",
+        super::round_screen::strip_legend(lang, None)
+    ))));
     lines.extend(next_step_lines(app, detail));
     lines.push(Line::from(label(&s.flag_follow_ups)));
     if detail.follow_ups.is_empty() {
@@ -362,7 +384,8 @@ fn next_step_lines(app: &App, detail: &FlagDetail) -> Vec<Line<'static>> {
 }
 
 /// The outcome picker: 1–7.
-pub fn outcome_lines(lang: Lang) -> Vec<Line<'static>> {
+pub fn outcome_lines(app: &App) -> Vec<Line<'static>> {
+    let lang = app.lang;
     Outcome::ALL
         .iter()
         .enumerate()

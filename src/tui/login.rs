@@ -9,7 +9,6 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use tui_input::Input;
-use tui_input::backend::crossterm::EventHandler;
 use unicode_width::UnicodeWidthStr;
 use zeroize::Zeroizing;
 
@@ -65,11 +64,13 @@ pub fn type_key(app: &mut App, key: KeyEvent) {
             login.on_pin = login.name_fixed || !login.on_pin;
         }
         _ => {
-            let event = ratatui::crossterm::event::Event::Key(key);
-            if login.on_pin {
-                login.pin.handle_event(&event);
+            let (field, max) = if login.on_pin {
+                (&mut login.pin, super::text::PIN_CHARS)
             } else {
-                login.name.handle_event(&event);
+                (&mut login.name, super::text::NAME_CHARS)
+            };
+            if !super::text::type_into(field, key, max) {
+                app.say_field_full(max);
             }
         }
     }
@@ -98,10 +99,9 @@ pub fn log_in(app: &mut App, store: &mut crate::store::Store) -> anyhow::Result<
         }
         Err(error) => match error.downcast::<Refusal>() {
             Ok(refusal) => {
-                app.message = Some((
-                    super::app::Tone::Problem,
-                    messages::refusal(app.lang, &refusal),
-                ));
+                app.say_in(super::app::Tone::Problem, |lang| {
+                    messages::refusal(lang, &refusal)
+                });
                 Ok(false)
             }
             Err(error) => Err(error),

@@ -8,6 +8,7 @@ pub mod data;
 pub mod draw;
 pub mod flags_screen;
 pub mod history_screen;
+pub mod keymap;
 pub mod login;
 pub mod roster_screen;
 pub mod round_screen;
@@ -16,7 +17,10 @@ pub mod text;
 use std::time::{Duration, Instant};
 
 use ratatui::DefaultTerminal;
-use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
+use ratatui::crossterm::event::{
+    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    Event,
+};
 use ratatui::crossterm::execute;
 
 use crate::ops::Session;
@@ -25,6 +29,8 @@ use app::{App, Mode, Tone};
 
 /// How often the screen looks for other terminals' checks: well inside the promised second.
 const POLL: Duration = Duration::from_millis(250);
+/// The longest the screen goes undrawn while events keep coming.
+const BATCH: Duration = Duration::from_millis(50);
 
 pub fn run(session: &Session) -> anyhow::Result<()> {
     let mut store = session.open(Create::IfMissing)?;
@@ -45,12 +51,16 @@ pub fn run(session: &Session) -> anyhow::Result<()> {
     } else if elders::count_active(&store.conn)? == 0 {
         app.mode = Mode::Welcome;
     }
-    app::reload(&mut app, &mut store)?;
+    app::reload_first_frame(&mut app, &mut store)?;
     give_back_terminal_on_signals()?;
     let mut terminal = ratatui::init();
-    let _ = execute!(std::io::stdout(), EnableMouseCapture);
+    let _ = execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste);
     let result = event_loop(&mut terminal, &mut app, store, session.clock);
-    let _ = execute!(std::io::stdout(), DisableMouseCapture);
+    let _ = execute!(
+        std::io::stdout(),
+        DisableMouseCapture,
+        DisableBracketedPaste
+    );
     ratatui::restore();
     result
 }
@@ -69,6 +79,7 @@ fn give_back_terminal_on_signals() -> anyhow::Result<()> {
             let _ = execute!(
                 stdout,
                 DisableMouseCapture,
+                DisableBracketedPaste,
                 ratatui::crossterm::cursor::Show
             );
             ratatui::restore();
@@ -79,6 +90,23 @@ fn give_back_terminal_on_signals() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What time passing changes on screen: the round shown, and how many of its windows (the
+/// community's, the elders' own) have closed.
+fn phase_of(
+    app: &App,
+    store: &Store,
+    windows: &mut (Option<crate::domain::Round>, Vec<crate::domain::Window>),
+) -> anyhow::Result<(crate::domain::Round, usize)> {
+    if windows.0 != Some(app.round) {
+        *windows = (
+            Some(app.round),
+            crate::store::rounds::windows_of_round(&store.conn, &app.schedule, app.round)?,
+        );
+    }
+    let closed = windows.1.iter().filter(|w| w.has_closed(app.now)).count();
+    Ok((app.round, closed))
+}
+
 fn event_loop(
     terminal: &mut DefaultTerminal,
     app: &mut App,
@@ -86,16 +114,28 @@ fn event_loop(
     clock: crate::ops::Clock,
 ) -> anyhow::Result<()> {
     let mut seen_version = store.data_version()?;
-    let mut last_reload = Instant::now();
+    let mut marks = data::marks(&store)?;
+    let mut windows = (None, Vec::new());
+    let mut phase = phase_of(app, &store, &mut windows)?;
     loop {
         terminal.draw(|frame| draw::draw(frame, app))?;
         if app.quit {
             return Ok(());
         }
-        if event::poll(POLL)? {
+        // The strips of earlier rounds come after the round itself is on screen.
+        if let Err(error) = app::fill_strips(app, &store) {
+            app.say(Tone::Problem, format!("{error:#}"));
+        }
+        // Every event already waiting is handled before the next frame: a paste arrives as
+        // thousands of key events, and one frame per character made it quadratic.
+        let batch_started = Instant::now();
+        let mut wait = POLL;
+        while !app.quit && batch_started.elapsed() < BATCH && event::poll(wait)? {
+            wait = Duration::ZERO;
             let action = match event::read()? {
                 Event::Key(key) => app::action_for(&app.mode, app.tab, key),
                 Event::Mouse(mouse) => app::mouse_action(&app.mode, mouse),
+                Event::Paste(text) => Some(app::Action::Paste(text)),
                 _ => None,
             };
             if let Some(action) = action
@@ -103,11 +143,11 @@ fn event_loop(
             {
                 // A full or read-only disk in the words the CLI uses: this tick was not saved,
                 // everything saved before is safe.
-                let words =
-                    crate::ops::messages::storage_failure(app.lang, &error).unwrap_or_else(|| {
-                        format!("{}{error:#}", crate::i18n::t(app.lang).error_prefix)
-                    });
-                app.message = Some((Tone::Problem, words));
+                app.say_in(Tone::Problem, |lang| {
+                    crate::ops::messages::storage_failure(lang, &error).unwrap_or_else(|| {
+                        format!("{}{error:#}", crate::i18n::t(lang).error_prefix)
+                    })
+                });
             }
         }
         // `--now` moves on with the real clock from where it was set (a drill's clock runs).
@@ -116,20 +156,24 @@ fn event_loop(
         if !app.round_pinned {
             app.round = data::round_for_patrol(&app.schedule, app.now);
         }
-        // Another terminal's commit, or time passing (pending turns missed at the window's close).
+        // Time passing: a window that closes turns pending into missed and settles the round;
+        // that, not a timer, reloads the screen.
+        let now_phase = phase_of(app, &store, &mut windows)?;
+        // Another terminal's commit: only what it changed is read.
         let version = store.data_version()?;
-        let periodic = last_reload.elapsed() >= Duration::from_secs(15);
-        if version != seen_version || periodic {
+        let reloaded = if now_phase != phase {
+            phase = now_phase;
             seen_version = version;
-            last_reload = Instant::now();
-            let reloaded = if periodic {
-                app::reload_all(app, &mut store)
-            } else {
-                app::reload(app, &mut store)
-            };
-            if let Err(error) = reloaded {
-                app.message = Some((Tone::Problem, format!("{error:#}")));
-            }
+            marks = data::marks(&store)?;
+            Some(app::reload_all(app, &mut store))
+        } else if version != seen_version {
+            seen_version = version;
+            Some(app::reload_changes(app, &mut store, &mut marks))
+        } else {
+            None
+        };
+        if let Some(Err(error)) = reloaded {
+            app.say(Tone::Problem, format!("{error:#}"));
         }
     }
 }

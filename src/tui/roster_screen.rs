@@ -10,7 +10,6 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
-use tui_input::backend::crossterm::EventHandler;
 use unicode_width::UnicodeWidthStr;
 
 use super::app::{self, Action, App, Mode, Tone};
@@ -36,8 +35,8 @@ pub struct RosterState {
     pub form: Option<Form>,
 }
 
-/// The small form for adding or editing one elder: id, name, address, grid, phone, window hint,
-/// notes. The id is typed only for a new elder; it never changes.
+/// The form for adding or editing one elder: every field of the roster, in the order of
+/// [`FormField`]. The id is typed only for a new elder; it never changes.
 #[derive(Debug, Clone, Default)]
 pub struct Form {
     /// The elder being edited; `None` for a new one.
@@ -46,19 +45,97 @@ pub struct Form {
     pub focus: usize,
 }
 
-pub const FORM_FIELDS: usize = 7;
+pub const FORM_FIELDS: usize = 14;
+
+/// The form's fields, by their place on it. Notes stay last: `↑` from the name reaches them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormField {
+    Id,
+    Name,
+    Address,
+    Grid,
+    Phone,
+    WindowHint,
+    Contact,
+    ContactPhone,
+    Keyholder,
+    KeyholderPhone,
+    Route,
+    MorningWindow,
+    EveningWindow,
+    Notes,
+}
+
+impl FormField {
+    pub const ALL: [FormField; FORM_FIELDS] = [
+        FormField::Id,
+        FormField::Name,
+        FormField::Address,
+        FormField::Grid,
+        FormField::Phone,
+        FormField::WindowHint,
+        FormField::Contact,
+        FormField::ContactPhone,
+        FormField::Keyholder,
+        FormField::KeyholderPhone,
+        FormField::Route,
+        FormField::MorningWindow,
+        FormField::EveningWindow,
+        FormField::Notes,
+    ];
+
+    fn label(self, lang: crate::i18n::Lang) -> &'static str {
+        let s = t(lang);
+        match self {
+            FormField::Id => &s.col_id,
+            FormField::Name => &s.col_name,
+            FormField::Address => &s.col_address,
+            FormField::Grid => &s.col_grid,
+            FormField::Phone => &s.col_phone,
+            FormField::WindowHint => &s.roster_col_window,
+            FormField::Contact => &s.detail_contact,
+            FormField::ContactPhone => &s.form_contact_phone,
+            FormField::Keyholder => &s.detail_keyholder,
+            FormField::KeyholderPhone => &s.form_keyholder_phone,
+            FormField::Route => &s.col_route,
+            FormField::MorningWindow => &s.form_morning_window,
+            FormField::EveningWindow => &s.form_evening_window,
+            FormField::Notes => &s.detail_notes,
+        }
+    }
+
+    /// The elder's value of this field, as the form shows it.
+    fn of(self, elder: &Elder) -> Option<String> {
+        match self {
+            FormField::Id => Some(elder.id.clone()),
+            FormField::Name => Some(elder.name.clone()),
+            FormField::Address => Some(elder.address.clone()),
+            FormField::Grid => Some(elder.grid.clone()),
+            FormField::Phone => elder.phone.clone(),
+            FormField::WindowHint => elder.window_hint.clone(),
+            FormField::Contact => elder.contact.clone(),
+            FormField::ContactPhone => elder.contact_phone.clone(),
+            FormField::Keyholder => elder.keyholder.clone(),
+            FormField::KeyholderPhone => elder.keyholder_phone.clone(),
+            FormField::Route => elder.route.map(|route| route.to_string()),
+            FormField::MorningWindow => elders::window_text(elder.own.morning),
+            FormField::EveningWindow => elders::window_text(elder.own.evening),
+            FormField::Notes => elder.notes.clone(),
+        }
+    }
+}
 
 impl Form {
     fn first_field(&self) -> usize {
         usize::from(self.editing.is_some())
     }
 
-    fn value(&self, index: usize) -> String {
-        self.fields[index].value().trim().to_string()
+    fn value(&self, field: FormField) -> String {
+        self.fields[field as usize].value().trim().to_string()
     }
 
-    fn optional(&self, index: usize) -> Option<String> {
-        Some(self.value(index)).filter(|text| !text.is_empty())
+    fn optional(&self, field: FormField) -> Option<String> {
+        Some(self.value(field)).filter(|text| !text.is_empty())
     }
 }
 
@@ -108,23 +185,6 @@ pub enum RosterAction {
     SaveForm,
     /// The selected elder is back: end their absence from today.
     EndAbsence,
-}
-
-/// Keys of the roster screen in normal mode (after the keys every screen shares).
-pub fn normal_key(key: KeyEvent) -> Option<Action> {
-    let action = match key.code {
-        KeyCode::Char('x') => RosterAction::ToggleArchive,
-        KeyCode::Char('+') | KeyCode::Char('=') => RosterAction::Move { later: true },
-        KeyCode::Char('-') => RosterAction::Move { later: false },
-        KeyCode::Char('i') => RosterAction::StartImport,
-        KeyCode::Char('n') => RosterAction::New,
-        KeyCode::Char('e') | KeyCode::Enter => RosterAction::Edit,
-        KeyCode::Char('a') => return Some(Action::StartAway),
-        KeyCode::Char('b') => RosterAction::EndAbsence,
-        KeyCode::Char('v') => return Some(Action::StartAssign),
-        _ => return None,
-    };
-    Some(Action::Roster(action))
 }
 
 /// Keys inside the roster screen's overlays.
@@ -195,7 +255,7 @@ impl RosterState {
 }
 
 fn say(app: &mut App, tone: Tone, text: String) {
-    app.message = Some((tone, text));
+    app.say(tone, text);
 }
 
 /// A write that failed: said plainly, nothing saved (the transaction rolled back).
@@ -285,8 +345,7 @@ pub fn update(app: &mut App, store: &mut Store, action: RosterAction) -> anyhow:
             app.mode = Mode::Roster(RosterMode::Path);
         }
         RosterAction::PathKey(key) => {
-            app.note
-                .handle_event(&ratatui::crossterm::event::Event::Key(key));
+            app.type_into(|app| &mut app.note, key, super::text::PATH_CHARS)
         }
         RosterAction::ReadFile => read_file(app, store)?,
         RosterAction::New => {
@@ -297,15 +356,7 @@ pub fn update(app: &mut App, store: &mut Store, action: RosterAction) -> anyhow:
             let Some(elder) = app.roster.selected_elder().cloned() else {
                 return Ok(());
             };
-            let values = [
-                Some(elder.id.clone()),
-                Some(elder.name.clone()),
-                Some(elder.address.clone()),
-                Some(elder.grid.clone()),
-                elder.phone.clone(),
-                elder.window_hint.clone(),
-                elder.notes.clone(),
-            ];
+            let values = FormField::ALL.map(|field| field.of(&elder));
             let fields = values.map(|value| tui_input::Input::new(value.unwrap_or_default()));
             app.roster.form = Some(Form {
                 editing: Some(elder),
@@ -315,8 +366,11 @@ pub fn update(app: &mut App, store: &mut Store, action: RosterAction) -> anyhow:
             app.mode = Mode::Roster(RosterMode::Form);
         }
         RosterAction::FormKey(key) => {
-            if let Some(form) = &mut app.roster.form {
-                form.fields[form.focus].handle_event(&ratatui::crossterm::event::Event::Key(key));
+            let full = app.roster.form.as_mut().is_some_and(|form| {
+                !super::text::type_into(&mut form.fields[form.focus], key, super::text::FORM_CHARS)
+            });
+            if full {
+                app.say_field_full(super::text::FORM_CHARS);
             }
         }
         RosterAction::FormFocus { next } => {
@@ -362,7 +416,7 @@ fn read_file(app: &mut App, store: &Store) -> anyhow::Result<()> {
     if !path.is_file() {
         let refusal = Refusal::Unreadable {
             path: path.clone(),
-            reason: s.not_a_file.clone(),
+            why: crate::import::Unreadable::NotAFile,
         };
         say(
             app,
@@ -454,7 +508,7 @@ fn save_form(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
         app.mode = Mode::Normal;
         return Ok(());
     };
-    let (id, name) = (form.value(0), form.value(1));
+    let (id, name) = (form.value(FormField::Id), form.value(FormField::Name));
     if id.is_empty() || name.is_empty() {
         say(app, Tone::Problem, s.roster_form_need.clone());
         return Ok(());
@@ -469,33 +523,67 @@ fn save_form(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
         (Some(_), current) => current,
         (None, None) => None,
     };
-    let route = match &base {
-        Some(elder) => elder.route,
-        None => Some(
-            elders::all(&store.conn)?
-                .iter()
-                .filter_map(|elder| elder.route)
-                .max()
-                .unwrap_or(0)
-                + 1,
-        ),
+    // Typed windows and route are read as an import reads them; a bad one keeps the form open.
+    let window = |field: FormField| -> Result<Option<_>, String> {
+        match form.optional(field) {
+            None => Ok(None),
+            Some(text) => crate::import::parse_window(&text).map(Some).ok_or(text),
+        }
+    };
+    let (morning_window, evening_window) = match (
+        window(FormField::MorningWindow),
+        window(FormField::EveningWindow),
+    ) {
+        (Ok(morning), Ok(evening)) => (morning, evening),
+        (Err(text), _) | (_, Err(text)) => {
+            say(
+                app,
+                Tone::Problem,
+                fill(&s.roster_form_bad_window, &[("text", &text)]),
+            );
+            return Ok(());
+        }
+    };
+    let route = match form.optional(FormField::Route) {
+        Some(text) => match text.parse::<i64>() {
+            Ok(route) => Some(route),
+            Err(_) => {
+                say(
+                    app,
+                    Tone::Problem,
+                    fill(&s.roster_form_bad_route, &[("text", &text)]),
+                );
+                return Ok(());
+            }
+        },
+        None => match &base {
+            Some(elder) => elder.route,
+            None => Some(
+                elders::all(&store.conn)?
+                    .iter()
+                    .filter_map(|elder| elder.route)
+                    .max()
+                    .unwrap_or(0)
+                    + 1,
+            ),
+        },
     };
     let row = RosterRow {
         line: 0,
         id: id.clone(),
         name: name.clone(),
-        address: form.value(2),
-        grid: form.value(3),
-        phone: form.optional(4),
-        contact: base.as_ref().and_then(|e| e.contact.clone()),
-        contact_phone: base.as_ref().and_then(|e| e.contact_phone.clone()),
-        notes: form.optional(6),
-        window_hint: form.optional(5),
+        address: form.value(FormField::Address),
+        grid: form.value(FormField::Grid),
+        phone: form.optional(FormField::Phone),
+        contact: form.optional(FormField::Contact),
+        contact_phone: form.optional(FormField::ContactPhone),
+        notes: form.optional(FormField::Notes),
+        window_hint: form.optional(FormField::WindowHint),
         route,
-        keyholder: base.as_ref().and_then(|e| e.keyholder.clone()),
-        keyholder_phone: base.as_ref().and_then(|e| e.keyholder_phone.clone()),
-        morning_window: base.as_ref().and_then(|e| e.own.morning),
-        evening_window: base.as_ref().and_then(|e| e.own.evening),
+        keyholder: form.optional(FormField::Keyholder),
+        keyholder_phone: form.optional(FormField::KeyholderPhone),
+        morning_window,
+        evening_window,
         columns: crate::import::ColumnSet::ALL,
     };
     let times = app.times();
@@ -741,6 +829,14 @@ pub fn preview_lines(app: &App, preview: &Preview) -> Vec<String> {
                 let ids = plan.updated.join(", ");
                 lines.push(fill(&s.roster_preview_updated, &[("ids", &ids)]));
             }
+            // Per elder, every field that changes from what to what, clears included: what
+            // `import --dry-run` prints.
+            let see_phones = app.actor.can(crate::domain::access::Capability::SeePhones);
+            lines.extend(
+                crate::ops::messages::import_changes(app.lang, plan, see_phones)
+                    .into_iter()
+                    .map(|line| format!("  {line}")),
+            );
             if !plan.not_in_file.is_empty() {
                 lines.push(fill(
                     &s.roster_preview_not_in_file,
@@ -793,22 +889,23 @@ fn draw_form(frame: &mut Frame, area: Rect, app: &App) {
         ),
         None => s.roster_form_new_title.clone(),
     };
-    let labels = [
-        &s.col_id,
-        &s.col_name,
-        &s.col_address,
-        &s.col_grid,
-        &s.col_phone,
-        &s.roster_col_window,
-        &s.detail_notes,
-    ];
+    let labels: Vec<&str> = FormField::ALL.iter().map(|f| f.label(app.lang)).collect();
     let label_width = labels.iter().map(|l| l.width()).max().unwrap_or(0) + 2;
-    let rect = super::draw::centered(area, 70, u16::try_from(FORM_FIELDS + 2).unwrap_or(9));
+    let rect = super::draw::centered(area, 70, u16::try_from(FORM_FIELDS + 2).unwrap_or(16));
+    // On a short screen the form scrolls to keep the field being typed in sight.
+    let shown = usize::from(rect.height.saturating_sub(2)).max(1);
+    let first = form.focus.saturating_sub(shown - 1);
     super::draw::clear_under(frame, rect);
     let value_width = usize::from(rect.width.saturating_sub(2)).saturating_sub(label_width);
     let mut lines = Vec::new();
     let mut cursor = None;
-    for (index, (label, input)) in labels.iter().zip(&form.fields).enumerate() {
+    for (index, (label, input)) in labels
+        .iter()
+        .zip(&form.fields)
+        .enumerate()
+        .skip(first)
+        .take(shown)
+    {
         let focused = index == form.focus;
         let read_only = index == 0 && form.editing.is_some();
         let scroll = if focused {
@@ -834,7 +931,7 @@ fn draw_form(frame: &mut Frame, area: Rect, app: &App) {
             Span::styled(fit(&shown, value_width), value_style),
         ]));
         if focused {
-            cursor = Some((index, input.visual_cursor().saturating_sub(scroll)));
+            cursor = Some((index - first, input.visual_cursor().saturating_sub(scroll)));
         }
     }
     frame.render_widget(

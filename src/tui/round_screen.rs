@@ -6,25 +6,33 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Gauge, Paragraph};
+use ratatui::widgets::{Gauge, Paragraph, Wrap};
+use unicode_width::UnicodeWidthStr;
 
 use super::app::{App, Mode};
-use super::data::RowView;
+use super::data::{RowView, STRIP_ROUNDS};
 use super::draw::status_style;
 use super::text::{fit, truncate};
 use crate::domain::time::format_local_time;
-use crate::domain::{Expected, Round, Schedule};
+use crate::domain::{Expected, Round, Schedule, Status};
 use crate::i18n::{Lang, fill, t, words};
 
-/// One line of the list: a building heading or an elder (by index into the visible rows).
+/// One line of the list: a building heading, an elder (by index into the visible rows), or a
+/// line of the selected elder's window hint under them (the phone layout).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ListLine<'a> {
     Building(&'a str),
     Elder(usize),
+    Hint(usize, usize),
 }
 
-pub fn list_lines<'a>(rows: &[&'a RowView]) -> Vec<ListLine<'a>> {
-    let mut lines = Vec::with_capacity(rows.len() + rows.len() / 4);
+/// The list's lines: buildings as headings, and `hint_lines` lines under the selected elder.
+pub fn list_lines<'a>(
+    rows: &[&'a RowView],
+    selected: usize,
+    hint_lines: usize,
+) -> Vec<ListLine<'a>> {
+    let mut lines = Vec::with_capacity(rows.len() + rows.len() / 4 + hint_lines);
     let mut building: Option<&str> = None;
     for (index, row) in rows.iter().enumerate() {
         if building != Some(row.building.as_str()) {
@@ -32,6 +40,9 @@ pub fn list_lines<'a>(rows: &[&'a RowView]) -> Vec<ListLine<'a>> {
             lines.push(ListLine::Building(row.building.as_str()));
         }
         lines.push(ListLine::Elder(index));
+        if index == selected {
+            lines.extend((0..hint_lines).map(|line| ListLine::Hint(index, line)));
+        }
     }
     lines
 }
@@ -47,8 +58,14 @@ pub fn first_line(selected_line: usize, total: usize, height: usize) -> usize {
         .min(total.saturating_sub(height))
 }
 
-/// The round in words: `晨巡 11月22日 · 应开窗帘 ☀ · 截止 09:30 还剩 47 分`.
-pub fn round_title(lang: Lang, schedule: &Schedule, round: Round, now: DateTime<Utc>) -> String {
+/// The round in words, in two parts: what (`晨巡 11月22日 · 应开窗帘 ☀`) and when (`截止 09:30
+/// 还剩 47 分`). The when part is the one a patrol must never lose.
+pub fn round_title(
+    lang: Lang,
+    schedule: &Schedule,
+    round: Round,
+    now: DateTime<Utc>,
+) -> (String, String) {
     let s = t(lang);
     let window = schedule.window(round);
     let tz = schedule.tz;
@@ -76,47 +93,96 @@ pub fn round_title(lang: Lang, schedule: &Schedule, round: Round, now: DateTime<
             ],
         )
     };
-    format!(
-        "{} · {}{} {} · {}",
+    let what = format!(
+        "{} · {}{} {}",
         words::round(lang, round),
         s.tui_expect,
         words::expected(lang, round.expected()),
         symbol,
-        when
-    )
+    );
+    (what, when)
+}
+
+/// The title's lines at a width: one when it fits, else what and when on a line each.
+pub fn title_lines(app: &App, width: usize) -> Vec<String> {
+    let s = t(app.lang);
+    let (what, mut when) = round_title(app.lang, &app.schedule, app.round, app.now);
+    let own = app
+        .data
+        .rows
+        .iter()
+        .filter(|row| row.own_window.is_some())
+        .count();
+    if own > 0 {
+        when.push_str(&fill(&s.tui_own_windows, &[("count", &own)]));
+    }
+    if app.round_pinned {
+        when.push_str(&s.tui_picked_round);
+    }
+    let one = format!("{what} · {when}");
+    if one.width() <= width {
+        vec![one]
+    } else {
+        vec![what, when]
+    }
+}
+
+/// `已查 6/59 · 本轮 ✗1 ?1`: the listed elders checked (the away ones are not listed), and this
+/// round's statuses that are not ok, by the marks the rows carry.
+pub fn progress_label(app: &App) -> String {
+    let s = t(app.lang);
+    let mut label = fill(
+        &s.tui_progress,
+        &[
+            ("checked", &app.data.checked()),
+            ("total", &app.data.rows.len()),
+        ],
+    );
+    let marks: Vec<String> = [Status::Alert, Status::Unclear, Status::Missed]
+        .into_iter()
+        .filter_map(|status| {
+            let count = app
+                .data
+                .rows
+                .iter()
+                .filter(|row| row.status == status)
+                .count();
+            (count > 0).then(|| format!("{}{count}", status_style(status).1))
+        })
+        .collect();
+    if !marks.is_empty() {
+        label.push_str(&fill(&s.tui_progress_marks, &[("marks", &marks.join(" "))]));
+    }
+    label
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let s = t(app.lang);
+    let width = usize::from(area.width);
+    let titles = title_lines(app, width);
     let away_height = u16::from(!app.data.away.is_empty());
-    let [title, gauge, list, away] = area.layout(&Layout::vertical([
-        Constraint::Length(1),
+    let legend_height = u16::from(shows_strip(width) && !app.data.rows.is_empty());
+    let [title, gauge, list, legend, away] = area.layout(&Layout::vertical([
+        Constraint::Length(u16::try_from(titles.len()).unwrap_or(1)),
         Constraint::Length(1),
         Constraint::Fill(1),
+        Constraint::Length(legend_height),
         Constraint::Length(away_height),
     ]));
-    let mut title_text = round_title(app.lang, &app.schedule, app.round, app.now);
-    if app.round_pinned {
-        title_text.push_str(&s.tui_picked_round);
-    }
     frame.render_widget(
-        Paragraph::new(Line::styled(
-            title_text,
-            Style::new().add_modifier(Modifier::BOLD),
-        )),
+        Paragraph::new(
+            titles
+                .into_iter()
+                .map(|line| Line::raw(truncate(&line, width)))
+                .collect::<Vec<_>>(),
+        )
+        .style(Style::new().add_modifier(Modifier::BOLD)),
         title,
     );
     let visible = app.visible();
     let total = app.data.rows.len();
     let checked = app.data.checked();
-    let mut label = fill(
-        &s.tui_progress,
-        &[
-            ("checked", &checked),
-            ("total", &total),
-            ("flagged", &app.data.flagged()),
-        ],
-    );
+    let mut label = progress_label(app);
     if let Some(grid) = &app.grid {
         label.push_str(&format!(" · {grid}"));
     }
@@ -148,10 +214,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         Gauge::default()
             .gauge_style(Style::new().fg(Color::Green).bg(Color::Black))
             .ratio(ratio.clamp(0.0, 1.0))
-            .label(label),
+            .label(truncate(&label, width)),
         gauge,
     );
     draw_list(frame, list, app, &visible);
+    if legend_height > 0 {
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                truncate(&strip_legend(app.lang, Some(STRIP_ROUNDS)), width),
+                Style::new().fg(Color::DarkGray),
+            )),
+            legend,
+        );
+    }
     if !app.data.away.is_empty() {
         let names: Vec<String> = app
             .data
@@ -176,6 +251,92 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     }
 }
 
+/// The strip of earlier rounds shows from this width on.
+fn shows_strip(width: usize) -> bool {
+    width >= 70
+}
+
+/// What the strip's marks mean: `右列：前 6 轮（左旧右新） ✓正常 ✗异常 …`, or the marks alone
+/// where the strip is labelled already.
+pub fn strip_legend(lang: Lang, rounds: Option<usize>) -> String {
+    let s = t(lang);
+    let marks: Vec<String> = [
+        Status::Ok,
+        Status::Alert,
+        Status::Unclear,
+        Status::Missed,
+        Status::Away,
+    ]
+    .into_iter()
+    .map(|status| format!("{}{}", status_style(status).1, words::status(lang, status)))
+    .chain([format!("{NOT_LISTED}{}", s.tui_not_listed)])
+    .collect();
+    match rounds {
+        Some(rounds) => format!(
+            "{} {}",
+            fill(&s.tui_strip_legend, &[("rounds", &rounds)]),
+            marks.join(" ")
+        ),
+        None => marks.join(" "),
+    }
+}
+
+/// A round the elder was not on the roster for, in a strip.
+pub const NOT_LISTED: &str = "·";
+
+/// The strip's marks, oldest first, with `·` where the elder was not listed.
+pub fn strip_spans(strip: &[Option<Status>]) -> Vec<Span<'static>> {
+    strip
+        .iter()
+        .map(|status| match status {
+            Some(status) => {
+                let (style, symbol) = status_style(*status);
+                Span::styled(symbol, style)
+            }
+            None => Span::styled(NOT_LISTED, Style::new().fg(Color::DarkGray)),
+        })
+        .collect()
+}
+
+/// `⏱08:00-10:30`: an elder's own window, where the community's does not apply to them.
+fn own_window_text(app: &App, row: &RowView) -> Option<String> {
+    let window = row.own_window?;
+    let tz = app.schedule.tz;
+    Some(format!(
+        "⏱{}-{}",
+        format_local_time(window.opens, tz),
+        format_local_time(window.closes, tz)
+    ))
+}
+
+/// The selected elder's hint on the phone layout: their own window, then which window to look at.
+fn hint_text(app: &App, row: &RowView) -> String {
+    let mut parts: Vec<String> = own_window_text(app, row).into_iter().collect();
+    if !row.window_hint.is_empty() {
+        parts.push(row.window_hint.clone());
+    }
+    parts.join(" ")
+}
+
+/// The selected elder's hint on the phone layout, in at most `most` lines.
+fn hint_lines(app: &App, row: Option<&RowView>, width: usize, most: usize) -> Vec<String> {
+    let Some(row) = row else {
+        return Vec::new();
+    };
+    let text = hint_text(app, row);
+    if text.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = super::text::wrap(&text, width.saturating_sub(4).max(1));
+    if lines.len() > most {
+        lines.truncate(most);
+        if let Some(last) = lines.last_mut() {
+            *last = truncate(&format!("{last}…"), width.saturating_sub(4));
+        }
+    }
+    lines
+}
+
 fn draw_list(frame: &mut Frame, area: Rect, app: &App, visible: &[&RowView]) {
     app.list_top.set(area.y);
     if area.height == 0 || area.width == 0 {
@@ -188,30 +349,38 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, visible: &[&RowView]) {
         } else {
             &s.tui_no_match
         };
-        frame.render_widget(Paragraph::new(Line::raw(text.as_str())), area);
+        frame.render_widget(
+            Paragraph::new(Line::raw(text.as_str())).wrap(Wrap { trim: true }),
+            area,
+        );
         app.list_offset.set(0);
         return;
     }
-    let lines = list_lines(visible);
+    let width = usize::from(area.width);
+    let phone = area.width < super::draw::PHONE_WIDTH;
+    let hints = if phone {
+        // A short list keeps its rows for elders: the hint takes one line there.
+        let most = if area.height < 8 { 1 } else { 2 };
+        hint_lines(app, visible.get(app.selected).copied(), width, most)
+    } else {
+        Vec::new()
+    };
+    app.list_hints.set(hints.len());
+    let lines = list_lines(visible, app.selected, hints.len());
     let selected_line = lines
         .iter()
         .position(|line| *line == ListLine::Elder(app.selected))
         .unwrap_or(0);
     let height = usize::from(area.height);
-    let first = first_line(selected_line, lines.len(), height);
+    // The hint under the selection stays in sight with it.
+    let first = first_line(
+        selected_line,
+        lines.len(),
+        height.saturating_sub(hints.len()).max(1),
+    )
+    .min(lines.len().saturating_sub(height));
     app.list_offset.set(first);
-    let width = usize::from(area.width);
-    let show_strip = width >= 70;
-    let status_width = if app.lang == Lang::Zh { 8 } else { 10 };
-    let name_width = 10;
-    let room_width = if width >= 60 { 14 } else { 10 };
-    let strip_width = if show_strip {
-        super::data::STRIP_ROUNDS + 1
-    } else {
-        0
-    };
-    let hint_width =
-        width.saturating_sub(2 + status_width + name_width + room_width + strip_width + 3);
+    let layout = RowLayout::new(app, visible, width);
     let rendered: Vec<Line> = lines[first..(first + height).min(lines.len())]
         .iter()
         .map(|line| match line {
@@ -221,82 +390,135 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, visible: &[&RowView]) {
             ),
             ListLine::Elder(index) => {
                 let row = visible[*index];
-                let selected = *index == app.selected;
-                elder_line(
-                    app.lang,
-                    row,
-                    selected,
-                    [status_width, name_width, room_width, hint_width],
-                    show_strip,
-                )
+                elder_line(app, row, *index == app.selected, &layout)
             }
+            ListLine::Hint(_, line) => Line::styled(
+                format!("    {}", hints.get(*line).map_or("", String::as_str)),
+                Style::new().fg(Color::Yellow),
+            ),
         })
         .collect();
     frame.render_widget(Paragraph::new(rendered), area);
 }
 
-fn elder_line(
-    lang: Lang,
-    row: &RowView,
-    selected: bool,
-    widths: [usize; 4],
-    show_strip: bool,
-) -> Line<'static> {
-    let [status_width, name_width, room_width, hint_width] = widths;
+/// Column widths of an elder's line at a width. On a phone: the mark (with the status word
+/// where it fits), the name and the room, whole; the window hint goes under the selected row.
+struct RowLayout {
+    phone: bool,
+    status: usize,
+    name: usize,
+    room: usize,
+    hint: usize,
+    strip: bool,
+}
+
+impl RowLayout {
+    fn new(app: &App, visible: &[&RowView], width: usize) -> RowLayout {
+        let status_word = if app.lang == Lang::Zh { 8 } else { 10 };
+        if width < usize::from(super::draw::PHONE_WIDTH) {
+            let longest_name = visible
+                .iter()
+                .map(|row| row.name.width())
+                .max()
+                .unwrap_or(0);
+            let name = longest_name.clamp(4, 10);
+            let longest_room = visible
+                .iter()
+                .map(|row| room_of(row).width())
+                .max()
+                .unwrap_or(0);
+            // The room is what a patrol looks up to find the window: it is never cut for the
+            // status word, which gives way to its mark alone.
+            let status = if 2 + status_word + 1 + name + 1 + longest_room <= width {
+                status_word
+            } else {
+                1
+            };
+            let room = width.saturating_sub(2 + status + 1 + name + 1);
+            return RowLayout {
+                phone: true,
+                status,
+                name,
+                room,
+                hint: 0,
+                strip: false,
+            };
+        }
+        let strip = shows_strip(width);
+        let room = if width >= 60 { 14 } else { 10 };
+        let strip_width = if strip { STRIP_ROUNDS + 1 } else { 0 };
+        let hint = width.saturating_sub(2 + status_word + 10 + room + strip_width + 3);
+        RowLayout {
+            phone: false,
+            status: status_word,
+            name: 10,
+            room,
+            hint,
+            strip,
+        }
+    }
+}
+
+/// The room part of the address: what follows the building.
+fn room_of(row: &RowView) -> &str {
+    row.address
+        .strip_prefix(row.building.as_str())
+        .unwrap_or(&row.address)
+        .trim()
+}
+
+fn elder_line(app: &App, row: &RowView, selected: bool, layout: &RowLayout) -> Line<'static> {
     let (style, symbol) = status_style(row.status);
-    let mut word = words::status(lang, row.status).to_string();
+    let mut word = words::status(app.lang, row.status).to_string();
     if row.late {
         word.push('*');
     }
-    let room = row
-        .address
-        .strip_prefix(row.building.as_str())
-        .unwrap_or(&row.address)
-        .trim();
     let base = if selected {
         Style::new().add_modifier(Modifier::REVERSED)
     } else {
         Style::new()
     };
+    let status = if layout.status == 1 {
+        symbol.to_string()
+    } else {
+        fit(&format!("{symbol} {word}"), layout.status)
+    };
     let mut spans = vec![
         Span::styled(if selected { "▶ " } else { "  " }, base),
-        Span::styled(
-            fit(&format!("{symbol} {word}"), status_width),
-            style.patch(base),
-        ),
+        Span::styled(status, style.patch(base)),
         Span::styled(" ", base),
         Span::styled(
-            fit(&row.name, name_width),
+            fit(&row.name, layout.name),
             base.add_modifier(Modifier::BOLD),
         ),
         Span::styled(" ", base),
-        Span::styled(fit(room, room_width), base),
-        Span::styled(" ", base),
-        Span::styled(fit(&row.window_hint, hint_width), base.fg(Color::Gray)),
+        Span::styled(fit(room_of(row), layout.room), base),
     ];
-    if show_strip {
+    if !layout.phone {
+        let hint = match own_window_text(app, row) {
+            Some(own) => format!("{own} {}", row.window_hint),
+            None => row.window_hint.clone(),
+        };
+        spans.push(Span::styled(" ", base));
+        spans.push(Span::styled(fit(&hint, layout.hint), base.fg(Color::Gray)));
+    }
+    if layout.strip {
         spans.push(Span::raw(" "));
-        for status in &row.strip {
-            let (style, symbol) = match status {
-                Some(status) => status_style(*status),
-                None => (Style::new(), " "),
-            };
-            spans.push(Span::styled(symbol, style));
-        }
+        spans.extend(strip_spans(&row.strip));
     }
     Line::from(spans)
 }
 
-/// Which elder a click on a screen row lands on.
+/// Which elder a click on a screen row lands on (a click on the hint under them, too).
 pub fn elder_at_row(app: &App, screen_row: u16) -> Option<usize> {
     let top = app.list_top.get();
     if screen_row < top {
         return None;
     }
     let visible = app.visible();
-    let lines = list_lines(&visible);
+    let lines = list_lines(&visible, app.selected, app.list_hints.get());
     match lines.get(app.list_offset.get() + usize::from(screen_row - top)) {
-        Some(ListLine::Elder(index)) => Some(*index),
+        Some(ListLine::Elder(index) | ListLine::Hint(index, _)) => Some(*index),
         _ => None,
     }
 }

@@ -296,6 +296,16 @@ exec sleep 120"#;
         self.ok(&["send-keys", "-t", name, "-l", text]);
     }
 
+    /// Pastes `text` into the pane the way a terminal pastes the clipboard: all at once, not key
+    /// by key as `type_text` sends it.
+    pub fn paste(&self, name: &str, text: &str) {
+        let buffer = self.dir.path().join("paste.txt");
+        std::fs::write(&buffer, text).expect("writing the paste buffer");
+        self.ok(&["load-buffer", buffer.to_str().expect("a UTF-8 temp path")]);
+        // `-p`: bracketed, as a terminal pastes for a program that asks for it.
+        self.ok(&["paste-buffer", "-p", "-t", name]);
+    }
+
     /// A tmux format (`#{pane_pid}`, `#{alternate_on}`, ...) for the session's pane.
     pub fn display(&self, name: &str, format: &str) -> String {
         self.ok(&["display-message", "-p", "-t", name, format])

@@ -1,0 +1,414 @@
+//! Settled rounds as facts (#14): each listed elder's outcome of a settled round and a tally per
+//! grid, written in the transaction that settles the round and again in the transaction of any
+//! later change to it. What they say is decided in `crate::domain::settle`; this module keeps
+//! and reads them.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{parse_ts, ts};
+use crate::domain::settle::RoundFact;
+use crate::domain::{Round, Severity, Status};
+
+/// The first round whose outcomes are kept (rounds an older version settled are judged from
+/// their checks).
+pub fn facts_from(conn: &Connection) -> rusqlite::Result<i64> {
+    let round: Option<i64> = conn
+        .prepare_cached("SELECT min(round) FROM facts_from")?
+        .query_row([], |row| row.get(0))?;
+    Ok(round.unwrap_or(i64::MIN))
+}
+
+/// A grid's tally of one settled round: the counts coverage and the history read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tally {
+    pub round: Round,
+    pub grid: String,
+    pub listed: u32,
+    pub checked: u32,
+    pub on_time: u32,
+    pub late: u32,
+    pub away: u32,
+    pub missed: u32,
+    pub ok: u32,
+    pub alert: u32,
+    pub unclear: u32,
+}
+
+impl Tally {
+    pub fn new(round: Round, grid: &str) -> Tally {
+        Tally {
+            round,
+            grid: grid.to_string(),
+            listed: 0,
+            checked: 0,
+            on_time: 0,
+            late: 0,
+            away: 0,
+            missed: 0,
+            ok: 0,
+            alert: 0,
+            unclear: 0,
+        }
+    }
+
+    /// Counts one outcome in (`sign` 1) or out (`sign` -1).
+    fn count(&mut self, fact: &RoundFact, sign: i64) {
+        let add = |field: &mut u32, yes: bool| {
+            if yes {
+                *field = u32::try_from(i64::from(*field) + sign).unwrap_or(0);
+            }
+        };
+        let checked = fact.check_id.is_some();
+        add(&mut self.listed, true);
+        add(&mut self.checked, checked);
+        add(&mut self.on_time, checked && !fact.late);
+        add(&mut self.late, checked && fact.late);
+        add(&mut self.away, fact.status == Status::Away);
+        add(&mut self.missed, fact.status == Status::Missed);
+        add(&mut self.ok, fact.status == Status::Ok);
+        add(&mut self.alert, fact.status == Status::Alert);
+        add(&mut self.unclear, fact.status == Status::Unclear);
+    }
+
+    /// The tallies of a round's outcomes, one per grid in the order the grids first appear.
+    pub fn of<'a>(
+        round: Round,
+        outcomes: impl IntoIterator<Item = (&'a str, &'a RoundFact)>,
+    ) -> Vec<Tally> {
+        let mut tallies: Vec<Tally> = Vec::new();
+        for (grid, fact) in outcomes {
+            let position = match tallies.iter().position(|t| t.grid == grid) {
+                Some(position) => position,
+                None => {
+                    tallies.push(Tally::new(round, grid));
+                    tallies.len() - 1
+                }
+            };
+            tallies[position].count(fact, 1);
+        }
+        tallies
+    }
+}
+
+const TALLY_COLUMNS: &str =
+    "round, grid, listed, checked, on_time, late, away, missed, ok, alert, unclear";
+
+fn tally_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Tally> {
+    let round: i64 = row.get(0)?;
+    Ok(Tally {
+        round: Round::from_ordinal(round)
+            .ok_or(rusqlite::Error::IntegralValueOutOfRange(0, round))?,
+        grid: row.get(1)?,
+        listed: row.get(2)?,
+        checked: row.get(3)?,
+        on_time: row.get(4)?,
+        late: row.get(5)?,
+        away: row.get(6)?,
+        missed: row.get(7)?,
+        ok: row.get(8)?,
+        alert: row.get(9)?,
+        unclear: row.get(10)?,
+    })
+}
+
+fn write_tally(conn: &Connection, tally: &Tally) -> rusqlite::Result<()> {
+    conn.prepare_cached(&format!(
+        "INSERT OR REPLACE INTO round_tallies ({TALLY_COLUMNS})
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+    ))?
+    .execute(params![
+        tally.round.ordinal(),
+        tally.grid,
+        tally.listed,
+        tally.checked,
+        tally.on_time,
+        tally.late,
+        tally.away,
+        tally.missed,
+        tally.ok,
+        tally.alert,
+        tally.unclear,
+    ])?;
+    Ok(())
+}
+
+fn tally_of(conn: &Connection, round: Round, grid: &str) -> rusqlite::Result<Tally> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {TALLY_COLUMNS} FROM round_tallies WHERE round = ?1 AND grid = ?2"
+        ))?
+        .query_row(params![round.ordinal(), grid], tally_from_row)
+        .optional()?
+        .unwrap_or_else(|| Tally::new(round, grid)))
+}
+
+fn fact_from_row(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<RoundFact> {
+    let status: String = row.get(at)?;
+    let severity: Option<String> = row.get(at + 3)?;
+    Ok(RoundFact {
+        status: Status::parse(&status).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                at,
+                rusqlite::types::Type::Text,
+                format!("unexpected status `{status}`").into(),
+            )
+        })?,
+        late: row.get(at + 1)?,
+        check_id: row.get(at + 2)?,
+        severity: severity.as_deref().and_then(Severity::parse),
+        streak: row.get(at + 4)?,
+    })
+}
+
+/// The kept outcome of one (elder, round), with the grid it was counted under.
+pub fn get(
+    conn: &Connection,
+    round: Round,
+    elder_id: &str,
+) -> rusqlite::Result<Option<(String, RoundFact)>> {
+    conn.prepare_cached(
+        "SELECT grid, status, late, check_id, severity, streak FROM round_outcomes
+         WHERE round = ?1 AND elder_id = ?2",
+    )?
+    .query_row(params![round.ordinal(), elder_id], |row| {
+        Ok((row.get(0)?, fact_from_row(row, 1)?))
+    })
+    .optional()
+}
+
+fn insert(
+    conn: &Connection,
+    round: Round,
+    elder_id: &str,
+    grid: &str,
+    fact: &RoundFact,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO round_outcomes
+             (round, elder_id, grid, status, late, check_id, severity, streak)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        round.ordinal(),
+        elder_id,
+        grid,
+        fact.status.as_str(),
+        fact.late,
+        fact.check_id,
+        fact.severity.map(Severity::as_str),
+        fact.streak,
+    ])?;
+    Ok(())
+}
+
+/// Keeps one elder's outcome of a round (a later check, undo, correction or absence changed it),
+/// and moves the grid tallies by the difference. `None` removes it (the elder is no longer
+/// listed for the round).
+pub fn keep(
+    conn: &Connection,
+    round: Round,
+    elder_id: &str,
+    grid: &str,
+    fact: Option<&RoundFact>,
+) -> rusqlite::Result<()> {
+    let before = get(conn, round, elder_id)?;
+    if before.as_ref().map(|(g, f)| (g.as_str(), f)) == fact.map(|f| (grid, f)) {
+        return Ok(());
+    }
+    if let Some((old_grid, old)) = &before {
+        let mut tally = tally_of(conn, round, old_grid)?;
+        tally.count(old, -1);
+        write_tally(conn, &tally)?;
+        conn.prepare_cached("DELETE FROM round_outcomes WHERE round = ?1 AND elder_id = ?2")?
+            .execute(params![round.ordinal(), elder_id])?;
+    }
+    if let Some(fact) = fact {
+        insert(conn, round, elder_id, grid, fact)?;
+        let mut tally = tally_of(conn, round, grid)?;
+        tally.count(fact, 1);
+        write_tally(conn, &tally)?;
+    }
+    Ok(())
+}
+
+/// Keeps a whole round's outcomes and tallies, replacing any kept before; `complete` when every
+/// window of the round had closed (the round is then read from its facts).
+pub fn keep_round<'a>(
+    conn: &Connection,
+    round: Round,
+    outcomes: &[(&'a str, &'a str, RoundFact)],
+    complete: bool,
+    at: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM round_outcomes WHERE round = ?1")?
+        .execute([round.ordinal()])?;
+    conn.prepare_cached("DELETE FROM round_tallies WHERE round = ?1")?
+        .execute([round.ordinal()])?;
+    for (elder_id, grid, fact) in outcomes {
+        insert(conn, round, elder_id, grid, fact)?;
+    }
+    for tally in Tally::of(round, outcomes.iter().map(|(_, grid, fact)| (*grid, fact))) {
+        write_tally(conn, &tally)?;
+    }
+    if complete {
+        conn.prepare_cached(
+            "INSERT OR REPLACE INTO settled_rounds (round, settled_at) VALUES (?1, ?2)",
+        )?
+        .execute(params![round.ordinal(), ts(at)])?;
+    }
+    Ok(())
+}
+
+/// A flag's streak was carried forward: its round's kept outcome follows.
+pub fn set_streak(
+    conn: &Connection,
+    round: Round,
+    elder_id: &str,
+    severity: Severity,
+    streak: u32,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE round_outcomes SET severity = ?3, streak = ?4 WHERE round = ?1 AND elder_id = ?2",
+    )?
+    .execute(params![
+        round.ordinal(),
+        elder_id,
+        severity.as_str(),
+        streak
+    ])?;
+    Ok(())
+}
+
+/// Whether a round's outcomes are complete and may be read instead of judging its checks at
+/// `now`. A drill looking back before the moment the round was settled judges it again.
+pub fn is_settled(conn: &Connection, round: Round, now: DateTime<Utc>) -> rusqlite::Result<bool> {
+    let at: Option<String> = conn
+        .prepare_cached("SELECT settled_at FROM settled_rounds WHERE round = ?1")?
+        .query_row([round.ordinal()], |row| row.get(0))
+        .optional()?;
+    Ok(match at {
+        Some(at) => parse_ts(&at)? <= now,
+        None => false,
+    })
+}
+
+/// The kept outcomes of a round, by elder id (narrow: no names, no times).
+pub fn for_round(conn: &Connection, round: Round) -> rusqlite::Result<Vec<(String, RoundFact)>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT elder_id, status, late, check_id, severity, streak FROM round_outcomes
+         WHERE round = ?1",
+    )?;
+    statement
+        .query_map([round.ordinal()], |row| {
+            Ok((row.get(0)?, fact_from_row(row, 1)?))
+        })?
+        .collect()
+}
+
+/// The kept statuses of a span of rounds (inclusive): `(round, elder_id, status)`.
+pub fn statuses_for_rounds(
+    conn: &Connection,
+    first: Round,
+    last: Round,
+) -> rusqlite::Result<Vec<(Round, String, Status)>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT round, elder_id, status FROM round_outcomes WHERE round BETWEEN ?1 AND ?2",
+    )?;
+    statement
+        .query_map(params![first.ordinal(), last.ordinal()], |row| {
+            let round: i64 = row.get(0)?;
+            let status: String = row.get(2)?;
+            Ok((
+                Round::from_ordinal(round)
+                    .ok_or(rusqlite::Error::IntegralValueOutOfRange(0, round))?,
+                row.get(1)?,
+                Status::parse(&status).unwrap_or_default(),
+            ))
+        })?
+        .collect()
+}
+
+/// The settled rounds among `first..=last` (their outcomes are complete).
+pub fn settled_between(
+    conn: &Connection,
+    first: Round,
+    last: Round,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Vec<Round>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT round, settled_at FROM settled_rounds WHERE round BETWEEN ?1 AND ?2",
+    )?;
+    let rows: Vec<(i64, String)> = statement
+        .query_map(params![first.ordinal(), last.ordinal()], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut out = Vec::new();
+    for (round, at) in rows {
+        if parse_ts(&at)? <= now
+            && let Some(round) = Round::from_ordinal(round)
+        {
+            out.push(round);
+        }
+    }
+    Ok(out)
+}
+
+/// The tallies of the rounds `first..=last`, oldest first.
+pub fn tallies(conn: &Connection, first: Round, last: Round) -> rusqlite::Result<Vec<Tally>> {
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {TALLY_COLUMNS} FROM round_tallies WHERE round BETWEEN ?1 AND ?2
+         ORDER BY round, grid"
+    ))?;
+    statement
+        .query_map(params![first.ordinal(), last.ordinal()], tally_from_row)?
+        .collect()
+}
+
+/// Every settled round, oldest first.
+pub fn settled_rounds(conn: &Connection) -> rusqlite::Result<Vec<Round>> {
+    let mut statement = conn.prepare_cached("SELECT round FROM settled_rounds ORDER BY round")?;
+    let rounds: Vec<i64> = statement
+        .query_map([], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rounds.into_iter().filter_map(Round::from_ordinal).collect())
+}
+
+/// The kept outcomes of a round with their deciding checks (one lookup by id each): what the
+/// status of a settled round shows.
+pub fn with_checks(
+    conn: &Connection,
+    round: Round,
+) -> rusqlite::Result<Vec<(String, RoundFact, Option<super::checks::Check>)>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT o.elder_id, o.status, o.late, o.check_id, o.severity, o.streak,
+             c.observation, c.seen_at, c.recorded_at, c.checker, c.note, c.supersedes
+         FROM round_outcomes AS o LEFT JOIN checks AS c ON c.id = o.check_id
+         WHERE o.round = ?1",
+    )?;
+    statement
+        .query_map([round.ordinal()], |row| {
+            let elder_id: String = row.get(0)?;
+            let fact = fact_from_row(row, 1)?;
+            let check = match &fact.check_id {
+                Some(id) => {
+                    let observation: Option<String> = row.get(6)?;
+                    Some(super::checks::Check {
+                        id: id.clone(),
+                        elder_id: elder_id.clone(),
+                        round,
+                        observation: observation.and_then(|text| text.parse().ok()),
+                        seen_at: parse_ts(&row.get::<_, String>(7)?)?,
+                        recorded_at: parse_ts(&row.get::<_, String>(8)?)?,
+                        checker: row.get(9)?,
+                        note: row.get(10)?,
+                        supersedes: row.get(11)?,
+                    })
+                }
+                None => None,
+            };
+            Ok((elder_id, fact, check))
+        })?
+        .collect()
+}

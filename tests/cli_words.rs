@@ -1,0 +1,128 @@
+//! The command line in the user's words (issue #13): observations and outcomes in Chinese as
+//! well as English, elder ids whatever their case, an unknown grid refused with the grids there
+//! are, in their natural order.
+
+mod common;
+
+use common::{MORNING, TestDb};
+
+#[test]
+fn a_check_and_a_resolve_take_chinese_words_and_ids_in_any_case() {
+    let db = TestDb::with_sample_roster();
+    let out = db.ok("2026-11-22 08:00", &["check", "cq005", "关着"]);
+    assert!(out.contains("CQ005"), "{out}");
+    let flag = db
+        .flag_of("CQ005", MORNING, "2026-11-22 08:01")
+        .expect("closed in the morning is flagged");
+    let id = flag["id"].as_i64().unwrap().to_string();
+    db.ok(
+        "2026-11-22 08:30",
+        &[
+            "resolve",
+            &id,
+            "--outcome",
+            "老人安好",
+            "--note",
+            "电话已接通",
+        ],
+    );
+    let flag = db.flag_of("CQ005", MORNING, "2026-11-22 08:31").unwrap();
+    assert_eq!(flag["state"], "resolved", "{flag}");
+    let out = db.ok("2026-11-22 08:40", &["check", "Cq006", "见到本人"]);
+    assert!(out.contains("CQ006"), "{out}");
+    db.ok(
+        "2026-11-22 08:45",
+        &[
+            "away",
+            "cq007",
+            "--from",
+            "2026-11-23",
+            "--to",
+            "2026-11-25",
+        ],
+    );
+}
+
+#[test]
+fn an_unknown_grid_is_refused_naming_the_grids_in_natural_order() {
+    let db = TestDb::with_sample_roster();
+    for (lang, says) in [("zh", "第九网格"), ("en", "第九网格")] {
+        for command in [
+            &["status", "--grid", "第九网格"][..],
+            &["elders", "--grid", "第九网格"][..],
+            &["flags", "--grid", "第九网格"][..],
+        ] {
+            let stderr = db.refused(lang, "2026-11-22 08:00", command, &[says]);
+            let first = stderr.find("第一网格").expect("the grids are named");
+            let second = stderr.find("第二网格").expect("the grids are named");
+            let third = stderr.find("第三网格").expect("the grids are named");
+            assert!(first < second && second < third, "{stderr}");
+        }
+    }
+}
+
+#[test]
+fn unknown_words_are_refused_with_exit_2() {
+    let db = TestDb::with_sample_roster();
+    db.refused(
+        "zh",
+        "2026-11-22 08:00",
+        &["check", "CQ005", "半开"],
+        &["半开"],
+    );
+}
+
+/// Help and usage errors in Chinese under a Chinese locale, with no `--lang` at all.
+#[test]
+fn help_and_usage_errors_are_in_chinese_under_a_chinese_locale() {
+    let run = |args: &[&str]| {
+        let mut cmd = assert_cmd::Command::cargo_bin("curtain").unwrap();
+        for key in ["CURTAIN_LANG", "LC_ALL", "LC_MESSAGES"] {
+            cmd.env_remove(key);
+        }
+        cmd.env("LANG", "zh_CN.UTF-8").args(args);
+        common::run(cmd)
+    };
+    let help = run(&["--help"]);
+    assert_eq!(help.code, 0, "{}", help.describe());
+    for words in ["用法：", "命令", "选项", "记一条查看", "数据库文件"] {
+        assert!(help.stdout.contains(words), "{words}:\n{}", help.stdout);
+    }
+    let status = run(&["status", "--help"]);
+    assert!(
+        status.stdout.contains("只看这个网格"),
+        "--grid is documented:\n{}",
+        status.stdout
+    );
+    assert!(
+        !status.stdout.contains("possible values"),
+        "{}",
+        status.stdout
+    );
+    let wrong = run(&["status", "--gird", "第一网格"]);
+    assert_eq!(wrong.code, 2, "{}", wrong.describe());
+    assert!(
+        wrong.stderr.contains("不认识的参数 --gird"),
+        "{}",
+        wrong.stderr
+    );
+    assert!(
+        wrong.stderr.contains("--grid"),
+        "a suggestion: {}",
+        wrong.stderr
+    );
+    let bad = run(&["resolve", "abc", "--outcome", "老人安好"]);
+    assert_eq!(bad.code, 2, "{}", bad.describe());
+    assert!(bad.stderr.contains("“abc”不对"), "{}", bad.stderr);
+    // English stays clap's own, with the arguments documented from the English table.
+    let mut cmd = assert_cmd::Command::cargo_bin("curtain").unwrap();
+    cmd.env_remove("CURTAIN_LANG")
+        .env("LANG", "en_US.UTF-8")
+        .args(["status", "--help"]);
+    let english = common::run(cmd);
+    assert!(
+        english.stdout.contains("Only this grid"),
+        "{}",
+        english.stdout
+    );
+}
