@@ -13,6 +13,7 @@ pub mod flags;
 pub mod gaps;
 pub mod input;
 pub mod messages;
+pub mod outbox;
 pub mod read;
 pub mod roster;
 pub mod tally;

@@ -92,6 +92,37 @@ impl Message {
     }
 }
 
+/// What a screen's update asks the event loop to do, that it cannot do itself: writes through
+/// `ops` and reads from the store. Updates are pure; these are their only way out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Record what the patrol saw of an elder, in the round on screen, at the screen's time.
+    Record {
+        elder_id: String,
+        name: String,
+        observation: Observation,
+    },
+    /// Take back this sitting's last tick.
+    Undo,
+    /// The round changed: load it.
+    Reload,
+    /// The first search: build the elders' pinyin keys.
+    LoadSearchKeys,
+    /// Open an elder's details.
+    LoadDetail(String),
+}
+
+/// What a screen's update did with an action.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// The action is not this screen's: the shared update handles it.
+    NotMine,
+    /// Done, in the screen's state alone.
+    Done,
+    /// Done as far as state goes; the event loop carries out the effect.
+    Effect(Effect),
+}
+
 /// What a key means.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -350,7 +381,7 @@ impl App {
         grids
     }
 
-    fn clamp_selection(&mut self) {
+    pub(super) fn clamp_selection(&mut self) {
         let count = self.visible().len();
         self.selected = self.selected.min(count.saturating_sub(1));
     }
@@ -411,7 +442,7 @@ impl App {
     }
 
     /// After a tick, the next elder down the route that still needs one (wrapping round).
-    fn advance_to_next_unchecked(&mut self, after_id: &str) {
+    pub(super) fn advance_to_next_unchecked(&mut self, after_id: &str) {
         let visible = self.visible();
         let Some(start) = visible.iter().position(|row| row.elder_id == after_id) else {
             return;
@@ -779,6 +810,13 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
         });
         return Ok(());
     }
+    if app.tab == Tab::Round && matches!(app.mode, Mode::Normal | Mode::Search) {
+        match super::round_screen::update(app, &action) {
+            Step::NotMine => {}
+            Step::Done => return Ok(()),
+            Step::Effect(effect) => return carry_out(app, store, effect),
+        }
+    }
     let s = t(app.lang);
     let page = 10;
     match action {
@@ -848,15 +886,24 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
             app.flag_selected = moved(app.flag_selected, &action, page);
             load_flag_detail(app, store)?;
         }
+        // The round screen moves its own list (`round_screen::update`).
         Action::Up
         | Action::Down
         | Action::PageUp
         | Action::PageDown
         | Action::First
-        | Action::Last => {
-            app.selected = moved(app.selected, &action, page);
-            app.clamp_selection();
-        }
+        | Action::Last
+        | Action::Mark(_)
+        | Action::Undo
+        | Action::StartSearch
+        | Action::SearchKey(_)
+        | Action::FinishSearch
+        | Action::CancelSearch
+        | Action::PrevRound
+        | Action::NextRound
+        | Action::PatrolRound
+        | Action::ClickRow(_)
+        | Action::Details => {}
         Action::Help => {
             app.overlay_scroll = 0;
             app.mode = Mode::Help;
@@ -1053,31 +1100,13 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
             app.tab = Tab::ALL[next];
             reload_flags(app, store)?;
         }
-        Action::StartSearch => {
-            if app.keys.len() != app.roster_size {
-                app.keys = data::search_keys(store)?;
-            }
-            app.mode = Mode::Search;
-        }
-        Action::SearchKey(key) => {
-            app.type_into(|app| &mut app.search, key, super::text::SEARCH_CHARS);
-            app.selected = 0;
-        }
-        Action::FinishSearch => app.mode = Mode::Normal,
-        Action::CancelSearch => {
-            app.search.reset();
-            app.mode = Mode::Normal;
-            app.clamp_selection();
-        }
         Action::ClearFilters => {
             app.search.reset();
-            let had_grid = app.grid.take().is_some();
-            app.clamp_selection();
-            if had_grid && app.tab == Tab::Flags {
+            if app.grid.take().is_some() {
                 reload(app, store)?;
             }
         }
-        Action::NextGrid if app.tab == Tab::Flags => {
+        Action::NextGrid => {
             let mut grids: Vec<String> = elders::grids(&store.conn)?;
             grids.retain(|grid| app.actor.grids.covers(grid));
             crate::domain::order::sort_naturally(&mut grids);
@@ -1085,43 +1114,31 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
             app.flag_selected = 0;
             reload(app, store)?;
         }
-        Action::NextGrid => {
-            let grids = app.grids();
-            app.grid = next_grid(&grids, app.grid.as_ref());
-            app.selected = 0;
+        Action::LoadSample => {
+            load_sample(app, store)?;
         }
-        Action::PrevRound | Action::NextRound | Action::PatrolRound => {
-            let patrol = data::round_for_patrol(&app.schedule, app.now);
-            app.round = match action {
-                Action::PrevRound => app.round.prev(),
-                Action::NextRound => app
-                    .round
-                    .next()
-                    .min(app.schedule.upcoming_round(app.now).max(patrol)),
-                _ => patrol,
-            };
-            app.round_pinned = app.round != patrol;
-            app.selected = 0;
-            reload(app, store)?;
+    }
+    Ok(())
+}
+
+/// Carries out what a screen's update asked for: the writes through `ops`, the reads from the
+/// store, and what they changed reloaded.
+fn carry_out(app: &mut App, store: &mut Store, effect: Effect) -> anyhow::Result<()> {
+    let s = t(app.lang);
+    match effect {
+        Effect::Reload => reload(app, store)?,
+        Effect::LoadSearchKeys => app.keys = data::search_keys(store)?,
+        Effect::LoadDetail(id) => {
+            app.detail = data::load_detail(store, &id, app.round)?;
+            app.overlay_scroll = 0;
+            app.mode = Mode::Details;
         }
-        Action::ClickRow(row) => {
-            if let Some(index) = super::round_screen::elder_at_row(app, row) {
-                app.selected = index;
-            }
-        }
-        Action::Details => {
-            if let Some(row) = app.selected_row() {
-                let id = row.elder_id.clone();
-                app.detail = data::load_detail(store, &id, app.round)?;
-                app.overlay_scroll = 0;
-                app.mode = Mode::Details;
-            }
-        }
-        Action::Mark(observation) => {
-            let Some(row) = app.selected_row() else {
-                return Ok(());
-            };
-            let (id, name) = (row.elder_id.clone(), row.name.clone());
+        Effect::Record {
+            elder_id,
+            name,
+            observation,
+        } => {
+            let id = elder_id;
             let result = ops::checks::record(
                 store,
                 &app.actor,
@@ -1174,7 +1191,7 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
                 Err(error) => show_error(app, &error, &s.tui_not_saved),
             }
         }
-        Action::Undo => {
+        Effect::Undo => {
             match ops::checks::undo_of_sitting(store, &app.actor, app.times(), &app.sitting_checks)
             {
                 Ok((undone, recorded)) => {
@@ -1210,9 +1227,6 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
                 }
                 Err(error) => show_error(app, &error, ""),
             }
-        }
-        Action::LoadSample => {
-            load_sample(app, store)?;
         }
     }
     Ok(())
@@ -1282,7 +1296,7 @@ fn requirement(app: &App, action: &Action) -> Option<(Capability, Option<String>
 }
 
 /// The next grid to filter by: all → the first → … → the last → all.
-fn next_grid(grids: &[String], current: Option<&String>) -> Option<String> {
+pub(super) fn next_grid(grids: &[String], current: Option<&String>) -> Option<String> {
     match current {
         None => grids.first().cloned(),
         Some(current) => grids
@@ -1293,7 +1307,7 @@ fn next_grid(grids: &[String], current: Option<&String>) -> Option<String> {
 }
 
 /// A list position after a movement key.
-fn moved(position: usize, action: &Action, page: usize) -> usize {
+pub(super) fn moved(position: usize, action: &Action, page: usize) -> usize {
     match action {
         Action::Up => position.saturating_sub(1),
         Action::Down => position.saturating_add(1),

@@ -1,5 +1,6 @@
 //! The round screen: a volunteer's round. The round and its window, a progress gauge, the elders
-//! in route order grouped by building, and the away elders apart.
+//! in route order grouped by building, and the away elders apart. Its keys are `keymap::ROUND`;
+//! its update (below) is pure and asks for ticks and loads as effects.
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -9,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Gauge, Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
-use super::app::{App, Mode};
+use super::app::{Action, App, Effect, Mode, Step, moved, next_grid};
 use super::data::{RowView, STRIP_ROUNDS};
 use super::draw::status_style;
 use super::text::{fit, truncate};
@@ -45,6 +46,95 @@ pub fn list_lines<'a>(
         }
     }
     lines
+}
+
+/// The round screen's update: what an action does to the list, the search, the grid filter and
+/// the round shown. Pure: no database; a tick, an undo, a new round or the details are asked for
+/// as an [`Effect`] that the event loop carries out through `ops`.
+pub fn update(app: &mut App, action: &Action) -> Step {
+    let page = 10;
+    match action {
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::First
+        | Action::Last => {
+            app.selected = moved(app.selected, action, page);
+            app.clamp_selection();
+            Step::Done
+        }
+        Action::ClickRow(row) => {
+            if let Some(index) = elder_at_row(app, *row) {
+                app.selected = index;
+            }
+            Step::Done
+        }
+        Action::Mark(observation) => match app.selected_row() {
+            Some(row) => Step::Effect(Effect::Record {
+                elder_id: row.elder_id.clone(),
+                name: row.name.clone(),
+                observation: *observation,
+            }),
+            None => Step::Done,
+        },
+        Action::Undo => Step::Effect(Effect::Undo),
+        Action::Details => match app.selected_row() {
+            Some(row) => Step::Effect(Effect::LoadDetail(row.elder_id.clone())),
+            None => Step::Done,
+        },
+        Action::StartSearch => {
+            app.mode = Mode::Search;
+            // The pinyin keys of a district take a moment: built at the first search.
+            if app.keys.len() == app.roster_size {
+                Step::Done
+            } else {
+                Step::Effect(Effect::LoadSearchKeys)
+            }
+        }
+        Action::SearchKey(key) => {
+            app.type_into(|app| &mut app.search, *key, super::text::SEARCH_CHARS);
+            app.selected = 0;
+            Step::Done
+        }
+        Action::FinishSearch => {
+            app.mode = Mode::Normal;
+            Step::Done
+        }
+        Action::CancelSearch => {
+            app.search.reset();
+            app.mode = Mode::Normal;
+            app.clamp_selection();
+            Step::Done
+        }
+        Action::ClearFilters => {
+            app.search.reset();
+            app.grid = None;
+            app.clamp_selection();
+            Step::Done
+        }
+        Action::NextGrid => {
+            let grids = app.grids();
+            app.grid = next_grid(&grids, app.grid.as_ref());
+            app.selected = 0;
+            Step::Done
+        }
+        Action::PrevRound | Action::NextRound | Action::PatrolRound => {
+            let patrol = super::data::round_for_patrol(&app.schedule, app.now);
+            app.round = match action {
+                Action::PrevRound => app.round.prev(),
+                Action::NextRound => app
+                    .round
+                    .next()
+                    .min(app.schedule.upcoming_round(app.now).max(patrol)),
+                _ => patrol,
+            };
+            app.round_pinned = app.round != patrol;
+            app.selected = 0;
+            Step::Effect(Effect::Reload)
+        }
+        _ => Step::NotMine,
+    }
 }
 
 /// The first line shown: the selection sits a third of the way down, so the elders ahead on
@@ -421,19 +511,23 @@ impl RowLayout {
                 .map(|row| row.name.width())
                 .max()
                 .unwrap_or(0);
-            let name = longest_name.clamp(4, 10);
             let longest_room = visible
                 .iter()
                 .map(|row| room_of(row).width())
                 .max()
                 .unwrap_or(0);
-            // The room is what a patrol looks up to find the window: it is never cut for the
-            // status word, which gives way to its mark alone.
-            let status = if 2 + status_word + 1 + name + 1 + longest_room <= width {
+            // The room is what a patrol looks up to find the window, and the name whom she looks
+            // for: both stay whole where they can. The status word gives way to its mark alone
+            // first; a long name is cut before the room is.
+            let whole_name = longest_name.clamp(4, 14);
+            let status = if 2 + status_word + 1 + whole_name + 1 + longest_room <= width {
                 status_word
             } else {
                 1
             };
+            let name = whole_name
+                .min(width.saturating_sub(2 + status + 1 + 1 + longest_room))
+                .max(4);
             let room = width.saturating_sub(2 + status + 1 + name + 1);
             return RowLayout {
                 phone: true,
@@ -526,6 +620,117 @@ pub fn elder_at_row(app: &App, screen_row: u16) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Observation;
+    use crate::i18n::Lang;
+
+    fn row(id: &str, name: &str, grid: &str, status: Status) -> RowView {
+        RowView {
+            elder_id: id.into(),
+            name: name.into(),
+            address: format!("长青小区 A区 1栋 1单元 {id}"),
+            grid: grid.into(),
+            building: "长青小区 A区 1栋".into(),
+            window_hint: String::new(),
+            status,
+            observed: None,
+            late: false,
+            severity: None,
+            checker: None,
+            seen_at: None,
+            strip: Vec::new(),
+            own_window: None,
+        }
+    }
+
+    /// A round screen with three elders in two grids, and no database anywhere.
+    fn screen() -> App {
+        let schedule = Schedule::default();
+        let now = crate::domain::time::parse_instant("2026-11-22 08:05", schedule.tz, None)
+            .expect("a time");
+        let mut app = App::new(Lang::Zh, "wang".into(), None, schedule, now);
+        app.data.rows = vec![
+            row("CQ001", "王秀英", "第二网格", Status::Pending),
+            row("CQ002", "张建国", "第一网格", Status::Ok),
+            row("CQ003", "单秀英", "第十网格", Status::Pending),
+        ];
+        app.roster_size = 3;
+        app
+    }
+
+    #[test]
+    fn the_round_update_asks_for_a_tick_of_the_selected_elder_and_changes_nothing_else() {
+        let mut app = screen();
+        assert_eq!(update(&mut app, &Action::Down), Step::Done);
+        assert_eq!(
+            update(&mut app, &Action::Mark(Observation::Closed)),
+            Step::Effect(Effect::Record {
+                elder_id: "CQ002".into(),
+                name: "张建国".into(),
+                observation: Observation::Closed,
+            })
+        );
+        assert_eq!(
+            app.data.rows[1].status,
+            Status::Ok,
+            "the update writes nothing"
+        );
+        assert_eq!(update(&mut app, &Action::Undo), Step::Effect(Effect::Undo));
+        assert_eq!(
+            update(&mut app, &Action::Details),
+            Step::Effect(Effect::LoadDetail("CQ002".into()))
+        );
+        assert_eq!(update(&mut app, &Action::LadderResult(true)), Step::NotMine);
+    }
+
+    #[test]
+    fn the_round_update_filters_by_grid_in_natural_order_and_clears() {
+        let mut app = screen();
+        let mut seen = Vec::new();
+        for _ in 0..4 {
+            assert_eq!(update(&mut app, &Action::NextGrid), Step::Done);
+            seen.push(app.grid.clone());
+        }
+        assert_eq!(
+            seen,
+            [
+                Some("第一网格".to_string()),
+                Some("第二网格".to_string()),
+                Some("第十网格".to_string()),
+                None
+            ]
+        );
+        update(&mut app, &Action::NextGrid);
+        assert_eq!(app.visible().len(), 1);
+        update(&mut app, &Action::ClearFilters);
+        assert_eq!(app.visible().len(), 3);
+    }
+
+    #[test]
+    fn the_round_update_moves_within_the_list_and_changes_rounds_by_effect() {
+        let mut app = screen();
+        for _ in 0..5 {
+            update(&mut app, &Action::Down);
+        }
+        assert_eq!(app.selected, 2, "the selection stops at the last elder");
+        update(&mut app, &Action::First);
+        assert_eq!(app.selected, 0);
+        let before = app.round;
+        assert_eq!(
+            update(&mut app, &Action::PrevRound),
+            Step::Effect(Effect::Reload)
+        );
+        assert_eq!(app.round, before.prev());
+        assert!(app.round_pinned);
+        update(&mut app, &Action::PatrolRound);
+        assert_eq!(app.round, before);
+        assert!(!app.round_pinned);
+        assert_eq!(
+            update(&mut app, &Action::StartSearch),
+            Step::Effect(Effect::LoadSearchKeys),
+            "the pinyin keys are built at the first search"
+        );
+        assert_eq!(app.mode, Mode::Search);
+    }
 
     #[test]
     fn the_selection_stays_a_third_down_and_the_list_never_scrolls_past_its_end() {
