@@ -38,6 +38,8 @@ pub enum ConfigProblemKind {
     },
     NotClock(String),
     NotLanguage(String),
+    /// `gap_below` outside 0 to 1 (#15).
+    NotShare(String),
     /// A number outside what curtain can use; both ends included.
     OutOfRange {
         value: u64,
@@ -201,6 +203,7 @@ struct Community {
 struct Rounds {
     morning: Option<SlotFile>,
     evening: Option<SlotFile>,
+    gap_below: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -290,6 +293,17 @@ impl Config {
         };
         schedule.morning = slot("morning", &file.rounds.morning, schedule.morning, "open")?;
         schedule.evening = slot("evening", &file.rounds.evening, schedule.evening, "closed")?;
+        if let Some(share) = &file.rounds.gap_below {
+            schedule.gap_below = crate::domain::coverage::GapBelow::from_share(*share.get_ref())
+                .ok_or_else(|| {
+                    ConfigProblem::at(
+                        text,
+                        "rounds.gap_below",
+                        Some(share.span()),
+                        ConfigProblemKind::NotShare(share.get_ref().to_string()),
+                    )
+                })?;
+        }
         validate(&schedule)?;
         let notify = match &file.notify {
             Some(notify) => notify_config(text, notify)?,
@@ -561,6 +575,12 @@ mod tests {
                 K::NotLanguage("fr".into()),
             ),
             (
+                "[rounds]\ngap_below = 1.5\n",
+                Some(2),
+                "rounds.gap_below",
+                K::NotShare("1.5".into()),
+            ),
+            (
                 "[notify.channels.g1]\nkind = \"wechat\"\nurl = \"https://x\"\n",
                 Some(2),
                 "notify.channels.g1.kind",
@@ -663,6 +683,25 @@ mod tests {
         ];
         for (url, ok) in cases {
             assert_eq!(is_http_address(url), ok, "{url}");
+        }
+    }
+
+    #[test]
+    fn gap_below_reads_as_a_share() {
+        use crate::domain::coverage::GapBelow;
+        let cases = [
+            ("[rounds]\ngap_below = 0.4\n", 0.4),
+            ("[rounds]\ngap_below = 1\n", 1.0),
+            ("[rounds]\ngap_below = 0\n", 0.0),
+            ("", 0.5),
+        ];
+        for (text, share) in cases {
+            let config = Config::parse(text).unwrap();
+            assert_eq!(
+                config.schedule.gap_below,
+                GapBelow::from_share(share).unwrap(),
+                "{text:?}"
+            );
         }
     }
 

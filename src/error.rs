@@ -46,6 +46,20 @@ pub enum Refusal {
     UnknownFlag(i64),
     #[error("flag {id} is already {state}")]
     FlagNotOpen { id: i64, state: String },
+    #[error("no patrol gap with id {0}")]
+    UnknownGap(i64),
+    #[error("patrol gap {id} is already {state}")]
+    GapNotOpen { id: i64, state: String },
+    #[error("`{0}` is not a flag id or gap:ID")]
+    BadFlagId(String),
+    #[error("a patrol gap is resolved with patrol_gap, not {0}")]
+    GapOutcome(String),
+    #[error("tally --format xlsx needs --out FILE.xlsx")]
+    TallyNeedsOut,
+    #[error("no volunteer {0} among the users")]
+    UnknownVolunteer(String),
+    #[error("`{0}` is not a route range: write FROM-TO, e.g. 1-8")]
+    BadRouteRange(String),
     #[error("no check of yours to undo")]
     NothingToUndo,
     #[error("the absence ends {to} before it starts {from}")]

@@ -349,6 +349,80 @@ pub mod words {
         }
     }
 
+    /// A part of a grid in words: the whole grid, buildings, or a range of route order.
+    pub fn assignment_part(lang: Lang, part: &crate::domain::assignment::Part) -> String {
+        use crate::domain::assignment::Part;
+        let s = t(lang);
+        match part {
+            Part::WholeGrid => s.assign_whole_grid.clone(),
+            Part::Buildings(list) => fill(&s.assign_buildings, &[("buildings", &list.join(" "))]),
+            Part::Route { from, to } => fill(&s.assign_route, &[("from", from), ("to", to)]),
+        }
+    }
+
+    pub fn gap_state(lang: Lang, state: crate::domain::gap::GapState) -> &'static str {
+        use crate::domain::gap::GapState;
+        let s = t(lang);
+        match state {
+            GapState::Open => &s.gap_state_open,
+            GapState::Resolved => &s.gap_state_resolved,
+            GapState::MadeUp => &s.gap_state_made_up,
+        }
+    }
+
+    /// `第二网格 晨巡 11月30日 未巡视：已查 2/15，13 位老人漏巡`.
+    pub fn gap_row(
+        lang: Lang,
+        grid: &str,
+        round: Round,
+        checked: u32,
+        listed: u32,
+        missed: u32,
+    ) -> String {
+        fill(
+            &t(lang).gap_row,
+            &[
+                ("grid", &grid),
+                ("round", &self::round(lang, round)),
+                ("checked", &checked),
+                ("listed", &listed),
+                ("missed", &missed),
+            ],
+        )
+    }
+
+    /// `⚠ 晨巡 第二网格 已查 3/15，09:30 截止，负责：王阿姨、李师傅` (DESIGN.md section 3): the
+    /// same words on the grid's channel and the TUI's banner.
+    pub fn early_warning(
+        lang: Lang,
+        grid: &str,
+        round: Round,
+        checked: u32,
+        listed: u32,
+        closes: &str,
+        assigned: &[String],
+    ) -> String {
+        let s = t(lang);
+        let mut text = fill(
+            &s.early_warning,
+            &[
+                ("slot", &slot(lang, round.slot)),
+                ("grid", &grid),
+                ("checked", &checked),
+                ("listed", &listed),
+                ("closes", &closes),
+            ],
+        );
+        if !assigned.is_empty() {
+            let separator = if lang == Lang::Zh { "、" } else { ", " };
+            text.push_str(&fill(
+                &s.early_warning_assigned,
+                &[("names", &assigned.join(separator))],
+            ));
+        }
+        text
+    }
+
     pub fn round(lang: Lang, round: Round) -> String {
         let s = t(lang);
         fill(

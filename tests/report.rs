@@ -450,7 +450,19 @@ fn the_summary_sheet_counts_each_day_by_grid() {
     let sheets = read_xlsx(&out);
     let mut names: Vec<&String> = sheets.keys().collect();
     names.sort();
-    assert_eq!(names, ["台账", "每日汇总"], "two sheets, named in Chinese");
+    // Issue #15 adds the coverage of each round by grid as a third sheet.
+    assert_eq!(
+        names,
+        ["台账", "每日汇总", "覆盖"],
+        "three sheets, named in Chinese"
+    );
+    let coverage = Table::new(sheets["覆盖"].clone());
+    assert_eq!(
+        coverage.headers,
+        [
+            "日期", "轮次", "网格", "应查", "已查", "迟到", "外出", "漏巡"
+        ]
+    );
     let summary = Table::new(sheets["每日汇总"].clone());
     assert_eq!(
         summary.headers,

@@ -267,6 +267,7 @@ pub fn generate(
         through = through.prev();
     }
     rounds::mark_synced(&store.conn, through, spec.now)?;
+    crate::store::gaps::mark_synced(&store.conn, through, spec.now)?;
     rounds::sync_flags(&mut store, Times::at(spec.now))?;
     store
         .conn

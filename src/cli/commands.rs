@@ -71,7 +71,36 @@ pub fn run(session: &Session, command: Command) -> anyhow::Result<()> {
             flag_id,
             outcome,
             note,
-        } => resolve(session, flag_id, &outcome, note.as_deref()),
+        } => match crate::ops::input::parse_resolvable(&flag_id)? {
+            crate::ops::input::Resolvable::Flag(id) => {
+                resolve(session, id, &outcome, note.as_deref())
+            }
+            crate::ops::input::Resolvable::Gap(id) => {
+                let outcome: Outcome = outcome
+                    .parse()
+                    .map_err(|_| Refusal::BadOutcome(outcome.to_string()))?;
+                super::gaps::resolve_gap(session, id, outcome, note.as_deref())
+            }
+        },
+        Command::Coverage {
+            round,
+            grid,
+            format,
+        } => super::gaps::coverage(session, round.as_deref(), grid.as_deref(), format),
+        Command::Gaps { all, format } => super::gaps::gaps(session, all, format),
+        Command::Assign {
+            volunteer,
+            grid,
+            buildings,
+            route,
+        } => super::patrol::assign(session, &volunteer, &grid, &buildings, route.as_deref()),
+        Command::Assignments { all, format } => super::patrol::assignments(session, all, format),
+        Command::Tally {
+            from,
+            to,
+            format,
+            out,
+        } => super::patrol::tally(session, &from, &to, format, out.as_deref()),
         Command::Away {
             elder_id,
             from,
@@ -576,6 +605,10 @@ fn status(
                     ]
                 )
             )?;
+            let coverage = crate::store::gaps::by_grid(&rows);
+            for line in super::gaps::coverage_lines(lang, &coverage) {
+                writeln!(out, "{line}")?;
+            }
             Ok(())
         }
     }
@@ -597,6 +630,11 @@ fn list_flags(
         .into_iter()
         .filter(|flag| viewer.grids.covers(&flag.grid))
         .collect();
+    let gaps: Vec<_> = ops::gaps::list(&store, &viewer, false)?
+        .into_iter()
+        .filter(|gap| grid.is_none_or(|grid| gap.grid == grid))
+        .filter(|gap| since.is_none_or(|since| gap.round >= since))
+        .collect();
     let mut out = stdout();
     match format {
         Format::Json => write_json(&mut out, &rows),
@@ -604,23 +642,20 @@ fn list_flags(
         Format::Table => {
             let lang = session.lang;
             let s = t(lang);
-            let cells: Vec<Vec<String>> = rows
-                .iter()
-                .map(|flag| {
-                    vec![
-                        flag.id.to_string(),
-                        words::severity(lang, flag.severity).to_string(),
-                        words::status(lang, flag.status).to_string(),
-                        words::round(lang, flag.round),
-                        flag.streak.to_string(),
-                        flag.elder_id.clone(),
-                        flag.name.clone(),
-                        flag.address.clone(),
-                        flag.checker.clone().unwrap_or_default(),
-                        words::flag_state(lang, flag.state).to_string(),
-                    ]
-                })
-                .collect();
+            let cells = super::gaps::flag_table_rows(lang, &rows, &gaps, |flag| {
+                vec![
+                    flag.id.to_string(),
+                    words::severity(lang, flag.severity).to_string(),
+                    words::status(lang, flag.status).to_string(),
+                    words::round(lang, flag.round),
+                    flag.streak.to_string(),
+                    flag.elder_id.clone(),
+                    flag.name.clone(),
+                    flag.address.clone(),
+                    flag.checker.clone().unwrap_or_default(),
+                    words::flag_state(lang, flag.state).to_string(),
+                ]
+            });
             let headers = [
                 s.col_flag.as_str(),
                 &s.col_severity,

@@ -4,9 +4,11 @@
 pub mod accounts;
 pub mod commands;
 pub mod doctor;
+pub mod gaps;
 pub mod help;
 pub mod notify;
 pub mod output;
+pub mod patrol;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -124,14 +126,66 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
-    /// Resolve a flag with an outcome
+    /// Resolve a flag with an outcome, or a patrol gap (gap:ID) with patrol_gap
     Resolve {
-        flag_id: i64,
+        /// A flag id, or gap:ID for a patrol gap and its missed flags at once
+        flag_id: String,
         /// elder_fine, needed_help, hospitalised, was_away, patrol_gap, false_alarm, other
         #[arg(long)]
         outcome: String,
         #[arg(long)]
         note: Option<String>,
+    },
+    /// Per grid: how many listed elders were checked, late, away, missed for a round
+    Coverage {
+        /// DATE/SLOT [default: the current round]
+        #[arg(long)]
+        round: Option<String>,
+        #[arg(long)]
+        grid: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Patrol gaps: grids' rounds that closed with most elders unchecked
+    Gaps {
+        /// Resolved and made-up gaps too
+        #[arg(long)]
+        all: bool,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Assign a volunteer a part of a grid's route: the whole grid, buildings, or FROM-TO
+    Assign {
+        volunteer: String,
+        #[arg(long)]
+        grid: String,
+        /// Buildings as the addresses name them (6栋, or "B区 6栋"); repeat or list several
+        #[arg(long, num_args = 1.., conflicts_with = "route")]
+        buildings: Vec<String>,
+        /// A range of route order, FROM-TO (e.g. 1-8)
+        #[arg(long)]
+        route: Option<String>,
+    },
+    /// Per volunteer: rounds walked, checks, on time, alerts, make-up rounds (志愿服务积分)
+    Tally {
+        /// First day (YYYY-MM-DD)
+        #[arg(long)]
+        from: String,
+        /// Last day (YYYY-MM-DD)
+        #[arg(long)]
+        to: String,
+        #[arg(long, value_enum, default_value = "table")]
+        format: patrol::TallyFormat,
+        /// FILE.xlsx, for --format xlsx
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Who walks which part of each grid (with --all, every assignment ever made)
+    Assignments {
+        #[arg(long)]
+        all: bool,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
     },
     /// Record an absence (no checks expected), or end one early with --end
     Away {

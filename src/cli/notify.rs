@@ -80,6 +80,7 @@ pub fn kind_words(lang: Lang, kind: &str) -> String {
         Some(Kind::Alert) => s.kind_alert.clone(),
         Some(Kind::CriticalReminder) => s.kind_critical_reminder.clone(),
         Some(Kind::Test) => s.kind_test.clone(),
+        Some(Kind::EarlyWarning) => s.kind_early_warning.clone(),
         None => kind.to_string(),
     }
 }
@@ -129,40 +130,85 @@ pub fn watch(session: &Session, interval: u64, once: bool) -> anyhow::Result<()>
         }
         writeln!(out, "{started}")?;
     }
-    loop {
-        match notifier.pass(&mut store, &clock, &stop) {
-            Ok(report) if once || !report.is_quiet() => {
-                writeln!(out, "{}", pass_line(session.lang, tz, clock.now(), &report))?;
-            }
-            Ok(_) => {}
-            Err(error) if once => return Err(error),
-            Err(error) => {
-                // A long-running service rides out a locked or busy database; the next pass
-                // tries again.
-                let chain: Vec<String> = error.chain().map(ToString::to_string).collect();
-                eprintln!(
-                    "{}",
-                    fill(
-                        &s.watch_pass_error,
-                        &[
-                            ("time", &format_local(clock.now(), tz)),
-                            ("error", &chain.join(": "))
-                        ]
-                    )
-                );
-            }
-        }
-        if once || stop.load(Ordering::SeqCst) {
-            break;
-        }
-        let deadline = Instant::now() + std::time::Duration::from_secs(interval.max(1));
+    if once {
+        let report = notifier.pass(&mut store, &clock, &stop)?;
+        writeln!(out, "{}", pass_line(session.lang, tz, clock.now(), &report))?;
+        return Ok(());
+    }
+    let pause = std::time::Duration::from_secs(interval.max(1));
+    let wait = |stop: &AtomicBool| {
+        let deadline = Instant::now() + pause;
         while Instant::now() < deadline && !stop.load(Ordering::SeqCst) {
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        if stop.load(Ordering::SeqCst) {
-            break;
+    };
+    let say_error = |error: &anyhow::Error| {
+        // A long-running service rides out a locked or busy database; the next pass tries again.
+        let chain: Vec<String> = error.chain().map(ToString::to_string).collect();
+        eprintln!(
+            "{}",
+            fill(
+                &s.watch_pass_error,
+                &[
+                    ("time", &format_local(clock.now(), tz)),
+                    ("error", &chain.join(": "))
+                ]
+            )
+        );
+    };
+    // Each channel sends on a thread and a connection of its own, so one that hangs holds up
+    // no other (#15); this thread decides what is to be sent.
+    let sent = std::sync::Mutex::new(PassReport::default());
+    let (path, schedule) = (store.path.clone(), store.schedule.clone());
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        for channel in notifier.channels() {
+            let (notifier, clock, stop, sent) = (&notifier, &clock, &stop, &sent);
+            let (path, schedule) = (&path, &schedule);
+            scope.spawn(move || {
+                let mut own: Option<crate::store::Store> = None;
+                while !stop.load(Ordering::SeqCst) {
+                    if own.is_none() {
+                        match crate::store::Store::open(path, Create::Never, schedule.clone()) {
+                            Ok(store) => own = Some(store),
+                            Err(error) => say_error(&error),
+                        }
+                    }
+                    if let Some(store) = own.as_mut() {
+                        match notifier.send_due(store, &channel.name, clock, stop) {
+                            Ok(report) => {
+                                if let Ok(mut total) = sent.lock() {
+                                    total.add(&report);
+                                }
+                            }
+                            Err(error) => say_error(&error),
+                        }
+                    }
+                    wait(stop);
+                }
+            });
         }
-    }
+        while !stop.load(Ordering::SeqCst) {
+            match notifier.prepare(&mut store, &clock) {
+                Ok(mut report) => {
+                    if let Ok(mut total) = sent.lock() {
+                        report.add(&total);
+                        *total = PassReport::default();
+                    }
+                    if !report.is_quiet() {
+                        let line = pass_line(session.lang, tz, clock.now(), &report);
+                        if let Err(error) = writeln!(out, "{line}") {
+                            // The senders stop with this thread, after what they are sending.
+                            stop.store(true, Ordering::SeqCst);
+                            return Err(error.into());
+                        }
+                    }
+                }
+                Err(error) => say_error(&error),
+            }
+            wait(&stop);
+        }
+        Ok(())
+    })?;
     if !once {
         writeln!(out, "{}", s.watch_stopped)?;
     }
@@ -170,7 +216,7 @@ pub fn watch(session: &Session, interval: u64, once: bool) -> anyhow::Result<()>
 }
 
 fn pass_line(lang: Lang, tz: chrono_tz::Tz, now: DateTime<Utc>, report: &PassReport) -> String {
-    fill(
+    let mut line = fill(
         &t(lang).watch_pass,
         &[
             ("time", &format_local(now, tz)),
@@ -180,7 +226,14 @@ fn pass_line(lang: Lang, tz: chrono_tz::Tz, now: DateTime<Utc>, report: &PassRep
             ("uncertain", &report.uncertain),
             ("reminders", &report.reminders),
         ],
-    )
+    );
+    if report.warnings > 0 {
+        line.push_str(&fill(
+            &t(lang).watch_warnings,
+            &[("warnings", &report.warnings)],
+        ));
+    }
+    line
 }
 
 /// `curtain outbox [--all] [--format …]` and `curtain outbox retry ID`.

@@ -2,8 +2,11 @@
 //! Pure functions of data and a given `now`: no I/O and no clock reads here.
 
 pub mod access;
+pub mod assignment;
+pub mod coverage;
 pub mod flag;
 pub mod followup;
+pub mod gap;
 pub mod order;
 pub mod privacy;
 pub mod roster;
@@ -11,6 +14,7 @@ pub mod round;
 pub mod settle;
 pub mod severity;
 pub mod status;
+pub mod tally;
 pub mod text;
 pub mod time;
 pub mod window;

@@ -24,12 +24,14 @@ fn hm(hour: u32, minute: u32) -> NaiveTime {
     NaiveTime::from_hms_opt(hour, minute, 0).unwrap_or(NaiveTime::MIN)
 }
 
-/// The community's rounds: its time zone and the two windows.
+/// The community's rounds: its time zone, the two windows, and the coverage below which a
+/// grid's round is a patrol gap (`[rounds] gap_below`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Schedule {
     pub tz: Tz,
     pub morning: SlotTimes,
     pub evening: SlotTimes,
+    pub gap_below: super::coverage::GapBelow,
 }
 
 impl Default for Schedule {
@@ -39,6 +41,7 @@ impl Default for Schedule {
             tz: chrono_tz::Asia::Shanghai,
             morning: SlotTimes::new(hm(7, 0), hm(8, 0), hm(9, 30)),
             evening: SlotTimes::new(hm(19, 30), hm(20, 0), hm(22, 0)),
+            gap_below: super::coverage::GapBelow::default(),
         }
     }
 }

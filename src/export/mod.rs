@@ -5,6 +5,7 @@
 
 pub mod report;
 pub mod sheet;
+pub mod tally;
 
 use std::fs::{self, File, OpenOptions};
 use std::io;

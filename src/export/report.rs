@@ -15,6 +15,7 @@ use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksh
 
 use super::{Orientation, OutFile, OutKind, Widths, check_out_path, print_on_a4};
 use crate::domain::access::Capability;
+use crate::domain::coverage::Coverage;
 use crate::domain::{Expected, FlagState, Observation, Outcome, Status};
 use crate::error::Refusal;
 use crate::i18n::{Lang, Strings, fill, t, words};
@@ -456,8 +457,20 @@ impl LedgerSheet<'_> {
         } else {
             sheets.open(&mut workbook, None, &headers, &formats)?;
         }
+        let mut coverage: Vec<(crate::domain::Round, String, Coverage)> = Vec::new();
         let written = self.for_each_row(|row, cells| {
             summary.add(row);
+            match coverage
+                .iter_mut()
+                .find(|(round, grid, _)| *round == row.round && *grid == row.elder.grid)
+            {
+                Some((_, _, counts)) => counts.count(row.status, row.late),
+                None => coverage.push((
+                    row.round,
+                    row.elder.grid.clone(),
+                    Coverage::of([(row.status, row.late)]),
+                )),
+            }
             let grid = per_grid.then_some(row.elder.grid.as_str());
             let (sheet, at, widths) = sheets.next_row(&mut workbook, grid, &headers, &formats)?;
             write_cells(sheet, at, &cells, &formats, widths)
@@ -467,6 +480,7 @@ impl LedgerSheet<'_> {
             finish_table(sheet, &ledger.widths, ledger.rows, headers.len())?;
         }
         write_summary(&mut workbook, self.lang, &summary, &formats)?;
+        write_coverage(&mut workbook, self.lang, &coverage, &formats)?;
         workbook
             .save_to_writer(&mut *file)
             .context("writing the XLSX ledger")?;
@@ -694,6 +708,57 @@ fn write_summary(
     }
     finish_table(sheet, &widths, last_row, headers.len())?;
     sheet.set_freeze_panes(1, 2)?;
+    print_on_a4(sheet, lang, Orientation::Portrait, 0)?;
+    Ok(())
+}
+
+/// The coverage sheet (#15): each round by grid — listed, checked, late, away, missed.
+fn write_coverage(
+    workbook: &mut Workbook,
+    lang: Lang,
+    coverage: &[(crate::domain::Round, String, Coverage)],
+    formats: &Formats,
+) -> anyhow::Result<()> {
+    let s = t(lang);
+    let headers: Vec<&str> = vec![
+        &s.rep_col_date,
+        &s.rep_col_slot,
+        &s.col_grid,
+        &s.col_listed,
+        &s.col_checked,
+        &s.col_late,
+        &s.col_away,
+        &s.col_missed,
+    ];
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(s.sheet_coverage.as_str())?;
+    write_header_row(sheet, &headers, &formats.header)?;
+    let mut widths = Widths::of_headers(&headers);
+    for (column, header) in headers.iter().enumerate() {
+        widths.fit(column, header);
+    }
+    let mut last_row = 0u32;
+    for (round, grid, counts) in coverage {
+        last_row += 1;
+        let mut cells = vec![
+            Cell::text(round.date.format("%Y-%m-%d").to_string()),
+            Cell::text(words::slot(lang, round.slot)),
+            Cell::text(grid.as_str()),
+        ];
+        cells.extend(
+            [
+                counts.listed,
+                counts.checked,
+                counts.late,
+                counts.away,
+                counts.missed,
+            ]
+            .map(|n| Cell::Number(i64::from(n))),
+        );
+        write_cells(sheet, last_row, &cells, formats, &mut widths)?;
+    }
+    finish_table(sheet, &widths, last_row, headers.len())?;
+    sheet.set_freeze_panes(1, 3)?;
     print_on_a4(sheet, lang, Orientation::Portrait, 0)?;
     Ok(())
 }

@@ -77,6 +77,18 @@ pub fn render(message: &Message, cx: &Context<'_>) -> Rendered {
             ],
         ),
         Kind::Test => s.notify_test_title.clone(),
+        Kind::EarlyWarning => match (&message.warning, message.round) {
+            (Some(warning), Some(round)) => words::early_warning(
+                cx.lang,
+                &grid,
+                round,
+                warning.checked,
+                warning.listed,
+                &crate::domain::time::format_local_time(warning.closes, cx.tz),
+                &warning.assigned,
+            ),
+            _ => grid.clone(),
+        },
     };
     let drill = if cx.drill {
         format!("【{}】", s.drill_mark)
@@ -187,6 +199,7 @@ mod tests {
             created_at: "2026-11-22T01:30:00Z".parse().unwrap(),
             created_by: "curtain".into(),
             flags,
+            warning: None,
         }
     }
 

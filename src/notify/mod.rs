@@ -15,8 +15,8 @@ use uuid::Uuid;
 
 use crate::config::{ChannelConfig, Config, NotifyConfig};
 use crate::i18n::t;
+use crate::store::Store;
 use crate::store::outbox::{self, Attempt, Claimed};
-use crate::store::{Store, rounds};
 
 /// Where a pass reads the time: the patrol's clock (a drill's `--now`, moving on) and the wall
 /// clock (for signatures the robots check against their own).
@@ -29,6 +29,8 @@ pub trait Clock {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PassReport {
     pub reminders: usize,
+    /// Early warnings queued (#15).
+    pub warnings: usize,
     pub sent: usize,
     pub retrying: usize,
     pub failed: usize,
@@ -38,6 +40,16 @@ pub struct PassReport {
 impl PassReport {
     pub fn is_quiet(&self) -> bool {
         *self == PassReport::default()
+    }
+
+    /// Adds what another part of the pass did.
+    pub fn add(&mut self, other: &PassReport) {
+        self.reminders += other.reminders;
+        self.warnings += other.warnings;
+        self.sent += other.sent;
+        self.retrying += other.retrying;
+        self.failed += other.failed;
+        self.uncertain += other.uncertain;
     }
 }
 
@@ -100,15 +112,50 @@ impl Notifier {
         format!("{}-{}", self.worker, Uuid::new_v4())
     }
 
-    /// One pass of `curtain watch`: settle closed rounds (queueing their digests), queue the
-    /// reminders that are due, turn stale claims into `uncertain`, route new messages to the
-    /// channels, then send every due delivery until none is left or `stop` is set.
+    /// One pass of `curtain watch --once`: [`Notifier::prepare`], then every channel sends what
+    /// is due to it on a thread and a connection of its own ([`Notifier::send_due`]), so a
+    /// channel that hangs holds up no other (#15).
     pub fn pass(
         &self,
         store: &mut Store,
-        clock: &dyn Clock,
+        clock: &(dyn Clock + Sync),
         stop: &AtomicBool,
     ) -> anyhow::Result<PassReport> {
+        let mut report = self.prepare(store, clock)?;
+        let (path, schedule) = (store.path.clone(), store.schedule.clone());
+        let sent: Vec<anyhow::Result<PassReport>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = self
+                .config
+                .channels
+                .iter()
+                .map(|channel| {
+                    let (path, schedule) = (&path, &schedule);
+                    scope.spawn(move || {
+                        let mut own =
+                            Store::open(path, crate::store::Create::Never, schedule.clone())?;
+                        self.send_due(&mut own, &channel.name, clock, stop)
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|worker| {
+                    worker
+                        .join()
+                        .unwrap_or_else(|_| Err(anyhow::anyhow!("a channel's sender stopped")))
+                })
+                .collect()
+        });
+        for channel in sent {
+            report.add(&channel?);
+        }
+        Ok(report)
+    }
+
+    /// What a pass decides before anything is sent: settle closed rounds (queueing their
+    /// digests), queue early warnings and the reminders that are due, turn stale claims into
+    /// `uncertain`, and route new messages to the channels.
+    pub fn prepare(&self, store: &mut Store, clock: &dyn Clock) -> anyhow::Result<PassReport> {
         let mut report = PassReport::default();
         let now = clock.now();
         let times = crate::domain::time::Times {
@@ -116,7 +163,9 @@ impl Notifier {
             real: clock.wall(),
             drill: store.drill,
         };
-        rounds::sync_flags(store, times)?;
+        crate::ops::gaps::settle(store, times)?;
+        // A grid whose round is still mostly unwalked is told while it can be saved (#15).
+        report.warnings = crate::ops::gaps::queue_early_warnings(store, times)?;
         // Reminders and routing go by the time flags and messages are stamped with.
         let now = times.stamp();
         let oldest = now - Self::duration(self.config.max_age);
@@ -134,12 +183,20 @@ impl Notifier {
             outbox::route(&tx, &channel.name, channel.grids.as_deref(), oldest, now)?;
         }
         tx.commit().context("saving queued notifications")?;
-        let names: Vec<String> = self
-            .config
-            .channels
-            .iter()
-            .map(|c| c.name.clone())
-            .collect();
+        Ok(report)
+    }
+
+    /// Sends every delivery due to one channel, alerts and early warnings first, until none is
+    /// left or `stop` is set.
+    pub fn send_due(
+        &self,
+        store: &mut Store,
+        channel: &str,
+        clock: &dyn Clock,
+        stop: &AtomicBool,
+    ) -> anyhow::Result<PassReport> {
+        let mut report = PassReport::default();
+        let names = [channel.to_string()];
         while !stop.load(Ordering::SeqCst) {
             let now = clock.now();
             let tx = store.write().context("claiming a notification")?;

@@ -42,14 +42,31 @@ pub fn record(
     };
     // A check that cannot stand is refused before anything, settling included, is written.
     rounds::validate_check(&store.conn, &store.schedule, &new, times.now)?;
-    rounds::sync_flags(store, times)?;
-    rounds::record_check(store, new, times)
+    super::gaps::settle(store, times)?;
+    let recorded = rounds::record_check(store, new, times)?;
+    // A check of a round with a patrol gap (a make-up round) counts its grid's round again.
+    super::gaps::recount(
+        store,
+        &recorded.elder_id,
+        recorded.round,
+        recorded.round,
+        times,
+    )?;
+    Ok(recorded)
 }
 
 /// Takes back the actor's last check that still stands (within the hour, by the real clock).
 pub fn undo(store: &mut Store, actor: &Actor, times: Times) -> anyhow::Result<(Check, Recorded)> {
     auth::require(actor, Capability::RecordCheck, None)?;
-    rounds::undo_last(store, &actor.name, times)
+    let (undone, recorded) = rounds::undo_last(store, &actor.name, times)?;
+    super::gaps::recount(
+        store,
+        &recorded.elder_id,
+        recorded.round,
+        recorded.round,
+        times,
+    )?;
+    Ok((undone, recorded))
 }
 
 /// Takes back the actor's last check that still stands, if it is one of `sitting` (the checks

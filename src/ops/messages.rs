@@ -47,6 +47,13 @@ pub fn refusal(lang: Lang, refusal: &Refusal) -> String {
             fill(&s.flag_not_open, &[("id", id), ("state", state)])
         }
         Refusal::NothingToUndo => s.nothing_to_undo.clone(),
+        Refusal::UnknownGap(id) => fill(&s.unknown_gap, &[("id", id)]),
+        Refusal::GapNotOpen { id, state } => fill(&s.gap_not_open, &[("id", id), ("state", state)]),
+        Refusal::BadFlagId(text) => fill(&s.bad_flag_id, &[("text", text)]),
+        Refusal::GapOutcome(text) => fill(&s.gap_outcome, &[("text", text)]),
+        Refusal::UnknownVolunteer(name) => fill(&s.unknown_volunteer, &[("name", name)]),
+        Refusal::BadRouteRange(text) => fill(&s.bad_route_range, &[("text", text)]),
+        Refusal::TallyNeedsOut => s.tally_needs_out.clone(),
         Refusal::NoCurrentAbsence(id) => fill(&s.no_current_absence, &[("id", id)]),
         Refusal::AbsenceBackwards { from, to } => {
             fill(&s.absence_backwards, &[("from", from), ("to", to)])
@@ -234,6 +241,7 @@ pub fn config_problem(lang: Lang, problem: &ConfigProblem) -> String {
         ),
         ConfigProblemKind::NotClock(value) => fill(&s.config_not_clock, &[("value", value)]),
         ConfigProblemKind::NotLanguage(value) => fill(&s.config_not_language, &[("value", value)]),
+        ConfigProblemKind::NotShare(value) => fill(&s.config_not_share, &[("value", value)]),
         ConfigProblemKind::OutOfRange { value, min, max } => fill(
             &s.config_out_of_range,
             &[("value", value), ("min", min), ("max", max)],
@@ -517,6 +525,7 @@ mod tests {
             },
             K::NotClock("7 am".into()),
             K::NotLanguage("fr".into()),
+            K::NotShare("1.5".into()),
             K::OutOfRange {
                 value: 0,
                 min: 1,
@@ -537,6 +546,7 @@ mod tests {
                 | K::WrongExpect { .. }
                 | K::NotClock(_)
                 | K::NotLanguage(_)
+                | K::NotShare(_)
                 | K::OutOfRange { .. }
                 | K::NotChannelKind(_)
                 | K::NotHttpAddress(_)
@@ -688,6 +698,19 @@ mod tests {
                 capability: Capability::Resolve,
             });
         }
+        // Issue 15.
+        all.extend([
+            R::UnknownGap(3),
+            R::GapNotOpen {
+                id: 3,
+                state: text("resolved"),
+            },
+            R::BadFlagId(text("gap:x")),
+            R::GapOutcome(text("elder_fine")),
+            R::UnknownVolunteer(text("wang")),
+            R::BadRouteRange(text("9-2")),
+            R::TallyNeedsOut,
+        ]);
         all.extend(
             every_unreadable()
                 .into_iter()
@@ -767,7 +790,14 @@ mod tests {
                 | R::UnknownChannel { .. }
                 | R::NoChannels
                 | R::UnknownDelivery(_)
-                | R::CannotRetry { .. } => {}
+                | R::CannotRetry { .. }
+                | R::UnknownGap(_)
+                | R::GapNotOpen { .. }
+                | R::BadFlagId(_)
+                | R::GapOutcome(_)
+                | R::UnknownVolunteer(_)
+                | R::BadRouteRange(_)
+                | R::TallyNeedsOut => {}
             }
         }
         all

@@ -5,15 +5,18 @@
 //! and the outbox with it. The CLI and the TUI call these functions and nothing else writes, so a
 //! permission or a rule cannot differ between them.
 
+pub mod assignments;
 pub mod checks;
 pub mod clock;
 pub mod drill;
 pub mod flags;
+pub mod gaps;
 pub mod input;
 pub mod messages;
 pub mod outbox;
 pub mod read;
 pub mod roster;
+pub mod tally;
 pub mod users;
 
 use std::io::IsTerminal;

@@ -6,7 +6,7 @@ use super::Session;
 use crate::domain::access::{Actor, Capability};
 use crate::domain::time::Times;
 use crate::i18n::Lang;
-use crate::store::{Create, Store, rounds};
+use crate::store::{Create, Store};
 
 /// Whether an error is the disk refusing a write (full or read-only), not a fault of curtain's.
 pub fn is_storage_failure(error: &anyhow::Error) -> bool {
@@ -62,11 +62,11 @@ pub fn settled(mut store: Store, times: Times) -> anyhow::Result<Store> {
 /// Settles the closed rounds in the file; when the file will not take it, returns a settled copy
 /// in memory to read from instead (the TUI keeps its own connection to the file).
 pub fn settle_or_copy(store: &mut Store, times: Times) -> anyhow::Result<Option<Store>> {
-    match rounds::sync_flags(store, times) {
+    match super::gaps::settle(store, times) {
         Ok(()) => Ok(None),
         Err(error) if is_storage_failure(&error) => {
             let mut copy = store.copy_in_memory()?;
-            rounds::sync_flags(&mut copy, times)?;
+            super::gaps::settle(&mut copy, times)?;
             Ok(Some(copy))
         }
         Err(error) => Err(error),

@@ -128,5 +128,10 @@ pub fn change_absence(
     let id = elders::canonical_id(&store.conn, typed)?.unwrap_or_else(|| typed.to_string());
     let grid = elders::get(&store.conn, &id)?.map(|elder| elder.grid);
     auth::require(actor, Capability::MarkAbsence, grid.as_deref())?;
-    rounds::change_absence(store, &id, change, &actor.name, times)
+    let (elder, from, to) = rounds::change_absence(store, &id, change, &actor.name, times)?;
+    // Away elders are not listed: the grid's gaps in the span are counted again.
+    let first = crate::domain::Round::new(from, crate::domain::Slot::Morning);
+    let last = crate::domain::Round::new(to, crate::domain::Slot::Evening);
+    super::gaps::recount(store, &elder.id, first, last, times)?;
+    Ok((elder, from, to))
 }

@@ -232,6 +232,14 @@ pub fn all(conn: &Connection) -> rusqlite::Result<Vec<Elder>> {
     statement.query_map([], from_row)?.collect()
 }
 
+/// Every elder of one grid, archived ones too, in route order.
+pub fn in_grid(conn: &Connection, grid: &str) -> rusqlite::Result<Vec<Elder>> {
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM elders WHERE grid = ?1 ORDER BY route IS NULL, route, id"
+    ))?;
+    statement.query_map([grid], from_row)?.collect()
+}
+
 pub fn get(conn: &Connection, id: &str) -> rusqlite::Result<Option<Elder>> {
     conn.prepare_cached(&format!("SELECT {COLUMNS} FROM elders WHERE id = ?1"))?
         .query_row([id], from_row)

@@ -8,6 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::{parse_ts, ts};
+use crate::domain::gap::{self, GapState};
 use crate::domain::settle::RecordedFlag;
 use crate::domain::{FlagState, KnownFlag, Outcome, Round, Severity, Status, SupersedeReason};
 
@@ -343,6 +344,18 @@ pub struct FlagView {
     pub outcome: Option<String>,
     pub superseded_because: Option<SupersedeReason>,
     pub note: Option<String>,
+    /// The patrol gap the flag belongs to (DESIGN.md section 4), or null.
+    pub gap: Option<i64>,
+    /// That gap's state: an open gap lists its missed flags folded under it.
+    #[serde(skip)]
+    pub gap_state: Option<GapState>,
+}
+
+impl FlagView {
+    /// Listed folded under its open patrol gap rather than on its own.
+    pub fn folded(&self) -> bool {
+        gap::folded(self.status, self.gap_state)
+    }
 }
 
 /// The flag lists' query. Open flags are found through `flags_by_state`, every flag since a round
@@ -358,14 +371,19 @@ fn list_sql(include_closed: bool) -> String {
         "SELECT {COLUMNS}, e.name, e.address, e.grid,
              (SELECT c.checker FROM checks AS c
               WHERE c.elder_id = f.elder_id AND c.round = f.round AND c.observation IS NOT NULL
-              ORDER BY c.seen_at DESC, c.recorded_at DESC LIMIT 1)
+              ORDER BY c.seen_at DESC, c.recorded_at DESC LIMIT 1),
+             m.gap_id, g.state
          FROM flags AS f JOIN elders AS e ON e.id = f.elder_id
+             LEFT JOIN gap_flags AS m ON m.flag_id = f.id
+             LEFT JOIN gaps AS g ON g.id = m.gap_id
          WHERE {state} f.round >= ?1 AND (?2 IS NULL OR e.grid = ?2)
          ORDER BY f.severity_rank DESC, f.round, e.route IS NULL, e.route, f.elder_id"
     )
 }
 
-/// Flags, most severe first, then oldest. Open only unless `include_closed`.
+/// Flags in the order of DESIGN.md section 3 and issue #15: alerts first by severity, then the
+/// patrol gaps' missed flags (gap by gap, newest round first), then the remaining flags by
+/// severity, oldest first. Open only unless `include_closed`.
 pub fn list(
     conn: &Connection,
     include_closed: bool,
@@ -395,9 +413,26 @@ pub fn list(
                 outcome: flag.outcome,
                 superseded_because: flag.superseded_because,
                 note: flag.note,
+                gap: row.get(19)?,
+                gap_state: row
+                    .get::<_, Option<String>>(20)?
+                    .and_then(|text| GapState::parse(&text)),
             })
         })?
-        .collect()
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map(|mut flags| {
+            // A stable sort: within each part the query's order (severity, round, route) stays.
+            flags.sort_by_key(|flag: &FlagView| {
+                let part = gap::list_part(flag.status, flag.gap_state);
+                let gap_order = if part == gap::ListPart::Gaps {
+                    (std::cmp::Reverse(flag.round), flag.gap.unwrap_or(0))
+                } else {
+                    (std::cmp::Reverse(Round::default()), 0)
+                };
+                (part, gap_order)
+            });
+            flags
+        })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -4,11 +4,13 @@
 //! verification here, and `doctor` (a read-only examination of a file).
 
 pub mod absences;
+pub mod assignments;
 pub mod checks;
 pub mod doctor;
 pub mod elders;
 pub mod facts;
 pub mod flags;
+pub mod gaps;
 pub mod ledger;
 pub mod outbox;
 pub mod rounds;

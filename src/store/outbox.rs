@@ -27,6 +27,8 @@ pub enum Kind {
     CriticalReminder,
     /// `curtain notify test`: proves a channel reaches its group.
     Test,
+    /// A grid's round still below `gap_below` at its warning time, while it can be saved (#15).
+    EarlyWarning,
 }
 
 impl Kind {
@@ -36,6 +38,7 @@ impl Kind {
             Kind::Alert => "alert",
             Kind::CriticalReminder => "critical_reminder",
             Kind::Test => "test",
+            Kind::EarlyWarning => "early_warning",
         }
     }
 
@@ -45,6 +48,7 @@ impl Kind {
             Kind::Alert,
             Kind::CriticalReminder,
             Kind::Test,
+            Kind::EarlyWarning,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == text)
@@ -327,12 +331,18 @@ pub fn claim_next(
     lease_until: DateTime<Utc>,
 ) -> rusqlite::Result<Option<Claimed>> {
     let channels = serde_json::Value::from(channels.to_vec()).to_string();
+    // Alerts, early warnings and reminders on their first attempt go before digests, and every
+    // first attempt before retries (#15): a digest retried for minutes never holds up an alert.
     let due: Option<(i64, i64, String, u32)> = conn
         .prepare_cached(
-            "SELECT id, message_id, channel, attempts FROM deliveries
-             WHERE state = 'pending' AND next_attempt_at <= ?1
-               AND channel IN (SELECT value FROM json_each(?2))
-             ORDER BY next_attempt_at, id LIMIT 1",
+            "SELECT d.id, d.message_id, d.channel, d.attempts
+             FROM deliveries AS d JOIN outbox AS o ON o.id = d.message_id
+             WHERE d.state = 'pending' AND d.next_attempt_at <= ?1
+               AND d.channel IN (SELECT value FROM json_each(?2))
+             ORDER BY d.attempts = 0 AND o.kind IN ('alert', 'early_warning', 'critical_reminder')
+                      DESC,
+                 d.attempts = 0 DESC, d.next_attempt_at, d.id
+             LIMIT 1",
         )?
         .query_row(params![ts(now), channels], |row| {
             Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
@@ -445,6 +455,73 @@ pub fn queue_test(
     Ok(claimed)
 }
 
+/// What an early warning says: the grid's coverage when it was decided, the window's close,
+/// and the volunteers assigned to the grid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub listed: u32,
+    pub checked: u32,
+    pub closes: DateTime<Utc>,
+    pub assigned: Vec<String>,
+}
+
+/// Queues a grid's early warning for a round, once: `false` when it was queued before.
+pub fn queue_early_warning(
+    conn: &Connection,
+    grid: &str,
+    round: Round,
+    warning: &Warning,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<bool> {
+    let key = format!("early_warning:{grid}:{}", round.ordinal());
+    let Some(id) = insert_message(
+        conn,
+        Kind::EarlyWarning,
+        &key,
+        Some(grid),
+        Some(round),
+        SYSTEM_ACTOR,
+        now,
+    )?
+    else {
+        return Ok(false);
+    };
+    conn.prepare_cached(
+        "INSERT INTO early_warnings (message_id, grid, round, listed, checked, closes, assigned)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        id,
+        grid,
+        round.ordinal(),
+        warning.listed,
+        warning.checked,
+        ts(warning.closes),
+        warning.assigned.join("、")
+    ])?;
+    Ok(true)
+}
+
+fn warning_of(conn: &Connection, message_id: i64) -> rusqlite::Result<Option<Warning>> {
+    conn.prepare_cached(
+        "SELECT listed, checked, closes, assigned FROM early_warnings WHERE message_id = ?1",
+    )?
+    .query_row([message_id], |row| {
+        let assigned: String = row.get(3)?;
+        Ok(Warning {
+            listed: row.get(0)?,
+            checked: row.get(1)?,
+            closes: parse_ts(&row.get::<_, String>(2)?)?,
+            assigned: assigned
+                .split('、')
+                .filter(|name| !name.is_empty())
+                .map(str::to_string)
+                .collect(),
+        })
+    })
+    .optional()
+}
+
 /// One flag as a message tells of it, as it stands now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlagLine {
@@ -472,6 +549,8 @@ pub struct Message {
     pub created_at: DateTime<Utc>,
     pub created_by: String,
     pub flags: Vec<FlagLine>,
+    /// An early warning's figures.
+    pub warning: Option<Warning>,
 }
 
 pub fn message(conn: &Connection, id: i64) -> rusqlite::Result<Option<Message>> {
@@ -489,12 +568,16 @@ pub fn message(conn: &Connection, id: i64) -> rusqlite::Result<Option<Message>> 
                 created_at: parse_ts(&row.get::<_, String>(4)?)?,
                 created_by: row.get(5)?,
                 flags: Vec::new(),
+                warning: None,
             })
         })
         .optional()?;
     let Some(mut message) = head else {
         return Ok(None);
     };
+    if message.kind == Kind::EarlyWarning {
+        message.warning = warning_of(conn, id)?;
+    }
     let mut statement = conn.prepare_cached(
         "SELECT f.id, f.elder_id, e.name, e.address, e.grid, f.round, f.status, f.severity,
              f.state, n.topic,

@@ -2,7 +2,7 @@
 //! one exclusive transaction with the version bump, so a crash leaves the old or the new schema.
 
 use anyhow::Context;
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 /// Marks a file as curtain's (`PRAGMA application_id`), so another program's database is refused.
 pub const APPLICATION_ID: i64 = 0x4355_5254; // "CURT"
@@ -278,6 +278,99 @@ CREATE TABLE facts_from (round INTEGER NOT NULL) STRICT;
 INSERT INTO facts_from (round)
 SELECT CAST(value AS INTEGER) + 1 FROM meta WHERE key = 'flags_synced_through';
 "#,
+    r#"
+-- Patrol gaps (#15, DESIGN.md section 3): a grid's round that closed with fewer than `gap_below`
+-- of its listed elders checked. `listed`, `checked` and `missed` are the coverage as last
+-- counted; `state` moves open -> resolved (by a person, with `patrol_gap`) or open <-> made_up
+-- (a make-up round brought coverage to the threshold). Never deleted.
+CREATE TABLE gaps (
+    id          INTEGER PRIMARY KEY,
+    grid        TEXT NOT NULL,
+    round       INTEGER NOT NULL,
+    listed      INTEGER NOT NULL,
+    checked     INTEGER NOT NULL,
+    missed      INTEGER NOT NULL,
+    state       TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'resolved', 'made_up')),
+    formed_at   TEXT NOT NULL,
+    closed_at   TEXT,
+    closed_by   TEXT,
+    outcome     TEXT,
+    note        TEXT,
+    UNIQUE (grid, round)
+) STRICT;
+CREATE INDEX gaps_by_state ON gaps (state, round);
+CREATE INDEX gaps_by_round ON gaps (round);
+
+-- The missed flags a gap holds: each flag belongs to at most one gap.
+CREATE TABLE gap_flags (
+    flag_id  INTEGER PRIMARY KEY REFERENCES flags (id),
+    gap_id   INTEGER NOT NULL REFERENCES gaps (id)
+) STRICT;
+CREATE INDEX gap_flags_by_gap ON gap_flags (gap_id);
+
+-- Who walks which part of a grid's route: a set of buildings, a range of route order, or the
+-- whole grid. A change ends the row before it (`ended_at`, `ended_by`) and adds a new one, so
+-- who was assigned when is never lost.
+CREATE TABLE assignments (
+    id           INTEGER PRIMARY KEY,
+    volunteer    TEXT NOT NULL,
+    grid         TEXT NOT NULL,
+    buildings    TEXT,
+    route_from   INTEGER,
+    route_to     INTEGER,
+    assigned_at  TEXT NOT NULL,
+    assigned_by  TEXT NOT NULL,
+    ended_at     TEXT,
+    ended_by     TEXT
+) STRICT;
+CREATE INDEX assignments_current ON assignments (grid, volunteer) WHERE ended_at IS NULL;
+CREATE TRIGGER assignments_are_never_deleted BEFORE DELETE ON assignments
+BEGIN SELECT RAISE(ABORT, 'assignments keep their history: end one instead'); END;
+
+-- How far gaps have been formed (`synced_through`, a round ordinal) and at what time. Gaps are
+-- formed from the rounds settled after this version first opened the file; the rounds settled
+-- before keep their flags as they were.
+CREATE TABLE gaps_sync (
+    key    TEXT PRIMARY KEY,
+    value  TEXT NOT NULL
+) STRICT;
+INSERT INTO gaps_sync (key, value)
+    SELECT 'synced_through', value FROM meta WHERE key = 'flags_synced_through';
+"#,
+    r#"
+-- Early warnings (#15): the outbox takes a new kind. SQLite changes a CHECK by rebuilding the
+-- table; `migrate` runs with foreign keys off and checks the tables that point here before it
+-- commits. Every row keeps its id, so deliveries and outbox_flags still point at their message.
+CREATE TABLE outbox_rebuilt (
+    id          INTEGER PRIMARY KEY,
+    kind        TEXT NOT NULL
+                CHECK (kind IN ('round_digest', 'alert', 'critical_reminder', 'test',
+                                'early_warning')),
+    dedupe_key  TEXT NOT NULL UNIQUE,
+    grid        TEXT,
+    round       INTEGER,
+    created_at  TEXT NOT NULL,
+    created_by  TEXT NOT NULL
+) STRICT;
+INSERT INTO outbox_rebuilt (id, kind, dedupe_key, grid, round, created_at, created_by)
+    SELECT id, kind, dedupe_key, grid, round, created_at, created_by FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_rebuilt RENAME TO outbox;
+CREATE INDEX outbox_by_created ON outbox (created_at);
+
+-- What an early warning said: the grid's coverage of the round when it was decided, when the
+-- window closes, and who was assigned. One per grid and round.
+CREATE TABLE early_warnings (
+    message_id  INTEGER PRIMARY KEY REFERENCES outbox (id),
+    grid        TEXT NOT NULL,
+    round       INTEGER NOT NULL,
+    listed      INTEGER NOT NULL,
+    checked     INTEGER NOT NULL,
+    closes      TEXT NOT NULL,
+    assigned    TEXT NOT NULL DEFAULT '',
+    UNIQUE (grid, round)
+) STRICT;
+"#,
 ];
 
 /// The schema version this program writes.
@@ -291,8 +384,22 @@ pub fn application_id(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("PRAGMA application_id", [], |row| row.get(0))
 }
 
-/// Brings the schema up to [`LATEST`]. The caller has already refused newer files.
+/// Brings the schema up to [`LATEST`]. The caller has already refused newer files. A migration
+/// may rebuild a table others point at (how SQLite changes a CHECK), so foreign keys are off
+/// while it runs (they cannot change inside a transaction) and the tables pointing at a rebuilt
+/// one are checked before the commit.
 pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
+    let enforced: bool = conn.query_row("PRAGMA foreign_keys", [], |row| row.get(0))?;
+    conn.pragma_update(None, "foreign_keys", false)?;
+    let migrated = migrate_in_one_transaction(conn);
+    conn.pragma_update(None, "foreign_keys", enforced)?;
+    migrated
+}
+
+/// The tables whose rows point at a table a migration rebuilds.
+const POINTING_AT_REBUILT: &[&str] = &["deliveries", "outbox_flags"];
+
+fn migrate_in_one_transaction(conn: &mut Connection) -> anyhow::Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
     // Read again inside the lock: another process may have migrated meanwhile.
     let from = user_version(&tx)?;
@@ -301,6 +408,17 @@ pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
             .with_context(|| format!("migrating the schema to version {}", index + 1))?;
     }
     if from < LATEST {
+        for table in POINTING_AT_REBUILT {
+            let broken: Option<i64> = tx
+                .query_row(&format!("PRAGMA foreign_key_check({table})"), [], |row| {
+                    row.get(1)
+                })
+                .optional()?;
+            anyhow::ensure!(
+                broken.is_none(),
+                "migrating the schema left {table} pointing at a missing row"
+            );
+        }
         tx.pragma_update(None, "user_version", LATEST)?;
         tx.pragma_update(None, "application_id", APPLICATION_ID)?;
     }

@@ -54,6 +54,8 @@ pub enum Mode {
     Note,
     /// Typing the dates (and reason) of the selected elder's absence.
     Away,
+    /// Typing who walks which part of the selected elder's grid (#15).
+    Assign,
     /// The roster screen's overlays: confirm, file path, import preview.
     Roster(super::roster_screen::RosterMode),
     /// The database has users: nothing shows until someone logs in.
@@ -161,6 +163,9 @@ pub enum Action {
     StartNote,
     StartAway,
     SaveAway,
+    /// Assign a volunteer a part of the selected elder's grid (the roster screen, #15).
+    StartAssign,
+    SaveAssign,
     NoteKey(KeyEvent),
     SaveNote,
     /// The roster screen's keys.
@@ -213,6 +218,10 @@ pub struct App {
     pub detail: Option<DetailView>,
     /// The open flags, loaded while the flags screen shows; their count always.
     pub flags: Vec<FlagView>,
+    /// The open patrol gaps among them, each standing as one row of the list (#15).
+    pub gaps: Vec<data::GapFold>,
+    /// Early warnings of the user's grids, shown as a banner on every screen (#15).
+    pub warnings: Vec<String>,
     pub open_flags: usize,
     /// Notifications given up on or maybe lost, shown on the flags screen (#7).
     pub notify_trouble: usize,
@@ -275,6 +284,8 @@ impl App {
             message: None,
             detail: None,
             flags: Vec::new(),
+            gaps: Vec::new(),
+            warnings: Vec::new(),
             open_flags: 0,
             notify_trouble: 0,
             history: data::HistoryView::default(),
@@ -347,6 +358,15 @@ impl App {
                 grid: &row.grid,
             })
         }
+    }
+
+    /// The open patrol gap a row of the flags list stands for, if it is a gap's row (a row
+    /// with the negated gap id: see `data::fold_gaps`).
+    pub fn gap_of(&self, flag: &FlagView) -> Option<&data::GapFold> {
+        if flag.id >= 0 {
+            return None;
+        }
+        self.gaps.iter().find(|fold| fold.gap.id == -flag.id)
     }
 
     pub fn selected_row(&self) -> Option<&RowView> {
@@ -456,6 +476,11 @@ pub fn action_for(mode: &Mode, tab: Tab, key: KeyEvent) -> Option<Action> {
             KeyCode::Esc => Action::CloseOverlay,
             _ => Action::NoteKey(key),
         }),
+        Mode::Assign => Some(match key.code {
+            KeyCode::Enter => Action::SaveAssign,
+            KeyCode::Esc => Action::CloseOverlay,
+            _ => Action::NoteKey(key),
+        }),
         Mode::Roster(roster_mode) => super::roster_screen::mode_key(*roster_mode, key),
         Mode::Note => Some(match key.code {
             KeyCode::Enter => Action::SaveNote,
@@ -544,11 +569,37 @@ pub fn reload(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
         let grids = &app.actor.grids;
         app.data.rows.retain(|row| grids.covers(&row.grid));
     }
+    // A volunteer sees her part of the route first (#15); the rest follows in route order.
+    let mine: Vec<_> = crate::store::assignments::current(&store.conn, None)?
+        .into_iter()
+        .filter(|assignment| assignment.volunteer == app.user)
+        .collect();
+    if !mine.is_empty() {
+        app.data.rows.sort_by_key(|row| {
+            !mine
+                .iter()
+                .any(|a| a.grid == row.grid && a.part().covers(&row.address, row.route))
+        });
+    }
     if let Some(detail) = &app.detail {
         let id = detail.elder.id.clone();
         app.detail = data::load_detail(store, &id, app.round)?;
     }
     reload_flags(app, store)?;
+    app.warnings = ops::gaps::early_warnings(store, &app.actor.grids, app.times())?
+        .iter()
+        .map(|warning| {
+            words::early_warning(
+                app.lang,
+                &warning.grid,
+                warning.round,
+                warning.checked,
+                warning.listed,
+                &crate::domain::time::format_local_time(warning.closes, app.schedule.tz),
+                &warning.assigned,
+            )
+        })
+        .collect();
     if let Some(id) = selected_id
         && let Some(index) = app.visible().iter().position(|row| row.elder_id == id)
     {
@@ -645,9 +696,21 @@ fn reload_flags(app: &mut App, store: &Store) -> anyhow::Result<()> {
         app.notify_trouble = data::load_notify_trouble(store)?;
         let grids = &app.actor.grids;
         app.flags.retain(|flag| grids.covers(&flag.grid));
+        let open_gaps: Vec<_> = crate::store::gaps::list(&store.conn, false)?
+            .into_iter()
+            .filter(|gap| grids.covers(&gap.grid))
+            .filter(|gap| app.grid.as_ref().is_none_or(|grid| &gap.grid == grid))
+            .collect();
+        let (flags, mut gaps) = data::fold_gaps(std::mem::take(&mut app.flags), open_gaps);
+        for fold in &mut gaps {
+            fold.elders = crate::store::gaps::members(&store.conn, fold.gap.id)?;
+            fold.assigned = crate::store::assignments::volunteers(&store.conn, &fold.gap.grid)?;
+        }
+        (app.flags, app.gaps) = (flags, gaps);
         load_flag_detail(app, store)?;
     } else {
         app.flags.clear();
+        app.gaps.clear();
         app.flag_detail = None;
     }
     Ok(())
@@ -692,6 +755,8 @@ fn refresh_row_alone(app: &mut App, store: &mut Store, elder_id: &str) -> anyhow
 fn load_flag_detail(app: &mut App, store: &Store) -> anyhow::Result<()> {
     app.flag_selected = app.flag_selected.min(app.flags.len().saturating_sub(1));
     app.flag_detail = match app.flags.get(app.flag_selected) {
+        // A gap's row has no elder's detail: the gap is shown instead.
+        Some(flag) if app.gap_of(flag).is_some() => None,
         Some(flag) => data::load_flag_detail(store, flag, app.now)?,
         None => None,
     };
@@ -831,7 +896,15 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
         }
         Action::LadderResult(reached) => ladder_result(app, store, reached)?,
         Action::StartResolve => {
-            if app.flag_detail.is_some() {
+            // On a patrol gap's row, one key resolves the gap and its missed flags (#15).
+            let gap = app
+                .flags
+                .get(app.flag_selected)
+                .and_then(|flag| app.gap_of(flag))
+                .map(|fold| fold.gap.id);
+            if let Some(gap_id) = gap {
+                resolve_gap(app, store, gap_id)?;
+            } else if app.flag_detail.is_some() {
                 app.mode = Mode::PickOutcome;
             }
         }
@@ -932,6 +1005,54 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
                     );
                     app.say(Tone::Saved, text);
                     reload_all(app, store)?;
+                }
+                Err(error) => show_error(app, &error, &s.tui_not_saved),
+            }
+        }
+        Action::StartAssign => {
+            if app.tab == Tab::Roster && app.roster.selected_elder().is_some() {
+                app.note.reset();
+                app.mode = Mode::Assign;
+            }
+        }
+        Action::SaveAssign => {
+            app.mode = Mode::Normal;
+            let text = app.note.value().to_string();
+            app.note.reset();
+            let Some(grid) = app.roster.selected_elder().map(|elder| elder.grid.clone()) else {
+                return Ok(());
+            };
+            let mut words_typed = text.split_whitespace();
+            let Some(volunteer) = words_typed.next() else {
+                return Ok(());
+            };
+            let rest: Vec<String> = words_typed.map(str::to_string).collect();
+            let part = match rest.as_slice() {
+                [] => crate::domain::assignment::Part::WholeGrid,
+                [range] if range.contains('-') => {
+                    match crate::ops::input::parse_route_range(range) {
+                        Ok((from, to)) => crate::domain::assignment::Part::Route { from, to },
+                        Err(refusal) => {
+                            show_error(app, &refusal.into(), &s.tui_not_saved);
+                            return Ok(());
+                        }
+                    }
+                }
+                _ => crate::domain::assignment::Part::Buildings(rest),
+            };
+            match ops::assignments::assign(store, &app.actor, app.times(), volunteer, &grid, &part)
+            {
+                Ok((new, _)) => {
+                    let text = fill(
+                        &s.assign_done,
+                        &[
+                            ("volunteer", &new.volunteer),
+                            ("grid", &new.grid),
+                            ("part", &words::assignment_part(app.lang, &new.part())),
+                        ],
+                    );
+                    app.say(Tone::Saved, text);
+                    reload(app, store)?;
                 }
                 Err(error) => show_error(app, &error, &s.tui_not_saved),
             }
@@ -1149,6 +1270,7 @@ fn requirement(app: &App, action: &Action) -> Option<(Capability, Option<String>
         }
         Action::StartNote | Action::SaveNote => (Capability::WriteNote, flag_grid()),
         Action::StartAway | Action::SaveAway => (Capability::MarkAbsence, away_grid()),
+        Action::StartAssign | Action::SaveAssign => (Capability::EditRoster, roster_grid()),
         Action::LoadSample => (Capability::EditRoster, None),
         Action::Roster(R::EndAbsence) => (Capability::MarkAbsence, roster_grid()),
         Action::Roster(R::ToggleArchive | R::Move { .. } | R::Edit) => {
@@ -1180,6 +1302,21 @@ pub(super) fn moved(position: usize, action: &Action, page: usize) -> usize {
         Action::First => 0,
         _ => usize::MAX,
     }
+}
+
+/// Resolves a patrol gap with `patrol_gap`, and its missed flags with it.
+fn resolve_gap(app: &mut App, store: &mut Store, gap_id: i64) -> anyhow::Result<()> {
+    let s = t(app.lang);
+    let outcome = crate::domain::gap::GAP_OUTCOME;
+    match ops::gaps::resolve(store, &app.actor, app.times(), gap_id, outcome, None) {
+        Ok(done) => {
+            let text = fill(&s.tui_gap_resolved, &[("count", &done.flags.len())]);
+            app.say(Tone::Saved, text);
+            reload(app, store)?;
+        }
+        Err(error) => show_error(app, &error, &s.tui_not_saved),
+    }
+    Ok(())
 }
 
 /// Logs the call ladder's current step: reached someone, or not (then the next step shows).

@@ -24,6 +24,8 @@ pub struct RowView {
     pub address: String,
     pub grid: String,
     pub building: String,
+    /// Route order, for a volunteer's assigned range (#15).
+    pub route: Option<i64>,
     pub window_hint: String,
     pub status: Status,
     pub observed: Option<Observation>,
@@ -60,6 +62,21 @@ pub struct AwayView {
 }
 
 impl RoundData {
+    /// Each grid's coverage of the round (DESIGN.md section 3), grids in route order.
+    pub fn coverage_by_grid(&self) -> Vec<(String, crate::domain::coverage::Coverage)> {
+        let mut out: Vec<(String, crate::domain::coverage::Coverage)> = Vec::new();
+        for row in &self.rows {
+            match out.iter_mut().find(|(grid, _)| *grid == row.grid) {
+                Some((_, coverage)) => coverage.count(row.status, row.late),
+                None => out.push((
+                    row.grid.clone(),
+                    crate::domain::coverage::Coverage::of([(row.status, row.late)]),
+                )),
+            }
+        }
+        out
+    }
+
     pub fn checked(&self) -> usize {
         self.rows.iter().filter(|row| !row.unchecked()).count()
     }
@@ -80,6 +97,7 @@ pub fn row_view(row: &ElderRound, strip: Vec<Option<Status>>) -> RowView {
         address: row.elder.address.clone(),
         grid: row.elder.grid.clone(),
         building: building_of(&row.elder.address),
+        route: row.elder.route,
         window_hint: row.elder.window_hint.clone().unwrap_or_default(),
         status: row.status,
         observed: decisive.and_then(|c| c.observation),
@@ -235,6 +253,71 @@ pub fn load_flags(store: &Store, grid: Option<&str>) -> anyhow::Result<Vec<FlagV
     Ok(flags::list(&store.conn, false, None, grid)?)
 }
 
+/// An open patrol gap on the flags screen: one row, its missed flags folded under it (#15).
+#[derive(Debug, Clone)]
+pub struct GapFold {
+    pub gap: crate::store::gaps::Gap,
+    /// The missed flags it holds that are still open, in list order.
+    pub members: Vec<FlagView>,
+    /// Every elder it holds: id, name, and whether their flag is still open.
+    pub elders: Vec<(String, String, bool)>,
+    /// The volunteers assigned to its grid.
+    pub assigned: Vec<String>,
+}
+
+/// Folds the flags of open patrol gaps (#15): the list becomes the alerts, then one row per open
+/// gap (newest round first), then the remaining flags; a gap's open missed flags leave the list
+/// and are kept with the gap. A gap's row stands in the list as a [`FlagView`] carrying the
+/// negated gap id (flag ids are positive), so the list keeps one type; see `App::gap_of`.
+/// A gap whose elders have all been seen since still shows: the patrol's failure is handled once.
+pub fn fold_gaps(
+    flags: Vec<FlagView>,
+    open_gaps: Vec<crate::store::gaps::Gap>,
+) -> (Vec<FlagView>, Vec<GapFold>) {
+    use crate::domain::gap::{ListPart, list_part};
+    let mut folds: Vec<GapFold> = open_gaps
+        .into_iter()
+        .map(|gap| GapFold {
+            gap,
+            members: Vec::new(),
+            elders: Vec::new(),
+            assigned: Vec::new(),
+        })
+        .collect();
+    let mut alerts = Vec::new();
+    let mut remaining = Vec::new();
+    for flag in flags {
+        match list_part(flag.status, flag.gap_state) {
+            ListPart::Alerts => alerts.push(flag),
+            ListPart::Gaps => match folds.iter_mut().find(|fold| Some(fold.gap.id) == flag.gap) {
+                Some(fold) => fold.members.push(flag),
+                None => remaining.push(flag),
+            },
+            ListPart::Remaining => remaining.push(flag),
+        }
+    }
+    let mut list = alerts;
+    list.extend(folds.iter().map(GapFold::row));
+    list.extend(remaining);
+    (list, folds)
+}
+
+impl GapFold {
+    /// The gap's row in the flags list.
+    fn row(&self) -> FlagView {
+        let gap = &self.gap;
+        FlagView {
+            id: -gap.id,
+            grid: gap.grid.clone(),
+            round: gap.round,
+            status: Status::Missed,
+            gap: Some(gap.id),
+            gap_state: Some(gap.state),
+            ..FlagView::default()
+        }
+    }
+}
+
 /// How many notifications need a person (failed or maybe lost), for the flags screen.
 pub fn load_notify_trouble(store: &Store) -> anyhow::Result<usize> {
     Ok(crate::store::outbox::trouble_count(&store.conn)?)
@@ -342,10 +425,13 @@ pub const HISTORY_DAYS: u64 = 31;
 /// One grid's round at a glance.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct GridCounts {
+    /// Expected at the window: away elders are not listed (DESIGN.md section 3, coverage).
     pub listed: usize,
     pub checked: usize,
     pub flagged: usize,
     pub open_flags: usize,
+    /// The round closed as a patrol gap still open (#15).
+    pub gap: bool,
 }
 
 /// One round of the history screen: every grid's counts, and the whole community's.
@@ -400,6 +486,7 @@ pub fn load_history(
     let column = |grids: &[String], grid: &str| grids.iter().position(|g| g == grid);
     let mut round = last;
     let mut rows = Vec::new();
+    let open_gaps = crate::store::gaps::list(&store.conn, false)?;
     // Each elder's grid column, looked up once rather than per elder and round.
     let grid_of: Vec<usize> = roster
         .iter()
@@ -445,6 +532,11 @@ pub fn load_history(
                     tally.open_flags +=
                         usize::from(flag_state == Some(crate::domain::FlagState::Open));
                 }
+            }
+        }
+        for gap in open_gaps.iter().filter(|gap| gap.round == round) {
+            if let Some(column) = grids.iter().position(|g| *g == gap.grid) {
+                counts[column].gap = true;
             }
         }
         if total.listed > 0 {

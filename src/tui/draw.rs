@@ -62,6 +62,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Constraint::Length(u16::try_from(footer_lines.len()).unwrap_or(1)),
     ]));
     draw_header(frame, header, app);
+    let body = draw_warnings(frame, body, app);
     match app.mode {
         Mode::Welcome => draw_welcome(frame, body, app),
         Mode::Login => super::login::draw(frame, body, app),
@@ -94,6 +95,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Mode::ConfirmResolve => draw_confirm_resolve(frame, body, app),
         Mode::Note => draw_note(frame, body, app, &t(app.lang).note_title),
         Mode::Roster(mode) => roster_screen::draw_overlay(frame, body, app, mode),
+        Mode::Assign => draw_note(frame, body, app, &t(app.lang).tui_assign_prompt),
         Mode::Away => {
             let name = app.away_target().map_or("", |target| target.name);
             let title = fill(&t(app.lang).away_title, &[("name", &name)]);
@@ -101,6 +103,44 @@ pub fn draw(frame: &mut Frame, app: &App) {
         }
         _ => {}
     }
+}
+
+/// The early-warning banner (#15): one line per grid whose round is still mostly unwalked at its
+/// warning time, above every screen; returns the area left for the screen.
+fn draw_warnings(frame: &mut Frame, area: Rect, app: &App) -> Rect {
+    if app.warnings.is_empty() || matches!(app.mode, Mode::Login | Mode::Welcome) {
+        return area;
+    }
+    // Never more than a third of the screen: the round itself must still show.
+    let lines = app
+        .warnings
+        .len()
+        .min(usize::from(area.height / 3))
+        .min(usize::from(u16::MAX));
+    if lines == 0 {
+        return area;
+    }
+    let [banner, rest] = area.layout(&Layout::vertical([
+        Constraint::Length(u16::try_from(lines).unwrap_or(0)),
+        Constraint::Fill(1),
+    ]));
+    let width = usize::from(banner.width);
+    let text: Vec<Line> = app
+        .warnings
+        .iter()
+        .take(lines)
+        .map(|warning| {
+            Line::styled(
+                super::text::fit(warning, width),
+                Style::new()
+                    .fg(Color::Black)
+                    .bg(Color::Yellow)
+                    .add_modifier(Modifier::BOLD),
+            )
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(text), banner);
+    rest
 }
 
 /// Under the minimum size: what to do about it, and nothing else.
@@ -243,7 +283,7 @@ fn footer_lines(app: &App, width: usize) -> Vec<String> {
         (Mode::PickOutcome, _) => &s.keys_pick,
         (Mode::ConfirmResolve, _) => &s.keys_confirm_resolve,
         (Mode::Note, _) => &s.keys_note,
-        (Mode::Away, _) => &s.keys_away,
+        (Mode::Away | Mode::Assign, _) => &s.keys_away,
         (Mode::Roster(mode), _) => roster_screen::footer_keys(app, *mode),
         (Mode::Normal, tab) => return super::keymap::footer(app.lang, tab, width),
     };

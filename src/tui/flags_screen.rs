@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::app::App;
-use super::data::FlagDetail;
+use super::data::{FlagDetail, GapFold};
 use super::draw::status_style;
 use super::text::fit;
 use crate::domain::followup::LadderStep;
@@ -79,7 +79,85 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     draw_list(frame, list, app);
     if let Some(detail_view) = &app.flag_detail {
         draw_detail(frame, detail, app, detail_view);
+    } else if let Some(fold) = app
+        .flags
+        .get(app.flag_selected)
+        .and_then(|flag| app.gap_of(flag))
+    {
+        draw_gap_detail(frame, detail, app, fold);
     }
+}
+
+/// A patrol gap's row (#15): `▣ 第二网格 晨巡 11月30日 未巡视：已查 2/15，13 位老人漏巡`.
+fn gap_line(app: &App, fold: &GapFold, width: usize, base: Style) -> Line<'static> {
+    let gap = &fold.gap;
+    let text = format!(
+        "▣ {}",
+        words::gap_row(
+            app.lang,
+            &gap.grid,
+            gap.round,
+            gap.checked,
+            gap.listed,
+            gap.missed
+        )
+    );
+    Line::styled(
+        fit(&text, width),
+        Style::new()
+            .fg(Color::Magenta)
+            .add_modifier(Modifier::BOLD)
+            .patch(base),
+    )
+}
+
+/// The selected gap: what it holds, who was not seen, and the key that resolves it.
+fn draw_gap_detail(frame: &mut Frame, area: Rect, app: &App, fold: &GapFold) {
+    if area.width < MIN_DETAIL_WIDTH {
+        return;
+    }
+    let s = t(app.lang);
+    let gap = &fold.gap;
+    let mut lines = vec![
+        Line::styled(
+            words::gap_row(
+                app.lang,
+                &gap.grid,
+                gap.round,
+                gap.checked,
+                gap.listed,
+                gap.missed,
+            ),
+            Style::new().add_modifier(Modifier::BOLD),
+        ),
+        Line::styled(
+            fill(&s.tui_gap_resolve_hint, &[("count", &fold.members.len())]),
+            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+        ),
+    ];
+    if !fold.assigned.is_empty() {
+        let separator = if app.lang == Lang::Zh { "、" } else { ", " };
+        lines.insert(
+            1,
+            Line::raw(fill(
+                &s.gap_assigned,
+                &[("names", &fold.assigned.join(separator))],
+            )),
+        );
+    }
+    let seen = Style::new().fg(Color::DarkGray);
+    for (id, name, open) in &fold.elders {
+        let style = if *open { Style::new() } else { seen };
+        let mark = if *open { "!" } else { "✓" };
+        lines.push(Line::styled(format!("  {mark} {id} {name}"), style));
+    }
+    let title = format!("gap:{}", gap.id);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(Block::new().borders(Borders::TOP).title(Line::from(title)))
+            .wrap(Wrap { trim: false }),
+        area,
+    );
 }
 
 fn draw_list(frame: &mut Frame, area: Rect, app: &App) {
@@ -104,6 +182,9 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App) {
             } else {
                 Style::new()
             };
+            if let Some(fold) = app.gap_of(flag) {
+                return gap_line(app, fold, width, base);
+            }
             let (status_colour, symbol) = status_style(flag.status);
             let streak = if flag.streak > 1 {
                 fill(&s.tui_streak, &[("streak", &flag.streak)])

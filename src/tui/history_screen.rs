@@ -56,7 +56,15 @@ fn cell(counts: &GridCounts) -> (String, Style) {
     } else {
         format!("{}/{}", counts.checked, counts.listed)
     };
-    let style = if counts.open_flags > 0 {
+    // An open patrol gap is marked as the flags screen shows it (#15).
+    let text = if counts.gap {
+        format!("▣{text}")
+    } else {
+        text
+    };
+    let style = if counts.gap {
+        Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD)
+    } else if counts.open_flags > 0 {
         Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
     } else if counts.flagged > 0 {
         Style::new().fg(Color::Yellow)

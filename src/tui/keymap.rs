@@ -369,6 +369,14 @@ pub static ROSTER: &[Binding] = &[
         Action::Roster(RosterAction::EndAbsence),
         IfRoom,
     ),
+    // Issue 15: who walks which part of the selected elder's grid.
+    bind(
+        &[Char('v')],
+        "v",
+        |s| &s.hint_assign,
+        Action::StartAssign,
+        IfRoom,
+    ),
 ];
 
 /// A screen's own table.

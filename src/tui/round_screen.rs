@@ -282,6 +282,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             &[("query", &app.search.value()), ("count", &visible.len())],
         ));
     }
+    // Coverage per grid (#15) where the screen shows more than one, as many as leave the bar
+    // room to show (the rest are on the history screen and in `curtain coverage`).
+    let coverage = app.data.coverage_by_grid();
+    if coverage.len() > 1 {
+        let room = usize::from(gauge.width).saturating_sub(12);
+        for (grid, counts) in &coverage {
+            let piece = format!(" · {grid} {}/{}", counts.checked, counts.listed);
+            if unicode_width::UnicodeWidthStr::width(format!("{label}{piece}").as_str()) > room {
+                break;
+            }
+            label.push_str(&piece);
+        }
+    }
     let ratio = if total == 0 {
         0.0
     } else {
@@ -619,6 +632,7 @@ mod tests {
             address: format!("长青小区 A区 1栋 1单元 {id}"),
             grid: grid.into(),
             building: "长青小区 A区 1栋".into(),
+            route: None,
             window_hint: String::new(),
             status,
             observed: None,
