@@ -3,7 +3,6 @@
 //! in a drill with `--now`, starts at that time and moves on with the seconds that pass, so
 //! retries and leases still come due.
 
-use crate::domain::access::Capability;
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -85,23 +84,13 @@ pub fn kind_words(lang: Lang, kind: &str) -> String {
     }
 }
 
-pub fn state_words(lang: Lang, state: Option<DeliveryState>) -> &'static str {
-    let s = t(lang);
-    match state {
-        None => &s.delivery_unrouted,
-        Some(DeliveryState::Pending) => &s.delivery_pending,
-        Some(DeliveryState::Sending) => &s.delivery_sending,
-        Some(DeliveryState::Sent) => &s.delivery_sent,
-        Some(DeliveryState::Failed) => &s.delivery_failed,
-        Some(DeliveryState::Uncertain) => &s.delivery_uncertain,
-    }
-}
+pub use crate::ops::messages::delivery_state as state_words;
 
-/// `curtain watch`: passes every `interval` seconds until SIGTERM/SIGINT/SIGHUP (a delivery
-/// under way is finished and recorded first), or one pass with `--once`.
 /// The longest wait between passes: an hour. A longer one would sleep through a round.
 pub const MAX_INTERVAL_SECONDS: u64 = 3600;
 
+/// `curtain watch`: passes every `interval` seconds until SIGTERM/SIGINT/SIGHUP (a delivery
+/// under way is finished and recorded first), or one pass with `--once`.
 pub fn watch(session: &Session, interval: u64, once: bool) -> anyhow::Result<()> {
     if !(1..=MAX_INTERVAL_SECONDS).contains(&interval) {
         return Err(Refusal::OutOfRange {
@@ -294,33 +283,7 @@ fn known_channels(session: &Session) -> String {
 }
 
 fn retry(session: &Session, delivery_id: i64) -> anyhow::Result<()> {
-    let mut store = session.open(Create::Never)?;
-    session.authorize(&mut store, Capability::ManageNotifications, None)?;
-    let tx = store.write()?;
-    let (channel, state) =
-        outbox::delivery_state(&tx, delivery_id)?.ok_or(Refusal::UnknownDelivery(delivery_id))?;
-    if matches!(state, DeliveryState::Sent | DeliveryState::Sending) {
-        return Err(Refusal::CannotRetry {
-            id: delivery_id,
-            state: state_words(session.lang, Some(state)).to_string(),
-        }
-        .into());
-    }
-    if !session
-        .config
-        .notify
-        .channels
-        .iter()
-        .any(|c| c.name == channel)
-    {
-        return Err(Refusal::UnknownChannel {
-            name: channel,
-            known: known_channels(session),
-        }
-        .into());
-    }
-    outbox::requeue(&tx, delivery_id, session.now)?;
-    tx.commit().context("queueing the delivery again")?;
+    let channel = crate::ops::outbox::retry(session, delivery_id)?;
     writeln!(
         std::io::stdout(),
         "{}",
@@ -351,21 +314,16 @@ pub fn notify(session: &Session, action: NotifyCommand) -> anyhow::Result<()> {
         None if configured.is_empty() => return Err(Refusal::NoChannels.into()),
         None => configured.iter().map(|c| c.name.clone()).collect(),
     };
-    let mut store = session.open(Create::Never)?;
-    let actor = session.authorize(&mut store, Capability::ManageNotifications, None)?;
     let notifier = Notifier::new(&session.config, &format!("test-{}", std::process::id()));
     let clock = CommandClock::new(session);
     let now = clock.now();
-    let tx = store.write()?;
-    let claimed = outbox::queue_test(
-        &tx,
+    let (mut store, claimed) = crate::ops::outbox::queue_test(
+        session,
         &names,
-        &actor.name,
         &notifier.claim_token(),
         now,
         now + notifier.lease(),
     )?;
-    tx.commit().context("queueing the test message")?;
     let s = t(session.lang);
     let mut failed = 0;
     for delivery in &claimed {

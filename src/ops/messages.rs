@@ -5,6 +5,7 @@ use crate::error::Refusal;
 use crate::i18n::{Lang, fill, t, words};
 use crate::import::{Problem, ProblemKind, Roster, Unreadable, column_label};
 use crate::store::elders::ImportPlan;
+use crate::store::outbox::DeliveryState;
 
 pub fn refusal(lang: Lang, refusal: &Refusal) -> String {
     let s = t(lang);
@@ -121,9 +122,13 @@ pub fn refusal(lang: Lang, refusal: &Refusal) -> String {
         }
         Refusal::NoChannels => s.no_channels.clone(),
         Refusal::UnknownDelivery(id) => fill(&s.unknown_delivery, &[("id", id)]),
-        Refusal::CannotRetry { id, state } => {
-            fill(&s.cannot_retry, &[("id", id), ("state", state)])
-        }
+        Refusal::CannotRetry { id, state } => fill(
+            &s.cannot_retry,
+            &[
+                ("id", id),
+                ("state", &delivery_state(lang, DeliveryState::parse(state))),
+            ],
+        ),
         Refusal::NeedUser => s.need_user.clone(),
         Refusal::UnknownUser(name) => fill(&s.unknown_user, &[("name", name)]),
         Refusal::UserDisabled(name) => fill(&s.user_disabled, &[("name", name)]),
@@ -246,6 +251,19 @@ pub fn config_problem(lang: Lang, problem: &ConfigProblem) -> String {
     };
     // Values are the file's own text, quoted back.
     crate::domain::text::clean_line(&format!("{place}{what}")).into_owned()
+}
+
+/// A delivery's state in words; `None`: no channel takes the message.
+pub fn delivery_state(lang: Lang, state: Option<DeliveryState>) -> &'static str {
+    let s = t(lang);
+    match state {
+        None => &s.delivery_unrouted,
+        Some(DeliveryState::Pending) => &s.delivery_pending,
+        Some(DeliveryState::Sending) => &s.delivery_sending,
+        Some(DeliveryState::Sent) => &s.delivery_sent,
+        Some(DeliveryState::Failed) => &s.delivery_failed,
+        Some(DeliveryState::Uncertain) => &s.delivery_uncertain,
+    }
 }
 
 /// Why a file could not be read, in words.

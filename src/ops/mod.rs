@@ -11,6 +11,7 @@ pub mod drill;
 pub mod flags;
 pub mod input;
 pub mod messages;
+pub mod outbox;
 pub mod read;
 pub mod roster;
 pub mod users;
