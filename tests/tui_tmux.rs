@@ -470,10 +470,13 @@ fn sigterm_to_curtain_as_the_pane_process_leaves_the_alternate_screen() {
         );
         let want: &[&str] = match session {
             "kill" => &["status= alternate=1 mouse=1"],
-            // SIGTERM may end it with 128 + 15, as shells expect.
+            // SIGTERM may end it with 128 + 15, as shells expect, or (seen once on a loaded CI
+            // machine) as killed by the signal after the handler gave the terminal back: what
+            // this test holds is that the terminal is given back.
             "term" => &[
                 "status=0 alternate=0 mouse=0",
                 "status=143 alternate=0 mouse=0",
+                "status= alternate=0 mouse=0",
             ],
             _ => &["status=0 alternate=0 mouse=0"],
         };
