@@ -129,7 +129,8 @@ pub enum Command {
     /// Resolve a flag with an outcome, or a patrol gap (gap:ID) with patrol_gap
     Resolve {
         /// A flag id, or gap:ID for a patrol gap and its missed flags at once
-        flag_id: String,
+        #[arg(value_parser = flag_or_gap)]
+        flag_id: crate::ops::input::Resolvable,
         /// elder_fine, needed_help, hospitalised, was_away, patrol_gap, false_alarm, other
         #[arg(long)]
         outcome: String,
@@ -287,6 +288,11 @@ pub enum UserCommand {
     Disable { name: String },
     /// Let a disabled user log in again (admin only)
     Enable { name: String },
+}
+
+/// `resolve`'s first argument: a flag id, or `gap:ID` (a bad one is a usage error, in words).
+fn flag_or_gap(text: &str) -> Result<crate::ops::input::Resolvable, String> {
+    crate::ops::input::parse_resolvable(text).map_err(|refusal| refusal.to_string())
 }
 
 pub fn default_db_path() -> PathBuf {

@@ -630,6 +630,7 @@ mod tests {
             address: format!("长青小区 A区 1栋 1单元 {id}"),
             grid: grid.into(),
             building: "长青小区 A区 1栋".into(),
+            route: None,
             window_hint: String::new(),
             status,
             observed: None,
