@@ -25,7 +25,9 @@ export CURTAIN_NOW="$NOW" CURTAIN_LANG=en CURTAIN_USER=bench
 # before its window opened, not archived by then), the latest-seen check no correction
 # superseded, ok/alert/unclear from it against the expected curtain, away from the absences,
 # missed otherwise; late when seen after the window (the elder's own, or the community's)
-# closed; the severity of the round's flag. The round is the last settled one (ROUND).
+# closed; the severity of the round's flag when the status is flagged. The round is the last
+# settled one (ROUND). On a generated 300 × 30 database its rows equal `status --format json`'s
+# (elder_id, observed, status, late, severity), row for row.
 DATE=${ROUND%/*}
 SLOT=${ROUND#*/}
 if [ "$SLOT" = morning ]; then
@@ -44,6 +46,9 @@ WITH decisive AS (
     WHERE c.round = $ORDINAL AND c.observation IS NOT NULL
       AND NOT EXISTS (SELECT 1 FROM checks AS s WHERE s.supersedes = c.id)
 )
+SELECT elder_id, name, grid, round, expected, observed, status, late,
+       CASE WHEN status IN ('alert', 'unclear', 'missed') THEN severity END AS severity
+FROM (
 SELECT e.id AS elder_id, e.name, e.grid, '$ROUND' AS round, '$EXPECTED' AS expected,
        d.observation AS observed,
        CASE WHEN d.observation = 'seen' OR d.observation = '$EXPECTED' THEN 'ok'
@@ -60,7 +65,8 @@ LEFT JOIN decisive AS d ON d.elder_id = e.id AND d.n = 1
 LEFT JOIN flags AS f ON f.round = $ORDINAL AND f.elder_id = e.id
 WHERE e.added_at < strftime($UTC, '$DATE ' || $OPENS, '-8 hours')
   AND (e.archived_at IS NULL OR e.archived_at > strftime($UTC, '$DATE ' || $OPENS, '-8 hours'))
-ORDER BY e.route IS NULL, e.route, e.id;
+ORDER BY e.route IS NULL, e.route, e.id
+);
 SQL
 
 "$BIN" --db "$WORK/roster.db" bench roster --elders "$ELDERS" --out "$WORK/roster.csv" >/dev/null

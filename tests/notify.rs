@@ -244,9 +244,17 @@ fn a_delivery_is_retried_after_a_500_and_a_timeout_then_sent_once() {
     let rows = outbox(&db, "2026-11-22 08:12");
     assert_eq!(rows[0]["state"], "pending", "{rows:#?}");
     assert_eq!(rows[0]["attempts"], 2);
+    // The outbox keeps why as data: each reader reads it in their own language (issue 12), not
+    // in the language the group's messages are sent in.
     assert!(
-        text_of(&rows[0]["last_error"]).contains("1 秒内没有回应"),
+        text_of(&rows[0]["last_error"]).contains("no answer within 1 s"),
         "{rows:#?}"
+    );
+    let in_chinese = db.run("zh", "2026-11-22 08:12", &["outbox", "--all"]);
+    assert!(
+        in_chinese.stdout.contains("1 秒内没有回应"),
+        "{}",
+        in_chinese.describe()
     );
 
     watch_once(&db, "2026-11-22 08:13");

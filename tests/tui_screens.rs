@@ -833,32 +833,6 @@ fn a_message_follows_a_language_switch_and_a_saved_one_expires() {
     assert_eq!(f.app.shown_message(), None, "the next action clears it");
 }
 
-/// Issue 12: the TUI's import preview names, per elder, every field that will change from what to
-/// what, clears included, as `import --dry-run` does; columns the file lacks are left as they were.
-#[test]
-fn the_import_preview_names_each_field_that_changes_from_what_to_what() {
-    let mut f = fixture(Lang::Zh, "2026-11-22 08:05");
-    let sheet = f._dir.path().join("changes.csv");
-    std::fs::write(
-        &sheet,
-        "编号,姓名,电话,紧急联系人\nCQ001,王秀英,13912345678,\n",
-    )
-    .unwrap();
-    f.key(KeyCode::Char('4'));
-    f.key(KeyCode::Char('i'));
-    f.keys(sheet.to_str().unwrap());
-    f.key(KeyCode::Enter);
-    let preview = f.app.roster.preview.clone().unwrap();
-    let lines = curtain::tui::roster_screen::preview_lines(&f.app, &preview).join("\n");
-    assert!(lines.contains("CQ001 王秀英："), "{lines}");
-    assert!(lines.contains("电话：13900007346 → 13912345678"), "{lines}");
-    assert!(lines.contains("紧急联系人：女儿 刘芳 → （空）"), "{lines}");
-    assert!(
-        !lines.contains("地址："),
-        "an absent column changes nothing:\n{lines}"
-    );
-}
-
 #[test]
 fn the_roster_form_edits_every_field_and_refuses_a_bad_window() {
     let mut f = fixture(Lang::Zh, "2026-11-22 08:05");
@@ -930,4 +904,30 @@ fn grids_cycle_in_their_natural_order() {
     assert_eq!(f.app.grid.as_deref(), Some("第一网格"));
     f.key(KeyCode::Char('g'));
     assert_eq!(f.app.grid.as_deref(), Some("第二网格"));
+}
+
+/// Issue 12: the TUI's import preview names, per elder, every field that will change from what to
+/// what, clears included, as `import --dry-run` does; columns the file lacks are left as they were.
+#[test]
+fn the_import_preview_names_each_field_that_changes_from_what_to_what() {
+    let mut f = fixture(Lang::Zh, "2026-11-22 08:05");
+    let sheet = f._dir.path().join("changes.csv");
+    std::fs::write(
+        &sheet,
+        "编号,姓名,电话,紧急联系人\nCQ001,王秀英,13912345678,\n",
+    )
+    .unwrap();
+    f.key(KeyCode::Char('4'));
+    f.key(KeyCode::Char('i'));
+    f.keys(sheet.to_str().unwrap());
+    f.key(KeyCode::Enter);
+    let preview = f.app.roster.preview.clone().unwrap();
+    let lines = curtain::tui::roster_screen::preview_lines(&f.app, &preview).join("\n");
+    assert!(lines.contains("CQ001 王秀英："), "{lines}");
+    assert!(lines.contains("电话：13900007346 → 13912345678"), "{lines}");
+    assert!(lines.contains("紧急联系人：女儿 刘芳 → （空）"), "{lines}");
+    assert!(
+        !lines.contains("地址："),
+        "an absent column changes nothing:\n{lines}"
+    );
 }

@@ -17,7 +17,7 @@ use super::output::{Format, table, write_csv, write_json};
 use crate::domain::time::format_local;
 use crate::error::Refusal;
 use crate::i18n::{Lang, fill, t, words};
-use crate::notify::{Clock, Notifier, Outcome, PassReport};
+use crate::notify::{Clock, DeliveryError, Notifier, Outcome, PassReport};
 use crate::store::Create;
 use crate::store::outbox::{self, DeliveryState, Kind, OutboxRow};
 
@@ -250,9 +250,18 @@ pub fn outbox(
 }
 
 fn list(session: &Session, all: bool, format: Format) -> anyhow::Result<()> {
-    let store = session.open(Create::Never)?;
+    let mut store = session.open(Create::Never)?;
+    // Once users exist, reading needs a login too (DESIGN.md section 4).
+    session.viewer(&mut store)?;
     let since = (!all).then(|| session.now - chrono::Duration::days(OUTBOX_DAYS));
-    let rows = outbox::list(&store.conn, since)?;
+    let mut rows = outbox::list(&store.conn, since)?;
+    // Kept as data; read in the reader's language.
+    for row in &mut rows {
+        row.last_error = row
+            .last_error
+            .take()
+            .map(|stored| DeliveryError::words_of_stored(session.lang, &stored));
+    }
     let mut out = std::io::stdout().lock();
     match format {
         Format::Json => write_json(&mut out, &rows),
@@ -392,7 +401,13 @@ pub fn notify(session: &Session, action: NotifyCommand) -> anyhow::Result<()> {
                     "{}",
                     fill(
                         &s.notify_test_failed,
-                        &[("channel", &delivery.channel), ("error", &error)]
+                        &[
+                            ("channel", &delivery.channel),
+                            (
+                                "error",
+                                &DeliveryError::words_of_stored(session.lang, &error)
+                            )
+                        ]
                     )
                 );
             }

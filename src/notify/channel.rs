@@ -136,22 +136,78 @@ pub enum SendError {
     Connect(String),
 }
 
-impl SendError {
+/// Why a delivery did not arrive, as the outbox keeps it: data, not words, so that whoever reads
+/// the outbox reads it in their own language. Stored as JSON in `last_error`; text that is not
+/// (rows from before) is shown as it was stored.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryError {
+    Status(u16),
+    Refused {
+        code: i64,
+        message: String,
+    },
+    BadAnswer(String),
+    Timeout {
+        seconds: u64,
+    },
+    Connect(String),
+    /// The watcher stopped mid-send: it may or may not have arrived.
+    Stopped,
+    /// The config no longer has the delivery's channel.
+    NoChannel(String),
+    /// The message is no longer in the outbox.
+    Gone(i64),
+}
+
+impl From<SendError> for DeliveryError {
+    fn from(error: SendError) -> Self {
+        match error {
+            SendError::Status(status) => DeliveryError::Status(status),
+            SendError::Refused { code, message } => DeliveryError::Refused { code, message },
+            SendError::BadAnswer(body) => DeliveryError::BadAnswer(body),
+            SendError::Timeout(limit) => DeliveryError::Timeout {
+                seconds: limit.as_secs(),
+            },
+            SendError::Connect(error) => DeliveryError::Connect(error),
+        }
+    }
+}
+
+impl DeliveryError {
+    /// What `last_error` keeps.
+    pub fn stored(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// A stored `last_error` in words of `lang`.
+    pub fn words_of_stored(lang: Lang, stored: &str) -> String {
+        match serde_json::from_str::<DeliveryError>(stored) {
+            Ok(error) => error.words(lang),
+            Err(_) => crate::domain::text::clean_line(stored).into_owned(),
+        }
+    }
+
     /// The error in words; the robot's own text in it is cleaned, since it is shown on a
     /// terminal.
     pub fn words(&self, lang: Lang) -> String {
         let s = t(lang);
         let words = match self {
-            SendError::Status(status) => fill(&s.notify_error_status, &[("status", status)]),
-            SendError::Refused { code, message } => fill(
+            DeliveryError::Status(status) => fill(&s.notify_error_status, &[("status", status)]),
+            DeliveryError::Refused { code, message } => fill(
                 &s.notify_error_errcode,
                 &[("code", code), ("message", message)],
             ),
-            SendError::BadAnswer(body) => fill(&s.notify_error_answer, &[("body", body)]),
-            SendError::Timeout(limit) => {
-                fill(&s.notify_error_timeout, &[("seconds", &limit.as_secs())])
+            DeliveryError::BadAnswer(body) => fill(&s.notify_error_answer, &[("body", body)]),
+            DeliveryError::Timeout { seconds } => {
+                fill(&s.notify_error_timeout, &[("seconds", seconds)])
             }
-            SendError::Connect(error) => fill(&s.notify_error_connect, &[("error", error)]),
+            DeliveryError::Connect(error) => fill(&s.notify_error_connect, &[("error", error)]),
+            DeliveryError::Stopped => s.notify_error_stopped.clone(),
+            DeliveryError::NoChannel(channel) => {
+                fill(&s.notify_error_no_channel, &[("channel", channel)])
+            }
+            DeliveryError::Gone(id) => fill(&s.notify_error_gone, &[("id", id)]),
         };
         crate::domain::text::clean_line(&words).into_owned()
     }
@@ -252,5 +308,42 @@ mod tests {
     #[test]
     fn base64_is_escaped_for_a_query_string() {
         assert_eq!(percent_encode_base64("a+b/c=="), "a%2Bb%2Fc%3D%3D");
+    }
+}
+
+#[cfg(test)]
+mod delivery_error_tests {
+    use super::*;
+
+    /// Issue 12: why a delivery failed is read in the reader's language, whatever language the
+    /// group's messages go out in; text stored by an older version is shown as it was.
+    #[test]
+    fn rule_a_delivery_error_is_kept_as_data_and_read_in_each_language() {
+        let errors = [
+            DeliveryError::Status(503),
+            DeliveryError::Refused {
+                code: 93000,
+                message: "invalid webhook url".into(),
+            },
+            DeliveryError::BadAnswer("<html>".into()),
+            DeliveryError::Timeout { seconds: 10 },
+            DeliveryError::Connect("connection refused".into()),
+            DeliveryError::Stopped,
+            DeliveryError::NoChannel("g9".into()),
+            DeliveryError::Gone(7),
+        ];
+        let han = |text: &str| text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+        for error in errors {
+            let stored = error.stored();
+            let english = DeliveryError::words_of_stored(Lang::En, &stored);
+            let chinese = DeliveryError::words_of_stored(Lang::Zh, &stored);
+            assert!(!han(&english), "{english}");
+            assert!(han(&chinese), "{chinese}");
+            assert_eq!(english, error.words(Lang::En));
+        }
+        assert_eq!(
+            DeliveryError::words_of_stored(Lang::En, "对方回答 HTTP 500"),
+            "对方回答 HTTP 500"
+        );
     }
 }

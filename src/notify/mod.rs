@@ -14,9 +14,9 @@ use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use crate::config::{ChannelConfig, Config, NotifyConfig};
-use crate::i18n::t;
 use crate::store::Store;
 use crate::store::outbox::{self, Attempt, Claimed};
+pub use channel::DeliveryError;
 
 /// Where a pass reads the time: the patrol's clock (a drill's `--now`, moving on) and the wall
 /// clock (for signatures the robots check against their own).
@@ -177,8 +177,7 @@ impl Notifier {
             now,
         )?
         .len();
-        report.uncertain =
-            outbox::mark_stale_claims(&tx, &t(self.config.lang).notify_error_stopped, now)?;
+        report.uncertain = outbox::mark_stale_claims(&tx, &DeliveryError::Stopped.stored(), now)?;
         for channel in &self.config.channels {
             outbox::route(&tx, &channel.name, channel.grids.as_deref(), oldest, now)?;
         }
@@ -248,16 +247,10 @@ impl Notifier {
                     clock.wall(),
                 );
                 channel::send(&self.agent, channel.kind, self.config.timeout, &request)
-                    .map_err(|error| error.words(lang))
+                    .map_err(|error| DeliveryError::from(error).stored())
             }
-            (None, _) => Err(crate::i18n::fill(
-                &t(lang).notify_error_no_channel,
-                &[("channel", &claimed.channel)],
-            )),
-            (_, None) => Err(crate::i18n::fill(
-                &t(lang).notify_error_gone,
-                &[("id", &claimed.message_id)],
-            )),
+            (None, _) => Err(DeliveryError::NoChannel(claimed.channel.clone()).stored()),
+            (_, None) => Err(DeliveryError::Gone(claimed.message_id).stored()),
         };
         let now = clock.now();
         let (attempt, outcome) = match result {

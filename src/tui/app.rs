@@ -810,12 +810,16 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
         });
         return Ok(());
     }
-    if app.tab == Tab::Round && matches!(app.mode, Mode::Normal | Mode::Search) {
-        match super::round_screen::update(app, &action) {
-            Step::NotMine => {}
-            Step::Done => return Ok(()),
-            Step::Effect(effect) => return carry_out(app, store, effect),
-        }
+    // Each screen's own update first: pure, its effects carried out here.
+    let step = match (app.tab, &app.mode) {
+        (Tab::Round, Mode::Normal | Mode::Search) => super::round_screen::update(app, &action),
+        (Tab::History, Mode::Normal) => super::history_screen::update(app, &action),
+        _ => Step::NotMine,
+    };
+    match step {
+        Step::NotMine => {}
+        Step::Done => return Ok(()),
+        Step::Effect(effect) => return carry_out(app, store, effect),
     }
     let s = t(app.lang);
     let page = 10;
@@ -847,17 +851,6 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
         | Action::PageDown
         | Action::First
         | Action::Last
-            if app.tab == Tab::History =>
-        {
-            app.history_selected = moved(app.history_selected, &action, page)
-                .min(app.history.rows.len().saturating_sub(1));
-        }
-        Action::Up
-        | Action::Down
-        | Action::PageUp
-        | Action::PageDown
-        | Action::First
-        | Action::Last
             if app.tab == Tab::Roster =>
         {
             app.roster.selected = moved(app.roster.selected, &action, page);
@@ -866,15 +859,8 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
         Action::Roster(roster_action) => {
             super::roster_screen::update(app, store, roster_action)?;
         }
-        Action::OpenRound => {
-            if let Some(row) = app.history.rows.get(app.history_selected) {
-                app.round = row.round;
-                app.round_pinned = app.round != data::round_for_patrol(&app.schedule, app.now);
-                app.tab = Tab::Round;
-                app.selected = 0;
-                reload(app, store)?;
-            }
-        }
+        // The history screen opens its round by its own update (`history_screen::update`).
+        Action::OpenRound => {}
         Action::Up
         | Action::Down
         | Action::PageUp

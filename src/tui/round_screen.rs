@@ -597,7 +597,9 @@ fn elder_line(app: &App, row: &RowView, selected: bool, layout: &RowLayout) -> L
         spans.push(Span::styled(fit(&hint, layout.hint), base.fg(Color::Gray)));
     }
     if layout.strip {
-        spans.push(Span::raw(" "));
+        // A bar between this round and the earlier ones: a `✓` of the last round at the end of
+        // a pending row must not read as this round's.
+        spans.push(Span::styled("│", Style::new().fg(Color::DarkGray)));
         spans.extend(strip_spans(&row.strip));
     }
     Line::from(spans)
