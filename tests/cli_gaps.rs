@@ -316,7 +316,7 @@ fn bad_gap_input_is_refused_in_the_users_language_changing_nothing() {
         "zh",
         now,
         &["resolve", "gap:x", "--outcome", "patrol_gap"],
-        &["“gap:x”"],
+        &["gap:x", "gap:缺口编号"],
     );
     db.refused(
         "en",

@@ -71,7 +71,7 @@ pub fn run(session: &Session, command: Command) -> anyhow::Result<()> {
             flag_id,
             outcome,
             note,
-        } => match flag_id {
+        } => match crate::ops::input::parse_resolvable(&flag_id)? {
             crate::ops::input::Resolvable::Flag(id) => {
                 resolve(session, id, &outcome, note.as_deref())
             }

@@ -129,8 +129,7 @@ pub enum Command {
     /// Resolve a flag with an outcome, or a patrol gap (gap:ID) with patrol_gap
     Resolve {
         /// A flag id, or gap:ID for a patrol gap and its missed flags at once
-        #[arg(value_parser = flag_or_gap)]
-        flag_id: crate::ops::input::Resolvable,
+        flag_id: String,
         /// elder_fine, needed_help, hospitalised, was_away, patrol_gap, false_alarm, other
         #[arg(long)]
         outcome: String,
@@ -288,11 +287,6 @@ pub enum UserCommand {
     Disable { name: String },
     /// Let a disabled user log in again (admin only)
     Enable { name: String },
-}
-
-/// `resolve`'s first argument: a flag id, or `gap:ID` (a bad one is a usage error, in words).
-fn flag_or_gap(text: &str) -> Result<crate::ops::input::Resolvable, String> {
-    crate::ops::input::parse_resolvable(text).map_err(|refusal| refusal.to_string())
 }
 
 pub fn default_db_path() -> PathBuf {
