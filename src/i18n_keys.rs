@@ -13,6 +13,7 @@ string_table! {
     live_not_drill,
     no_round_for_check,
     drill_mark,
+    label_separator,
     tui_field_full,
     ledger_reason_withdrawn,
     unknown_flag,

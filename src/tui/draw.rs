@@ -478,7 +478,10 @@ fn draw_details(frame: &mut Frame, area: Rect, app: &App) {
     let elder = &detail.elder;
     let field = |label: &str, value: Option<&str>| {
         Line::from(vec![
-            Span::styled(format!("{label}："), Style::new().fg(Color::DarkGray)),
+            Span::styled(
+                format!("{label}{}", s.label_separator),
+                Style::new().fg(Color::DarkGray),
+            ),
             Span::raw(crate::domain::privacy::mask_phones_in(value.unwrap_or("—"))),
         ])
     };

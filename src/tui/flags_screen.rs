@@ -292,15 +292,15 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, detail: &FlagDetail) {
         ),
         Line::raw(elder.address.clone()),
         Line::from(vec![
-            label(&format!("{}：", s.detail_window)),
+            label(&format!("{}{}", s.detail_window, s.label_separator)),
             Span::raw(elder.window_hint.clone().unwrap_or_else(|| "—".into())),
         ]),
         Line::from(vec![
-            label(&format!("{}：", s.detail_notes)),
+            label(&format!("{}{}", s.detail_notes, s.label_separator)),
             Span::raw(elder.notes.clone().unwrap_or_else(|| "—".into())),
         ]),
         Line::from(vec![
-            label(&format!("{}：", s.col_phone)),
+            label(&format!("{}{}", s.col_phone, s.label_separator)),
             Span::raw(
                 elder
                     .phone
@@ -309,11 +309,11 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, detail: &FlagDetail) {
             ),
         ]),
         Line::from(vec![
-            label(&format!("{}：", s.detail_contact)),
+            label(&format!("{}{}", s.detail_contact, s.label_separator)),
             Span::raw(person(app, &elder.contact, &elder.contact_phone)),
         ]),
         Line::from(vec![
-            label(&format!("{}：", s.detail_keyholder)),
+            label(&format!("{}{}", s.detail_keyholder, s.label_separator)),
             Span::raw(person(app, &elder.keyholder, &elder.keyholder_phone)),
         ]),
     ];

@@ -120,7 +120,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let stars = "•".repeat(login.pin.value().chars().count());
     let field = |label: &str, value: &str, focused: bool| {
         Line::from(vec![
-            Span::styled(format!("{label}："), label_style),
+            Span::styled(format!("{label}{}", s.label_separator), label_style),
             Span::styled(
                 format!("{value} "),
                 if focused { focus } else { Style::new() },
@@ -153,7 +153,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     } else {
         (&s.login_name, login.name.visual_cursor())
     };
-    let x = popup.x + 1 + u16::try_from(format!("{label}：").width() + value_width).unwrap_or(0);
+    let x = popup.x
+        + 1
+        + u16::try_from(format!("{label}{}", s.label_separator).width() + value_width).unwrap_or(0);
     let row = u16::try_from(intro_rows + if login.on_pin { 2 } else { 1 }).unwrap_or(0);
     let y = popup.y + 1 + row;
     if x < popup.right().saturating_sub(1) && y < popup.bottom().saturating_sub(1) {

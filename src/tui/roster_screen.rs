@@ -708,10 +708,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         .map(|elder| {
             let mut parts = vec![format!("{} {}", elder.id, elder.name)];
             if let Some(hint) = &elder.window_hint {
-                parts.push(format!("{}：{hint}", s.roster_col_window));
+                parts.push(format!(
+                    "{}{}{hint}",
+                    s.roster_col_window, s.label_separator
+                ));
             }
             if let Some(notes) = &elder.notes {
-                parts.push(format!("{}：{notes}", s.detail_notes));
+                parts.push(format!("{}{}{notes}", s.detail_notes, s.label_separator));
             }
             parts.join(" · ")
         });
