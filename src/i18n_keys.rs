@@ -380,6 +380,14 @@ string_table! {
     signed_in_as,
     // -- doctor, files and reliability (#5)
     doctor_title,
+    // -- progress of long commands on a terminal (#14)
+    progress_line,
+    progress_counting,
+    progress_copying,
+    progress_quick_check,
+    progress_integrity_check,
+    progress_foreign_keys,
+    progress_sanity,
     doctor_file_ok,
     doctor_file_open,
     doctor_dir_ok,

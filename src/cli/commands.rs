@@ -776,7 +776,9 @@ fn backup(session: &Session, file: &Path) -> anyhow::Result<()> {
         .mode(0o600)
         .open(file)
         .with_context(|| format!("creating {}", file.display()))?;
-    let result = store.backup_to(file);
+    let progress = super::progress::Progress::start(session.lang, crate::store::Stage::Counting);
+    let result = store.backup_with(file, &mut |stage| progress.stage(stage));
+    drop(progress);
     if result.is_err() {
         // A copy that failed its check must not be mistaken for a backup later.
         for suffix in ["", "-wal", "-shm", "-journal"] {

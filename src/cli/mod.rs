@@ -9,6 +9,7 @@ pub mod help;
 pub mod notify;
 pub mod output;
 pub mod patrol;
+pub mod progress;
 
 use std::io::Write;
 use std::path::PathBuf;
