@@ -116,6 +116,7 @@ pub fn run(session: &Session, command: Command) -> anyhow::Result<()> {
             end,
         ),
         Command::Backup { file } => backup(session, &file),
+        Command::Handover { to } => handover(session, &to),
         Command::Doctor { full } => super::doctor::run(session, full),
         Command::Report { from, to, out } => crate::export::report::run(session, &from, &to, &out),
         Command::Watch { interval, once } => super::notify::watch(session, interval, once),
@@ -752,6 +753,73 @@ fn away(
         )
     };
     writeln!(stdout(), "{message}")?;
+    Ok(())
+}
+
+fn handover(session: &Session, to: &str) -> anyhow::Result<()> {
+    let done = ops::handover::hand_over(session, to)?;
+    let s = t(session.lang);
+    let received = &done.received;
+    let mut out = stdout();
+    writeln!(
+        out,
+        "{}",
+        fill(
+            &s.handover_done,
+            &[
+                ("target", &shown(&done.target)),
+                ("checks", &received.checks),
+                ("absences", &received.absences),
+                ("follow_ups", &received.follow_ups),
+                ("already", &received.already_there),
+            ]
+        )
+    )?;
+    if received.absences_ended + received.gaps_resolved > 0 {
+        writeln!(
+            out,
+            "{}",
+            fill(
+                &s.handover_more,
+                &[
+                    ("ended", &received.absences_ended),
+                    ("gaps", &received.gaps_resolved)
+                ]
+            )
+        )?;
+    }
+    let mut err = std::io::stderr().lock();
+    for (elder, round, action) in &received.unplaced {
+        writeln!(
+            err,
+            "{}",
+            fill(
+                &s.handover_unplaced,
+                &[("elder", elder), ("round", round), ("action", action)]
+            )
+        )?;
+    }
+    if !done.roster_kept.is_empty() {
+        const SHOWN: usize = 10;
+        let listed = done
+            .roster_kept
+            .iter()
+            .take(SHOWN)
+            .cloned()
+            .collect::<Vec<_>>();
+        let mut elders = listed.join(", ");
+        if done.roster_kept.len() > SHOWN {
+            elders = fill(
+                &s.handover_and_more,
+                &[("list", &elders), ("count", &done.roster_kept.len())],
+            );
+        }
+        writeln!(
+            err,
+            "{}",
+            fill(&s.handover_roster_kept, &[("elders", &elders)])
+        )?;
+    }
     Ok(())
 }
 

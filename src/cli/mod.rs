@@ -204,6 +204,12 @@ pub enum Command {
     },
     /// A consistent copy of the live database, verified
     Backup { file: PathBuf },
+    /// An offline device's checks, absences and follow-ups into the shared database, each once
+    Handover {
+        /// The shared database file
+        #[arg(long)]
+        to: String,
+    },
     /// Check the database file: integrity, foreign keys, schema, modes, journal, records; read-only
     Doctor {
         /// SQLite's full integrity check, every index against its table (minutes on a

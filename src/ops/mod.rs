@@ -11,6 +11,7 @@ pub mod clock;
 pub mod drill;
 pub mod flags;
 pub mod gaps;
+pub mod handover;
 pub mod input;
 pub mod messages;
 pub mod outbox;

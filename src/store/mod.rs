@@ -11,6 +11,7 @@ pub mod elders;
 pub mod facts;
 pub mod flags;
 pub mod gaps;
+pub mod handover;
 pub mod ledger;
 pub mod outbox;
 pub mod rounds;
