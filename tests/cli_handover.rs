@@ -369,3 +369,38 @@ fn a_patrol_gap_resolved_and_an_absence_ended_on_the_laptop_are_so_on_the_shared
         .unwrap();
     assert_eq!(back_on, "2026-11-23");
 }
+
+#[test]
+fn a_follow_up_on_a_flag_the_shared_database_never_raised_is_named_not_lost_silently() {
+    let central = TestDb::with_sample_roster();
+    let laptop = laptop_of(&central);
+    // The laptop never saw CQ003 and resolved her missed flag after a call; the shared database
+    // had her seen at the window on time.
+    central.ok("2026-11-22 08:00", &["check", "CQ003", "open"]);
+    let missed = laptop
+        .flag_of("CQ003", MORNING, "2026-11-22 10:00")
+        .unwrap();
+    laptop.ok(
+        "2026-11-22 10:00",
+        &[
+            "resolve",
+            &missed["id"].to_string(),
+            "--outcome",
+            "elder_fine",
+        ],
+    );
+    let run = handover(&laptop, &central);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    assert!(
+        run.stderr.contains("not handed over")
+            && run.stderr.contains("resolved:elder_fine")
+            && run.stderr.contains("CQ003"),
+        "{}",
+        run.describe()
+    );
+    assert!(
+        central
+            .flag_of("CQ003", MORNING, "2026-11-22 12:00")
+            .is_none()
+    );
+}

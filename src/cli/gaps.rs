@@ -58,7 +58,7 @@ pub fn coverage(
         Some(text) => parse_round(text)?,
         None => session.config.schedule.current_round(session.now),
     };
-    let (store, viewer, times) = ops::read::open_settled(session, None)?;
+    let (store, viewer, times) = ops::read::open_settled_for_grid(session, None, grid)?;
     let rows: Vec<CoverageRow> = ops::gaps::coverage(&store, &viewer, round, times)?
         .iter()
         .filter(|row| grid.is_none_or(|grid| row.grid == grid))
