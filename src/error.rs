@@ -56,8 +56,8 @@ pub enum Refusal {
     GapOutcome(String),
     #[error("tally --format xlsx needs --out FILE.xlsx")]
     TallyNeedsOut,
-    #[error("handing over to PostgreSQL ({0}) is not supported by this curtain")]
-    HandoverToPostgres(String),
+    #[error("this curtain cannot use PostgreSQL ({0}) yet")]
+    PostgresNotYet(String),
     #[error("{0} is this device's own database")]
     HandoverToItself(PathBuf),
     #[error("the shared roster lacks {elders}")]

@@ -523,7 +523,7 @@ string_table! {
     watch_warnings,
     tally_written,
     tally_needs_out,
-    handover_to_postgres,
+    postgres_not_yet,
     handover_to_itself,
     handover_unknown_elders,
     handover_drill_mismatch,

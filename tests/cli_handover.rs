@@ -404,3 +404,31 @@ fn a_follow_up_on_a_flag_the_shared_database_never_raised_is_named_not_lost_sile
             .is_none()
     );
 }
+
+#[test]
+fn a_postgres_url_as_the_database_is_refused_plainly_until_curtain_speaks_postgresql() {
+    for (lang, says) in [
+        ("en", "cannot connect to PostgreSQL yet"),
+        ("zh", "还不能连接 PostgreSQL"),
+    ] {
+        for via_env in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut cmd = common::curtain();
+            cmd.current_dir(dir.path()).args(["--lang", lang]);
+            if via_env {
+                cmd.env("CURTAIN_DB", "postgres://curtain@127.0.0.1/curtain");
+            } else {
+                cmd.args(["--db", "postgresql://curtain@127.0.0.1/curtain"]);
+            }
+            let output = cmd.args(["status"]).output().unwrap();
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(2), "{stderr}");
+            assert!(stderr.contains(says), "{stderr}");
+            assert_eq!(
+                std::fs::read_dir(dir.path()).unwrap().count(),
+                0,
+                "nothing is created"
+            );
+        }
+    }
+}

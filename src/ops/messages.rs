@@ -54,7 +54,7 @@ pub fn refusal(lang: Lang, refusal: &Refusal) -> String {
         Refusal::UnknownVolunteer(name) => fill(&s.unknown_volunteer, &[("name", name)]),
         Refusal::BadRouteRange(text) => fill(&s.bad_route_range, &[("text", text)]),
         Refusal::TallyNeedsOut => s.tally_needs_out.clone(),
-        Refusal::HandoverToPostgres(url) => fill(&s.handover_to_postgres, &[("url", url)]),
+        Refusal::PostgresNotYet(url) => fill(&s.postgres_not_yet, &[("url", url)]),
         Refusal::HandoverToItself(path) => {
             fill(&s.handover_to_itself, &[("path", &path.display())])
         }
@@ -721,7 +721,7 @@ mod tests {
         ]);
         // Issue 16.
         all.extend([
-            R::HandoverToPostgres(text("postgres://curtain@db/curtain")),
+            R::PostgresNotYet(text("postgres://curtain@db/curtain")),
             R::HandoverToItself(path()),
             R::HandoverUnknownElders {
                 elders: text("CQ099"),
@@ -815,7 +815,7 @@ mod tests {
                 | R::UnknownVolunteer(_)
                 | R::BadRouteRange(_)
                 | R::TallyNeedsOut
-                | R::HandoverToPostgres(_)
+                | R::PostgresNotYet(_)
                 | R::HandoverToItself(_)
                 | R::HandoverUnknownElders { .. }
                 | R::HandoverDrillMismatch => {}

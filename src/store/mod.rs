@@ -39,6 +39,12 @@ pub struct Store {
     pub drill: bool,
 }
 
+/// A `postgres://` (or `postgresql://`) URL names a PostgreSQL database, not a file
+/// (DESIGN.md section 4); this version has no PostgreSQL store yet.
+pub fn is_postgres_url(db: &str) -> bool {
+    db.starts_with("postgres://") || db.starts_with("postgresql://")
+}
+
 /// Whether opening may create the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Create {
