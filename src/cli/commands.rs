@@ -2,11 +2,9 @@
 //! input exits 2 with nothing written.
 
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use crate::ops::input::{parse_date, parse_round};
-use anyhow::Context;
 use serde::Serialize;
 
 use super::output::{Format, table, write_csv, write_json};
@@ -517,10 +515,7 @@ fn status(
     grid: Option<&str>,
     format: Format,
 ) -> anyhow::Result<()> {
-    let round = match round {
-        Some(text) => parse_round(text)?,
-        None => session.config.schedule.current_round(session.now),
-    };
+    let round = session.round_or_current(round)?;
     let (store, viewer, times) = ops::read::open_settled_for_grid(session, None, grid)?;
     // Nothing counts as missed before its window has closed by the real clock.
     let rows: Vec<ElderRound> = rounds::statuses(&store, round, times.settle_until())?
@@ -824,33 +819,7 @@ fn handover(session: &Session, to: &str) -> anyhow::Result<()> {
 }
 
 fn backup(session: &Session, file: &Path) -> anyhow::Result<()> {
-    if file.exists() {
-        return Err(Refusal::WouldOverwrite {
-            path: file.to_path_buf(),
-        }
-        .into());
-    }
-    if let Some(dir) = file.parent().filter(|dir| !dir.as_os_str().is_empty())
-        && !dir.is_dir()
-    {
-        return Err(Refusal::NoOutputDir(dir.to_path_buf()).into());
-    }
-    let mut store = session.open(Create::Never)?;
-    session.authorize(&mut store, Capability::Backup, None)?;
-    // Create the copy 0600 before SQLite writes into it: it holds the same personal data.
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(file)
-        .with_context(|| format!("creating {}", file.display()))?;
-    let result = store.backup_to(file);
-    if result.is_err() {
-        // A copy that failed its check must not be mistaken for a backup later.
-        for suffix in ["", "-wal", "-shm", "-journal"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
-        }
-    }
+    let result = ops::backup::backup(session, file);
     let s = t(session.lang);
     let (elders, checks) = result.map_err(|error| match error.downcast_ref::<BackupFault>() {
         Some(BackupFault::Damaged(reason)) => {
