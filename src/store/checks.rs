@@ -70,6 +70,13 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Check> {
     })
 }
 
+/// Every check, in the order it was written: a correction after the check it supersedes.
+pub fn all_in_recorded_order(conn: &Connection) -> rusqlite::Result<Vec<Check>> {
+    conn.prepare(&format!("SELECT {COLUMNS} FROM checks ORDER BY rowid"))?
+        .query_map([], from_row)?
+        .collect()
+}
+
 /// How many checks are on record, superseded ones included.
 pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("SELECT count(*) FROM checks", [], |row| row.get(0))

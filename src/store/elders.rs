@@ -39,7 +39,7 @@ impl Elder {
     }
 
     /// The elder as a roster row with every column would describe them.
-    fn as_row(&self) -> RosterRow {
+    pub fn as_row(&self) -> RosterRow {
         RosterRow {
             line: 0,
             id: self.id.clone(),

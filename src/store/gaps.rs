@@ -486,7 +486,20 @@ pub fn resolve(
     now: DateTime<Utc>,
 ) -> anyhow::Result<GapResolved> {
     let tx = store.write()?;
-    let gap = get(&tx, id)?.ok_or(Refusal::UnknownGap(id))?;
+    let resolved = resolve_in(&tx, id, note, actor, now)?;
+    tx.commit().context("saving the resolved gap")?;
+    Ok(resolved)
+}
+
+/// Resolves a gap and its missed flags inside the caller's transaction.
+pub fn resolve_in(
+    tx: &Connection,
+    id: i64,
+    note: Option<&str>,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<GapResolved> {
+    let gap = get(tx, id)?.ok_or(Refusal::UnknownGap(id))?;
     if gap.state != GapState::Open {
         return Err(Refusal::GapNotOpen {
             id,
@@ -497,15 +510,15 @@ pub fn resolve(
     let outcome = gap::GAP_OUTCOME;
     let mut resolved = Vec::new();
     for flag_id in &gap.flag_ids {
-        let Some(flag) = flags::get(&tx, *flag_id)? else {
+        let Some(flag) = flags::get(tx, *flag_id)? else {
             continue;
         };
         if !gap::resolved_with_gap(flag.status, flag.state) {
             continue;
         }
-        if flags::resolve(&tx, flag.id, outcome, note, actor, now)? {
+        if flags::resolve(tx, flag.id, outcome, note, actor, now)? {
             flags::add_follow_up(
-                &tx,
+                tx,
                 flag.id,
                 &format!("resolved:{}", outcome.as_str()),
                 note,
@@ -521,8 +534,7 @@ pub fn resolve(
          WHERE id = ?1",
         params![id, outcome.as_str(), note, actor, ts(now)],
     )?;
-    let gap = get(&tx, id)?.ok_or(Refusal::UnknownGap(id))?;
-    tx.commit().context("saving the resolved gap")?;
+    let gap = get(tx, id)?.ok_or(Refusal::UnknownGap(id))?;
     Ok(GapResolved {
         gap,
         flags: resolved,

@@ -11,6 +11,7 @@ pub mod elders;
 pub mod facts;
 pub mod flags;
 pub mod gaps;
+pub mod handover;
 pub mod ledger;
 pub mod outbox;
 pub mod rounds;
@@ -36,6 +37,12 @@ pub struct Store {
     pub path: PathBuf,
     /// A drill database (`curtain init --drill`): it follows `--now` wherever it points.
     pub drill: bool,
+}
+
+/// A `postgres://` (or `postgresql://`) URL names a PostgreSQL database, not a file
+/// (DESIGN.md section 4); this version has no PostgreSQL store yet.
+pub fn is_postgres_url(db: &str) -> bool {
+    db.starts_with("postgres://") || db.starts_with("postgresql://")
 }
 
 /// Whether opening may create the file.
