@@ -540,6 +540,7 @@ string_table! {
     handover_unplaced,
     handover_roster_kept,
     handover_and_more,
+    grid_in_two_communities,
     // issue 13
     hint_open,
     hint_closed,

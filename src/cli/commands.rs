@@ -263,6 +263,8 @@ struct ElderRow {
     name: String,
     address: String,
     grid: String,
+    /// The community the elder lives in: the roster's, or the configured community's name.
+    community: Option<String>,
     phone: Option<String>,
     active: bool,
     contact: Option<String>,
@@ -306,6 +308,11 @@ fn list_elders(
             active: elder.active(),
             morning_window: elders::window_text(elder.own.morning),
             evening_window: elders::window_text(elder.own.evening),
+            community: elder
+                .own
+                .community
+                .clone()
+                .or_else(|| session.config.community_name.clone()),
             elder_id: elder.id,
             name: elder.name,
             address: elder.address,

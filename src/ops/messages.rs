@@ -62,6 +62,10 @@ pub fn refusal(lang: Lang, refusal: &Refusal) -> String {
             fill(&s.handover_unknown_elders, &[("elders", elders)])
         }
         Refusal::HandoverDrillMismatch => s.handover_drill_mismatch.clone(),
+        Refusal::GridInTwoCommunities { grid, communities } => fill(
+            &s.grid_in_two_communities,
+            &[("grid", grid), ("communities", communities)],
+        ),
         Refusal::NoCurrentAbsence(id) => fill(&s.no_current_absence, &[("id", id)]),
         Refusal::AbsenceBackwards { from, to } => {
             fill(&s.absence_backwards, &[("from", from), ("to", to)])
@@ -727,6 +731,10 @@ mod tests {
                 elders: text("CQ099"),
             },
             R::HandoverDrillMismatch,
+            R::GridInTwoCommunities {
+                grid: text("第一网格"),
+                communities: text("—, 西郊社区"),
+            },
         ]);
         all.extend(
             every_unreadable()
@@ -818,7 +826,8 @@ mod tests {
                 | R::PostgresNotYet(_)
                 | R::HandoverToItself(_)
                 | R::HandoverUnknownElders { .. }
-                | R::HandoverDrillMismatch => {}
+                | R::HandoverDrillMismatch
+                | R::GridInTwoCommunities { .. } => {}
             }
         }
         all

@@ -584,7 +584,9 @@ fn save_form(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
         keyholder_phone: form.optional(FormField::KeyholderPhone),
         morning_window,
         evening_window,
-        columns: crate::import::ColumnSet::ALL,
+        community: None,
+        // The form has no community: an elder keeps hers, a new one is in the configured one.
+        columns: crate::import::ColumnSet::ALL.without(crate::domain::roster::Field::Community),
     };
     let times = app.times();
     let result = ops::roster::import(store, &app.actor, times, &[row], times.now, "tui");
