@@ -541,6 +541,7 @@ string_table! {
     handover_roster_kept,
     handover_and_more,
     grid_in_two_communities,
+    unknown_community,
     // issue 13
     hint_open,
     hint_closed,

@@ -141,3 +141,77 @@ fn a_grid_name_two_communities_use_is_refused_not_merged() {
         );
     }
 }
+
+#[test]
+fn community_narrows_every_list_and_an_unknown_one_is_refused_naming_those_there_are() {
+    let db = two_communities();
+    let now = "2026-11-22 12:00";
+    let ids = |args: &[&str], key: &str| -> Vec<String> {
+        let mut ids: Vec<String> = db
+            .json(now, args)
+            .iter()
+            .map(|row| row[key].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    };
+    assert_eq!(
+        ids(
+            &["elders", "--community", "长青社区", "--format", "json"],
+            "elder_id"
+        ),
+        ["CQ001", "CQ002"],
+        "an empty 社区 is the configured community"
+    );
+    assert_eq!(
+        ids(
+            &[
+                "status",
+                "--round",
+                MORNING,
+                "--community",
+                "西郊社区",
+                "--format",
+                "json"
+            ],
+            "elder_id"
+        ),
+        ["XJ001", "XJ002"]
+    );
+    assert_eq!(
+        ids(
+            &["flags", "--community", "西郊社区", "--format", "json"],
+            "elder_id"
+        ),
+        ["XJ001", "XJ002"]
+    );
+    assert_eq!(
+        ids(
+            &[
+                "coverage",
+                "--round",
+                MORNING,
+                "--community",
+                "西郊社区",
+                "--format",
+                "json"
+            ],
+            "grid"
+        ),
+        ["西郊一网格"]
+    );
+    for (lang, says) in [
+        ("en", "no elder on the roster lives in community 东郊社区"),
+        ("zh", "名单上没有老人住在社区 东郊社区"),
+    ] {
+        for command in ["elders", "status", "flags", "coverage"] {
+            db.refused(
+                lang,
+                now,
+                &[command, "--community", "东郊社区"],
+                &[says, "长青社区", "西郊社区"],
+            );
+        }
+    }
+}

@@ -62,6 +62,10 @@ pub fn refusal(lang: Lang, refusal: &Refusal) -> String {
             fill(&s.handover_unknown_elders, &[("elders", elders)])
         }
         Refusal::HandoverDrillMismatch => s.handover_drill_mismatch.clone(),
+        Refusal::UnknownCommunity { community, known } => fill(
+            &s.unknown_community,
+            &[("community", community), ("known", known)],
+        ),
         Refusal::GridInTwoCommunities { grid, communities } => fill(
             &s.grid_in_two_communities,
             &[("grid", grid), ("communities", communities)],
@@ -731,9 +735,13 @@ mod tests {
                 elders: text("CQ099"),
             },
             R::HandoverDrillMismatch,
+            R::UnknownCommunity {
+                community: text("East"),
+                known: text("Evergreen, West"),
+            },
             R::GridInTwoCommunities {
-                grid: text("第一网格"),
-                communities: text("—, 西郊社区"),
+                grid: text("G1"),
+                communities: text("—, West"),
             },
         ]);
         all.extend(
@@ -827,6 +835,7 @@ mod tests {
                 | R::HandoverToItself(_)
                 | R::HandoverUnknownElders { .. }
                 | R::HandoverDrillMismatch
+                | R::UnknownCommunity { .. }
                 | R::GridInTwoCommunities { .. } => {}
             }
         }
