@@ -215,3 +215,23 @@ fn community_narrows_every_list_and_an_unknown_one_is_refused_naming_those_there
         }
     }
 }
+
+#[test]
+fn early_warnings_come_at_each_communitys_own_warning_time() {
+    let db = two_communities();
+    let warned = |now: &str| -> Vec<String> {
+        db.ok(now, &["watch", "--once"]);
+        let mut grids: Vec<String> = db
+            .json(now, &["outbox", "--all", "--format", "json"])
+            .iter()
+            .filter(|message| message["kind"] == "early_warning" && message["round"] == MORNING)
+            .map(|message| message["grid"].as_str().unwrap().to_string())
+            .collect();
+        grids.sort();
+        grids
+    };
+    // 08:46 in Beijing is 06:46 in Ürümqi: its round has not even opened.
+    assert_eq!(warned("2026-11-22 08:46"), ["第一网格"]);
+    // 10:46 in Beijing is 08:46 in Ürümqi: its own warning time.
+    assert_eq!(warned("2026-11-22 10:46"), ["第一网格", "西郊一网格"]);
+}

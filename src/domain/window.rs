@@ -125,6 +125,26 @@ impl Schedule {
         std::ptr::eq(self.zone_of(own), self)
     }
 
+    /// The clocks of the database: the configured community's (`None`), then each community's
+    /// that keeps its own.
+    pub fn zones(&self) -> impl Iterator<Item = (Option<&str>, &Schedule)> {
+        std::iter::once((None, self)).chain(
+            self.communities
+                .iter()
+                .map(|(name, zone)| (Some(name.as_str()), zone)),
+        )
+    }
+
+    /// Whether an elder keeps the clock of the zone [`Schedule::zones`] names `zone`.
+    pub fn in_zone(&self, zone: Option<&str>, own: &OwnWindows) -> bool {
+        match zone {
+            None => self.is_home_zone(own),
+            Some(name) => {
+                own.community.as_deref() == Some(name) && self.communities.contains_key(name)
+            }
+        }
+    }
+
     /// The schedule a community keeps: its own, or the configured community's.
     pub fn of_community(&self, name: Option<&str>) -> &Schedule {
         name.and_then(|name| self.communities.get(name))

@@ -385,10 +385,9 @@ fn settle_round(
 /// `rounds::sync_flags`, which raised the rounds' missed flags.
 pub fn sync(store: &mut Store, times: Times) -> anyhow::Result<()> {
     let schedule = store.schedule.clone();
-    sync_zone(store, times, &schedule, None)?;
     // A community with a clock of its own forms its grids' gaps when its windows close.
-    for (name, zone) in schedule.communities.iter() {
-        sync_zone(store, times, zone, Some(name))?;
+    for (name, zone) in schedule.zones() {
+        sync_zone(store, times, zone, name)?;
     }
     Ok(())
 }
@@ -433,11 +432,12 @@ fn sync_zone(
         if roster.is_none() {
             let everyone = elders::roster(&store.conn)?;
             let home = &store.schedule;
-            let keeps = |elder: &RosterEntry| match community {
-                None => home.is_home_zone(&elder.own),
-                Some(name) => elder.own.community.as_deref() == Some(name),
-            };
-            roster = Some(everyone.into_iter().filter(|elder| keeps(elder)).collect());
+            roster = Some(
+                everyone
+                    .into_iter()
+                    .filter(|elder| home.in_zone(community, &elder.own))
+                    .collect(),
+            );
         }
         let roster = roster.as_deref().unwrap_or_default();
         let tx = store.write().context("starting to settle patrol gaps")?;
