@@ -1,5 +1,7 @@
-//! The app state, the actions a key becomes, and `update`, which applies an action to the state
-//! and asks the store to write. Key handling is a pure function, tested without a terminal.
+//! The app state, the actions a key becomes, and `update`, which hands an action to the screen
+//! it belongs to (each screen's update is pure and answers with a [`Step`]) and carries out the
+//! [`Effect`]s they ask for through `ops` (`carry_out`), reloading what changed. Key handling is
+//! a pure function, tested without a terminal.
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -12,11 +14,13 @@ use tui_input::Input;
 
 use super::data::{self, DetailView, FlagDetail, RoundData, RowView};
 use crate::domain::access::{Actor, Capability, Grids};
+use crate::domain::assignment::Part;
 use crate::domain::followup::FollowUpAction;
 use crate::domain::time::{Times, format_local_time};
 use crate::domain::{Observation, Outcome, Round, Schedule, Status};
 use crate::error::Refusal;
 use crate::i18n::{Lang, fill, t, words};
+use crate::import::RosterRow;
 use crate::ops;
 use crate::search::SearchKeys;
 use crate::store::flags::FlagView;
@@ -110,6 +114,61 @@ pub enum Effect {
     LoadSearchKeys,
     /// Open an elder's details.
     LoadDetail(String),
+    /// The flag selection moved: load the selected flag's detail.
+    LoadFlagDetail,
+    /// Log a follow-up of a flag: a step of the call ladder, or a note.
+    FollowUp {
+        flag_id: i64,
+        action: FollowUpAction,
+        note: Option<String>,
+    },
+    /// Resolve a flag with an outcome (confirmed already).
+    Resolve {
+        id: i64,
+        name: String,
+        outcome: Outcome,
+    },
+    /// Resolve a patrol gap and its missed flags at once (#15).
+    ResolveGap(i64),
+    /// Record an elder's absence.
+    RecordAbsence {
+        id: String,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        reason: Option<String>,
+    },
+    /// The elder is back: end their absence from today.
+    EndAbsence { id: String, name: String },
+    /// Archive an active elder, or restore an archived one (`active` says which it was).
+    ToggleArchive {
+        id: String,
+        name: String,
+        active: bool,
+    },
+    /// Move an elder one place along the route.
+    MoveInRoute {
+        id: String,
+        name: String,
+        later: bool,
+    },
+    /// Read a roster file (the path as typed) and preview what importing it would do.
+    ReadRosterFile(String),
+    /// Import the previewed rows, all or nothing.
+    ImportRoster { file: String, rows: Vec<RosterRow> },
+    /// Save the roster form: a new elder (`new`, refused if the id is taken) or an edit. A
+    /// route of `None` keeps the elder's, or puts a new elder at the end of the route.
+    SaveElder { row: Box<RosterRow>, new: bool },
+    /// Assign a volunteer a part of a grid (#15).
+    Assign {
+        volunteer: String,
+        grid: String,
+        part: Part,
+    },
+    /// Check a name and PIN typed into the login form.
+    LogIn {
+        name: String,
+        pin: super::login::TypedPin,
+    },
 }
 
 /// What a screen's update did with an action.
@@ -689,7 +748,7 @@ fn reload_flags(app: &mut App, store: &Store) -> anyhow::Result<()> {
         app.history = data::load_history(store, app.now, &app.actor.grids)?;
     }
     if app.tab == Tab::Roster {
-        super::roster_screen::load(app, store)?;
+        load_roster(app, store)?;
     }
     if app.tab == Tab::Flags {
         app.flags = data::load_flags(store, app.grid.as_deref())?;
@@ -713,6 +772,21 @@ fn reload_flags(app: &mut App, store: &Store) -> anyhow::Result<()> {
         app.gaps.clear();
         app.flag_detail = None;
     }
+    Ok(())
+}
+
+/// Loads the roster screen's list, keeping the same elder selected.
+fn load_roster(app: &mut App, store: &Store) -> anyhow::Result<()> {
+    let selected_id = app.roster.selected_elder().map(|e| e.id.clone());
+    app.roster.elders = elders::all(&store.conn)?;
+    let grids = &app.actor.grids;
+    app.roster.elders.retain(|elder| grids.covers(&elder.grid));
+    if let Some(id) = selected_id
+        && let Some(index) = app.roster.elders.iter().position(|e| e.id == id)
+    {
+        app.roster.selected = index;
+    }
+    app.roster.clamp();
     Ok(())
 }
 
@@ -812,8 +886,13 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
     }
     // Each screen's own update first: pure, its effects carried out here.
     let step = match (app.tab, &app.mode) {
+        (_, Mode::Login) => super::login::update(app, &action),
         (Tab::Round, Mode::Normal | Mode::Search) => super::round_screen::update(app, &action),
         (Tab::History, Mode::Normal) => super::history_screen::update(app, &action),
+        (Tab::Flags, Mode::Normal | Mode::PickOutcome | Mode::ConfirmResolve | Mode::Note) => {
+            super::flags_screen::update(app, &action)
+        }
+        (Tab::Roster, _) => super::roster_screen::update(app, &action),
         _ => Step::NotMine,
     };
     match step {
@@ -836,44 +915,13 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
             let most = app.overlay_scroll_max.get();
             app.overlay_scroll = moved(app.overlay_scroll.min(most), &action, page).min(most);
         }
-        Action::LoginKey(key) => super::login::type_key(app, key),
-        Action::LogIn => {
-            if super::login::log_in(app, store)? {
-                if elders::count_active(&store.conn)? == 0 {
-                    app.mode = Mode::Welcome;
-                }
-                reload_all(app, store)?;
-            }
-        }
-        Action::Up
-        | Action::Down
-        | Action::PageUp
-        | Action::PageDown
-        | Action::First
-        | Action::Last
-            if app.tab == Tab::Roster =>
-        {
-            app.roster.selected = moved(app.roster.selected, &action, page);
-            app.roster.clamp();
-        }
-        Action::Roster(roster_action) => {
-            super::roster_screen::update(app, store, roster_action)?;
-        }
-        // The history screen opens its round by its own update (`history_screen::update`).
-        Action::OpenRound => {}
-        Action::Up
-        | Action::Down
-        | Action::PageUp
-        | Action::PageDown
-        | Action::First
-        | Action::Last
-            if app.tab == Tab::Flags =>
-        {
-            app.flag_selected = moved(app.flag_selected, &action, page);
-            load_flag_detail(app, store)?;
-        }
-        // The round screen moves its own list (`round_screen::update`).
-        Action::Up
+        // The screens' own actions, done by their updates above (`login`, `round_screen`,
+        // `history_screen`, `flags_screen`, `roster_screen`).
+        Action::LoginKey(_)
+        | Action::LogIn
+        | Action::Roster(_)
+        | Action::OpenRound
+        | Action::Up
         | Action::Down
         | Action::PageUp
         | Action::PageDown
@@ -889,90 +937,20 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
         | Action::NextRound
         | Action::PatrolRound
         | Action::ClickRow(_)
-        | Action::Details => {}
+        | Action::Details
+        | Action::LadderResult(_)
+        | Action::StartResolve
+        | Action::PickOutcome(_)
+        | Action::Resolve
+        | Action::StartNote
+        | Action::SaveNote
+        | Action::StartAssign
+        | Action::SaveAssign => {}
         Action::Help => {
             app.overlay_scroll = 0;
             app.mode = Mode::Help;
         }
-        Action::LadderResult(reached) => ladder_result(app, store, reached)?,
-        Action::StartResolve => {
-            // On a patrol gap's row, one key resolves the gap and its missed flags (#15).
-            let gap = app
-                .flags
-                .get(app.flag_selected)
-                .and_then(|flag| app.gap_of(flag))
-                .map(|fold| fold.gap.id);
-            if let Some(gap_id) = gap {
-                resolve_gap(app, store, gap_id)?;
-            } else if app.flag_detail.is_some() {
-                app.mode = Mode::PickOutcome;
-            }
-        }
-        Action::PickOutcome(outcome) => {
-            if let Some(flag) = app.flags.get(app.flag_selected) {
-                app.resolving = Some((flag.id, outcome));
-                app.mode = Mode::ConfirmResolve;
-            } else {
-                app.mode = Mode::Normal;
-            }
-        }
-        Action::Resolve => {
-            app.mode = Mode::Normal;
-            let Some((id, outcome)) = app.resolving.take() else {
-                return Ok(());
-            };
-            let name = app
-                .flags
-                .iter()
-                .find(|flag| flag.id == id)
-                .map(|flag| flag.name.clone())
-                .unwrap_or_default();
-            match ops::flags::resolve(store, &app.actor, app.times(), id, outcome, None) {
-                Ok(()) => {
-                    app.say_in(Tone::Saved, |lang| {
-                        fill(
-                            &t(lang).tui_resolved,
-                            &[
-                                ("id", &id),
-                                ("name", &name),
-                                ("outcome", &words::outcome(lang, outcome)),
-                            ],
-                        )
-                    });
-                    reload(app, store)?;
-                }
-                Err(error) => show_error(app, &error, &s.tui_not_saved),
-            }
-        }
-        Action::StartNote => {
-            if app.flag_detail.is_some() {
-                app.note.reset();
-                app.mode = Mode::Note;
-            }
-        }
         Action::NoteKey(key) => app.type_into(|app| &mut app.note, key, super::text::NOTE_CHARS),
-        Action::SaveNote => {
-            app.mode = Mode::Normal;
-            let text = app.note.value().trim().to_string();
-            if let (Some(flag), false) = (app.flags.get(app.flag_selected), text.is_empty()) {
-                let id = flag.id;
-                match ops::flags::follow_up(
-                    store,
-                    &app.actor,
-                    app.times(),
-                    id,
-                    FollowUpAction::Note,
-                    Some(&text),
-                ) {
-                    Ok(()) => {
-                        app.say(Tone::Saved, fill(&s.tui_note_saved, &[("id", &id)]));
-                        load_flag_detail(app, store)?;
-                    }
-                    Err(error) => show_error(app, &error, &s.tui_not_saved),
-                }
-            }
-            app.note.reset();
-        }
         Action::StartAway => {
             if app.away_target().is_some() {
                 app.note.reset();
@@ -991,71 +969,16 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
                 app.say(Tone::Problem, fill(&s.tui_away_bad, &[("text", &text)]));
                 return Ok(());
             };
-            let change = rounds::AbsenceChange::Record { from, to, reason };
-            match ops::roster::change_absence(store, &app.actor, app.times(), &id, change) {
-                Ok((elder, from, to)) => {
-                    let text = fill(
-                        &s.away_recorded,
-                        &[
-                            ("id", &elder.id),
-                            ("name", &elder.name),
-                            ("from", &from),
-                            ("to", &to),
-                        ],
-                    );
-                    app.say(Tone::Saved, text);
-                    reload_all(app, store)?;
-                }
-                Err(error) => show_error(app, &error, &s.tui_not_saved),
-            }
-        }
-        Action::StartAssign => {
-            if app.tab == Tab::Roster && app.roster.selected_elder().is_some() {
-                app.note.reset();
-                app.mode = Mode::Assign;
-            }
-        }
-        Action::SaveAssign => {
-            app.mode = Mode::Normal;
-            let text = app.note.value().to_string();
-            app.note.reset();
-            let Some(grid) = app.roster.selected_elder().map(|elder| elder.grid.clone()) else {
-                return Ok(());
-            };
-            let mut words_typed = text.split_whitespace();
-            let Some(volunteer) = words_typed.next() else {
-                return Ok(());
-            };
-            let rest: Vec<String> = words_typed.map(str::to_string).collect();
-            let part = match rest.as_slice() {
-                [] => crate::domain::assignment::Part::WholeGrid,
-                [range] if range.contains('-') => {
-                    match crate::ops::input::parse_route_range(range) {
-                        Ok((from, to)) => crate::domain::assignment::Part::Route { from, to },
-                        Err(refusal) => {
-                            show_error(app, &refusal.into(), &s.tui_not_saved);
-                            return Ok(());
-                        }
-                    }
-                }
-                _ => crate::domain::assignment::Part::Buildings(rest),
-            };
-            match ops::assignments::assign(store, &app.actor, app.times(), volunteer, &grid, &part)
-            {
-                Ok((new, _)) => {
-                    let text = fill(
-                        &s.assign_done,
-                        &[
-                            ("volunteer", &new.volunteer),
-                            ("grid", &new.grid),
-                            ("part", &words::assignment_part(app.lang, &new.part())),
-                        ],
-                    );
-                    app.say(Tone::Saved, text);
-                    reload(app, store)?;
-                }
-                Err(error) => show_error(app, &error, &s.tui_not_saved),
-            }
+            return carry_out(
+                app,
+                store,
+                Effect::RecordAbsence {
+                    id,
+                    from,
+                    to,
+                    reason,
+                },
+            );
         }
         Action::CloseOverlay => {
             if app.mode == Mode::ConfirmResolve {
@@ -1214,6 +1137,285 @@ fn carry_out(app: &mut App, store: &mut Store, effect: Effect) -> anyhow::Result
                 Err(error) => show_error(app, &error, ""),
             }
         }
+        Effect::LoadFlagDetail => load_flag_detail(app, store)?,
+        Effect::FollowUp {
+            flag_id,
+            action,
+            note,
+        } => {
+            match ops::flags::follow_up(
+                store,
+                &app.actor,
+                app.times(),
+                flag_id,
+                action,
+                note.as_deref(),
+            ) {
+                Ok(()) => {
+                    let text = if note.is_some() {
+                        fill(&s.tui_note_saved, &[("id", &flag_id)])
+                    } else {
+                        fill(
+                            &s.tui_follow_up_saved,
+                            &[
+                                ("id", &flag_id),
+                                ("action", &words::follow_up(app.lang, action)),
+                            ],
+                        )
+                    };
+                    app.say(Tone::Saved, text);
+                    load_flag_detail(app, store)?;
+                }
+                Err(error) => show_error(app, &error, &s.tui_not_saved),
+            }
+        }
+        Effect::Resolve { id, name, outcome } => {
+            match ops::flags::resolve(store, &app.actor, app.times(), id, outcome, None) {
+                Ok(()) => {
+                    app.say_in(Tone::Saved, |lang| {
+                        fill(
+                            &t(lang).tui_resolved,
+                            &[
+                                ("id", &id),
+                                ("name", &name),
+                                ("outcome", &words::outcome(lang, outcome)),
+                            ],
+                        )
+                    });
+                    reload(app, store)?;
+                }
+                Err(error) => show_error(app, &error, &s.tui_not_saved),
+            }
+        }
+        Effect::ResolveGap(gap_id) => {
+            let outcome = crate::domain::gap::GAP_OUTCOME;
+            match ops::gaps::resolve(store, &app.actor, app.times(), gap_id, outcome, None) {
+                Ok(done) => {
+                    let text = fill(&s.tui_gap_resolved, &[("count", &done.flags.len())]);
+                    app.say(Tone::Saved, text);
+                    reload(app, store)?;
+                }
+                Err(error) => show_error(app, &error, &s.tui_not_saved),
+            }
+        }
+        Effect::RecordAbsence {
+            id,
+            from,
+            to,
+            reason,
+        } => {
+            let change = rounds::AbsenceChange::Record { from, to, reason };
+            match ops::roster::change_absence(store, &app.actor, app.times(), &id, change) {
+                Ok((elder, from, to)) => {
+                    let text = fill(
+                        &s.away_recorded,
+                        &[
+                            ("id", &elder.id),
+                            ("name", &elder.name),
+                            ("from", &from),
+                            ("to", &to),
+                        ],
+                    );
+                    app.say(Tone::Saved, text);
+                    reload_all(app, store)?;
+                }
+                Err(error) => show_error(app, &error, &s.tui_not_saved),
+            }
+        }
+        Effect::EndAbsence { id, name } => {
+            let change = rounds::AbsenceChange::EndToday;
+            match ops::roster::change_absence(store, &app.actor, app.times(), &id, change) {
+                Ok(_) => {
+                    let text = fill(&s.away_ended, &[("id", &id), ("name", &name)]);
+                    app.say(Tone::Saved, text);
+                    reload_all(app, store)?;
+                }
+                Err(error) => show_error(app, &error, &s.tui_not_saved),
+            }
+        }
+        Effect::ToggleArchive { id, name, active } => {
+            match ops::roster::toggle_archive(store, &app.actor, app.times(), &id) {
+                Ok(true) => {
+                    let template = if active {
+                        &s.roster_archived
+                    } else {
+                        &s.roster_restored
+                    };
+                    let text = fill(template, &[("name", &name), ("id", &id)]);
+                    app.say(Tone::Saved, text);
+                }
+                Ok(false) => app.say(Tone::Info, s.roster_cancelled.clone()),
+                Err(error) => show_error(app, &error, &s.tui_not_saved),
+            }
+            reload_all(app, store)?;
+        }
+        Effect::MoveInRoute { id, name, later } => {
+            match ops::roster::move_in_route(store, &app.actor, app.times(), &id, later) {
+                Ok(Some(route)) => {
+                    let text = fill(&s.roster_moved, &[("name", &name), ("route", &route)]);
+                    app.say(Tone::Saved, text);
+                    reload_all(app, store)?;
+                }
+                Ok(None) => {
+                    let text = fill(&s.roster_move_end, &[("name", &name)]);
+                    app.say(Tone::Info, text);
+                }
+                Err(error) => show_error(app, &error, &s.tui_not_saved),
+            }
+        }
+        Effect::ReadRosterFile(typed) => read_roster_file(app, store, &typed)?,
+        Effect::ImportRoster { file, rows } => {
+            let times = app.times();
+            let result = ops::roster::import_file(
+                store,
+                &app.actor,
+                times,
+                &rows,
+                elders::ArchivedInFile::Keep,
+                &file,
+            );
+            match result {
+                Ok(plan) => {
+                    let text = fill(
+                        &s.roster_imported,
+                        &[
+                            ("file", &file),
+                            ("added", &plan.added.len()),
+                            ("updated", &plan.updated.len()),
+                            ("unchanged", &plan.unchanged),
+                        ],
+                    );
+                    app.say(Tone::Saved, text);
+                    reload_all(app, store)?;
+                }
+                Err(error) => show_error(app, &error, &s.tui_not_saved),
+            }
+        }
+        Effect::SaveElder { row, new } => save_elder(app, store, *row, new)?,
+        Effect::Assign {
+            volunteer,
+            grid,
+            part,
+        } => {
+            match ops::assignments::assign(store, &app.actor, app.times(), &volunteer, &grid, &part)
+            {
+                Ok((assigned, _)) => {
+                    let text = fill(
+                        &s.assign_done,
+                        &[
+                            ("volunteer", &assigned.volunteer),
+                            ("grid", &assigned.grid),
+                            ("part", &words::assignment_part(app.lang, &assigned.part())),
+                        ],
+                    );
+                    app.say(Tone::Saved, text);
+                    reload(app, store)?;
+                }
+                Err(error) => show_error(app, &error, &s.tui_not_saved),
+            }
+        }
+        Effect::LogIn { name, pin } => {
+            let result = ops::users::log_in(store, &name, &pin.0, app.now);
+            if super::login::checked(app, result)? {
+                if elders::count_active(&store.conn)? == 0 {
+                    app.mode = Mode::Welcome;
+                }
+                reload_all(app, store)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads the typed roster file and shows what importing it would do. Nothing is written here.
+fn read_roster_file(app: &mut App, store: &Store, typed: &str) -> anyhow::Result<()> {
+    use super::roster_screen::{Preview, RosterMode};
+    let s = t(app.lang);
+    let path = super::roster_screen::typed_path(typed);
+    if !path.is_file() {
+        let refusal = Refusal::Unreadable {
+            path: path.clone(),
+            why: crate::import::Unreadable::NotAFile,
+        };
+        app.say(Tone::Problem, ops::messages::refusal(app.lang, &refusal));
+        return Ok(());
+    }
+    let file = path
+        .file_name()
+        .map_or_else(|| typed.to_string(), |n| n.to_string_lossy().into_owned());
+    let outcome = match crate::import::parse_roster_file(&path) {
+        Ok(rows) => {
+            let plan = elders::plan_roster_file(&store.conn, &rows, elders::ArchivedInFile::Keep)?;
+            Ok((rows, plan))
+        }
+        Err(problems) => {
+            let text = fill(
+                &s.roster_import_refused,
+                &[("file", &file), ("count", &problems.len())],
+            );
+            app.say(Tone::Problem, text);
+            Err(problems)
+        }
+    };
+    app.roster.preview = Some(Preview { file, outcome });
+    app.roster.preview_scroll = 0;
+    app.mode = Mode::Roster(RosterMode::Preview);
+    Ok(())
+}
+
+/// Saves the roster form's row: a new elder joins at the end of the route from now on; an edit
+/// changes only the fields on the form. Both are audited like an import (source `tui`). A
+/// refusal keeps the form open so nothing typed is lost.
+fn save_elder(
+    app: &mut App,
+    store: &mut Store,
+    mut row: RosterRow,
+    new: bool,
+) -> anyhow::Result<()> {
+    let s = t(app.lang);
+    let existing = elders::get(&store.conn, &row.id)?;
+    if new && existing.is_some() {
+        app.say(
+            Tone::Problem,
+            fill(&s.roster_form_id_taken, &[("id", &row.id)]),
+        );
+        return Ok(());
+    }
+    if row.route.is_none() {
+        row.route = match existing {
+            Some(elder) => elder.route,
+            None if new => Some(
+                elders::all(&store.conn)?
+                    .iter()
+                    .filter_map(|elder| elder.route)
+                    .max()
+                    .unwrap_or(0)
+                    + 1,
+            ),
+            None => None,
+        };
+    }
+    let (id, name) = (row.id.clone(), row.name.clone());
+    let times = app.times();
+    match ops::roster::import(store, &app.actor, times, &[row], times.now, "tui") {
+        Ok(plan) => {
+            app.roster.form = None;
+            app.mode = Mode::Normal;
+            let template = if !plan.added.is_empty() {
+                &s.roster_form_added
+            } else if !plan.updated.is_empty() {
+                &s.roster_form_saved
+            } else {
+                &s.roster_form_unchanged
+            };
+            let text = fill(template, &[("name", &name), ("id", &id)]);
+            app.say(Tone::Saved, text);
+            reload_all(app, store)?;
+            if let Some(index) = app.roster.elders.iter().position(|e| e.id == id) {
+                app.roster.selected = index;
+            }
+        }
+        Err(error) => show_error(app, &error, &s.tui_not_saved),
     }
     Ok(())
 }
@@ -1302,52 +1504,6 @@ pub(super) fn moved(position: usize, action: &Action, page: usize) -> usize {
         Action::First => 0,
         _ => usize::MAX,
     }
-}
-
-/// Resolves a patrol gap with `patrol_gap`, and its missed flags with it.
-fn resolve_gap(app: &mut App, store: &mut Store, gap_id: i64) -> anyhow::Result<()> {
-    let s = t(app.lang);
-    let outcome = crate::domain::gap::GAP_OUTCOME;
-    match ops::gaps::resolve(store, &app.actor, app.times(), gap_id, outcome, None) {
-        Ok(done) => {
-            let text = fill(&s.tui_gap_resolved, &[("count", &done.flags.len())]);
-            app.say(Tone::Saved, text);
-            reload(app, store)?;
-        }
-        Err(error) => show_error(app, &error, &s.tui_not_saved),
-    }
-    Ok(())
-}
-
-/// Logs the call ladder's current step: reached someone, or not (then the next step shows).
-fn ladder_result(app: &mut App, store: &mut Store, reached: bool) -> anyhow::Result<()> {
-    let s = t(app.lang);
-    let (Some(flag), Some(detail)) = (app.flags.get(app.flag_selected), app.flag_detail.as_ref())
-    else {
-        return Ok(());
-    };
-    let Some(step) = detail.next_step else {
-        app.say(Tone::Info, s.tui_ladder_done.clone());
-        return Ok(());
-    };
-    let (success, failure) = step.results();
-    let Some(action) = (if reached { Some(success) } else { failure }) else {
-        app.say(Tone::Info, s.tui_ladder_top.clone());
-        return Ok(());
-    };
-    let id = flag.id;
-    match ops::flags::follow_up(store, &app.actor, app.times(), id, action, None) {
-        Ok(()) => {
-            let text = fill(
-                &s.tui_follow_up_saved,
-                &[("id", &id), ("action", &words::follow_up(app.lang, action))],
-            );
-            app.say(Tone::Saved, text);
-            load_flag_detail(app, store)?;
-        }
-        Err(error) => show_error(app, &error, &s.tui_not_saved),
-    }
-    Ok(())
 }
 
 /// Puts a refusal in words, or says plainly that nothing was saved.

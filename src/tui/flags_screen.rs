@@ -1,5 +1,7 @@
 //! The flags screen: open flags, most severe first, for the grid worker; beside them the selected
-//! flag's elder, the last 14 rounds, the call ladder's next step and the follow-up log.
+//! flag's elder, the last 14 rounds, the call ladder's next step and the follow-up log. Its keys
+//! are `keymap::FLAGS`; its update (below) is pure and asks for follow-ups and resolutions as
+//! effects.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -7,16 +9,120 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::app::App;
+use super::app::{Action, App, Effect, Mode, Step, Tone, moved};
 use super::data::{FlagDetail, GapFold};
 use super::draw::status_style;
 use super::text::fit;
+use crate::domain::followup::FollowUpAction;
 use crate::domain::followup::LadderStep;
 use crate::domain::privacy::mask_phone;
 use crate::domain::time::format_local;
 use crate::domain::{Outcome, Severity};
 use crate::i18n::{Lang, fill, t, words};
 use crate::store::elders::Elder;
+
+/// The flags screen's update: moving through the flags, the call ladder, the outcome menu and
+/// its confirmation, and the note. Pure: what is logged or resolved is asked for as an
+/// [`Effect`], carried out through `ops` by the event loop.
+pub fn update(app: &mut App, action: &Action) -> Step {
+    match action {
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::First
+        | Action::Last
+            if app.mode == Mode::Normal =>
+        {
+            app.flag_selected =
+                moved(app.flag_selected, action, 10).min(app.flags.len().saturating_sub(1));
+            Step::Effect(Effect::LoadFlagDetail)
+        }
+        Action::LadderResult(reached) => ladder_result(app, *reached),
+        Action::StartResolve => {
+            // On a patrol gap's row, one key resolves the gap and its missed flags (#15).
+            let gap = app
+                .flags
+                .get(app.flag_selected)
+                .and_then(|flag| app.gap_of(flag))
+                .map(|fold| fold.gap.id);
+            if let Some(gap_id) = gap {
+                return Step::Effect(Effect::ResolveGap(gap_id));
+            }
+            if app.flag_detail.is_some() {
+                app.mode = Mode::PickOutcome;
+            }
+            Step::Done
+        }
+        Action::PickOutcome(outcome) => {
+            if let Some(flag) = app.flags.get(app.flag_selected) {
+                app.resolving = Some((flag.id, *outcome));
+                app.mode = Mode::ConfirmResolve;
+            } else {
+                app.mode = Mode::Normal;
+            }
+            Step::Done
+        }
+        Action::Resolve => {
+            app.mode = Mode::Normal;
+            let Some((id, outcome)) = app.resolving.take() else {
+                return Step::Done;
+            };
+            let name = app
+                .flags
+                .iter()
+                .find(|flag| flag.id == id)
+                .map(|flag| flag.name.clone())
+                .unwrap_or_default();
+            Step::Effect(Effect::Resolve { id, name, outcome })
+        }
+        Action::StartNote => {
+            if app.flag_detail.is_some() {
+                app.note.reset();
+                app.mode = Mode::Note;
+            }
+            Step::Done
+        }
+        Action::SaveNote => {
+            app.mode = Mode::Normal;
+            let text = app.note.value().trim().to_string();
+            app.note.reset();
+            match (app.flags.get(app.flag_selected), text.is_empty()) {
+                (Some(flag), false) => Step::Effect(Effect::FollowUp {
+                    flag_id: flag.id,
+                    action: FollowUpAction::Note,
+                    note: Some(text),
+                }),
+                _ => Step::Done,
+            }
+        }
+        _ => Step::NotMine,
+    }
+}
+
+/// The call ladder's current step reached someone (`reached`) or not: asks for it to be logged
+/// (then the next step shows), or says why there is nothing to log.
+fn ladder_result(app: &mut App, reached: bool) -> Step {
+    let s = t(app.lang);
+    let (Some(flag), Some(detail)) = (app.flags.get(app.flag_selected), app.flag_detail.as_ref())
+    else {
+        return Step::Done;
+    };
+    let Some(step) = detail.next_step else {
+        app.say(Tone::Info, s.tui_ladder_done.clone());
+        return Step::Done;
+    };
+    let (success, failure) = step.results();
+    let Some(action) = (if reached { Some(success) } else { failure }) else {
+        app.say(Tone::Info, s.tui_ladder_top.clone());
+        return Step::Done;
+    };
+    Step::Effect(Effect::FollowUp {
+        flag_id: flag.id,
+        action,
+        note: None,
+    })
+}
 
 pub fn severity_style(severity: Severity) -> Style {
     match severity {
@@ -393,4 +499,195 @@ pub fn outcome_lines(app: &App) -> Vec<Line<'static>> {
             Line::raw(format!("{}  {}", index + 1, words::outcome(lang, *outcome)))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Schedule, Status};
+    use crate::store::flags::FlagView;
+    use crate::tui::app::Tab;
+
+    fn elder(id: &str, name: &str) -> Elder {
+        Elder {
+            id: id.into(),
+            name: name.into(),
+            address: "长青小区 A区 1栋 1单元 101".into(),
+            grid: "第一网格".into(),
+            phone: Some("13800138000".into()),
+            contact: None,
+            contact_phone: None,
+            notes: None,
+            window_hint: None,
+            route: Some(1),
+            keyholder: None,
+            keyholder_phone: None,
+            own: Default::default(),
+            added_at: chrono::DateTime::UNIX_EPOCH,
+            archived_at: None,
+        }
+    }
+
+    /// A flags screen with two open flags, the first one's detail loaded, and no database.
+    fn screen() -> App {
+        let schedule = Schedule::default();
+        let now = crate::domain::time::parse_instant("2026-11-22 10:00", schedule.tz, None)
+            .expect("a time");
+        let mut app = App::new(Lang::Zh, "wang".into(), None, schedule, now);
+        app.tab = Tab::Flags;
+        app.flags = [(7, "CQ001", "王秀英"), (9, "CQ002", "张建国")]
+            .into_iter()
+            .map(|(id, elder_id, name)| FlagView {
+                id,
+                elder_id: elder_id.into(),
+                name: name.into(),
+                grid: "第一网格".into(),
+                status: Status::Alert,
+                severity: Severity::High,
+                ..FlagView::default()
+            })
+            .collect();
+        app.flag_detail = Some(FlagDetail {
+            flag_id: 7,
+            elder: elder("CQ001", "王秀英"),
+            history: Vec::new(),
+            follow_ups: Vec::new(),
+            next_step: Some(LadderStep::PhoneElder),
+        });
+        app
+    }
+
+    #[test]
+    fn the_flags_update_moves_and_asks_for_the_detail_without_a_database() {
+        let mut app = screen();
+        for _ in 0..4 {
+            assert_eq!(
+                update(&mut app, &Action::Down),
+                Step::Effect(Effect::LoadFlagDetail)
+            );
+        }
+        assert_eq!(app.flag_selected, 1, "stops at the last flag");
+        update(&mut app, &Action::First);
+        assert_eq!(app.flag_selected, 0);
+        assert_eq!(
+            update(&mut app, &Action::Mark(crate::domain::Observation::Open)),
+            Step::NotMine
+        );
+    }
+
+    #[test]
+    fn the_call_ladder_asks_to_log_the_step_reached_or_not() {
+        let mut app = screen();
+        assert_eq!(
+            update(&mut app, &Action::LadderResult(false)),
+            Step::Effect(Effect::FollowUp {
+                flag_id: 7,
+                action: FollowUpAction::CalledNoAnswer,
+                note: None,
+            })
+        );
+        assert_eq!(
+            update(&mut app, &Action::LadderResult(true)),
+            Step::Effect(Effect::FollowUp {
+                flag_id: 7,
+                action: FollowUpAction::CalledAnswered,
+                note: None,
+            })
+        );
+        // The ladder climbed to the top: nothing to log, and the screen says what to do.
+        if let Some(detail) = app.flag_detail.as_mut() {
+            detail.next_step = None;
+        }
+        assert_eq!(update(&mut app, &Action::LadderResult(true)), Step::Done);
+        let said = app.shown_message().map(|(_, text)| text);
+        assert_eq!(said.as_deref(), Some(t(Lang::Zh).tui_ladder_done.as_str()));
+    }
+
+    #[test]
+    fn resolving_asks_once_and_only_then_asks_for_the_resolution() {
+        let mut app = screen();
+        assert_eq!(update(&mut app, &Action::StartResolve), Step::Done);
+        assert_eq!(app.mode, Mode::PickOutcome);
+        assert_eq!(
+            update(&mut app, &Action::PickOutcome(Outcome::ALL[0])),
+            Step::Done,
+            "a digit picks, it does not resolve"
+        );
+        assert_eq!(app.mode, Mode::ConfirmResolve);
+        assert_eq!(app.resolving, Some((7, Outcome::ALL[0])));
+        assert_eq!(
+            update(&mut app, &Action::Resolve),
+            Step::Effect(Effect::Resolve {
+                id: 7,
+                name: "王秀英".into(),
+                outcome: Outcome::ALL[0],
+            })
+        );
+        assert_eq!(app.mode, Mode::Normal);
+        assert_eq!(app.resolving, None);
+        assert_eq!(
+            update(&mut app, &Action::Resolve),
+            Step::Done,
+            "nothing picked, nothing resolved"
+        );
+    }
+
+    #[test]
+    fn a_patrol_gap_row_asks_for_the_gap_to_be_resolved_at_once() {
+        let mut app = screen();
+        let round = app.round;
+        app.flags.insert(
+            0,
+            FlagView {
+                id: -3,
+                ..FlagView::default()
+            },
+        );
+        app.gaps = vec![GapFold {
+            gap: crate::store::gaps::Gap {
+                id: 3,
+                grid: "第一网格".into(),
+                round,
+                listed: 15,
+                checked: 2,
+                missed: 13,
+                state: crate::domain::gap::GapState::Open,
+                formed_at: String::new(),
+                closed_at: None,
+                closed_by: None,
+                outcome: None,
+                note: None,
+                flag_ids: Vec::new(),
+                assigned: Vec::new(),
+            },
+            members: Vec::new(),
+            elders: Vec::new(),
+            assigned: Vec::new(),
+        }];
+        assert_eq!(
+            update(&mut app, &Action::StartResolve),
+            Step::Effect(Effect::ResolveGap(3))
+        );
+        assert_eq!(app.mode, Mode::Normal, "no outcome menu for a gap");
+    }
+
+    #[test]
+    fn a_note_is_asked_for_when_typed_and_never_when_empty() {
+        let mut app = screen();
+        update(&mut app, &Action::StartNote);
+        assert_eq!(app.mode, Mode::Note);
+        assert_eq!(update(&mut app, &Action::SaveNote), Step::Done);
+        assert_eq!(app.mode, Mode::Normal);
+        update(&mut app, &Action::StartNote);
+        app.note = tui_input::Input::new("  家属已到  ".into());
+        assert_eq!(
+            update(&mut app, &Action::SaveNote),
+            Step::Effect(Effect::FollowUp {
+                flag_id: 7,
+                action: FollowUpAction::Note,
+                note: Some("家属已到".into()),
+            })
+        );
+        assert_eq!(app.note.value(), "", "the field is emptied");
+    }
 }
