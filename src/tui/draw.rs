@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
 use super::app::{App, Mode, Tab, Tone};
@@ -318,6 +318,25 @@ pub fn footer_that_fits(keys: &str, width: usize) -> String {
 }
 
 /// A box in the middle of `area`, at most `width` × `height`.
+/// Draws the lines of a list in sight as a ratatui [`List`], its selection held by a
+/// [`ListState`]. Only the lines in sight are built and handed over (a district's list holds
+/// 30,000 elders; DESIGN.md section 7): `first` is the list's line at the top, placed by
+/// [`super::round_screen::first_line`] so the selection sits a third of the way down, and
+/// `selected` the selected line of the whole list. The lines carry their own `▶` and styles.
+pub fn draw_list_window(
+    frame: &mut Frame,
+    area: Rect,
+    lines: Vec<Line<'static>>,
+    first: usize,
+    selected: Option<usize>,
+) {
+    let mut state = ListState::default()
+        .with_selected(selected.and_then(|line| line.checked_sub(first)))
+        .with_offset(0);
+    let items: Vec<ListItem> = lines.into_iter().map(ListItem::new).collect();
+    frame.render_stateful_widget(List::new(items), area, &mut state);
+}
+
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let width = width.min(area.width);
     let height = height.min(area.height);

@@ -275,7 +275,7 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App) {
     let selected = app.flag_selected.min(app.flags.len().saturating_sub(1));
     let first = super::round_screen::first_line(selected, app.flags.len(), height);
     let width = usize::from(area.width);
-    let lines: Vec<Line> = app
+    let lines: Vec<Line<'static>> = app
         .flags
         .iter()
         .enumerate()
@@ -343,7 +343,7 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App) {
             ])
         })
         .collect();
-    frame.render_widget(Paragraph::new(lines), area);
+    super::draw::draw_list_window(frame, area, lines, first, Some(selected));
 }
 
 /// A phone number as this person may see it.

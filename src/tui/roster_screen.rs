@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 use unicode_width::UnicodeWidthStr;
 
 use super::app::{self, Action, App, Effect, Mode, Step, Tab, Tone, moved};
@@ -591,15 +591,27 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         return;
     }
     let w = widths(app, usize::from(area.width));
-    let cells = |texts: [&str; 8]| -> String {
-        let mut line = String::new();
-        for (text, width) in texts.iter().zip(w) {
-            if width > 0 {
-                line.push_str(&fit(text, width - 1));
-                line.push(' ');
-            }
-        }
-        line
+    // The columns shown, each a cell of its width with a space after its text; on a screen too
+    // narrow for them all, the last ones are cut at its edge.
+    let mut room = area.width;
+    let shown: Vec<Constraint> = w
+        .iter()
+        .filter(|width| **width > 0)
+        .map(|width| {
+            let width = u16::try_from(*width).unwrap_or(u16::MAX).min(room);
+            room -= width;
+            Constraint::Length(width)
+        })
+        .collect();
+    let cells = |texts: [&str; 8]| -> Row<'static> {
+        Row::new(
+            texts
+                .iter()
+                .zip(w)
+                .filter(|(_, width)| *width > 0)
+                .map(|(text, width)| Cell::from(fit(text, width - 1)))
+                .collect::<Vec<_>>(),
+        )
     };
     let header = cells([
         &s.col_route,
@@ -610,11 +622,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         &s.col_address,
         &s.col_phone,
         &s.roster_col_window,
-    ]);
-    let mut lines = vec![Line::styled(
-        header,
-        Style::new().add_modifier(Modifier::BOLD),
-    )];
+    ])
+    .style(Style::new().add_modifier(Modifier::BOLD));
     let selected = roster.selected.min(roster.elders.len().saturating_sub(1));
     // The selected elder's window hint and notes, on the last line, when there is room.
     let detail = (area.height >= 6)
@@ -635,47 +644,65 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         });
     let height = usize::from(area.height).saturating_sub(1 + usize::from(detail.is_some()));
     let first = super::round_screen::first_line(selected, roster.elders.len(), height);
-    for (index, elder) in roster.elders.iter().enumerate().skip(first).take(height) {
-        let route = elder
-            .route
-            .map_or_else(|| "—".to_string(), |r| r.to_string());
-        let phone = elder.phone.as_deref().map(mask_phone).unwrap_or_default();
-        let mark = if elder.active() {
-            ""
-        } else {
-            s.archived.as_str()
-        };
-        let text = cells([
-            &route,
-            &elder.id,
-            &elder.name,
-            mark,
-            &elder.grid,
-            &elder.address,
-            &phone,
-            elder.window_hint.as_deref().unwrap_or(""),
-        ]);
-        let mut style = if elder.active() {
-            Style::new()
-        } else {
-            Style::new().fg(Color::DarkGray).add_modifier(Modifier::DIM)
-        };
-        if index == selected {
-            style = style.add_modifier(Modifier::REVERSED);
-        }
-        lines.push(Line::from(Span::styled(text, style)));
-    }
+    // Only the rows in sight are built (a district's roster holds 30,000 elders).
+    let rows: Vec<Row> = roster
+        .elders
+        .iter()
+        .skip(first)
+        .take(height)
+        .map(|elder| {
+            let route = elder
+                .route
+                .map_or_else(|| "—".to_string(), |r| r.to_string());
+            let phone = elder.phone.as_deref().map(mask_phone).unwrap_or_default();
+            let mark = if elder.active() {
+                ""
+            } else {
+                s.archived.as_str()
+            };
+            let style = if elder.active() {
+                Style::new()
+            } else {
+                Style::new().fg(Color::DarkGray).add_modifier(Modifier::DIM)
+            };
+            cells([
+                &route,
+                &elder.id,
+                &elder.name,
+                mark,
+                &elder.grid,
+                &elder.address,
+                &phone,
+                elder.window_hint.as_deref().unwrap_or(""),
+            ])
+            .style(style)
+        })
+        .collect();
+    let table_height = u16::try_from(height + 1)
+        .unwrap_or(u16::MAX)
+        .min(area.height);
+    let [table_area, _, detail_area] = area.layout(&Layout::vertical([
+        Constraint::Length(table_height),
+        Constraint::Fill(1),
+        Constraint::Length(u16::from(detail.is_some())),
+    ]));
+    let table = Table::new(rows, shown)
+        .header(header)
+        .column_spacing(0)
+        .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED));
+    let mut state = TableState::default()
+        .with_offset(0)
+        .with_selected(selected.checked_sub(first));
+    frame.render_stateful_widget(table, table_area, &mut state);
     if let Some(detail) = detail {
-        lines.extend(std::iter::repeat_n(
-            Line::raw(""),
-            (height + 1).saturating_sub(lines.len()),
-        ));
-        lines.push(Line::styled(
-            super::text::truncate(&detail, usize::from(area.width)),
-            Style::new().fg(Color::Cyan),
-        ));
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                super::text::truncate(&detail, usize::from(area.width)),
+                Style::new().fg(Color::Cyan),
+            )),
+            detail_area,
+        );
     }
-    frame.render_widget(Paragraph::new(lines), area);
 }
 
 /// The roster's overlays: the confirmation, the path box, the import preview.
