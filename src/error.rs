@@ -56,6 +56,14 @@ pub enum Refusal {
     GapOutcome(String),
     #[error("tally --format xlsx needs --out FILE.xlsx")]
     TallyNeedsOut,
+    #[error("this curtain cannot use PostgreSQL ({0}) yet")]
+    PostgresNotYet(String),
+    #[error("{0} is this device's own database")]
+    HandoverToItself(PathBuf),
+    #[error("the shared roster lacks {elders}")]
+    HandoverUnknownElders { elders: String },
+    #[error("a drill and a live database cannot be handed over to each other")]
+    HandoverDrillMismatch,
     #[error("no volunteer {0} among the users")]
     UnknownVolunteer(String),
     #[error("`{0}` is not a route range: write FROM-TO, e.g. 1-8")]

@@ -33,10 +33,15 @@ fn v1_copy() -> TestDb {
 
 /// Every row of a table as text, in order: what "kept every row" is compared on.
 fn rows(conn: &Connection, table: &str, order: &str) -> Vec<String> {
+    rows_of(conn, table, order, None)
+}
+
+/// Every row of a table, its first `columns` columns (all when `None`).
+fn rows_of(conn: &Connection, table: &str, order: &str, columns: Option<usize>) -> Vec<String> {
     let mut statement = conn
         .prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))
         .unwrap();
-    let columns = statement.column_count();
+    let columns = columns.unwrap_or(statement.column_count());
     statement
         .query_map([], |row| {
             (0..columns)
@@ -72,6 +77,17 @@ fn user_version(conn: &Connection) -> i64 {
 #[test]
 fn the_first_schema_migrates_to_the_latest_and_keeps_every_row() {
     let db = v1_copy();
+    let v1_columns: Vec<usize> = {
+        let conn = db.conn();
+        V1_TABLES
+            .iter()
+            .map(|(table, _)| {
+                conn.prepare(&format!("SELECT * FROM {table}"))
+                    .unwrap()
+                    .column_count()
+            })
+            .collect()
+    };
     let before: Vec<Vec<String>> = {
         let conn = db.conn();
         assert_eq!(user_version(&conn), 1, "the fixture is schema 1");
@@ -102,8 +118,24 @@ fn the_first_schema_migrates_to_the_latest_and_keeps_every_row() {
         .query_row("PRAGMA application_id", [], |row| row.get(0))
         .unwrap();
     assert_eq!(app_id, schema::APPLICATION_ID);
-    for ((table, order), before) in V1_TABLES.iter().zip(&before) {
-        assert_eq!(&rows(&conn, table, order), before, "{table} kept as it was");
+    // Later schemas add columns at the end of a table (the hand-over's `uid`): every column the
+    // first schema had keeps every row's value.
+    for (((table, order), before), columns) in V1_TABLES.iter().zip(&before).zip(&v1_columns) {
+        assert_eq!(
+            &rows_of(&conn, table, order, Some(*columns)),
+            before,
+            "{table} kept as it was"
+        );
+    }
+    for table in ["absences", "follow_ups"] {
+        let (rows, distinct): (i64, i64) = conn
+            .query_row(
+                &format!("SELECT count(*), count(DISTINCT uid) FROM {table}"),
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(rows, distinct, "every {table} row has a UUID of its own");
     }
     let integrity: String = conn
         .query_row("PRAGMA integrity_check", [], |row| row.get(0))

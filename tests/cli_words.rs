@@ -51,6 +51,7 @@ fn an_unknown_grid_is_refused_naming_the_grids_in_natural_order() {
             &["status", "--grid", "第九网格"][..],
             &["elders", "--grid", "第九网格"][..],
             &["flags", "--grid", "第九网格"][..],
+            &["coverage", "--grid", "第九网格"][..],
         ] {
             let stderr = db.refused(lang, "2026-11-22 08:00", command, &[says]);
             let first = stderr.find("第一网格").expect("the grids are named");

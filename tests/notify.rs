@@ -5,7 +5,6 @@
 mod common;
 mod common_http;
 
-use std::process::{Child, Stdio};
 use std::time::Duration;
 
 use base64::Engine;
@@ -13,7 +12,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde_json::Value;
 use sha2::Sha256;
 
-use common::{TestDb, USER, sample_elders};
+use common::{TestDb, USER, sample_elders, spawn_watch};
 use common_http::{Reply, Request, Server};
 use curtain::domain::Schedule;
 use curtain::domain::time::parse_instant;
@@ -44,26 +43,6 @@ fn watch_once(db: &TestDb, now: &str) -> String {
 
 fn outbox(db: &TestDb, now: &str) -> Vec<Value> {
     db.json(now, &["outbox", "--all", "--format", "json"])
-}
-
-/// `curtain watch` running in the background.
-fn spawn_watch(db: &TestDb, now: &str) -> Child {
-    common::curtain()
-        .current_dir(db.dir.path())
-        .env("CURTAIN_USER", USER)
-        .args([
-            "--db",
-            db.path.to_str().unwrap(),
-            "--now",
-            now,
-            "--lang",
-            "en",
-        ])
-        .args(["watch", "--interval", "1"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start curtain watch")
 }
 
 fn by_path<'a>(requests: &'a [Request], path: &str) -> Vec<&'a Request> {

@@ -6,10 +6,9 @@
 mod common;
 mod common_http;
 
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{TestDb, USER};
+use common::{TestDb, spawn_watch};
 use common_http::{Reply, Server};
 use serde_json::Value;
 
@@ -33,25 +32,6 @@ fn kinds(requests: &[common_http::Request], kind: &str) -> Vec<Value> {
         .map(|r| r.json())
         .filter(|body| body["kind"] == kind)
         .collect()
-}
-
-fn spawn_watch(db: &TestDb, now: &str) -> Child {
-    common::curtain()
-        .current_dir(db.dir.path())
-        .env("CURTAIN_USER", USER)
-        .args([
-            "--db",
-            db.path.to_str().unwrap(),
-            "--now",
-            now,
-            "--lang",
-            "en",
-        ])
-        .args(["watch", "--interval", "1"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start curtain watch")
 }
 
 #[test]

@@ -22,7 +22,7 @@ use crate::domain::time::Times;
 use crate::domain::{FlagState, Observation, Outcome, Round, Schedule, Slot, Status, status};
 use crate::error::Refusal;
 use crate::store::checks::{self, Check};
-use crate::store::elders::Elder;
+use crate::store::elders::RosterEntry;
 use crate::store::rounds::{self, FlagFigures, Judged};
 use crate::store::{Create, Store, absences, elders, flags};
 
@@ -151,7 +151,7 @@ pub fn generate(
     let grids = roster::grid_count(spec.elders);
     write_roster(&tx, &rows, start, spec.now, &mut rng)?;
     out.absences = write_absences(&tx, &rows, first, current, schedule, &mut rng)?;
-    let roster = elders::all(&tx)?;
+    let roster = elders::roster(&tx)?;
     let traits = traits_of(&roster, &rows, &mut rng);
 
     let total_rounds = (current.ordinal() - first.ordinal() + 1).max(0) as u64;
@@ -345,7 +345,7 @@ fn write_absences(
 }
 
 fn traits_of(
-    roster: &[Elder],
+    roster: &[std::sync::Arc<RosterEntry>],
     rows: &[(crate::import::RosterRow, usize)],
     rng: &mut SplitMix64,
 ) -> Vec<Traits> {
@@ -433,7 +433,7 @@ fn wrong_observation(slot: Slot) -> Observation {
 /// The checks of one elder's round, in the order they were recorded.
 fn plan_checks(
     rng: &mut SplitMix64,
-    elder: &Elder,
+    elder: &RosterEntry,
     round: Round,
     window: crate::domain::Window,
     traits: Traits,
@@ -630,6 +630,26 @@ mod tests {
         all
     }
 
+    /// Every settled round's coverage as read from its kept tallies against the coverage counted
+    /// from a fresh judgement of its checks: the differences (none when they agree).
+    fn coverage_against_checks(store: &Store, now: DateTime<Utc>) -> Vec<String> {
+        let roster = elders::roster(&store.conn).unwrap();
+        let mut differences = Vec::new();
+        for round in crate::store::facts::settled_rounds(&store.conn).unwrap() {
+            assert!(crate::store::facts::is_settled(&store.conn, round, now).unwrap());
+            let kept =
+                crate::store::gaps::coverage(&store.conn, &store.schedule, &roster, round, now)
+                    .unwrap();
+            let judged =
+                rounds::judge_round(&store.conn, &store.schedule, &roster, round, now).unwrap();
+            let live = crate::store::gaps::by_grid(&judged);
+            if kept != live {
+                differences.push(format!("{round}: kept {kept:?}, judged {live:?}"));
+            }
+        }
+        differences
+    }
+
     #[test]
     fn a_generated_district_is_already_settled_and_agrees_with_its_statuses() {
         let dir = tempfile::tempdir().unwrap();
@@ -662,6 +682,9 @@ mod tests {
         assert!(differences.is_empty(), "{differences:#?}");
         let settled = crate::store::facts::settled_rounds(&store.conn).unwrap();
         assert!(settled.len() >= 59, "{} rounds settled", settled.len());
+        // Coverage of a settled round, read from its tallies, equals the live count.
+        let differences = coverage_against_checks(&store, spec.now);
+        assert!(differences.is_empty(), "{differences:#?}");
 
         // Every past round's statuses agree with its flags: a flagged status has its open or
         // closed flag, and every flag carries the status its round has.
@@ -710,6 +733,11 @@ mod tests {
             let differences =
                 rounds::facts_against_checks(&store.conn, &schedule, spec.now).unwrap();
             assert!(differences.is_empty(), "after {what}: {differences:#?}");
+            let differences = coverage_against_checks(store, spec.now);
+            assert!(
+                differences.is_empty(),
+                "coverage after {what}: {differences:#?}"
+            );
         };
         holds(&store, "generating");
         let check = |elder: &str, round: Round, observation, seen: &str| rounds::NewCheck {

@@ -2,11 +2,9 @@
 //! input exits 2 with nothing written.
 
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use crate::ops::input::{parse_date, parse_round};
-use anyhow::Context;
 use serde::Serialize;
 
 use super::output::{Format, table, write_csv, write_json};
@@ -116,6 +114,7 @@ pub fn run(session: &Session, command: Command) -> anyhow::Result<()> {
             end,
         ),
         Command::Backup { file } => backup(session, &file),
+        Command::Handover { to } => handover(session, &to),
         Command::Doctor { full } => super::doctor::run(session, full),
         Command::Report { from, to, out } => crate::export::report::run(session, &from, &to, &out),
         Command::Watch { interval, once } => super::notify::watch(session, interval, once),
@@ -516,10 +515,7 @@ fn status(
     grid: Option<&str>,
     format: Format,
 ) -> anyhow::Result<()> {
-    let round = match round {
-        Some(text) => parse_round(text)?,
-        None => session.config.schedule.current_round(session.now),
-    };
+    let round = session.round_or_current(round)?;
     let (store, viewer, times) = ops::read::open_settled_for_grid(session, None, grid)?;
     // Nothing counts as missed before its window has closed by the real clock.
     let rows: Vec<ElderRound> = rounds::statuses(&store, round, times.settle_until())?
@@ -755,34 +751,77 @@ fn away(
     Ok(())
 }
 
+fn handover(session: &Session, to: &str) -> anyhow::Result<()> {
+    let done = ops::handover::hand_over(session, to)?;
+    let s = t(session.lang);
+    let received = &done.received;
+    let mut out = stdout();
+    writeln!(
+        out,
+        "{}",
+        fill(
+            &s.handover_done,
+            &[
+                ("target", &shown(&done.target)),
+                ("checks", &received.checks),
+                ("absences", &received.absences),
+                ("follow_ups", &received.follow_ups),
+                ("already", &received.already_there),
+            ]
+        )
+    )?;
+    if received.absences_ended + received.gaps_resolved > 0 {
+        writeln!(
+            out,
+            "{}",
+            fill(
+                &s.handover_more,
+                &[
+                    ("ended", &received.absences_ended),
+                    ("gaps", &received.gaps_resolved)
+                ]
+            )
+        )?;
+    }
+    let mut err = std::io::stderr().lock();
+    for (elder, round, action) in &received.unplaced {
+        writeln!(
+            err,
+            "{}",
+            fill(
+                &s.handover_unplaced,
+                &[("elder", elder), ("round", round), ("action", action)]
+            )
+        )?;
+    }
+    if !done.roster_kept.is_empty() {
+        const SHOWN: usize = 10;
+        let listed = done
+            .roster_kept
+            .iter()
+            .take(SHOWN)
+            .cloned()
+            .collect::<Vec<_>>();
+        let mut elders = listed.join(", ");
+        if done.roster_kept.len() > SHOWN {
+            elders = fill(
+                &s.handover_and_more,
+                &[("list", &elders), ("count", &done.roster_kept.len())],
+            );
+        }
+        writeln!(
+            err,
+            "{}",
+            fill(&s.handover_roster_kept, &[("elders", &elders)])
+        )?;
+    }
+    Ok(())
+}
+
 fn backup(session: &Session, file: &Path) -> anyhow::Result<()> {
-    if file.exists() {
-        return Err(Refusal::WouldOverwrite {
-            path: file.to_path_buf(),
-        }
-        .into());
-    }
-    if let Some(dir) = file.parent().filter(|dir| !dir.as_os_str().is_empty())
-        && !dir.is_dir()
-    {
-        return Err(Refusal::NoOutputDir(dir.to_path_buf()).into());
-    }
-    let mut store = session.open(Create::Never)?;
-    session.authorize(&mut store, Capability::Backup, None)?;
-    // Create the copy 0600 before SQLite writes into it: it holds the same personal data.
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(file)
-        .with_context(|| format!("creating {}", file.display()))?;
-    let result = store.backup_to(file);
-    if result.is_err() {
-        // A copy that failed its check must not be mistaken for a backup later.
-        for suffix in ["", "-wal", "-shm", "-journal"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
-        }
-    }
+    let progress = super::progress::Progress::start(session.lang, crate::store::Stage::Counting);
+    let result = ops::backup::backup(session, file, &mut |stage| progress.stage(stage));
+    drop(progress);
     let s = t(session.lang);
     let (elders, checks) = result.map_err(|error| match error.downcast_ref::<BackupFault>() {
         Some(BackupFault::Damaged(reason)) => {

@@ -22,7 +22,19 @@ pub fn run(session: &Session, full: bool) -> anyhow::Result<()> {
     } else {
         doctor::Depth::Quick
     };
-    let findings = doctor::examine_to(&session.db, &session.config.schedule, session.now, depth)?;
+    let first = match depth {
+        doctor::Depth::Quick => crate::store::Stage::QuickCheck,
+        doctor::Depth::Full => crate::store::Stage::IntegrityCheck,
+    };
+    let progress = super::progress::Progress::start(session.lang, first);
+    let findings = doctor::examine_with(
+        &session.db,
+        &session.config.schedule,
+        session.now,
+        depth,
+        &mut |stage| progress.stage(stage),
+    )?;
+    drop(progress);
     let s = t(session.lang);
     let mut out = std::io::stdout().lock();
     writeln!(

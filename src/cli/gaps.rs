@@ -11,7 +11,6 @@ use crate::domain::{Outcome, Round};
 use crate::error::Refusal;
 use crate::i18n::{Lang, fill, t, words};
 use crate::ops;
-use crate::ops::input::parse_round;
 use crate::store::Create;
 use crate::store::flags::FlagView;
 use crate::store::gaps::{Gap, GridCoverage};
@@ -54,11 +53,8 @@ pub fn coverage(
     grid: Option<&str>,
     format: Format,
 ) -> anyhow::Result<()> {
-    let round = match round {
-        Some(text) => parse_round(text)?,
-        None => session.config.schedule.current_round(session.now),
-    };
-    let (store, viewer, times) = ops::read::open_settled(session, None)?;
+    let round = session.round_or_current(round)?;
+    let (store, viewer, times) = ops::read::open_settled_for_grid(session, None, grid)?;
     let rows: Vec<CoverageRow> = ops::gaps::coverage(&store, &viewer, round, times)?
         .iter()
         .filter(|row| grid.is_none_or(|grid| row.grid == grid))

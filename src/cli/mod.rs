@@ -9,6 +9,7 @@ pub mod help;
 pub mod notify;
 pub mod output;
 pub mod patrol;
+pub mod progress;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -204,6 +205,12 @@ pub enum Command {
     },
     /// A consistent copy of the live database, verified
     Backup { file: PathBuf },
+    /// An offline device's checks, absences and follow-ups into the shared database, each once
+    Handover {
+        /// The shared database file
+        #[arg(long)]
+        to: String,
+    },
     /// Check the database file: integrity, foreign keys, schema, modes, journal, records; read-only
     Doctor {
         /// SQLite's full integrity check, every index against its table (minutes on a
@@ -308,6 +315,10 @@ pub fn context(cli: &Cli) -> Result<Session, (Lang, anyhow::Error)> {
             .ok_or_else(|| (env_lang, Refusal::BadLang(text.to_string()).into()))?,
     };
     let db = cli.db.clone().unwrap_or_else(default_db_path);
+    if crate::store::is_postgres_url(&db.to_string_lossy()) {
+        let url = db.to_string_lossy().into_owned();
+        return Err((lang, Refusal::PostgresNotYet(url).into()));
+    }
     let config = Config::load(cli.config.as_deref(), &db).map_err(|e| (lang, e.into()))?;
     let given_now = match &cli.now {
         Some(text) => Some(

@@ -82,6 +82,20 @@ impl Coverage {
         }
     }
 
+    /// The coverage of a settled round from its kept counts (`store::facts` tallies), where
+    /// `listed` counts every elder on the roster for the round, those away too: away elders are
+    /// not listed for coverage, and nothing is pending once the round has settled.
+    pub fn kept(listed: u32, checked: u32, late: u32, away: u32, missed: u32) -> Coverage {
+        Coverage {
+            listed: listed.saturating_sub(away),
+            checked,
+            late,
+            away,
+            missed,
+            pending: 0,
+        }
+    }
+
     /// The counts of many elders' statuses.
     pub fn of(statuses: impl IntoIterator<Item = (Status, bool)>) -> Coverage {
         let mut coverage = Coverage::default();

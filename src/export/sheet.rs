@@ -18,7 +18,7 @@ use crate::error::Refusal;
 use crate::i18n::{Lang, fill, t, words};
 use crate::ops::Session;
 use crate::ops::input::parse_round;
-use crate::store::elders::Elder;
+use crate::store::elders::{self, RosterEntry};
 use crate::store::ledger::absences_on;
 use crate::store::rounds::{self, ElderRound};
 use crate::store::{Create, Store, absences::Absence};
@@ -65,6 +65,8 @@ struct Route {
     closes: String,
     elders: Vec<ElderRound>,
     away: Vec<(ElderRound, Option<Absence>)>,
+    /// The elders' notes, by id (the round reads the roster without them).
+    notes: std::collections::HashMap<String, String>,
 }
 
 impl Route {
@@ -98,6 +100,7 @@ impl Route {
             closes: format_local_time(window.closes, tz),
             elders,
             away,
+            notes: elders::notes(&store.conn)?,
         })
     }
 
@@ -111,6 +114,7 @@ impl Route {
             sheet,
             formats: &formats,
             lang,
+            notes: &self.notes,
             row: 0,
             pages: Pages::a4_portrait(&widths),
         };
@@ -288,6 +292,7 @@ struct SheetWriter<'a> {
     sheet: &'a mut Worksheet,
     formats: &'a SheetFormats,
     lang: Lang,
+    notes: &'a std::collections::HashMap<String, String>,
     row: u32,
     pages: Pages,
 }
@@ -413,7 +418,7 @@ impl SheetWriter<'_> {
         }
     }
 
-    fn elder(&mut self, elder: &Elder, cells: &ElderCells) -> anyhow::Result<()> {
+    fn elder(&mut self, elder: &RosterEntry, cells: &ElderCells) -> anyhow::Result<()> {
         let row = self.next_row(cells.height)?;
         self.identity(row, elder, &cells.place)?;
         let f = self.formats;
@@ -428,7 +433,7 @@ impl SheetWriter<'_> {
     }
 
     /// Route number, id, name and unit/room: the same on every row, away or not.
-    fn identity(&mut self, row: u32, elder: &Elder, place: &str) -> anyhow::Result<()> {
+    fn identity(&mut self, row: u32, elder: &RosterEntry, place: &str) -> anyhow::Result<()> {
         let f = self.formats;
         let route = elder.route.map(|r| r.to_string()).unwrap_or_default();
         self.sheet
@@ -459,7 +464,11 @@ impl SheetWriter<'_> {
                 ],
             ));
         }
-        if let Some(notes) = row.elder.notes.as_deref().filter(|n| !n.trim().is_empty()) {
+        if let Some(notes) = self
+            .notes
+            .get(&row.elder.id)
+            .filter(|n| !n.trim().is_empty())
+        {
             parts.push(notes.trim().to_string());
         }
         parts.join("\n")

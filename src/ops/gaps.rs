@@ -50,7 +50,7 @@ pub fn coverage(
     round: Round,
     times: Times,
 ) -> anyhow::Result<Vec<GridCoverage>> {
-    let roster = elders::all(&store.conn)?;
+    let roster = elders::roster_of(&store.conn, &viewer.grids)?;
     Ok(gaps::coverage(
         &store.conn,
         &store.schedule,
@@ -121,7 +121,7 @@ pub fn early_warnings(
     if now < warning_time(schedule, round) || window.has_closed(now) {
         return Ok(Vec::new());
     }
-    let roster = elders::all(&store.conn)?;
+    let roster = elders::roster_of(&store.conn, grids)?;
     let mut out = Vec::new();
     for row in gaps::coverage(&store.conn, schedule, &roster, round, now)? {
         if !grids.covers(&row.grid) || !early_warning_due(schedule, round, &row.coverage, now) {

@@ -54,6 +54,14 @@ pub fn refusal(lang: Lang, refusal: &Refusal) -> String {
         Refusal::UnknownVolunteer(name) => fill(&s.unknown_volunteer, &[("name", name)]),
         Refusal::BadRouteRange(text) => fill(&s.bad_route_range, &[("text", text)]),
         Refusal::TallyNeedsOut => s.tally_needs_out.clone(),
+        Refusal::PostgresNotYet(url) => fill(&s.postgres_not_yet, &[("url", url)]),
+        Refusal::HandoverToItself(path) => {
+            fill(&s.handover_to_itself, &[("path", &path.display())])
+        }
+        Refusal::HandoverUnknownElders { elders } => {
+            fill(&s.handover_unknown_elders, &[("elders", elders)])
+        }
+        Refusal::HandoverDrillMismatch => s.handover_drill_mismatch.clone(),
         Refusal::NoCurrentAbsence(id) => fill(&s.no_current_absence, &[("id", id)]),
         Refusal::AbsenceBackwards { from, to } => {
             fill(&s.absence_backwards, &[("from", from), ("to", to)])
@@ -711,6 +719,15 @@ mod tests {
             R::BadRouteRange(text("9-2")),
             R::TallyNeedsOut,
         ]);
+        // Issue 16.
+        all.extend([
+            R::PostgresNotYet(text("postgres://curtain@db/curtain")),
+            R::HandoverToItself(path()),
+            R::HandoverUnknownElders {
+                elders: text("CQ099"),
+            },
+            R::HandoverDrillMismatch,
+        ]);
         all.extend(
             every_unreadable()
                 .into_iter()
@@ -797,7 +814,11 @@ mod tests {
                 | R::GapOutcome(_)
                 | R::UnknownVolunteer(_)
                 | R::BadRouteRange(_)
-                | R::TallyNeedsOut => {}
+                | R::TallyNeedsOut
+                | R::PostgresNotYet(_)
+                | R::HandoverToItself(_)
+                | R::HandoverUnknownElders { .. }
+                | R::HandoverDrillMismatch => {}
             }
         }
         all

@@ -6,11 +6,13 @@
 //! permission or a rule cannot differ between them.
 
 pub mod assignments;
+pub mod backup;
 pub mod checks;
 pub mod clock;
 pub mod drill;
 pub mod flags;
 pub mod gaps;
+pub mod handover;
 pub mod input;
 pub mod messages;
 pub mod outbox;
@@ -112,6 +114,14 @@ impl Session {
     /// (DESIGN.md section 4): what a reader sees follows their role and grids.
     pub fn viewer(&self, store: &mut Store) -> anyhow::Result<Actor> {
         self.actor(store)
+    }
+
+    /// The round a `--round` names, or the current round at `now` when none is named.
+    pub fn round_or_current(&self, named: Option<&str>) -> Result<crate::domain::Round, Refusal> {
+        match named {
+            Some(text) => input::parse_round(text),
+            None => Ok(self.config.schedule.current_round(self.now)),
+        }
     }
 
     /// The times a change is made at: `now` for the rules, the real clock for the record.

@@ -34,8 +34,8 @@ pub fn record(
     now: DateTime<Utc>,
 ) -> rusqlite::Result<i64> {
     conn.prepare_cached(
-        "INSERT INTO absences (elder_id, from_date, to_date, reason, created_by, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO absences (elder_id, from_date, to_date, reason, created_by, created_at, uid)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![
         elder_id,
@@ -43,7 +43,8 @@ pub fn record(
         date_text(to),
         reason,
         actor,
-        ts(now)
+        ts(now),
+        uuid::Uuid::new_v4().to_string()
     ])?;
     Ok(conn.last_insert_rowid())
 }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Datelike, Utc};
 use rusqlite::Connection;
 
-use super::{Store, schema};
+use super::{Stage, Store, schema};
 use crate::domain::{FlagState, Round, Schedule, Severity, Status};
 use crate::error::Refusal;
 
@@ -199,6 +199,17 @@ pub fn examine_to(
     now: DateTime<Utc>,
     depth: Depth,
 ) -> anyhow::Result<Vec<Finding>> {
+    examine_with(path, schedule, now, depth, &mut |_| {})
+}
+
+/// [`examine_to`], telling `progress` where it is (a progress line on a terminal).
+pub fn examine_with(
+    path: &Path,
+    schedule: &Schedule,
+    now: DateTime<Utc>,
+    depth: Depth,
+    progress: &mut dyn FnMut(Stage),
+) -> anyhow::Result<Vec<Finding>> {
     let mut findings = file_modes(path)?;
     let store = match Store::open_read_only(path, schedule.clone()) {
         Ok(store) => store,
@@ -225,6 +236,10 @@ pub fn examine_to(
             latest: schema::LATEST,
         },
         v => Finding::SchemaOk { version: v },
+    });
+    progress(match depth {
+        Depth::Quick => Stage::QuickCheck,
+        Depth::Full => Stage::IntegrityCheck,
     });
     let intact = match integrity(conn, depth) {
         Ok(problems) if problems.is_empty() => {
@@ -254,6 +269,7 @@ pub fn examine_to(
     if !intact {
         return Ok(findings);
     }
+    progress(Stage::ForeignKeys);
     let dangling = foreign_keys(conn)?;
     if dangling.is_empty() {
         findings.push(Finding::ForeignKeysOk);
@@ -261,6 +277,7 @@ pub fn examine_to(
     findings.extend(dangling);
     findings.push(journal(conn, path)?);
     if version >= 1 {
+        progress(Stage::Sanity);
         let insane = sanity(conn, schedule, now)?;
         if insane.is_empty() {
             findings.push(Finding::SanityOk);

@@ -1,6 +1,7 @@
 //! The roster: elders, imported or edited, archived but never deleted, every change audited.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -8,6 +9,7 @@ use serde::Serialize;
 
 use super::{parse_ts, ts};
 use crate::domain::OwnWindows;
+use crate::domain::access::Grids;
 use crate::domain::roster::{ColumnSet, Field, RosterRow};
 use crate::domain::time::parse_clock;
 
@@ -37,7 +39,7 @@ impl Elder {
     }
 
     /// The elder as a roster row with every column would describe them.
-    fn as_row(&self) -> RosterRow {
+    pub fn as_row(&self) -> RosterRow {
         RosterRow {
             line: 0,
             id: self.id.clone(),
@@ -55,6 +57,49 @@ impl Elder {
             morning_window: self.own.morning,
             evening_window: self.own.evening,
             columns: ColumnSet::ALL,
+        }
+    }
+}
+
+/// An elder as a round needs them (#14): who, where on the route, which windows, and when on
+/// the roster. Twelve of the roster's eighteen columns: no phones, contacts, keyholder or notes.
+/// What the round screen, `status`, the ledger, coverage and settling read, once per load.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RosterEntry {
+    pub id: String,
+    pub name: String,
+    pub address: String,
+    pub grid: String,
+    pub window_hint: Option<String>,
+    pub route: Option<i64>,
+    pub own: OwnWindows,
+    pub added_at: DateTime<Utc>,
+    pub archived_at: Option<DateTime<Utc>>,
+}
+
+impl RosterEntry {
+    pub fn active(&self) -> bool {
+        self.archived_at.is_none()
+    }
+}
+
+/// The roster as rounds read it: shared entries, so a round's rows point at their elder instead
+/// of copying them.
+pub type Roster = Vec<Arc<RosterEntry>>;
+
+impl Elder {
+    /// What a round needs of this elder.
+    pub fn entry(&self) -> RosterEntry {
+        RosterEntry {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            address: self.address.clone(),
+            grid: self.grid.clone(),
+            window_hint: self.window_hint.clone(),
+            route: self.route,
+            own: self.own,
+            added_at: self.added_at,
+            archived_at: self.archived_at,
         }
     }
 }
@@ -224,19 +269,93 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Elder> {
     })
 }
 
+/// The columns a round reads ([`RosterEntry`]).
+const ENTRY_COLUMNS: &str = "id, name, address, grid, window_hint, route, morning_opens,
+    morning_closes, evening_opens, evening_closes, added_at, archived_at";
+
+/// Route order (unrouted last, then by id), read from the indexes `elders_by_route` and
+/// `elders_by_grid_route` without a sort; named so a test holds the plans to them.
+const ROSTER: &str = "ORDER BY route IS NULL, route, id";
+const ROSTER_OF_GRID: &str = "WHERE grid = ?1 ORDER BY route IS NULL, route, id";
+
+fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<RosterEntry> {
+    Ok(RosterEntry {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        address: row.get(2)?,
+        grid: row.get(3)?,
+        window_hint: row.get(4)?,
+        route: row.get(5)?,
+        own: OwnWindows {
+            morning: clock_pair(row.get(6)?, row.get(7)?),
+            evening: clock_pair(row.get(8)?, row.get(9)?),
+        },
+        added_at: parse_ts(&row.get::<_, String>(10)?)?,
+        archived_at: row
+            .get::<_, Option<String>>(11)?
+            .map(|text| parse_ts(&text))
+            .transpose()?,
+    })
+}
+
+/// Every elder, archived ones too, in route order, narrow: what a round needs.
+pub fn roster(conn: &Connection) -> rusqlite::Result<Roster> {
+    let mut statement =
+        conn.prepare_cached(&format!("SELECT {ENTRY_COLUMNS} FROM elders {ROSTER}"))?;
+    statement
+        .query_map([], |row| entry_from_row(row).map(Arc::new))?
+        .collect()
+}
+
+/// [`roster`] of the elders of `grids` only: a volunteer loads her grids, not the district. One
+/// indexed read per grid; several grids are merged back into route order.
+pub fn roster_of(conn: &Connection, grids: &Grids) -> rusqlite::Result<Roster> {
+    let Grids::Only(only) = grids else {
+        return roster(conn);
+    };
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {ENTRY_COLUMNS} FROM elders {ROSTER_OF_GRID}"
+    ))?;
+    let mut out: Roster = Vec::new();
+    for grid in only {
+        for entry in statement.query_map([grid], |row| entry_from_row(row).map(Arc::new))? {
+            out.push(entry?);
+        }
+    }
+    if only.len() > 1 {
+        out.sort_by(|a, b| {
+            (a.route.is_none(), a.route, &a.id).cmp(&(b.route.is_none(), b.route, &b.id))
+        });
+    }
+    Ok(out)
+}
+
+/// Every elder's notes that are not empty, by id: what a printed route sheet adds to the round.
+pub fn notes(conn: &Connection) -> rusqlite::Result<HashMap<String, String>> {
+    let mut statement = conn
+        .prepare_cached("SELECT id, notes FROM elders WHERE notes IS NOT NULL AND notes != ''")?;
+    statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect()
+}
+
+/// One elder as a round needs them.
+pub fn entry(conn: &Connection, id: &str) -> rusqlite::Result<Option<RosterEntry>> {
+    conn.prepare_cached(&format!("SELECT {ENTRY_COLUMNS} FROM elders WHERE id = ?1"))?
+        .query_row([id], entry_from_row)
+        .optional()
+}
+
 /// Every elder, archived ones too, in route order (unrouted last, then by id).
 pub fn all(conn: &Connection) -> rusqlite::Result<Vec<Elder>> {
-    let mut statement = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM elders ORDER BY route IS NULL, route, id"
-    ))?;
+    let mut statement = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM elders {ROSTER}"))?;
     statement.query_map([], from_row)?.collect()
 }
 
 /// Every elder of one grid, archived ones too, in route order.
 pub fn in_grid(conn: &Connection, grid: &str) -> rusqlite::Result<Vec<Elder>> {
-    let mut statement = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM elders WHERE grid = ?1 ORDER BY route IS NULL, route, id"
-    ))?;
+    let mut statement =
+        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM elders {ROSTER_OF_GRID}"))?;
     statement.query_map([grid], from_row)?.collect()
 }
 
@@ -644,4 +763,57 @@ pub fn audit_log(conn: &Connection, elder_id: Option<&str>) -> rusqlite::Result<
             })
         })?
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The roster is read in route order from an index: no sort of 30,000 rows (a temporary
+    /// B-tree) on every screen load.
+    #[test]
+    fn the_roster_comes_in_route_order_from_an_index() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::store::schema::migrate(&mut conn).unwrap();
+        for (name, clause) in [("roster", ROSTER), ("roster_of", ROSTER_OF_GRID)] {
+            let sql = format!("EXPLAIN QUERY PLAN SELECT {ENTRY_COLUMNS} FROM elders {clause}");
+            let mut statement = conn.prepare(&sql).unwrap();
+            let args: Vec<rusqlite::types::Value> = (0..statement.parameter_count())
+                .map(|_| "g".to_string().into())
+                .collect();
+            let plan: Vec<String> = statement
+                .query_map(rusqlite::params_from_iter(args), |row| row.get(3))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            let plan = plan.join(" | ");
+            assert!(plan.contains("USING INDEX elders_by_"), "{name}: {plan}");
+            assert!(!plan.contains("TEMP B-TREE"), "{name}: {plan}");
+        }
+    }
+
+    #[test]
+    fn a_volunteers_grids_come_merged_in_route_order() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::store::schema::migrate(&mut conn).unwrap();
+        conn.execute_batch(
+            "INSERT INTO elders (id, name, grid, route, added_at) VALUES
+                 ('a', 'A', 'g1', 3, '2026-01-01T00:00:00.000Z'),
+                 ('b', 'B', 'g2', 1, '2026-01-01T00:00:00.000Z'),
+                 ('c', 'C', 'g1', NULL, '2026-01-01T00:00:00.000Z'),
+                 ('d', 'D', 'g3', 2, '2026-01-01T00:00:00.000Z'),
+                 ('e', 'E', 'g2', 2, '2026-01-01T00:00:00.000Z');",
+        )
+        .unwrap();
+        let ids = |roster: Roster| roster.iter().map(|e| e.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(roster(&conn).unwrap()), ["b", "d", "e", "a", "c"]);
+        let grids = |names: &[&str]| Grids::Only(names.iter().map(|g| g.to_string()).collect());
+        assert_eq!(
+            ids(roster_of(&conn, &grids(&["g1", "g2"])).unwrap()),
+            ["b", "e", "a", "c"]
+        );
+        assert_eq!(ids(roster_of(&conn, &grids(&["g1"])).unwrap()), ["a", "c"]);
+        let every: Vec<String> = all(&conn).unwrap().into_iter().map(|e| e.id).collect();
+        assert_eq!(ids(roster_of(&conn, &Grids::Every).unwrap()), every);
+    }
 }

@@ -454,9 +454,17 @@ pub fn add_follow_up(
     now: DateTime<Utc>,
 ) -> rusqlite::Result<i64> {
     conn.prepare_cached(
-        "INSERT INTO follow_ups (flag_id, action, note, actor, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO follow_ups (flag_id, action, note, actor, at, uid)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![flag_id, action, note, actor, ts(now)])?;
+    .execute(params![
+        flag_id,
+        action,
+        note,
+        actor,
+        ts(now),
+        uuid::Uuid::new_v4().to_string()
+    ])?;
     Ok(conn.last_insert_rowid())
 }
 

@@ -4,13 +4,15 @@
 //! (table `gaps_sync`), after `rounds::sync_flags` has raised the round's flags.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
-use super::elders::{self, Elder};
+use super::elders::{self, RosterEntry};
+use super::facts;
 use super::flags;
 use super::rounds::{self, ElderRound};
 use super::{Store, parse_ts, ts};
@@ -68,16 +70,59 @@ pub fn by_grid(rows: &[ElderRound]) -> Vec<GridCoverage> {
     out
 }
 
-/// Every grid's coverage of a round, judged at `now`.
+/// Every grid's coverage of a round at `now`: a settled round's read from its kept tallies, an
+/// open one's judged from its checks.
 pub fn coverage(
     conn: &Connection,
     schedule: &Schedule,
-    roster: &[Elder],
+    roster: &[Arc<RosterEntry>],
     round: Round,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Vec<GridCoverage>> {
+    if let Some(kept) = kept_coverage(conn, roster, round, now)? {
+        return Ok(kept);
+    }
     let rows = rounds::statuses_of(conn, schedule, roster, round, now)?;
     Ok(by_grid(&rows))
+}
+
+/// A settled round's coverage by grid from its kept tallies (`None` when the round is not
+/// settled at `now`): the grids in the order the route first reaches them, active elders first,
+/// as [`by_grid`] has them; grids no elder of `roster` is in are left out.
+fn kept_coverage(
+    conn: &Connection,
+    roster: &[Arc<RosterEntry>],
+    round: Round,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Option<Vec<GridCoverage>>> {
+    if !facts::is_settled(conn, round, now)? {
+        return Ok(None);
+    }
+    let mut order: Vec<&str> = Vec::new();
+    for active in [true, false] {
+        for elder in roster.iter().filter(|elder| elder.active() == active) {
+            if !order.contains(&elder.grid.as_str()) {
+                order.push(&elder.grid);
+            }
+        }
+    }
+    let mut out: Vec<GridCoverage> = facts::tallies(conn, round, round)?
+        .into_iter()
+        .filter(|tally| tally.listed > 0 && order.contains(&tally.grid.as_str()))
+        .map(|tally| GridCoverage {
+            coverage: Coverage::kept(
+                tally.listed,
+                tally.checked,
+                tally.late,
+                tally.away,
+                tally.missed,
+            ),
+            grid: tally.grid,
+            round,
+        })
+        .collect();
+    out.sort_by_key(|grid| order.iter().position(|g| *g == grid.grid));
+    Ok(Some(out))
 }
 
 /// A patrol gap as stored, with the flags it holds.
@@ -213,7 +258,7 @@ fn settle_grid(
     conn: &Connection,
     schedule: &Schedule,
     grid: &GridCoverage,
-    rows: &[&ElderRound],
+    members: &[i64],
     closed: bool,
     times: Times,
 ) -> rusqlite::Result<Option<i64>> {
@@ -282,36 +327,54 @@ fn settle_grid(
     let mut member = conn.prepare_cached(
         "INSERT INTO gap_flags (flag_id, gap_id) VALUES (?1, ?2) ON CONFLICT (flag_id) DO NOTHING",
     )?;
-    for row in rows {
-        if let Some(flag) = &row.flag
-            && gap::joins_gap(flag.status)
-        {
-            member.execute(params![flag.id, id])?;
-        }
+    for flag_id in members {
+        member.execute(params![flag_id, id])?;
     }
     Ok(Some(id))
 }
 
-/// Settles the gaps of one round, every grid: what a round's closing does.
+/// Settles the gaps of one round, every grid of `roster`: what a round's closing does. A settled
+/// round's coverage is read from its kept tallies and its missed flags from the flags table; a
+/// round not settled yet is judged.
 fn settle_round(
     conn: &Connection,
     schedule: &Schedule,
-    roster: &[Elder],
+    roster: &[Arc<RosterEntry>],
     round: Round,
     times: Times,
-    only_grid: Option<&str>,
 ) -> rusqlite::Result<()> {
     let now = times.settle_until();
-    let rows: Vec<ElderRound> = match only_grid {
-        Some(grid) => {
-            let roster: Vec<Elder> = roster.iter().filter(|e| e.grid == grid).cloned().collect();
-            rounds::statuses_of(conn, schedule, &roster, round, now)?
-        }
-        None => rounds::statuses_of(conn, schedule, roster, round, now)?,
-    };
     let closed = schedule.window(round).has_closed(now);
+    if let Some(grids) = kept_coverage(conn, roster, round, now)? {
+        let grid_of: HashMap<&str, &str> = roster
+            .iter()
+            .map(|elder| (elder.id.as_str(), elder.grid.as_str()))
+            .collect();
+        let missed: Vec<(&str, i64)> = flags::for_round(conn, round)?
+            .into_values()
+            .filter(|flag| gap::joins_gap(flag.status))
+            .filter_map(|flag| Some((*grid_of.get(flag.elder_id.as_str())?, flag.id)))
+            .collect();
+        for grid in grids {
+            let mut members: Vec<i64> = missed
+                .iter()
+                .filter(|(g, _)| *g == grid.grid)
+                .map(|(_, id)| *id)
+                .collect();
+            members.sort_unstable();
+            settle_grid(conn, schedule, &grid, &members, closed, times)?;
+        }
+        return Ok(());
+    }
+    let rows = rounds::statuses_of(conn, schedule, roster, round, now)?;
     for grid in by_grid(&rows) {
-        let members: Vec<&ElderRound> = rows.iter().filter(|r| r.elder.grid == grid.grid).collect();
+        let members: Vec<i64> = rows
+            .iter()
+            .filter(|row| row.elder.grid == grid.grid)
+            .filter_map(|row| row.flag.as_ref())
+            .filter(|flag| gap::joins_gap(flag.status))
+            .map(|flag| flag.id)
+            .collect();
         settle_grid(conn, schedule, &grid, &members, closed, times)?;
     }
     Ok(())
@@ -345,14 +408,14 @@ pub fn sync(store: &mut Store, times: Times) -> anyhow::Result<()> {
         Some(synced) => Round::from_ordinal(synced + 1).unwrap_or(current),
         None => schedule.round_at(first_added, &Default::default()),
     };
-    let mut roster: Option<Vec<Elder>> = None;
+    let mut roster: Option<elders::Roster> = None;
     while round <= current && schedule.window(round).has_closed(now) {
         if roster.is_none() {
-            roster = Some(elders::all(&store.conn)?);
+            roster = Some(elders::roster(&store.conn)?);
         }
         let roster = roster.as_deref().unwrap_or_default();
         let tx = store.write().context("starting to settle patrol gaps")?;
-        settle_round(&tx, &schedule, roster, round, times, None)?;
+        settle_round(&tx, &schedule, roster, round, times)?;
         set_watermark(&tx, SYNCED_THROUGH, &round.ordinal().to_string())?;
         set_watermark(&tx, SYNCED_AT, &ts(now))?;
         tx.commit().context("saving patrol gaps")?;
@@ -373,8 +436,11 @@ pub fn refresh(
     if for_grid_round(conn, grid, round)?.is_none() {
         return Ok(());
     }
-    let roster = elders::in_grid(conn, grid)?;
-    settle_round(conn, schedule, &roster, round, times, Some(grid))
+    let roster = elders::roster_of(
+        conn,
+        &crate::domain::access::Grids::Only([grid.to_string()].into()),
+    )?;
+    settle_round(conn, schedule, &roster, round, times)
 }
 
 /// The rounds of a grid between two rounds that have a gap.
@@ -420,7 +486,20 @@ pub fn resolve(
     now: DateTime<Utc>,
 ) -> anyhow::Result<GapResolved> {
     let tx = store.write()?;
-    let gap = get(&tx, id)?.ok_or(Refusal::UnknownGap(id))?;
+    let resolved = resolve_in(&tx, id, note, actor, now)?;
+    tx.commit().context("saving the resolved gap")?;
+    Ok(resolved)
+}
+
+/// Resolves a gap and its missed flags inside the caller's transaction.
+pub fn resolve_in(
+    tx: &Connection,
+    id: i64,
+    note: Option<&str>,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<GapResolved> {
+    let gap = get(tx, id)?.ok_or(Refusal::UnknownGap(id))?;
     if gap.state != GapState::Open {
         return Err(Refusal::GapNotOpen {
             id,
@@ -431,15 +510,15 @@ pub fn resolve(
     let outcome = gap::GAP_OUTCOME;
     let mut resolved = Vec::new();
     for flag_id in &gap.flag_ids {
-        let Some(flag) = flags::get(&tx, *flag_id)? else {
+        let Some(flag) = flags::get(tx, *flag_id)? else {
             continue;
         };
         if !gap::resolved_with_gap(flag.status, flag.state) {
             continue;
         }
-        if flags::resolve(&tx, flag.id, outcome, note, actor, now)? {
+        if flags::resolve(tx, flag.id, outcome, note, actor, now)? {
             flags::add_follow_up(
-                &tx,
+                tx,
                 flag.id,
                 &format!("resolved:{}", outcome.as_str()),
                 note,
@@ -455,8 +534,7 @@ pub fn resolve(
          WHERE id = ?1",
         params![id, outcome.as_str(), note, actor, ts(now)],
     )?;
-    let gap = get(&tx, id)?.ok_or(Refusal::UnknownGap(id))?;
-    tx.commit().context("saving the resolved gap")?;
+    let gap = get(tx, id)?.ok_or(Refusal::UnknownGap(id))?;
     Ok(GapResolved {
         gap,
         flags: resolved,

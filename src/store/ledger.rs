@@ -8,7 +8,7 @@ use rusqlite::{Connection, params};
 
 use super::Store;
 use super::absences::{self, Absence};
-use super::elders::{self, Elder};
+use super::elders::{self, Roster, RosterEntry};
 use super::flags::FollowUp;
 use super::rounds::{self, ElderRound};
 use crate::domain::{Round, Slot};
@@ -17,7 +17,7 @@ use crate::domain::{Round, Slot};
 /// the community or for any elder with a window of their own.
 pub fn opened_rounds(
     store: &Store,
-    roster: &[Elder],
+    roster: &[std::sync::Arc<RosterEntry>],
     from: NaiveDate,
     to: NaiveDate,
     now: DateTime<Utc>,
@@ -34,7 +34,12 @@ pub fn opened_rounds(
     out
 }
 
-fn has_opened(store: &Store, roster: &[Elder], round: Round, now: DateTime<Utc>) -> bool {
+fn has_opened(
+    store: &Store,
+    roster: &[std::sync::Arc<RosterEntry>],
+    round: Round,
+    now: DateTime<Utc>,
+) -> bool {
     store.schedule.window(round).has_opened(now)
         || roster
             .iter()
@@ -45,7 +50,7 @@ fn has_opened(store: &Store, roster: &[Elder], round: Round, now: DateTime<Utc>)
 /// round's statuses on demand (one round at a time, so a long span is not held in memory).
 pub struct Ledger<'a> {
     store: &'a Store,
-    roster: Vec<Elder>,
+    roster: Roster,
     follow_ups: HashMap<i64, Vec<FollowUp>>,
     rounds: Vec<Round>,
     now: DateTime<Utc>,
@@ -58,7 +63,7 @@ impl<'a> Ledger<'a> {
         to: NaiveDate,
         now: DateTime<Utc>,
     ) -> rusqlite::Result<Ledger<'a>> {
-        let roster = elders::all(&store.conn)?;
+        let roster = elders::roster(&store.conn)?;
         let rounds = opened_rounds(store, &roster, from, to, now);
         let follow_ups = match (rounds.first(), rounds.last()) {
             (Some(first), Some(last)) => follow_ups_in_span(&store.conn, *first, *last)?,

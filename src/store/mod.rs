@@ -11,6 +11,7 @@ pub mod elders;
 pub mod facts;
 pub mod flags;
 pub mod gaps;
+pub mod handover;
 pub mod ledger;
 pub mod outbox;
 pub mod rounds;
@@ -36,6 +37,12 @@ pub struct Store {
     pub path: PathBuf,
     /// A drill database (`curtain init --drill`): it follows `--now` wherever it points.
     pub drill: bool,
+}
+
+/// A `postgres://` (or `postgresql://`) URL names a PostgreSQL database, not a file
+/// (DESIGN.md section 4); this version has no PostgreSQL store yet.
+pub fn is_postgres_url(db: &str) -> bool {
+    db.starts_with("postgres://") || db.starts_with("postgresql://")
 }
 
 /// Whether opening may create the file.
@@ -174,13 +181,22 @@ impl Store {
     /// meanwhile neither stop the backup nor make the comparison wrong. Returns the copy's elder
     /// and check counts.
     pub fn backup_to(&self, file: &Path) -> anyhow::Result<(i64, i64)> {
+        self.backup_with(file, &mut |_| {})
+    }
+
+    /// [`Store::backup_to`], telling `progress` where it is (a progress line on a terminal).
+    pub fn backup_with(
+        &self,
+        file: &Path,
+        progress: &mut dyn FnMut(Stage),
+    ) -> anyhow::Result<(i64, i64)> {
         // One read transaction: the counts and the copy see the same snapshot.
         self.conn.execute_batch("BEGIN DEFERRED")?;
-        let copied = self.copy_in_snapshot(file);
+        let copied = self.copy_in_snapshot(file, progress);
         let ended = self.conn.execute_batch("COMMIT");
         let (live, copy) = copied?;
         ended?;
-        verify_backup(&live, &copy)?;
+        verify_backup_with(&live, &copy, progress)?;
         let rows = |name: &str| {
             live.tables
                 .iter()
@@ -190,17 +206,36 @@ impl Store {
         Ok((rows("elders"), rows("checks")))
     }
 
-    fn copy_in_snapshot(&self, file: &Path) -> anyhow::Result<(Census, Connection)> {
+    fn copy_in_snapshot(
+        &self,
+        file: &Path,
+        progress: &mut dyn FnMut(Stage),
+    ) -> anyhow::Result<(Census, Connection)> {
+        progress(Stage::Counting);
         let live = Census::take(&self.conn).context("counting the rows to copy")?;
         let mut copy = Connection::open(file)
             .with_context(|| format!("opening the copy {}", file.display()))?;
         {
+            use rusqlite::backup::StepResult;
             let backup = rusqlite::backup::Backup::new(&self.conn, &mut copy)?;
             // The copy reads inside its own read transaction, which in WAL mode blocks no
             // writer: no pause between steps is needed for other terminals to go on.
-            backup
-                .run_to_completion(4096, Duration::ZERO, None)
-                .context("copying the database")?;
+            loop {
+                let step = backup.step(4096).context("copying the database")?;
+                let at = backup.progress();
+                let total = u64::try_from(at.pagecount).unwrap_or(0);
+                let remaining = u64::try_from(at.remaining).unwrap_or(0);
+                progress(Stage::Copying {
+                    done: total.saturating_sub(remaining),
+                    total,
+                });
+                match step {
+                    StepResult::Done => break,
+                    StepResult::More => {}
+                    // Only while another connection holds a lock: wait a moment, not a spin.
+                    _ => std::thread::sleep(Duration::from_millis(1)),
+                }
+            }
         }
         Ok((live, copy))
     }
@@ -304,8 +339,36 @@ pub enum BackupFault {
     Differs { what: String, live: i64, copy: i64 },
 }
 
+/// Where a long task stands (#14): what a progress line on a terminal says, put in words by the
+/// command that runs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Counting every table's rows.
+    Counting,
+    /// Copying the database: `done` of `total` pages.
+    Copying { done: u64, total: u64 },
+    /// SQLite's quick check.
+    QuickCheck,
+    /// SQLite's full integrity check.
+    IntegrityCheck,
+    /// Looking for rows that point at rows that do not exist.
+    ForeignKeys,
+    /// Reading the records for sense.
+    Sanity,
+}
+
 /// Checks a finished copy against the census of what was copied.
 pub fn verify_backup(live: &Census, copy: &Connection) -> anyhow::Result<()> {
+    verify_backup_with(live, copy, &mut |_| {})
+}
+
+/// [`verify_backup`], telling `progress` where it is.
+pub fn verify_backup_with(
+    live: &Census,
+    copy: &Connection,
+    progress: &mut dyn FnMut(Stage),
+) -> anyhow::Result<()> {
+    progress(Stage::QuickCheck);
     // SQLite's quick check (every page read, the row and index structure checked) and the row
     // counts below: the full integrity check is `curtain doctor --full`'s, minutes on a district.
     let integrity: Vec<String> = copy
@@ -316,6 +379,7 @@ pub fn verify_backup(live: &Census, copy: &Connection) -> anyhow::Result<()> {
     if integrity != ["ok"] {
         return Err(BackupFault::Damaged(integrity.join("; ")).into());
     }
+    progress(Stage::Counting);
     let found = Census::take(copy).map_err(|error| BackupFault::Damaged(error.to_string()))?;
     let differs = |what: &str, live: i64, copy: i64| BackupFault::Differs {
         what: what.to_string(),

@@ -11,7 +11,9 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::checks::{self, Check};
-use super::elders::{self, Elder};
+use std::sync::Arc;
+
+use super::elders::{self, Elder, RosterEntry};
 use super::flags::{self, FlagRecord};
 use super::{Store, absences, facts, set_meta};
 use crate::domain::settle::{self, FlagStep, Judgement, Plan};
@@ -36,7 +38,7 @@ pub struct Judged {
 /// Judges one elder for one round; `None` when the elder was not on the roster for it.
 pub fn judge(
     schedule: &Schedule,
-    elder: &Elder,
+    elder: &RosterEntry,
     round: Round,
     round_checks: &[Check],
     away: bool,
@@ -48,7 +50,7 @@ pub fn judge(
 
 /// The window that applies to an elder, with the community's window for the round worked out
 /// once by the caller: a time-zone conversion per elder and round adds up over a district.
-fn window_of(schedule: &Schedule, community: Window, round: Round, elder: &Elder) -> Window {
+fn window_of(schedule: &Schedule, community: Window, round: Round, elder: &RosterEntry) -> Window {
     if elder.own == OwnWindows::default() {
         community
     } else {
@@ -59,7 +61,7 @@ fn window_of(schedule: &Schedule, community: Window, round: Round, elder: &Elder
 /// [`judge`] in a window already known.
 fn judge_in(
     window: Window,
-    elder: &Elder,
+    elder: &RosterEntry,
     round: Round,
     round_checks: &[Check],
     away: bool,
@@ -129,7 +131,7 @@ fn plan_for(round: Round, judged: Option<&Judged>, on_record: &OnRecord<'_>) -> 
 fn run_plan(
     conn: &Connection,
     schedule: &Schedule,
-    elder: &Elder,
+    elder: &RosterEntry,
     round: Round,
     plan: &Plan,
     known: Option<&FlagRecord>,
@@ -187,7 +189,7 @@ fn run_plan(
 fn later_ok_round(
     conn: &Connection,
     schedule: &Schedule,
-    elder: &Elder,
+    elder: &RosterEntry,
     round: Round,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Option<Round>> {
@@ -221,7 +223,7 @@ fn later_ok_round(
 fn reopen_if_no_later_ok(
     conn: &Connection,
     schedule: &Schedule,
-    elder: &Elder,
+    elder: &RosterEntry,
     round: Round,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<()> {
@@ -243,7 +245,7 @@ fn reopen_if_no_later_ok(
 pub fn refresh_elder_round(
     conn: &Connection,
     schedule: &Schedule,
-    elder: &Elder,
+    elder: &RosterEntry,
     round: Round,
     times: Times,
 ) -> rusqlite::Result<Option<(Judged, Option<FlagFigures>)>> {
@@ -331,8 +333,8 @@ pub fn validate_check(
     schedule: &Schedule,
     new: &NewCheck,
     now: DateTime<Utc>,
-) -> anyhow::Result<(Elder, Round)> {
-    let elder = elders::get(conn, &new.elder_id)?
+) -> anyhow::Result<(RosterEntry, Round)> {
+    let elder = elders::entry(conn, &new.elder_id)?
         .ok_or_else(|| Refusal::UnknownElder(new.elder_id.clone()))?;
     if !elder.active() {
         return Err(Refusal::ArchivedElder(elder.id).into());
@@ -450,7 +452,8 @@ pub fn undo_last(
 /// One elder's status for one round, as lists and reports show it.
 #[derive(Debug, Clone)]
 pub struct ElderRound {
-    pub elder: Elder,
+    /// The elder, shared with the roster the round was read against (never a copy per row).
+    pub elder: Arc<RosterEntry>,
     pub round: Round,
     pub window: Window,
     pub status: Status,
@@ -465,7 +468,7 @@ impl ElderRound {
     /// A judged round with its severity: the flag's streak where the round has a flag, else one
     /// more than the round before carries.
     fn new(
-        elder: &Elder,
+        elder: &Arc<RosterEntry>,
         round: Round,
         judged: Judged,
         flag: Option<FlagRecord>,
@@ -484,7 +487,7 @@ impl ElderRound {
             (None, 0)
         };
         ElderRound {
-            elder: elder.clone(),
+            elder: Arc::clone(elder),
             round,
             window: judged.window,
             status: judged.status,
@@ -504,7 +507,7 @@ pub fn statuses(
     round: Round,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Vec<ElderRound>> {
-    let roster = elders::all(&store.conn)?;
+    let roster = elders::roster(&store.conn)?;
     statuses_of(&store.conn, &store.schedule, &roster, round, now)
 }
 
@@ -513,7 +516,7 @@ pub fn statuses(
 pub fn statuses_of(
     conn: &Connection,
     schedule: &Schedule,
-    roster: &[Elder],
+    roster: &[Arc<RosterEntry>],
     round: Round,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Vec<ElderRound>> {
@@ -533,7 +536,7 @@ pub fn statuses_of(
             continue;
         };
         rows.push(ElderRound {
-            elder: elder.clone(),
+            elder: Arc::clone(elder),
             round,
             window: window_of(schedule, community, round, elder),
             status: fact.status,
@@ -552,7 +555,7 @@ pub fn statuses_of(
 pub fn judge_round(
     conn: &Connection,
     schedule: &Schedule,
-    roster: &[Elder],
+    roster: &[Arc<RosterEntry>],
     round: Round,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Vec<ElderRound>> {
@@ -588,7 +591,7 @@ pub fn judge_round(
 pub fn round_tally(
     conn: &Connection,
     schedule: &Schedule,
-    roster: &[Elder],
+    roster: &[Arc<RosterEntry>],
     round: Round,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Vec<(usize, Status, Option<FlagState>)>> {
@@ -653,7 +656,7 @@ pub fn sync_flags(store: &mut Store, times: Times) -> anyhow::Result<()> {
         None => schedule.round_at(first_added, &Default::default()),
     };
     let mut contiguous = true;
-    let mut roster: Option<Vec<Elder>> = None;
+    let mut roster: Option<elders::Roster> = None;
     while round <= current {
         let windows: Vec<Window> = own_windows
             .iter()
@@ -663,7 +666,7 @@ pub fn sync_flags(store: &mut Store, times: Times) -> anyhow::Result<()> {
             break;
         }
         if roster.is_none() {
-            roster = Some(elders::all(&store.conn)?);
+            roster = Some(elders::roster(&store.conn)?);
         }
         let roster = roster.as_deref().unwrap_or_default();
         let tx = store.write().context("starting to settle flags")?;
@@ -766,7 +769,7 @@ fn windows_on_roster(
 pub fn statuses_over(
     conn: &Connection,
     schedule: &Schedule,
-    roster: &[Elder],
+    roster: &[Arc<RosterEntry>],
     first: Round,
     last: Round,
     now: DateTime<Utc>,
@@ -837,7 +840,7 @@ pub fn mark_synced(conn: &Connection, through: Round, at: DateTime<Utc>) -> rusq
 pub(crate) fn settle_round(
     conn: &Connection,
     schedule: &Schedule,
-    roster: &[Elder],
+    roster: &[Arc<RosterEntry>],
     round: Round,
     complete: bool,
     times: Times,
@@ -897,7 +900,7 @@ pub(crate) fn settle_round(
 pub fn elder_history(
     conn: &Connection,
     schedule: &Schedule,
-    elder: &Elder,
+    elder: &RosterEntry,
     last: Round,
     count: usize,
     now: DateTime<Utc>,
@@ -928,7 +931,7 @@ pub fn elder_history(
 pub fn status_of_elder(
     conn: &Connection,
     schedule: &Schedule,
-    elder: &Elder,
+    elder: &Arc<RosterEntry>,
     round: Round,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Option<ElderRound>> {
@@ -1008,8 +1011,9 @@ pub fn change_absence(
     let joined = schedule.round_at(elder.added_at, &elder.own);
     let mut round = Round::new(first_day, crate::domain::Slot::Morning).max(joined);
     let last = Round::new(last_day, crate::domain::Slot::Evening).min(current);
+    let entry = elder.entry();
     while round <= last {
-        refresh_elder_round(&tx, &schedule, &elder, round, times)?;
+        refresh_elder_round(&tx, &schedule, &entry, round, times)?;
         round = round.next();
     }
     tx.commit().context("saving the absence")?;
@@ -1023,7 +1027,7 @@ pub fn facts_against_checks(
     schedule: &Schedule,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Vec<String>> {
-    let roster = elders::all(conn)?;
+    let roster = elders::roster(conn)?;
     let mut differences = Vec::new();
     for round in facts::settled_rounds(conn)? {
         let live = judge_round(conn, schedule, &roster, round, now)?;

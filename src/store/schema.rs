@@ -371,6 +371,29 @@ CREATE TABLE early_warnings (
     UNIQUE (grid, round)
 ) STRICT;
 "#,
+    r#"
+-- Hand-over (DESIGN.md section 6, step 4): absences and follow-ups carry a UUID as checks do, so
+-- what an offline device recorded is matched in the shared database and kept there once.
+ALTER TABLE absences ADD COLUMN uid TEXT;
+UPDATE absences SET uid = lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4'
+    || substr(hex(randomblob(2)), 2) || '-a' || substr(hex(randomblob(2)), 2) || '-'
+    || hex(randomblob(6)));
+CREATE UNIQUE INDEX absences_by_uid ON absences (uid);
+DROP TRIGGER follow_ups_are_never_updated;
+ALTER TABLE follow_ups ADD COLUMN uid TEXT;
+UPDATE follow_ups SET uid = lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4'
+    || substr(hex(randomblob(2)), 2) || '-a' || substr(hex(randomblob(2)), 2) || '-'
+    || hex(randomblob(6)));
+CREATE TRIGGER follow_ups_are_never_updated BEFORE UPDATE ON follow_ups
+BEGIN SELECT RAISE(ABORT, 'follow-ups are append-only'); END;
+CREATE UNIQUE INDEX follow_ups_by_uid ON follow_ups (uid);
+"#,
+    r#"
+-- Narrow reads (#14): a volunteer's grid in route order straight from an index, as the whole
+-- roster is from `elders_by_route`. It serves every read `elders_by_grid` served.
+CREATE INDEX elders_by_grid_route ON elders (grid, route IS NULL, route, id);
+DROP INDEX elders_by_grid;
+"#,
 ];
 
 /// The schema version this program writes.

@@ -264,6 +264,9 @@ pub struct App {
     pub data: RoundData,
     /// The strips of earlier rounds, and the round they were loaded for.
     pub strips: (Option<Round>, data::Strips),
+    /// The roster as the last reload read it (narrow, the user's grids): the strips that follow
+    /// the first frame are judged against it instead of reading it again.
+    pub listed: crate::store::elders::Roster,
     pub keys: HashMap<String, SearchKeys>,
     /// Active elders on the roster, as of the last reload.
     pub roster_size: usize,
@@ -333,6 +336,7 @@ impl App {
             round_pinned: false,
             data: RoundData::default(),
             strips: (None, data::Strips::new()),
+            listed: Vec::new(),
             keys: HashMap::new(),
             roster_size: 0,
             selected: 0,
@@ -617,17 +621,15 @@ pub fn reload(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
         app.keys = data::search_keys(store)?;
     }
     let selected_id = app.selected_row().map(|row| row.elder_id.clone());
+    // The roster once per load: narrow, in route order, the user's grids only.
+    app.listed = data::load_roster(store, &app.actor.grids)?;
     if app.strips.0 != Some(app.round) {
         app.strips = (
             Some(app.round),
-            data::load_strips_for(store, app.round, app.now, &app.actor.grids)?,
+            data::load_strips_for(store, app.round, app.now, &app.listed)?,
         );
     }
-    app.data = data::load_round_for(store, app.round, app.now, &app.strips.1, &app.actor.grids)?;
-    if !app.actor.grids.is_every() {
-        let grids = &app.actor.grids;
-        app.data.rows.retain(|row| grids.covers(&row.grid));
-    }
+    app.data = data::load_round_for(store, app.round, app.now, &app.strips.1, &app.listed)?;
     // A volunteer sees her part of the route first (#15); the rest follows in route order.
     let mine: Vec<_> = crate::store::assignments::current(&store.conn, None)?
         .into_iter()
@@ -683,7 +685,7 @@ pub fn fill_strips(app: &mut App, store: &Store) -> anyhow::Result<()> {
     if app.mode == Mode::Login || app.strips.0 == Some(app.round) {
         return Ok(());
     }
-    let strips = data::load_strips_for(store, app.round, app.now, &app.actor.grids)?;
+    let strips = data::load_strips_for(store, app.round, app.now, &app.listed)?;
     for row in &mut app.data.rows {
         if let Some(strip) = strips.get(&row.elder_id) {
             row.strip.clone_from(strip);
@@ -802,9 +804,10 @@ fn refresh_row(app: &mut App, store: &mut Store, elder_id: &str) -> anyhow::Resu
 /// [`refresh_row`] without the flag count; false when the screen had to be reloaded whole (the
 /// elder was not on it), which counts the flags too.
 fn refresh_row_alone(app: &mut App, store: &mut Store, elder_id: &str) -> anyhow::Result<bool> {
-    let Some(elder) = elders::get(&store.conn, elder_id)? else {
+    let Some(elder) = elders::entry(&store.conn, elder_id)? else {
         return Ok(true);
     };
+    let elder = std::sync::Arc::new(elder);
     let fresh = rounds::status_of_elder(&store.conn, &store.schedule, &elder, app.round, app.now)?;
     let position = app
         .data

@@ -2,6 +2,7 @@
 //! touches the database.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -9,6 +10,7 @@ use crate::domain::access::Grids;
 pub use crate::domain::roster::building_of;
 use crate::domain::{Observation, Round, Schedule, Severity, Status, Window};
 use crate::search::SearchKeys;
+use crate::store::elders::RosterEntry;
 use crate::store::flags::{self, FlagView};
 use crate::store::rounds::{self, ElderRound};
 use crate::store::{Store, absences, checks, elders};
@@ -117,21 +119,26 @@ pub fn row_view(row: &ElderRound, strip: Vec<Option<Status>>) -> RowView {
 /// Each elder's statuses over the rounds before `round`, oldest first: the strip beside them.
 pub type Strips = HashMap<String, Vec<Option<Status>>>;
 
+/// The roster as a screen load reads it, once: narrow, in route order, the elders of `grids`
+/// only (a volunteer loads her grids, not the district).
+pub fn load_roster(store: &Store, grids: &Grids) -> anyhow::Result<elders::Roster> {
+    Ok(elders::roster_of(&store.conn, grids)?)
+}
+
 /// The strips for a round. Costs one status computation per earlier round, so the screen keeps
 /// them while the round stays and a tick only reloads the round itself.
 pub fn load_strips(store: &Store, round: Round, now: DateTime<Utc>) -> anyhow::Result<Strips> {
-    load_strips_for(store, round, now, &Grids::Every)
+    let roster = load_roster(store, &Grids::Every)?;
+    load_strips_for(store, round, now, &roster)
 }
 
-/// [`load_strips`] of the elders of `grids` only: a volunteer loads her grids, not the district.
+/// [`load_strips`] of the elders of a roster already read.
 pub fn load_strips_for(
     store: &Store,
     round: Round,
     now: DateTime<Utc>,
-    grids: &Grids,
+    roster: &[Arc<RosterEntry>],
 ) -> anyhow::Result<Strips> {
-    let mut roster = elders::all(&store.conn)?;
-    roster.retain(|elder| grids.covers(&elder.grid));
     let mut first = round;
     for _ in 0..STRIP_ROUNDS {
         first = first.prev();
@@ -139,7 +146,7 @@ pub fn load_strips_for(
     Ok(rounds::statuses_over(
         &store.conn,
         &store.schedule,
-        &roster,
+        roster,
         first,
         round.prev(),
         now,
@@ -152,20 +159,19 @@ pub fn load_round(
     now: DateTime<Utc>,
     strips: &Strips,
 ) -> anyhow::Result<RoundData> {
-    load_round_for(store, round, now, strips, &Grids::Every)
+    let roster = load_roster(store, &Grids::Every)?;
+    load_round_for(store, round, now, strips, &roster)
 }
 
-/// [`load_round`] of the elders of `grids` only.
+/// [`load_round`] of the elders of a roster already read.
 pub fn load_round_for(
     store: &Store,
     round: Round,
     now: DateTime<Utc>,
     strips: &Strips,
-    grids: &Grids,
+    roster: &[Arc<RosterEntry>],
 ) -> anyhow::Result<RoundData> {
-    let mut roster = elders::all(&store.conn)?;
-    roster.retain(|elder| grids.covers(&elder.grid));
-    let current = rounds::statuses_of(&store.conn, &store.schedule, &roster, round, now)?;
+    let current = rounds::statuses_of(&store.conn, &store.schedule, roster, round, now)?;
     let absences_now = absences::list(&store.conn, None, Some(round.date))?;
     let mut data = RoundData::default();
     for row in &current {
@@ -390,7 +396,7 @@ pub fn load_flag_detail(
     let history = rounds::elder_history(
         &store.conn,
         &store.schedule,
-        &elder,
+        &elder.entry(),
         last,
         DETAIL_ROUNDS,
         now,
@@ -456,8 +462,7 @@ pub fn load_history(
     now: DateTime<Utc>,
     grids_seen: &crate::domain::access::Grids,
 ) -> anyhow::Result<HistoryView> {
-    let mut roster = elders::all(&store.conn)?;
-    roster.retain(|elder| grids_seen.covers(&elder.grid));
+    let roster = elders::roster_of(&store.conn, grids_seen)?;
     // Grids in the order the route meets them.
     let mut grids: Vec<String> = Vec::new();
     for elder in &roster {

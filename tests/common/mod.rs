@@ -234,6 +234,20 @@ pub fn command_for(db: &Path, user: &str, lang: &str, now: &str, args: &[&str]) 
     Command::from_std(cmd)
 }
 
+/// `curtain watch --interval 1` on a test database, in English, its output piped.
+pub fn spawn_watch(db: &TestDb, now: &str) -> std::process::Child {
+    curtain()
+        .current_dir(db.dir.path())
+        .env("CURTAIN_USER", USER)
+        .arg("--db")
+        .arg(&db.path)
+        .args(["--now", now, "--lang", "en", "watch", "--interval", "1"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start curtain watch")
+}
+
 pub fn run(mut cmd: Command) -> Run {
     let output = cmd.output().expect("run curtain");
     Run {
