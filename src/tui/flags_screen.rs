@@ -423,6 +423,9 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, detail: &FlagDetail) {
             Span::raw(person(app, &elder.keyholder, &elder.keyholder_phone)),
         ]),
     ];
+    // The call ladder's next step right under whom it is about: what the grid worker does now
+    // stays in sight on a phone's 20 rows, where the pane has room for a dozen lines.
+    lines.splice(2..2, next_step_lines(app, detail));
     let mut strip = vec![label(&s.flag_history)];
     let statuses: Vec<_> = detail.history.iter().map(|(_, status)| *status).collect();
     strip.extend(super::round_screen::strip_spans(&statuses));
@@ -431,7 +434,6 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, detail: &FlagDetail) {
         "  {}",
         super::round_screen::strip_legend(lang, None)
     ))));
-    lines.extend(next_step_lines(app, detail));
     lines.push(Line::from(label(&s.flag_follow_ups)));
     if detail.follow_ups.is_empty() {
         lines.push(Line::raw(format!("  {}", s.flag_no_follow_ups)));
