@@ -931,3 +931,34 @@ fn the_import_preview_names_each_field_that_changes_from_what_to_what() {
         "an absent column changes nothing:\n{lines}"
     );
 }
+
+/// Every kind of message follows a switch of language, the flags screen's and the roster's too:
+/// a follow-up logged, a note, a resolution, a refusal.
+#[test]
+fn the_flags_and_roster_messages_follow_a_language_switch() {
+    let mut f = fixture(Lang::Zh, "2026-11-22 08:05");
+    f.key(KeyCode::Char('c'));
+    f.key(KeyCode::Char('2'));
+    f.key(KeyCode::Char('n'));
+    assert!(f.said().contains("✓ 标记 #"), "{}", f.said());
+    f.key(KeyCode::Char('L'));
+    assert!(f.said().contains("✓ flag #"), "{}", f.said());
+    f.key(KeyCode::Char('m'));
+    f.keys("ok");
+    f.key(KeyCode::Enter);
+    assert!(f.said().contains("note added"), "{}", f.said());
+    f.key(KeyCode::Char('L'));
+    assert!(f.said().contains("已记入标记"), "{}", f.said());
+    f.keys("r1y");
+    assert!(f.said().contains("已处理"), "{}", f.said());
+    f.key(KeyCode::Char('L'));
+    assert!(f.said().contains("resolved"), "{}", f.said());
+    f.key(KeyCode::Char('L'));
+    // The roster: a move past the start of the route is refused in words of each language.
+    f.key(KeyCode::Char('4'));
+    f.key(KeyCode::Char('-'));
+    let chinese = f.said();
+    assert!(!chinese.is_empty());
+    f.key(KeyCode::Char('L'));
+    assert_ne!(f.said(), chinese, "said again in English");
+}

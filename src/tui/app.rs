@@ -903,7 +903,6 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
         Step::Done => return Ok(()),
         Step::Effect(effect) => return carry_out(app, store, effect),
     }
-    let s = t(app.lang);
     let page = 10;
     match action {
         Action::Quit => app.quit = true,
@@ -969,7 +968,9 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
                 return Ok(());
             };
             let Some((from, to, reason)) = parse_absence(&text, today) else {
-                app.say(Tone::Problem, fill(&s.tui_away_bad, &[("text", &text)]));
+                app.say_in(Tone::Problem, |lang| {
+                    fill(&t(lang).tui_away_bad, &[("text", &text)])
+                });
                 return Ok(());
             };
             return carry_out(
@@ -1036,7 +1037,6 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
 /// Carries out what a screen's update asked for: the writes through `ops`, the reads from the
 /// store, and what they changed reloaded.
 fn carry_out(app: &mut App, store: &mut Store, effect: Effect) -> anyhow::Result<()> {
-    let s = t(app.lang);
     match effect {
         Effect::Reload => reload(app, store)?,
         Effect::LoadSearchKeys => app.keys = data::search_keys(store)?,
@@ -1100,7 +1100,7 @@ fn carry_out(app: &mut App, store: &mut Store, effect: Effect) -> anyhow::Result
                     refresh_row(app, store, &id)?;
                     app.advance_to_next_unchecked(&id);
                 }
-                Err(error) => show_error(app, &error, &s.tui_not_saved),
+                Err(error) => show_error(app, &error, true),
             }
         }
         Effect::Undo => {
@@ -1137,7 +1137,7 @@ fn carry_out(app: &mut App, store: &mut Store, effect: Effect) -> anyhow::Result
                         app.selected = index;
                     }
                 }
-                Err(error) => show_error(app, &error, ""),
+                Err(error) => show_error(app, &error, false),
             }
         }
         Effect::LoadFlagDetail => load_flag_detail(app, store)?,
@@ -1155,21 +1155,23 @@ fn carry_out(app: &mut App, store: &mut Store, effect: Effect) -> anyhow::Result
                 note.as_deref(),
             ) {
                 Ok(()) => {
-                    let text = if note.is_some() {
-                        fill(&s.tui_note_saved, &[("id", &flag_id)])
-                    } else {
-                        fill(
-                            &s.tui_follow_up_saved,
-                            &[
-                                ("id", &flag_id),
-                                ("action", &words::follow_up(app.lang, action)),
-                            ],
-                        )
-                    };
-                    app.say(Tone::Saved, text);
+                    app.say_in(Tone::Saved, |lang| {
+                        let s = t(lang);
+                        if note.is_some() {
+                            fill(&s.tui_note_saved, &[("id", &flag_id)])
+                        } else {
+                            fill(
+                                &s.tui_follow_up_saved,
+                                &[
+                                    ("id", &flag_id),
+                                    ("action", &words::follow_up(lang, action)),
+                                ],
+                            )
+                        }
+                    });
                     load_flag_detail(app, store)?;
                 }
-                Err(error) => show_error(app, &error, &s.tui_not_saved),
+                Err(error) => show_error(app, &error, true),
             }
         }
         Effect::Resolve { id, name, outcome } => {
@@ -1187,18 +1189,19 @@ fn carry_out(app: &mut App, store: &mut Store, effect: Effect) -> anyhow::Result
                     });
                     reload(app, store)?;
                 }
-                Err(error) => show_error(app, &error, &s.tui_not_saved),
+                Err(error) => show_error(app, &error, true),
             }
         }
         Effect::ResolveGap(gap_id) => {
             let outcome = crate::domain::gap::GAP_OUTCOME;
             match ops::gaps::resolve(store, &app.actor, app.times(), gap_id, outcome, None) {
                 Ok(done) => {
-                    let text = fill(&s.tui_gap_resolved, &[("count", &done.flags.len())]);
-                    app.say(Tone::Saved, text);
+                    app.say_in(Tone::Saved, |lang| {
+                        fill(&t(lang).tui_gap_resolved, &[("count", &done.flags.len())])
+                    });
                     reload(app, store)?;
                 }
-                Err(error) => show_error(app, &error, &s.tui_not_saved),
+                Err(error) => show_error(app, &error, true),
             }
         }
         Effect::RecordAbsence {
@@ -1210,60 +1213,66 @@ fn carry_out(app: &mut App, store: &mut Store, effect: Effect) -> anyhow::Result
             let change = rounds::AbsenceChange::Record { from, to, reason };
             match ops::roster::change_absence(store, &app.actor, app.times(), &id, change) {
                 Ok((elder, from, to)) => {
-                    let text = fill(
-                        &s.away_recorded,
-                        &[
-                            ("id", &elder.id),
-                            ("name", &elder.name),
-                            ("from", &from),
-                            ("to", &to),
-                        ],
-                    );
-                    app.say(Tone::Saved, text);
+                    app.say_in(Tone::Saved, |lang| {
+                        fill(
+                            &t(lang).away_recorded,
+                            &[
+                                ("id", &elder.id),
+                                ("name", &elder.name),
+                                ("from", &from),
+                                ("to", &to),
+                            ],
+                        )
+                    });
                     reload_all(app, store)?;
                 }
-                Err(error) => show_error(app, &error, &s.tui_not_saved),
+                Err(error) => show_error(app, &error, true),
             }
         }
         Effect::EndAbsence { id, name } => {
             let change = rounds::AbsenceChange::EndToday;
             match ops::roster::change_absence(store, &app.actor, app.times(), &id, change) {
                 Ok(_) => {
-                    let text = fill(&s.away_ended, &[("id", &id), ("name", &name)]);
-                    app.say(Tone::Saved, text);
+                    app.say_in(Tone::Saved, |lang| {
+                        fill(&t(lang).away_ended, &[("id", &id), ("name", &name)])
+                    });
                     reload_all(app, store)?;
                 }
-                Err(error) => show_error(app, &error, &s.tui_not_saved),
+                Err(error) => show_error(app, &error, true),
             }
         }
         Effect::ToggleArchive { id, name, active } => {
             match ops::roster::toggle_archive(store, &app.actor, app.times(), &id) {
                 Ok(true) => {
-                    let template = if active {
-                        &s.roster_archived
-                    } else {
-                        &s.roster_restored
-                    };
-                    let text = fill(template, &[("name", &name), ("id", &id)]);
-                    app.say(Tone::Saved, text);
+                    app.say_in(Tone::Saved, |lang| {
+                        let s = t(lang);
+                        let template = if active {
+                            &s.roster_archived
+                        } else {
+                            &s.roster_restored
+                        };
+                        fill(template, &[("name", &name), ("id", &id)])
+                    });
                 }
-                Ok(false) => app.say(Tone::Info, s.roster_cancelled.clone()),
-                Err(error) => show_error(app, &error, &s.tui_not_saved),
+                Ok(false) => app.say_in(Tone::Info, |lang| t(lang).roster_cancelled.clone()),
+                Err(error) => show_error(app, &error, true),
             }
             reload_all(app, store)?;
         }
         Effect::MoveInRoute { id, name, later } => {
             match ops::roster::move_in_route(store, &app.actor, app.times(), &id, later) {
                 Ok(Some(route)) => {
-                    let text = fill(&s.roster_moved, &[("name", &name), ("route", &route)]);
-                    app.say(Tone::Saved, text);
+                    app.say_in(Tone::Saved, |lang| {
+                        fill(&t(lang).roster_moved, &[("name", &name), ("route", &route)])
+                    });
                     reload_all(app, store)?;
                 }
                 Ok(None) => {
-                    let text = fill(&s.roster_move_end, &[("name", &name)]);
-                    app.say(Tone::Info, text);
+                    app.say_in(Tone::Info, |lang| {
+                        fill(&t(lang).roster_move_end, &[("name", &name)])
+                    });
                 }
-                Err(error) => show_error(app, &error, &s.tui_not_saved),
+                Err(error) => show_error(app, &error, true),
             }
         }
         Effect::ReadRosterFile(typed) => read_roster_file(app, store, &typed)?,
@@ -1279,19 +1288,20 @@ fn carry_out(app: &mut App, store: &mut Store, effect: Effect) -> anyhow::Result
             );
             match result {
                 Ok(plan) => {
-                    let text = fill(
-                        &s.roster_imported,
-                        &[
-                            ("file", &file),
-                            ("added", &plan.added.len()),
-                            ("updated", &plan.updated.len()),
-                            ("unchanged", &plan.unchanged),
-                        ],
-                    );
-                    app.say(Tone::Saved, text);
+                    app.say_in(Tone::Saved, |lang| {
+                        fill(
+                            &t(lang).roster_imported,
+                            &[
+                                ("file", &file),
+                                ("added", &plan.added.len()),
+                                ("updated", &plan.updated.len()),
+                                ("unchanged", &plan.unchanged),
+                            ],
+                        )
+                    });
                     reload_all(app, store)?;
                 }
-                Err(error) => show_error(app, &error, &s.tui_not_saved),
+                Err(error) => show_error(app, &error, true),
             }
         }
         Effect::SaveElder { row, new } => save_elder(app, store, *row, new)?,
@@ -1303,18 +1313,19 @@ fn carry_out(app: &mut App, store: &mut Store, effect: Effect) -> anyhow::Result
             match ops::assignments::assign(store, &app.actor, app.times(), &volunteer, &grid, &part)
             {
                 Ok((assigned, _)) => {
-                    let text = fill(
-                        &s.assign_done,
-                        &[
-                            ("volunteer", &assigned.volunteer),
-                            ("grid", &assigned.grid),
-                            ("part", &words::assignment_part(app.lang, &assigned.part())),
-                        ],
-                    );
-                    app.say(Tone::Saved, text);
+                    app.say_in(Tone::Saved, |lang| {
+                        fill(
+                            &t(lang).assign_done,
+                            &[
+                                ("volunteer", &assigned.volunteer),
+                                ("grid", &assigned.grid),
+                                ("part", &words::assignment_part(lang, &assigned.part())),
+                            ],
+                        )
+                    });
                     reload(app, store)?;
                 }
-                Err(error) => show_error(app, &error, &s.tui_not_saved),
+                Err(error) => show_error(app, &error, true),
             }
         }
         Effect::LogIn { name, pin } => {
@@ -1333,14 +1344,13 @@ fn carry_out(app: &mut App, store: &mut Store, effect: Effect) -> anyhow::Result
 /// Reads the typed roster file and shows what importing it would do. Nothing is written here.
 fn read_roster_file(app: &mut App, store: &Store, typed: &str) -> anyhow::Result<()> {
     use super::roster_screen::{Preview, RosterMode};
-    let s = t(app.lang);
     let path = super::roster_screen::typed_path(typed);
     if !path.is_file() {
         let refusal = Refusal::Unreadable {
             path: path.clone(),
             why: crate::import::Unreadable::NotAFile,
         };
-        app.say(Tone::Problem, ops::messages::refusal(app.lang, &refusal));
+        app.say_in(Tone::Problem, |lang| ops::messages::refusal(lang, &refusal));
         return Ok(());
     }
     let file = path
@@ -1352,11 +1362,12 @@ fn read_roster_file(app: &mut App, store: &Store, typed: &str) -> anyhow::Result
             Ok((rows, plan))
         }
         Err(problems) => {
-            let text = fill(
-                &s.roster_import_refused,
-                &[("file", &file), ("count", &problems.len())],
-            );
-            app.say(Tone::Problem, text);
+            app.say_in(Tone::Problem, |lang| {
+                fill(
+                    &t(lang).roster_import_refused,
+                    &[("file", &file), ("count", &problems.len())],
+                )
+            });
             Err(problems)
         }
     };
@@ -1375,13 +1386,11 @@ fn save_elder(
     mut row: RosterRow,
     new: bool,
 ) -> anyhow::Result<()> {
-    let s = t(app.lang);
     let existing = elders::get(&store.conn, &row.id)?;
     if new && existing.is_some() {
-        app.say(
-            Tone::Problem,
-            fill(&s.roster_form_id_taken, &[("id", &row.id)]),
-        );
+        app.say_in(Tone::Problem, |lang| {
+            fill(&t(lang).roster_form_id_taken, &[("id", &row.id)])
+        });
         return Ok(());
     }
     if row.route.is_none() {
@@ -1404,21 +1413,23 @@ fn save_elder(
         Ok(plan) => {
             app.roster.form = None;
             app.mode = Mode::Normal;
-            let template = if !plan.added.is_empty() {
-                &s.roster_form_added
-            } else if !plan.updated.is_empty() {
-                &s.roster_form_saved
-            } else {
-                &s.roster_form_unchanged
-            };
-            let text = fill(template, &[("name", &name), ("id", &id)]);
-            app.say(Tone::Saved, text);
+            app.say_in(Tone::Saved, |lang| {
+                let s = t(lang);
+                let template = if !plan.added.is_empty() {
+                    &s.roster_form_added
+                } else if !plan.updated.is_empty() {
+                    &s.roster_form_saved
+                } else {
+                    &s.roster_form_unchanged
+                };
+                fill(template, &[("name", &name), ("id", &id)])
+            });
             reload_all(app, store)?;
             if let Some(index) = app.roster.elders.iter().position(|e| e.id == id) {
                 app.roster.selected = index;
             }
         }
-        Err(error) => show_error(app, &error, &s.tui_not_saved),
+        Err(error) => show_error(app, &error, true),
     }
     Ok(())
 }
@@ -1509,16 +1520,25 @@ pub(super) fn moved(position: usize, action: &Action, page: usize) -> usize {
     }
 }
 
-/// Puts a refusal in words, or says plainly that nothing was saved.
-pub(super) fn show_error(app: &mut App, error: &anyhow::Error, prefix: &str) {
-    let text = match error.downcast_ref::<Refusal>() {
-        Some(Refusal::RoundNotOpen { opens, .. }) => {
-            fill(&t(app.lang).tui_round_not_open, &[("opens", opens)])
-        }
-        Some(refusal) => crate::ops::messages::refusal(app.lang, refusal),
-        None => format!("{prefix}{error:#}"),
-    };
-    app.say(Tone::Problem, text);
+/// Puts a refusal in words, or says plainly that nothing was saved (`not_saved`: a write failed),
+/// in each language so a switch of language carries it over.
+pub(super) fn show_error(app: &mut App, error: &anyhow::Error, not_saved: bool) {
+    match error.downcast_ref::<Refusal>() {
+        Some(Refusal::RoundNotOpen { opens, .. }) => app.say_in(Tone::Problem, |lang| {
+            fill(&t(lang).tui_round_not_open, &[("opens", opens)])
+        }),
+        Some(refusal) => app.say_in(Tone::Problem, |lang| {
+            crate::ops::messages::refusal(lang, refusal)
+        }),
+        None => app.say_in(Tone::Problem, |lang| {
+            let prefix = if not_saved {
+                t(lang).tui_not_saved.as_str()
+            } else {
+                ""
+            };
+            format!("{prefix}{error:#}")
+        }),
+    }
 }
 
 /// Loads the sample community. It is a demonstration, so its elders join just before the round
@@ -1548,10 +1568,8 @@ fn load_sample(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
     app.mode = Mode::Normal;
     app.round = data::round_for_patrol(&app.schedule, app.now);
     reload_all(app, store)?;
-    let s = t(app.lang);
-    app.say(
-        Tone::Saved,
-        fill(&s.tui_sample_loaded, &[("count", &rows.len())]),
-    );
+    app.say_in(Tone::Saved, |lang| {
+        fill(&t(lang).tui_sample_loaded, &[("count", &rows.len())])
+    });
     Ok(())
 }

@@ -103,18 +103,17 @@ pub fn update(app: &mut App, action: &Action) -> Step {
 /// The call ladder's current step reached someone (`reached`) or not: asks for it to be logged
 /// (then the next step shows), or says why there is nothing to log.
 fn ladder_result(app: &mut App, reached: bool) -> Step {
-    let s = t(app.lang);
     let (Some(flag), Some(detail)) = (app.flags.get(app.flag_selected), app.flag_detail.as_ref())
     else {
         return Step::Done;
     };
     let Some(step) = detail.next_step else {
-        app.say(Tone::Info, s.tui_ladder_done.clone());
+        app.say_in(Tone::Info, |lang| t(lang).tui_ladder_done.clone());
         return Step::Done;
     };
     let (success, failure) = step.results();
     let Some(action) = (if reached { Some(success) } else { failure }) else {
-        app.say(Tone::Info, s.tui_ladder_top.clone());
+        app.say_in(Tone::Info, |lang| t(lang).tui_ladder_top.clone());
         return Step::Done;
     };
     Step::Effect(Effect::FollowUp {

@@ -238,10 +238,6 @@ impl RosterState {
     }
 }
 
-fn say(app: &mut App, tone: Tone, text: String) {
-    app.say(tone, text);
-}
-
 /// What the admin typed, as a path: surrounding quotes (a pasted path) dropped, `~/` expanded.
 pub fn typed_path(text: &str) -> PathBuf {
     let text = text.trim().trim_matches(|c| c == '"' || c == '\'').trim();
@@ -285,7 +281,6 @@ pub fn update(app: &mut App, action: &Action) -> Step {
 }
 
 fn roster_update(app: &mut App, action: &RosterAction) -> Step {
-    let s = t(app.lang);
     let selected = app
         .roster
         .selected_elder()
@@ -312,7 +307,7 @@ fn roster_update(app: &mut App, action: &RosterAction) -> Step {
             app.roster.preview = None;
             app.roster.form = None;
             app.note.reset();
-            say(app, Tone::Info, s.roster_cancelled.clone());
+            app.say_in(Tone::Info, |lang| t(lang).roster_cancelled.clone());
         }
         RosterAction::Move { later } => {
             if let Some((id, name, _)) = selected {
@@ -336,7 +331,7 @@ fn roster_update(app: &mut App, action: &RosterAction) -> Step {
             app.note.reset();
             app.mode = Mode::Normal;
             if typed.trim().is_empty() {
-                say(app, Tone::Info, s.roster_cancelled.clone());
+                app.say_in(Tone::Info, |lang| t(lang).roster_cancelled.clone());
             } else {
                 return Step::Effect(Effect::ReadRosterFile(typed));
             }
@@ -412,8 +407,7 @@ fn save_assign(app: &mut App) -> Step {
         [range] if range.contains('-') => match crate::ops::input::parse_route_range(range) {
             Ok((from, to)) => Part::Route { from, to },
             Err(refusal) => {
-                let s = t(app.lang);
-                app::show_error(app, &refusal.into(), &s.tui_not_saved);
+                app::show_error(app, &refusal.into(), true);
                 return Step::Done;
             }
         },
@@ -429,7 +423,6 @@ fn save_assign(app: &mut App) -> Step {
 /// What the preview asks for when applied: the rows, if they change anything and have no
 /// problem; else it says why nothing is imported.
 fn apply(app: &mut App) -> Step {
-    let s = t(app.lang);
     app.mode = Mode::Normal;
     let Some(preview) = app.roster.preview.take() else {
         return Step::Done;
@@ -440,15 +433,16 @@ fn apply(app: &mut App) -> Step {
             rows,
         }),
         Ok(_) => {
-            say(app, Tone::Info, s.roster_preview_nothing.clone());
+            app.say_in(Tone::Info, |lang| t(lang).roster_preview_nothing.clone());
             Step::Done
         }
         Err(problems) => {
-            let text = fill(
-                &s.roster_import_refused,
-                &[("file", &preview.file), ("count", &problems.len())],
-            );
-            say(app, Tone::Problem, text);
+            app.say_in(Tone::Problem, |lang| {
+                fill(
+                    &t(lang).roster_import_refused,
+                    &[("file", &preview.file), ("count", &problems.len())],
+                )
+            });
             Step::Done
         }
     }
@@ -458,14 +452,13 @@ fn apply(app: &mut App) -> Step {
 /// bad window or route keeps the form open (nothing typed is lost) and says what to fix. A route
 /// left empty is `None`: the elder's own, or the end of the route for a new elder.
 fn save_form(app: &mut App) -> Step {
-    let s = t(app.lang);
     let Some(form) = app.roster.form.as_ref() else {
         app.mode = Mode::Normal;
         return Step::Done;
     };
     let (id, name) = (form.value(FormField::Id), form.value(FormField::Name));
     if id.is_empty() || name.is_empty() {
-        say(app, Tone::Problem, s.roster_form_need.clone());
+        app.say_in(Tone::Problem, |lang| t(lang).roster_form_need.clone());
         return Step::Done;
     }
     let window = |field: FormField| -> Result<Option<_>, String> {
@@ -480,11 +473,9 @@ fn save_form(app: &mut App) -> Step {
     ) {
         (Ok(morning), Ok(evening)) => (morning, evening),
         (Err(text), _) | (_, Err(text)) => {
-            say(
-                app,
-                Tone::Problem,
-                fill(&s.roster_form_bad_window, &[("text", &text)]),
-            );
+            app.say_in(Tone::Problem, |lang| {
+                fill(&t(lang).roster_form_bad_window, &[("text", &text)])
+            });
             return Step::Done;
         }
     };
@@ -492,11 +483,9 @@ fn save_form(app: &mut App) -> Step {
         Some(text) => match text.parse::<i64>() {
             Ok(route) => Some(route),
             Err(_) => {
-                say(
-                    app,
-                    Tone::Problem,
-                    fill(&s.roster_form_bad_route, &[("text", &text)]),
-                );
+                app.say_in(Tone::Problem, |lang| {
+                    fill(&t(lang).roster_form_bad_route, &[("text", &text)])
+                });
                 return Step::Done;
             }
         },
