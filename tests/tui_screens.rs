@@ -162,6 +162,19 @@ fn help_details_flags_and_welcome_snapshots() {
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
     terminal.draw(|frame| draw::draw(frame, &app)).unwrap();
     insta::assert_snapshot!("welcome_en_80x24", terminal.backend());
+    // A small screen: the box scrolls to the import command, and the footer keeps Enter.
+    app.lang = Lang::Zh;
+    let mut small = Terminal::new(TestBackend::new(30, 12)).unwrap();
+    small.draw(|frame| draw::draw(frame, &app)).unwrap();
+    insta::assert_snapshot!("welcome_zh_30x12", small.backend());
+    let screen = format!("{:?}", small.backend());
+    assert!(screen.contains("Enter"), "{screen}");
+    for _ in 0..10 {
+        app::update(&mut app, &mut store, Action::Down).unwrap();
+    }
+    small.draw(|frame| draw::draw(frame, &app)).unwrap();
+    let screen = format!("{:?}", small.backend());
+    assert!(screen.contains("curtain import"), "{screen}");
 }
 
 #[test]

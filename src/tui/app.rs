@@ -579,6 +579,8 @@ pub fn action_for(mode: &Mode, tab: Tab, key: KeyEvent) -> Option<Action> {
         },
         Mode::Welcome => match key.code {
             KeyCode::Enter | KeyCode::Char('y') | KeyCode::Char('l') => Some(Action::LoadSample),
+            KeyCode::Up | KeyCode::Char('k') => Some(Action::Up),
+            KeyCode::Down | KeyCode::Char('j') => Some(Action::Down),
             KeyCode::Char('q') | KeyCode::Esc => Some(Action::Quit),
             KeyCode::Char('L') => Some(Action::SwitchLang),
             KeyCode::Char('?') => Some(Action::Help),
@@ -912,7 +914,7 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
         | Action::PageDown
         | Action::First
         | Action::Last
-            if matches!(app.mode, Mode::Help | Mode::Details) =>
+            if matches!(app.mode, Mode::Help | Mode::Details | Mode::Welcome) =>
         {
             let most = app.overlay_scroll_max.get();
             app.overlay_scroll = moved(app.overlay_scroll.min(most), &action, page).min(most);

@@ -317,7 +317,6 @@ pub fn footer_that_fits(keys: &str, width: usize) -> String {
     kept.join("  ")
 }
 
-/// A box in the middle of `area`, at most `width` × `height`.
 /// Draws the lines of a list in sight as a ratatui [`List`], its selection held by a
 /// [`ListState`]. Only the lines in sight are built and handed over (a district's list holds
 /// 30,000 elders; DESIGN.md section 7): `first` is the list's line at the top, placed by
@@ -337,6 +336,7 @@ pub fn draw_list_window(
     frame.render_stateful_widget(List::new(items), area, &mut state);
 }
 
+/// A box in the middle of `area`, at most `width` × `height`.
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let width = width.min(area.width);
     let height = height.min(area.height);
@@ -377,11 +377,8 @@ fn draw_welcome(frame: &mut Frame, area: Rect, app: &App) {
         Line::raw(""),
     ];
     text.extend(s.welcome_import.lines().map(Line::raw));
-    let block = Block::new().borders(Borders::ALL);
-    frame.render_widget(
-        Paragraph::new(text).block(block).wrap(Wrap { trim: true }),
-        centered(area, 72, 12),
-    );
+    // On a small screen the box scrolls (↑↓) like the other overlays.
+    draw_popup(frame, area, 72, "", text, app);
 }
 
 fn draw_help(frame: &mut Frame, area: Rect, app: &App) {
