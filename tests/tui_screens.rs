@@ -975,3 +975,21 @@ fn the_flags_and_roster_messages_follow_a_language_switch() {
     f.key(KeyCode::Char('L'));
     assert_ne!(f.said(), chinese, "said again in English");
 }
+
+/// The outcome menu scrolls on the smallest screen drawn (28×10), so the seventh is reachable.
+#[test]
+fn the_outcome_menu_scrolls_on_the_smallest_screen() {
+    let mut f = fixture(Lang::Zh, "2026-11-22 08:05");
+    f.key(KeyCode::Char('c'));
+    f.key(KeyCode::Char('2'));
+    f.key(KeyCode::Char('r'));
+    assert_eq!(f.app.mode, Mode::PickOutcome);
+    let before = format!("{:?}", f.screen(28, 10).backend());
+    assert!(!before.contains("7  其他"), "{before}");
+    for _ in 0..3 {
+        f.key(KeyCode::Down);
+    }
+    let after = format!("{:?}", f.screen(28, 10).backend());
+    assert!(after.contains("7  其他"), "{after}");
+    assert_eq!(f.app.mode, Mode::PickOutcome, "scrolling picks nothing");
+}

@@ -558,6 +558,9 @@ pub fn action_for(mode: &Mode, tab: Tab, key: KeyEvent) -> Option<Action> {
                     .map(|outcome| Action::PickOutcome(*outcome))
             }
             KeyCode::Esc | KeyCode::Char('q') => Some(Action::CloseOverlay),
+            // On a screen too short for the seven, the menu scrolls.
+            KeyCode::Up | KeyCode::Char('k') => Some(Action::Up),
+            KeyCode::Down | KeyCode::Char('j') => Some(Action::Down),
             _ => None,
         },
         Mode::ConfirmResolve => Some(match key.code {
@@ -914,7 +917,10 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
         | Action::PageDown
         | Action::First
         | Action::Last
-            if matches!(app.mode, Mode::Help | Mode::Details | Mode::Welcome) =>
+            if matches!(
+                app.mode,
+                Mode::Help | Mode::Details | Mode::Welcome | Mode::PickOutcome
+            ) =>
         {
             let most = app.overlay_scroll_max.get();
             app.overlay_scroll = moved(app.overlay_scroll.min(most), &action, page).min(most);

@@ -50,6 +50,7 @@ pub fn update(app: &mut App, action: &Action) -> Step {
                 return Step::Effect(Effect::ResolveGap(gap_id));
             }
             if app.flag_detail.is_some() {
+                app.overlay_scroll = 0;
                 app.mode = Mode::PickOutcome;
             }
             Step::Done
