@@ -770,7 +770,7 @@ fn resolving_a_flag_asks_once_and_any_other_key_keeps_it_open() {
     let mut f = half_walked(Lang::En);
     f.key(KeyCode::Char('2'));
     let open_before = f.app.open_flags;
-    let first = f.app.flags[0].id;
+    let first = f.app.flags.list[0].id;
     f.key(KeyCode::Char('r'));
     assert_eq!(f.app.mode, Mode::PickOutcome);
     f.key(KeyCode::Char('1'));
@@ -784,7 +784,7 @@ fn resolving_a_flag_asks_once_and_any_other_key_keeps_it_open() {
     f.key(KeyCode::Char('1'));
     f.key(KeyCode::Char('y'));
     assert_eq!(f.app.open_flags, open_before - 1);
-    assert!(f.app.flags.iter().all(|flag| flag.id != first));
+    assert!(f.app.flags.list.iter().all(|flag| flag.id != first));
     assert!(f.said().contains("resolved"), "{}", f.said());
 }
 

@@ -12,7 +12,7 @@ use ratatui::crossterm::event::{
 };
 use tui_input::Input;
 
-use super::data::{self, DetailView, FlagDetail, RoundData, RowView};
+use super::data::{self, DetailView, RoundData, RowView};
 use crate::domain::access::{Actor, Capability, Grids};
 use crate::domain::assignment::Part;
 use crate::domain::followup::FollowUpAction;
@@ -278,19 +278,14 @@ pub struct App {
     /// The last action's message; cleared by the next action, and a success's by time too.
     pub message: Option<Message>,
     pub detail: Option<DetailView>,
-    /// The open flags, loaded while the flags screen shows; their count always.
-    pub flags: Vec<FlagView>,
-    /// The open patrol gaps among them, each standing as one row of the list (#15).
-    pub gaps: Vec<data::GapFold>,
     /// Early warnings of the user's grids, shown as a banner on every screen (#15).
     pub warnings: Vec<String>,
+    /// The flags screen's state: its list, selection, detail and outcome being confirmed.
+    pub flags: super::flags_screen::FlagsState,
+    /// The open flags in the user's grids (or the grid filtered by): the tab's count, always.
     pub open_flags: usize,
-    /// Notifications given up on or maybe lost, shown on the flags screen (#7).
-    pub notify_trouble: usize,
     pub history: data::HistoryView,
     pub history_selected: usize,
-    pub flag_selected: usize,
-    pub flag_detail: Option<FlagDetail>,
     pub note: Input,
     /// "This field is full", in both languages, for the field size it was said for: a paste
     /// says it once per turned-away character, so it is put in words once.
@@ -308,8 +303,6 @@ pub struct App {
     pub overlay_scroll_max: Cell<usize>,
     /// The checks this sitting recorded: `z` takes back only these.
     pub sitting_checks: Vec<String>,
-    /// The flag and outcome picked in the outcome menu, waiting for `y`.
-    pub resolving: Option<(i64, Outcome)>,
     pub quit: bool,
 }
 
@@ -346,15 +339,11 @@ impl App {
             grid: None,
             message: None,
             detail: None,
-            flags: Vec::new(),
-            gaps: Vec::new(),
+            flags: Default::default(),
             warnings: Vec::new(),
             open_flags: 0,
-            notify_trouble: 0,
             history: data::HistoryView::default(),
             history_selected: 0,
-            flag_selected: 0,
-            flag_detail: None,
             note: Input::default(),
             field_full_words: None,
             show_phones: true,
@@ -365,7 +354,6 @@ impl App {
             overlay_scroll: 0,
             overlay_scroll_max: Cell::new(0),
             sitting_checks: Vec::new(),
-            resolving: None,
             quit: false,
         }
     }
@@ -429,7 +417,7 @@ impl App {
         if flag.id >= 0 {
             return None;
         }
-        self.gaps.iter().find(|fold| fold.gap.id == -flag.id)
+        self.flags.gaps.iter().find(|fold| fold.gap.id == -flag.id)
     }
 
     pub fn selected_row(&self) -> Option<&RowView> {
@@ -758,26 +746,26 @@ fn reload_flags(app: &mut App, store: &Store) -> anyhow::Result<()> {
         load_roster(app, store)?;
     }
     if app.tab == Tab::Flags {
-        app.flags = data::load_flags(store, app.grid.as_deref())?;
-        app.notify_trouble = data::load_notify_trouble(store)?;
+        app.flags.list = data::load_flags(store, app.grid.as_deref())?;
+        app.flags.notify_trouble = data::load_notify_trouble(store)?;
         let grids = &app.actor.grids;
-        app.flags.retain(|flag| grids.covers(&flag.grid));
+        app.flags.list.retain(|flag| grids.covers(&flag.grid));
         let open_gaps: Vec<_> = crate::store::gaps::list(&store.conn, false)?
             .into_iter()
             .filter(|gap| grids.covers(&gap.grid))
             .filter(|gap| app.grid.as_ref().is_none_or(|grid| &gap.grid == grid))
             .collect();
-        let (flags, mut gaps) = data::fold_gaps(std::mem::take(&mut app.flags), open_gaps);
+        let (flags, mut gaps) = data::fold_gaps(std::mem::take(&mut app.flags.list), open_gaps);
         for fold in &mut gaps {
             fold.elders = crate::store::gaps::members(&store.conn, fold.gap.id)?;
             fold.assigned = crate::store::assignments::volunteers(&store.conn, &fold.gap.grid)?;
         }
-        (app.flags, app.gaps) = (flags, gaps);
+        (app.flags.list, app.flags.gaps) = (flags, gaps);
         load_flag_detail(app, store)?;
     } else {
-        app.flags.clear();
-        app.gaps.clear();
-        app.flag_detail = None;
+        app.flags.list.clear();
+        app.flags.gaps.clear();
+        app.flags.detail = None;
     }
     Ok(())
 }
@@ -835,8 +823,11 @@ fn refresh_row_alone(app: &mut App, store: &mut Store, elder_id: &str) -> anyhow
 
 /// Keeps the selected flag in range and its detail pane current.
 fn load_flag_detail(app: &mut App, store: &Store) -> anyhow::Result<()> {
-    app.flag_selected = app.flag_selected.min(app.flags.len().saturating_sub(1));
-    app.flag_detail = match app.flags.get(app.flag_selected) {
+    app.flags.selected = app
+        .flags
+        .selected
+        .min(app.flags.list.len().saturating_sub(1));
+    app.flags.detail = match app.flags.list.get(app.flags.selected) {
         // A gap's row has no elder's detail: the gap is shown instead.
         Some(flag) if app.gap_of(flag).is_some() => None,
         Some(flag) => data::load_flag_detail(store, flag, app.now)?,
@@ -994,7 +985,7 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
         }
         Action::CloseOverlay => {
             if app.mode == Mode::ConfirmResolve {
-                app.resolving = None;
+                app.flags.resolving = None;
                 app.say_in(Tone::Info, |lang| t(lang).tui_resolve_cancelled.clone());
             }
             app.mode = if app.data.rows.is_empty() && app.roster_size == 0 {
@@ -1032,7 +1023,7 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
             grids.retain(|grid| app.actor.grids.covers(grid));
             crate::domain::order::sort_naturally(&mut grids);
             app.grid = next_grid(&grids, app.grid.as_ref());
-            app.flag_selected = 0;
+            app.flags.selected = 0;
             reload(app, store)?;
         }
         Action::LoadSample => {
@@ -1480,7 +1471,8 @@ fn requirement(app: &App, action: &Action) -> Option<(Capability, Option<String>
     let row_grid = || app.selected_row().map(|row| row.grid.clone());
     let flag_grid = || {
         app.flags
-            .get(app.flag_selected)
+            .list
+            .get(app.flags.selected)
             .map(|flag| flag.grid.clone())
     };
     let roster_grid = || app.roster.selected_elder().map(|elder| elder.grid.clone());

@@ -440,12 +440,13 @@ fn draw_outcomes(frame: &mut Frame, area: Rect, app: &App) {
 
 /// The outcome picked: asked once before the flag is resolved.
 fn draw_confirm_resolve(frame: &mut Frame, area: Rect, app: &App) {
-    let Some((id, outcome)) = app.resolving else {
+    let Some((id, outcome)) = app.flags.resolving else {
         return;
     };
     let s = t(app.lang);
     let name = app
         .flags
+        .list
         .iter()
         .find(|flag| flag.id == id)
         .map_or("", |flag| flag.name.as_str());

@@ -20,6 +20,24 @@ use crate::domain::time::format_local;
 use crate::domain::{Outcome, Severity};
 use crate::i18n::{Lang, fill, t, words};
 use crate::store::elders::Elder;
+use crate::store::flags::FlagView;
+
+/// What the flags screen holds between keys.
+#[derive(Debug, Clone, Default)]
+pub struct FlagsState {
+    /// The open flags (a patrol gap's row stands for its missed flags), loaded while the screen
+    /// shows: a district holds thousands.
+    pub list: Vec<FlagView>,
+    /// The open patrol gaps among them, each standing as one row of the list (#15).
+    pub gaps: Vec<GapFold>,
+    pub selected: usize,
+    /// The selected flag's elder, history, ladder step and follow-ups.
+    pub detail: Option<FlagDetail>,
+    /// The flag and outcome picked in the outcome menu, waiting for `y`.
+    pub resolving: Option<(i64, Outcome)>,
+    /// Notifications given up on or maybe lost, shown on the flags screen (#7).
+    pub notify_trouble: usize,
+}
 
 /// The flags screen's update: moving through the flags, the call ladder, the outcome menu and
 /// its confirmation, and the note. Pure: what is logged or resolved is asked for as an
@@ -34,8 +52,8 @@ pub fn update(app: &mut App, action: &Action) -> Step {
         | Action::Last
             if app.mode == Mode::Normal =>
         {
-            app.flag_selected =
-                moved(app.flag_selected, action, 10).min(app.flags.len().saturating_sub(1));
+            app.flags.selected =
+                moved(app.flags.selected, action, 10).min(app.flags.list.len().saturating_sub(1));
             Step::Effect(Effect::LoadFlagDetail)
         }
         Action::LadderResult(reached) => ladder_result(app, *reached),
@@ -43,21 +61,22 @@ pub fn update(app: &mut App, action: &Action) -> Step {
             // On a patrol gap's row, one key resolves the gap and its missed flags (#15).
             let gap = app
                 .flags
-                .get(app.flag_selected)
+                .list
+                .get(app.flags.selected)
                 .and_then(|flag| app.gap_of(flag))
                 .map(|fold| fold.gap.id);
             if let Some(gap_id) = gap {
                 return Step::Effect(Effect::ResolveGap(gap_id));
             }
-            if app.flag_detail.is_some() {
+            if app.flags.detail.is_some() {
                 app.overlay_scroll = 0;
                 app.mode = Mode::PickOutcome;
             }
             Step::Done
         }
         Action::PickOutcome(outcome) => {
-            if let Some(flag) = app.flags.get(app.flag_selected) {
-                app.resolving = Some((flag.id, *outcome));
+            if let Some(flag) = app.flags.list.get(app.flags.selected) {
+                app.flags.resolving = Some((flag.id, *outcome));
                 app.mode = Mode::ConfirmResolve;
             } else {
                 app.mode = Mode::Normal;
@@ -66,11 +85,12 @@ pub fn update(app: &mut App, action: &Action) -> Step {
         }
         Action::Resolve => {
             app.mode = Mode::Normal;
-            let Some((id, outcome)) = app.resolving.take() else {
+            let Some((id, outcome)) = app.flags.resolving.take() else {
                 return Step::Done;
             };
             let name = app
                 .flags
+                .list
                 .iter()
                 .find(|flag| flag.id == id)
                 .map(|flag| flag.name.clone())
@@ -78,7 +98,7 @@ pub fn update(app: &mut App, action: &Action) -> Step {
             Step::Effect(Effect::Resolve { id, name, outcome })
         }
         Action::StartNote => {
-            if app.flag_detail.is_some() {
+            if app.flags.detail.is_some() {
                 app.note.reset();
                 app.mode = Mode::Note;
             }
@@ -88,7 +108,7 @@ pub fn update(app: &mut App, action: &Action) -> Step {
             app.mode = Mode::Normal;
             let text = app.note.value().trim().to_string();
             app.note.reset();
-            match (app.flags.get(app.flag_selected), text.is_empty()) {
+            match (app.flags.list.get(app.flags.selected), text.is_empty()) {
                 (Some(flag), false) => Step::Effect(Effect::FollowUp {
                     flag_id: flag.id,
                     action: FollowUpAction::Note,
@@ -104,8 +124,10 @@ pub fn update(app: &mut App, action: &Action) -> Step {
 /// The call ladder's current step reached someone (`reached`) or not: asks for it to be logged
 /// (then the next step shows), or says why there is nothing to log.
 fn ladder_result(app: &mut App, reached: bool) -> Step {
-    let (Some(flag), Some(detail)) = (app.flags.get(app.flag_selected), app.flag_detail.as_ref())
-    else {
+    let (Some(flag), Some(detail)) = (
+        app.flags.list.get(app.flags.selected),
+        app.flags.detail.as_ref(),
+    ) else {
         return Step::Done;
     };
     let Some(step) = detail.next_step else {
@@ -143,12 +165,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     }
     // Notifications that did not go out are this screen's business: the flags they were about
     // may be unknown to the grid workers' group.
-    let area = if app.notify_trouble > 0 && area.height > 1 {
+    let area = if app.flags.notify_trouble > 0 && area.height > 1 {
         let [warning, rest] = area.layout(&Layout::vertical([
             Constraint::Length(1),
             Constraint::Fill(1),
         ]));
-        let text = fill(&s.tui_notify_trouble, &[("count", &app.notify_trouble)]);
+        let text = fill(
+            &s.tui_notify_trouble,
+            &[("count", &app.flags.notify_trouble)],
+        );
         frame.render_widget(
             Paragraph::new(Line::styled(
                 fit(&text, usize::from(warning.width)),
@@ -160,7 +185,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     } else {
         area
     };
-    if app.flags.is_empty() {
+    if app.flags.list.is_empty() {
         let mut text = s.tui_no_flags.clone();
         if let Some(grid) = &app.grid {
             text.push_str(&format!(" ({grid})"));
@@ -183,11 +208,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         (list, detail)
     };
     draw_list(frame, list, app);
-    if let Some(detail_view) = &app.flag_detail {
+    if let Some(detail_view) = &app.flags.detail {
         draw_detail(frame, detail, app, detail_view);
     } else if let Some(fold) = app
         .flags
-        .get(app.flag_selected)
+        .list
+        .get(app.flags.selected)
         .and_then(|flag| app.gap_of(flag))
     {
         draw_gap_detail(frame, detail, app, fold);
@@ -272,11 +298,15 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App) {
     }
     let s = t(app.lang);
     let height = usize::from(area.height);
-    let selected = app.flag_selected.min(app.flags.len().saturating_sub(1));
-    let first = super::round_screen::first_line(selected, app.flags.len(), height);
+    let selected = app
+        .flags
+        .selected
+        .min(app.flags.list.len().saturating_sub(1));
+    let first = super::round_screen::first_line(selected, app.flags.list.len(), height);
     let width = usize::from(area.width);
     let lines: Vec<Line<'static>> = app
         .flags
+        .list
         .iter()
         .enumerate()
         .skip(first)
@@ -537,7 +567,7 @@ mod tests {
             .expect("a time");
         let mut app = App::new(Lang::Zh, "wang".into(), None, schedule, now);
         app.tab = Tab::Flags;
-        app.flags = [(7, "CQ001", "王秀英"), (9, "CQ002", "张建国")]
+        app.flags.list = [(7, "CQ001", "王秀英"), (9, "CQ002", "张建国")]
             .into_iter()
             .map(|(id, elder_id, name)| FlagView {
                 id,
@@ -549,7 +579,7 @@ mod tests {
                 ..FlagView::default()
             })
             .collect();
-        app.flag_detail = Some(FlagDetail {
+        app.flags.detail = Some(FlagDetail {
             flag_id: 7,
             elder: elder("CQ001", "王秀英"),
             history: Vec::new(),
@@ -568,9 +598,9 @@ mod tests {
                 Step::Effect(Effect::LoadFlagDetail)
             );
         }
-        assert_eq!(app.flag_selected, 1, "stops at the last flag");
+        assert_eq!(app.flags.selected, 1, "stops at the last flag");
         update(&mut app, &Action::First);
-        assert_eq!(app.flag_selected, 0);
+        assert_eq!(app.flags.selected, 0);
         assert_eq!(
             update(&mut app, &Action::Mark(crate::domain::Observation::Open)),
             Step::NotMine
@@ -597,7 +627,7 @@ mod tests {
             })
         );
         // The ladder climbed to the top: nothing to log, and the screen says what to do.
-        if let Some(detail) = app.flag_detail.as_mut() {
+        if let Some(detail) = app.flags.detail.as_mut() {
             detail.next_step = None;
         }
         assert_eq!(update(&mut app, &Action::LadderResult(true)), Step::Done);
@@ -616,7 +646,7 @@ mod tests {
             "a digit picks, it does not resolve"
         );
         assert_eq!(app.mode, Mode::ConfirmResolve);
-        assert_eq!(app.resolving, Some((7, Outcome::ALL[0])));
+        assert_eq!(app.flags.resolving, Some((7, Outcome::ALL[0])));
         assert_eq!(
             update(&mut app, &Action::Resolve),
             Step::Effect(Effect::Resolve {
@@ -626,7 +656,7 @@ mod tests {
             })
         );
         assert_eq!(app.mode, Mode::Normal);
-        assert_eq!(app.resolving, None);
+        assert_eq!(app.flags.resolving, None);
         assert_eq!(
             update(&mut app, &Action::Resolve),
             Step::Done,
@@ -638,14 +668,14 @@ mod tests {
     fn a_patrol_gap_row_asks_for_the_gap_to_be_resolved_at_once() {
         let mut app = screen();
         let round = app.round;
-        app.flags.insert(
+        app.flags.list.insert(
             0,
             FlagView {
                 id: -3,
                 ..FlagView::default()
             },
         );
-        app.gaps = vec![GapFold {
+        app.flags.gaps = vec![GapFold {
             gap: crate::store::gaps::Gap {
                 id: 3,
                 grid: "第一网格".into(),
