@@ -755,8 +755,8 @@ fn an_absence_leaves_one_count_of_listed_elders_on_the_round_and_the_history() {
     f.keys("11-22 11-30 住院");
     f.key(KeyCode::Enter);
     f.key(KeyCode::Char('3'));
-    let listed = f.app.history.rows[0].total.listed;
-    assert_eq!(f.app.history.rows[0].round, f.app.round);
+    let listed = f.app.history.view.rows[0].total.listed;
+    assert_eq!(f.app.history.view.rows[0].round, f.app.round);
     assert_eq!(
         listed,
         f.app.data.rows.len(),

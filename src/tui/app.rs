@@ -284,8 +284,8 @@ pub struct App {
     pub flags: super::flags_screen::FlagsState,
     /// The open flags in the user's grids (or the grid filtered by): the tab's count, always.
     pub open_flags: usize,
-    pub history: data::HistoryView,
-    pub history_selected: usize,
+    /// The history screen's state: the rounds shown and the selected one.
+    pub history: super::history_screen::HistoryState,
     pub note: Input,
     /// "This field is full", in both languages, for the field size it was said for: a paste
     /// says it once per turned-away character, so it is put in words once.
@@ -342,8 +342,7 @@ impl App {
             flags: Default::default(),
             warnings: Vec::new(),
             open_flags: 0,
-            history: data::HistoryView::default(),
-            history_selected: 0,
+            history: Default::default(),
             note: Input::default(),
             field_full_words: None,
             show_phones: true,
@@ -740,7 +739,7 @@ fn reload_flags(app: &mut App, store: &Store) -> anyhow::Result<()> {
         (_, grid) => flags::count_open(&store.conn, grid)?,
     };
     if app.tab == Tab::History {
-        app.history = data::load_history(store, app.now, &app.actor.grids)?;
+        app.history.view = data::load_history(store, app.now, &app.actor.grids)?;
     }
     if app.tab == Tab::Roster {
         load_roster(app, store)?;

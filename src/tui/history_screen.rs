@@ -13,6 +13,14 @@ use super::data::GridCounts;
 use super::text::fit;
 use crate::i18n::{t, words};
 
+/// What the history screen holds between keys.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryState {
+    /// Days × rounds with completion and flags per grid, loaded while the screen shows.
+    pub view: super::data::HistoryView,
+    pub selected: usize,
+}
+
 /// The history screen's update: moving through the rounds, and opening one on the round screen
 /// (which then loads it, as an effect).
 pub fn update(app: &mut App, action: &Action) -> Step {
@@ -23,11 +31,11 @@ pub fn update(app: &mut App, action: &Action) -> Step {
         | Action::PageDown
         | Action::First
         | Action::Last => {
-            app.history_selected = moved(app.history_selected, action, 10)
-                .min(app.history.rows.len().saturating_sub(1));
+            app.history.selected = moved(app.history.selected, action, 10)
+                .min(app.history.view.rows.len().saturating_sub(1));
             Step::Done
         }
-        Action::OpenRound => match app.history.rows.get(app.history_selected) {
+        Action::OpenRound => match app.history.view.rows.get(app.history.selected) {
             Some(row) => {
                 app.round = row.round;
                 app.round_pinned =
@@ -81,7 +89,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         return;
     }
     let s = t(app.lang);
-    let history = &app.history;
+    let history = &app.history.view;
     if history.rows.is_empty() {
         frame.render_widget(Paragraph::new(Line::raw(s.history_empty.as_str())), area);
         return;
@@ -98,7 +106,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     );
     let height = usize::from(area.height).saturating_sub(1);
     let selected = app
-        .history_selected
+        .history
+        .selected
         .min(history.rows.len().saturating_sub(1));
     let first = super::round_screen::first_line(selected, history.rows.len(), height);
     // Only the rounds in sight are built; the selection sits a third of the way down.
@@ -153,7 +162,7 @@ mod tests {
         let mut app = App::new(Lang::Zh, "wang".into(), None, schedule, now);
         let patrol = app.round;
         app.tab = Tab::History;
-        app.history.rows = (0..3)
+        app.history.view.rows = (0..3)
             .map(|back| HistoryRow {
                 round: (0..back).fold(patrol, |round, _| round.prev()),
                 grids: Vec::new(),
@@ -163,7 +172,7 @@ mod tests {
         for _ in 0..5 {
             assert_eq!(update(&mut app, &Action::Down), Step::Done);
         }
-        assert_eq!(app.history_selected, 2, "stops at the oldest round");
+        assert_eq!(app.history.selected, 2, "stops at the oldest round");
         update(&mut app, &Action::Up);
         assert_eq!(
             update(&mut app, &Action::OpenRound),
