@@ -83,6 +83,8 @@ pub enum Command {
     Elders {
         #[arg(long)]
         grid: Option<String>,
+        #[arg(long)]
+        community: Option<String>,
         /// Archived elders too
         #[arg(long)]
         all: bool,
@@ -111,6 +113,8 @@ pub enum Command {
         round: Option<String>,
         #[arg(long)]
         grid: Option<String>,
+        #[arg(long)]
+        community: Option<String>,
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
@@ -124,6 +128,8 @@ pub enum Command {
         since: Option<String>,
         #[arg(long)]
         grid: Option<String>,
+        #[arg(long)]
+        community: Option<String>,
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
@@ -144,6 +150,8 @@ pub enum Command {
         round: Option<String>,
         #[arg(long)]
         grid: Option<String>,
+        #[arg(long)]
+        community: Option<String>,
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },

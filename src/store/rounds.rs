@@ -51,7 +51,10 @@ pub fn judge(
 /// The window that applies to an elder, with the community's window for the round worked out
 /// once by the caller: a time-zone conversion per elder and round adds up over a district.
 fn window_of(schedule: &Schedule, community: Window, round: Round, elder: &RosterEntry) -> Window {
-    if elder.own == OwnWindows::default() {
+    if elder.own.morning.is_none()
+        && elder.own.evening.is_none()
+        && schedule.is_home_zone(&elder.own)
+    {
         community
     } else {
         schedule.window_for(round, &elder.own)
@@ -629,7 +632,8 @@ pub fn sync_flags(store: &mut Store, times: Times) -> anyhow::Result<()> {
     // Nothing is settled for a round that has not closed by the real clock (a drill excepted).
     let now = times.settle_until();
     let schedule = store.schedule.clone();
-    let current = schedule.current_round(now);
+    // Communities in later time zones are still about a round others have closed.
+    let current = schedule.latest_current_round(now);
     let mut synced: Option<i64> = store
         .meta(SYNCED_THROUGH)?
         .and_then(|text| text.parse().ok());
@@ -743,7 +747,7 @@ fn windows_on_roster(
         ))
     };
     let mut statement = conn.prepare_cached(
-        "SELECT DISTINCT morning_opens, morning_closes, evening_opens, evening_closes
+        "SELECT DISTINCT morning_opens, morning_closes, evening_opens, evening_closes, community
          FROM elders",
     )?;
     let windows = statement
@@ -751,6 +755,7 @@ fn windows_on_roster(
             Ok(OwnWindows {
                 morning: pair(row.get(0)?, row.get(1)?),
                 evening: pair(row.get(2)?, row.get(3)?),
+                community: row.get(4)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;

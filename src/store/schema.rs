@@ -394,6 +394,12 @@ CREATE UNIQUE INDEX follow_ups_by_uid ON follow_ups (uid);
 CREATE INDEX elders_by_grid_route ON elders (grid, route IS NULL, route, id);
 DROP INDEX elders_by_grid;
 "#,
+    r#"
+-- Communities (DESIGN.md section 6, step 2): the community an elder lives in, as the roster
+-- names it (`社区/community`). NULL is the configured community (`[community] name`), so every
+-- elder of a database from before is in it, and it looks and works as it did.
+ALTER TABLE elders ADD COLUMN community TEXT;
+"#,
 ];
 
 /// The schema version this program writes.

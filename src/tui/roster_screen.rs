@@ -507,7 +507,9 @@ fn save_form(app: &mut App) -> Step {
         keyholder_phone: form.optional(FormField::KeyholderPhone),
         morning_window,
         evening_window,
-        columns: crate::import::ColumnSet::ALL,
+        community: None,
+        // The form has no community: an elder keeps hers, a new one is in the configured one.
+        columns: crate::import::ColumnSet::ALL.without(crate::domain::roster::Field::Community),
     };
     Step::Effect(Effect::SaveElder {
         new: form.editing.is_none(),
