@@ -1155,6 +1155,7 @@ mod tests {
             keyholder_phone: None,
             morning_window: None,
             evening_window: None,
+            community: None,
             columns: crate::import::ColumnSet::ALL,
         }
     }
