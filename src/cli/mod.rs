@@ -216,7 +216,7 @@ pub enum Command {
     /// An offline device's checks, absences and follow-ups into the shared database, each once
     Handover {
         /// The shared database file
-        #[arg(long)]
+        #[arg(long, value_name = "DB")]
         to: String,
     },
     /// Check the database file: integrity, foreign keys, schema, modes, journal, records; read-only

@@ -166,3 +166,14 @@ pub fn set_enabled(session: &Session, name: &str, enabled: bool) -> anyhow::Resu
     tx.commit().context("saving the user")?;
     Ok(changed)
 }
+
+/// A login at the terminal UI: a named user's PIN checked, a wrong one counted (five in a row
+/// lock the user for a while) and audited; gives back who they are.
+pub fn log_in(
+    store: &mut crate::store::Store,
+    name: &str,
+    pin: &Pin,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<crate::domain::access::Actor> {
+    auth::log_in(store, name, pin, now)
+}
