@@ -356,6 +356,7 @@ impl Config {
             communities.insert(name.clone(), own);
         }
         schedule.communities = std::sync::Arc::new(communities);
+        schedule.home_name = file.community.name.clone();
         let notify = match &file.notify {
             Some(notify) => notify_config(text, notify)?,
             None => NotifyConfig::default(),
@@ -577,7 +578,11 @@ mod tests {
     fn the_example_config_reads_as_the_defaults() {
         let text = include_str!("../data/curtain.example.toml");
         let config = Config::parse(text).unwrap();
-        assert_eq!(config.schedule, Schedule::default());
+        let named = Schedule {
+            home_name: Some("长青社区".into()),
+            ..Schedule::default()
+        };
+        assert_eq!(config.schedule, named);
         assert_eq!(config.community_name.as_deref(), Some("长青社区"));
     }
 

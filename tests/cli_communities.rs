@@ -235,3 +235,80 @@ fn early_warnings_come_at_each_communitys_own_warning_time() {
     // 10:46 in Beijing is 08:46 in Ürümqi: its own warning time.
     assert_eq!(warned("2026-11-22 10:46"), ["第一网格", "西郊一网格"]);
 }
+
+/// Runs as a user of the database, with their PIN.
+fn as_user(db: &TestDb, user: &str, pin: &str, now: &str, args: &[&str]) -> common::Run {
+    let mut command = db.command_as(user, "en", now, args);
+    command.env("CURTAIN_PIN", pin);
+    if args.starts_with(&["user", "add"]) {
+        command.env("CURTAIN_NEW_PIN", "8642");
+    }
+    common::run(command)
+}
+
+#[test]
+fn a_user_scoped_to_a_community_sees_and_records_its_grids_only() {
+    let db = two_communities();
+    let admin = |args: &[&str]| {
+        let run = as_user(&db, "li", "2580", common::IMPORT_NOW, args);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.describe());
+        run.stdout
+    };
+    admin(&["init", "--admin", "li"]);
+    admin(&[
+        "user",
+        "add",
+        "ayi",
+        "--role",
+        "grid_worker",
+        "--community",
+        "西郊社区",
+    ]);
+    let listed = db.conn().query_row(
+        "SELECT community FROM user_communities WHERE user_name = 'ayi'",
+        [],
+        |row| row.get::<_, String>(0),
+    );
+    assert_eq!(listed.unwrap(), "西郊社区");
+
+    let now = "2026-11-22 10:00";
+    let status = as_user(
+        &db,
+        "ayi",
+        "8642",
+        now,
+        &["status", "--round", MORNING, "--format", "json"],
+    );
+    assert_eq!(status.code, 0, "{}", status.describe());
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&status.stdout).unwrap();
+    let mut ids: Vec<&str> = rows
+        .iter()
+        .map(|row| row["elder_id"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["XJ001", "XJ002"], "her community's grids only");
+    let own = as_user(&db, "ayi", "8642", now, &["check", "XJ001", "open"]);
+    assert_eq!(own.code, 0, "{}", own.describe());
+    let other = as_user(&db, "ayi", "8642", now, &["check", "CQ001", "open"]);
+    assert_eq!(other.code, 2, "{}", other.describe());
+    assert!(other.stderr.contains("第一网格"), "{}", other.describe());
+
+    // A community no elder lives in is refused when the user is added.
+    let run = as_user(
+        &db,
+        "li",
+        "2580",
+        common::IMPORT_NOW,
+        &[
+            "user",
+            "add",
+            "bo",
+            "--role",
+            "volunteer",
+            "--community",
+            "东郊社区",
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.describe());
+    assert!(run.stderr.contains("东郊社区"), "{}", run.describe());
+}

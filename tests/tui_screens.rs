@@ -644,6 +644,7 @@ fn with_users(lang: Lang) -> Fixture {
             name,
             role,
             grids: &grids,
+            communities: &Default::default(),
             pin_hash: &hash,
         };
         users::add(&tx, &user, "li", now).unwrap();

@@ -290,6 +290,9 @@ pub enum UserCommand {
         /// A grid they work on (repeat for several) [default: every grid]
         #[arg(long = "grid", value_name = "GRID")]
         grids: Vec<String>,
+        /// A community they work in: every grid of it (repeat for several)
+        #[arg(long = "community", value_name = "COMMUNITY")]
+        communities: Vec<String>,
     },
     /// The users, their roles and grids (never their PINs)
     List {

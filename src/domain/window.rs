@@ -34,6 +34,9 @@ pub struct Schedule {
     pub evening: SlotTimes,
     pub gap_below: super::coverage::GapBelow,
     pub communities: std::sync::Arc<std::collections::BTreeMap<String, Schedule>>,
+    /// The configured community's name (`[community] name`): where an elder with no community
+    /// on the roster lives.
+    pub home_name: Option<String>,
 }
 
 impl Default for Schedule {
@@ -45,6 +48,7 @@ impl Default for Schedule {
             evening: SlotTimes::new(hm(19, 30), hm(20, 0), hm(22, 0)),
             gap_below: super::coverage::GapBelow::default(),
             communities: Default::default(),
+            home_name: None,
         }
     }
 }

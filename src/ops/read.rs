@@ -92,7 +92,7 @@ pub fn open_settled_for_scope(
 
 /// The grids of a community (an elder with no community lives in the configured one); refused
 /// when no elder lives there, naming the communities there are in their natural order.
-fn community_grids(
+pub(crate) fn community_grids(
     store: &Store,
     configured: Option<&str>,
     community: &str,

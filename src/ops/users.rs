@@ -39,11 +39,12 @@ pub fn init_admin(
     if users::any(&tx)? {
         return Err(Refusal::UsersExist.into());
     }
-    let grids = BTreeSet::new();
+    let nothing = BTreeSet::new();
     let user = NewUser {
         name,
         role: Role::Admin,
-        grids: &grids,
+        grids: &nothing,
+        communities: &nothing,
         pin_hash: &pin_hash,
     };
     users::add(&tx, &user, name, stamp)?;
@@ -63,6 +64,7 @@ pub fn add(
     name: &str,
     role: Role,
     grids: &BTreeSet<String>,
+    communities: &BTreeSet<String>,
     new_pin: impl FnOnce() -> anyhow::Result<Pin>,
 ) -> anyhow::Result<()> {
     auth::check_user_name(name)?;
@@ -86,6 +88,15 @@ pub fn add(
         }
         .into());
     }
+    if !known.is_empty() {
+        for community in communities {
+            super::read::community_grids(
+                &store,
+                session.config.community_name.as_deref(),
+                community,
+            )?;
+        }
+    }
     let pin_hash = auth::new_pin_hash(&new_pin()?)?;
     let stamp = session.times(&store).stamp();
     let tx = store.write()?;
@@ -96,6 +107,7 @@ pub fn add(
         name,
         role,
         grids,
+        communities,
         pin_hash: &pin_hash,
     };
     users::add(&tx, &user, &actor.name, stamp)?;

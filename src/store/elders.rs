@@ -240,6 +240,22 @@ pub fn grid_communities(conn: &Connection) -> rusqlite::Result<Vec<(String, Opti
         .collect()
 }
 
+/// The grids of the elders who live in `community`; `home` is the configured community's name,
+/// where an elder with no community on the roster lives.
+pub fn grids_of_community(
+    conn: &Connection,
+    community: &str,
+    home: Option<&str>,
+) -> rusqlite::Result<std::collections::BTreeSet<String>> {
+    conn.prepare_cached(
+        "SELECT DISTINCT grid FROM elders WHERE community = ?1 OR (community IS NULL AND ?2)",
+    )?
+    .query_map(params![community, home == Some(community)], |row| {
+        row.get(0)
+    })?
+    .collect()
+}
+
 /// `HH:MM-HH:MM` for people and files.
 pub fn window_text(window: Option<(NaiveTime, NaiveTime)>) -> Option<String> {
     window.map(|(opens, closes)| format!("{}-{}", opens.format("%H:%M"), closes.format("%H:%M")))

@@ -399,6 +399,14 @@ DROP INDEX elders_by_grid;
 -- names it (`社区/community`). NULL is the configured community (`[community] name`), so every
 -- elder of a database from before is in it, and it looks and works as it did.
 ALTER TABLE elders ADD COLUMN community TEXT;
+
+-- The communities a volunteer or grid worker works in: every grid of the community, as the
+-- roster has them at each login, beside the grids of user_grids.
+CREATE TABLE user_communities (
+    user_name  TEXT NOT NULL REFERENCES users (name),
+    community  TEXT NOT NULL,
+    PRIMARY KEY (user_name, community)
+) STRICT;
 "#,
 ];
 
