@@ -23,10 +23,13 @@ pub enum Refusal {
     #[error("elder {0} is archived")]
     ArchivedElder(String),
     #[error("elder {elder} is not on the roster for {round}")]
-    NotOnRoster { elder: String, round: String },
+    NotOnRoster {
+        elder: String,
+        round: crate::domain::Round,
+    },
     #[error("round {round} opens at {opens}; the check was seen at {seen}")]
     RoundNotOpen {
-        round: String,
+        round: crate::domain::Round,
         opens: String,
         seen: String,
     },
@@ -39,7 +42,7 @@ pub enum Refusal {
     #[error("{seen} is in no round; the next is {round}, opening {opens}")]
     NoRoundForCheck {
         seen: String,
-        round: String,
+        round: crate::domain::Round,
         opens: String,
     },
     #[error("no flag with id {0}")]

@@ -7,6 +7,15 @@ use crate::import::{Problem, ProblemKind, Roster, Unreadable, column_label};
 use crate::store::elders::ImportPlan;
 use crate::store::outbox::DeliveryState;
 
+/// A round in words, with the `--round` spelling that names it beside them: what a refusal
+/// says, and what to type to name it.
+fn round_and_its_name(lang: Lang, round: crate::domain::Round) -> String {
+    match lang {
+        Lang::Zh => format!("{}（{round}）", words::round(lang, round)),
+        Lang::En => format!("{} ({round})", words::round(lang, round)),
+    }
+}
+
 pub fn refusal(lang: Lang, refusal: &Refusal) -> String {
     let s = t(lang);
     match refusal {
@@ -26,12 +35,17 @@ pub fn refusal(lang: Lang, refusal: &Refusal) -> String {
         Refusal::NotOurDatabase(path) => fill(&s.not_our_database, &[("path", &path.display())]),
         Refusal::UnknownElder(id) => fill(&s.unknown_elder, &[("id", id)]),
         Refusal::ArchivedElder(id) => fill(&s.archived_elder, &[("id", id)]),
-        Refusal::NotOnRoster { elder, round } => {
-            fill(&s.not_on_roster, &[("id", elder), ("round", round)])
-        }
+        Refusal::NotOnRoster { elder, round } => fill(
+            &s.not_on_roster,
+            &[("id", elder), ("round", &round_and_its_name(lang, *round))],
+        ),
         Refusal::RoundNotOpen { round, opens, seen } => fill(
             &s.round_not_open,
-            &[("round", round), ("opens", opens), ("seen", seen)],
+            &[
+                ("round", &round_and_its_name(lang, *round)),
+                ("opens", opens),
+                ("seen", seen),
+            ],
         ),
         Refusal::SeenInFuture { seen, now } => {
             fill(&s.seen_in_future, &[("seen", seen), ("now", now)])
@@ -40,7 +54,11 @@ pub fn refusal(lang: Lang, refusal: &Refusal) -> String {
         Refusal::FutureNow { now, real } => fill(&s.future_now, &[("now", now), ("real", real)]),
         Refusal::NoRoundForCheck { seen, round, opens } => fill(
             &s.no_round_for_check,
-            &[("seen", seen), ("round", round), ("opens", opens)],
+            &[
+                ("seen", seen),
+                ("round", &round_and_its_name(lang, *round)),
+                ("opens", opens),
+            ],
         ),
         Refusal::UnknownFlag(id) => fill(&s.unknown_flag, &[("id", id)]),
         Refusal::FlagNotOpen { id, state } => {
@@ -586,6 +604,7 @@ mod tests {
         use Refusal as R;
         let path = || PathBuf::from("/srv/x.db");
         let text = |value: &str| value.to_string();
+        let round = |value: &str| -> crate::domain::Round { value.parse().expect("a round") };
         let mut all = vec![
             R::NoDatabase(path()),
             R::NewerDatabase {
@@ -598,10 +617,10 @@ mod tests {
             R::ArchivedElder(text("E01")),
             R::NotOnRoster {
                 elder: text("E01"),
-                round: text("2026-11-22/morning"),
+                round: round("2026-11-22/morning"),
             },
             R::RoundNotOpen {
-                round: text("2026-11-22/morning"),
+                round: round("2026-11-22/morning"),
                 opens: text("07:00"),
                 seen: text("05:00"),
             },
@@ -616,7 +635,7 @@ mod tests {
             },
             R::NoRoundForCheck {
                 seen: text("13:00"),
-                round: text("2026-11-22/evening"),
+                round: round("2026-11-22/evening"),
                 opens: text("19:30"),
             },
             R::UnknownFlag(7),

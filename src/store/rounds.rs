@@ -356,7 +356,7 @@ pub fn validate_check(
             .round_for_check(new.seen_at, &elder.own)
             .map_err(|next| Refusal::NoRoundForCheck {
                 seen: crate::domain::time::format_local(new.seen_at, tz),
-                round: next.to_string(),
+                round: next,
                 opens: crate::domain::time::format_local(schedule.window(next).opens, tz),
             })?,
     };
@@ -366,7 +366,7 @@ pub fn validate_check(
     let earliest = schedule.earliest_check(round, &elder.own);
     if new.seen_at < earliest {
         return Err(Refusal::RoundNotOpen {
-            round: round.to_string(),
+            round,
             opens: crate::domain::time::format_local(
                 window.opens.min(schedule.window(round).opens),
                 tz,
@@ -378,7 +378,7 @@ pub fn validate_check(
     if !status::on_roster(elder.added_at, elder.archived_at, &window) {
         return Err(Refusal::NotOnRoster {
             elder: elder.id,
-            round: round.to_string(),
+            round,
         }
         .into());
     }
@@ -409,7 +409,7 @@ pub fn record_check(store: &mut Store, new: NewCheck, times: Times) -> anyhow::R
     tx.commit().context("saving the check to disk")?;
     let (judged, flag) = settled.ok_or_else(|| Refusal::NotOnRoster {
         elder: elder.id.clone(),
-        round: round.to_string(),
+        round,
     })?;
     Ok(Recorded {
         check_id: check.id,
