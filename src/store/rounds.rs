@@ -523,16 +523,20 @@ pub fn statuses_of(
     if !facts::is_settled(conn, round, now)? {
         return judge_round(conn, schedule, roster, round, now);
     }
-    let mut kept: HashMap<String, (settle::RoundFact, Option<Check>)> =
-        facts::with_checks(conn, round)?
-            .into_iter()
-            .map(|(elder_id, fact, check)| (elder_id, (fact, check)))
-            .collect();
+    // In elder id order: each elder of the roster is found by a binary search, not a hash.
+    type Kept = (settle::RoundFact, Option<Check>);
+    let mut kept: Vec<(String, Option<Kept>)> = facts::with_checks(conn, round)?
+        .into_iter()
+        .map(|(elder_id, fact, check)| (elder_id, Some((fact, check))))
+        .collect();
     let mut round_flags = flags::for_round(conn, round)?;
     let community = schedule.window(round);
     let mut rows = Vec::with_capacity(kept.len());
     for elder in roster {
-        let Some((fact, decisive)) = kept.remove(&elder.id) else {
+        let Ok(at) = kept.binary_search_by(|(id, _)| id.as_str().cmp(&elder.id)) else {
+            continue;
+        };
+        let Some((fact, decisive)) = kept[at].1.take() else {
             continue;
         };
         rows.push(ElderRound {
