@@ -735,6 +735,12 @@ pub fn windows_of_round(
     Ok(windows)
 }
 
+/// What every command and tick asks before settling, from the indexes `elders_by_windows` and
+/// `elders_by_added`: never a scan of the roster.
+pub(super) const DISTINCT_WINDOWS: &str =
+    "SELECT DISTINCT morning_opens, morning_closes, evening_opens, evening_closes FROM elders";
+pub(super) const FIRST_ADDED: &str = "SELECT min(added_at) FROM elders";
+
 /// The distinct windows on the roster (the community's is the one with no own window) and when
 /// the first elder was added: all a sync needs to know before it reads the roster.
 fn windows_on_roster(
@@ -746,10 +752,7 @@ fn windows_on_roster(
             crate::domain::time::parse_clock(&closes?)?,
         ))
     };
-    let mut statement = conn.prepare_cached(
-        "SELECT DISTINCT morning_opens, morning_closes, evening_opens, evening_closes
-         FROM elders",
-    )?;
+    let mut statement = conn.prepare_cached(DISTINCT_WINDOWS)?;
     let windows = statement
         .query_map([], |row| {
             Ok(OwnWindows {
@@ -759,8 +762,7 @@ fn windows_on_roster(
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     // Instants are fixed-width UTC text: the least text is the earliest.
-    let first: Option<String> =
-        conn.query_row("SELECT min(added_at) FROM elders", [], |row| row.get(0))?;
+    let first: Option<String> = conn.query_row(FIRST_ADDED, [], |row| row.get(0))?;
     Ok((
         windows,
         first.map(|text| super::parse_ts(&text)).transpose()?,

@@ -391,8 +391,13 @@ CREATE UNIQUE INDEX follow_ups_by_uid ON follow_ups (uid);
     r#"
 -- Narrow reads (#14): a volunteer's grid in route order straight from an index, as the whole
 -- roster is from `elders_by_route`. It serves every read `elders_by_grid` served.
-CREATE INDEX elders_by_grid_route ON elders (grid, route IS NULL, route, id);
-DROP INDEX elders_by_grid;
+CREATE INDEX IF NOT EXISTS elders_by_grid_route ON elders (grid, route IS NULL, route, id);
+DROP INDEX IF EXISTS elders_by_grid;
+-- What every command and every tick asks before it settles (the distinct windows on the roster,
+-- when the first elder was added), answered from small indexes instead of a scan of the roster.
+CREATE INDEX IF NOT EXISTS elders_by_windows
+    ON elders (morning_opens, morning_closes, evening_opens, evening_closes);
+CREATE INDEX IF NOT EXISTS elders_by_added ON elders (added_at);
 "#,
 ];
 
