@@ -82,9 +82,9 @@ pub fn log_in(
             .into());
         }
         return Ok(Actor {
+            grids: scope_of(store, &user)?,
             name: user.name,
             role: Some(user.role),
-            grids: Grids::for_role(user.role, user.grids),
         });
     }
     let tx = store.write()?;
@@ -115,10 +115,28 @@ pub fn log_in(
     users::record_good_login(&tx, name)?;
     tx.commit()?;
     Ok(Actor {
+        grids: scope_of(store, &user)?,
         name: user.name,
         role: Some(user.role),
-        grids: Grids::for_role(user.role, user.grids),
     })
+}
+
+/// The grids a user works on: those given, and every grid of the communities given, as the
+/// roster has them now. A user given communities whose roster has no grid yet works on none,
+/// never on every grid.
+fn scope_of(store: &Store, user: &users::User) -> rusqlite::Result<Grids> {
+    if user.communities.is_empty() || user.role == crate::domain::access::Role::Admin {
+        return Ok(Grids::for_role(user.role, user.grids.clone()));
+    }
+    let mut grids = user.grids.clone();
+    for community in &user.communities {
+        grids.extend(crate::store::elders::grids_of_community(
+            &store.conn,
+            community,
+            store.schedule.home_name.as_deref(),
+        )?);
+    }
+    Ok(Grids::Only(grids))
 }
 
 /// Refuses unless the actor may do this (on this grid, when it concerns one elder).

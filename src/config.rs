@@ -164,8 +164,28 @@ struct File {
     community: Community,
     #[serde(default)]
     rounds: Rounds,
+    /// Communities of the database that keep their own clock: zone and windows overriding
+    /// `[community]` and `[rounds]`.
+    #[serde(default)]
+    communities: BTreeMap<String, CommunityFile>,
     #[serde(default)]
     notify: Option<NotifyFile>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommunityFile {
+    timezone: Option<Spanned<String>>,
+    #[serde(default)]
+    rounds: CommunityRounds,
+}
+
+/// A community's windows; a patrol gap's threshold is the database's (`[rounds] gap_below`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommunityRounds {
+    morning: Option<SlotFile>,
+    evening: Option<SlotFile>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -246,15 +266,18 @@ impl Config {
     pub fn parse(text: &str) -> Result<Config, ConfigProblem> {
         let file: File = toml::from_str(text).map_err(|error| syntax_problem(text, &error))?;
         let mut schedule = Schedule::default();
-        if let Some(zone) = &file.community.timezone {
-            schedule.tz = zone.get_ref().parse().map_err(|_| {
+        let zone = |key: &str, zone: &Spanned<String>| {
+            zone.get_ref().parse().map_err(|_| {
                 ConfigProblem::at(
                     text,
-                    "community.timezone",
+                    key,
                     Some(zone.span()),
                     ConfigProblemKind::NotTimeZone(zone.get_ref().clone()),
                 )
-            })?;
+            })
+        };
+        if let Some(timezone) = &file.community.timezone {
+            schedule.tz = zone("community.timezone", timezone)?;
         }
         let slot = |name: &str, file: &Option<SlotFile>, defaults: SlotTimes, expect: &str| {
             let Some(file) = file else {
@@ -265,7 +288,7 @@ impl Config {
             {
                 return Err(ConfigProblem::at(
                     text,
-                    format!("rounds.{name}.expect"),
+                    format!("{name}.expect"),
                     None,
                     ConfigProblemKind::WrongExpect {
                         value: value.clone(),
@@ -279,7 +302,7 @@ impl Config {
                 Some(value) => parse_clock(value.get_ref()).ok_or_else(|| {
                     ConfigProblem::at(
                         text,
-                        format!("rounds.{name}.{key}"),
+                        format!("{name}.{key}"),
                         Some(value.span()),
                         ConfigProblemKind::NotClock(value.get_ref().clone()),
                     )
@@ -291,8 +314,18 @@ impl Config {
                 read("closes", &file.closes, defaults.closes)?,
             ))
         };
-        schedule.morning = slot("morning", &file.rounds.morning, schedule.morning, "open")?;
-        schedule.evening = slot("evening", &file.rounds.evening, schedule.evening, "closed")?;
+        schedule.morning = slot(
+            "rounds.morning",
+            &file.rounds.morning,
+            schedule.morning,
+            "open",
+        )?;
+        schedule.evening = slot(
+            "rounds.evening",
+            &file.rounds.evening,
+            schedule.evening,
+            "closed",
+        )?;
         if let Some(share) = &file.rounds.gap_below {
             schedule.gap_below = crate::domain::coverage::GapBelow::from_share(*share.get_ref())
                 .ok_or_else(|| {
@@ -304,7 +337,26 @@ impl Config {
                     )
                 })?;
         }
-        validate(&schedule)?;
+        validate(&schedule, "rounds")?;
+        let mut communities = BTreeMap::new();
+        for (name, community) in &file.communities {
+            let prefix = format!("communities.\"{name}\"");
+            let mut own = Schedule {
+                communities: Default::default(),
+                ..schedule.clone()
+            };
+            if let Some(timezone) = &community.timezone {
+                own.tz = zone(&format!("{prefix}.timezone"), timezone)?;
+            }
+            let morning = format!("{prefix}.rounds.morning");
+            let evening = format!("{prefix}.rounds.evening");
+            own.morning = slot(&morning, &community.rounds.morning, own.morning, "open")?;
+            own.evening = slot(&evening, &community.rounds.evening, own.evening, "closed")?;
+            validate(&own, &format!("{prefix}.rounds"))?;
+            communities.insert(name.clone(), own);
+        }
+        schedule.communities = std::sync::Arc::new(communities);
+        schedule.home_name = file.community.name.clone();
         let notify = match &file.notify {
             Some(notify) => notify_config(text, notify)?,
             None => NotifyConfig::default(),
@@ -491,13 +543,13 @@ fn syntax_problem(text: &str, error: &toml::de::Error) -> ConfigProblem {
 }
 
 /// Windows must hold their due time and must not overlap, or a check could belong to two rounds.
-fn validate(schedule: &Schedule) -> Result<(), ConfigProblem> {
+fn validate(schedule: &Schedule, key: &str) -> Result<(), ConfigProblem> {
     let m = schedule.morning;
     let e = schedule.evening;
     if !(m.opens <= m.due && m.due <= m.closes && m.opens < m.closes) {
         return Err(ConfigProblem {
             line: None,
-            key: "rounds.morning".into(),
+            key: format!("{key}.morning"),
             kind: ConfigProblemKind::MorningOrder,
         });
     }
@@ -511,7 +563,7 @@ fn validate(schedule: &Schedule) -> Result<(), ConfigProblem> {
     if !due_inside || !no_overlap {
         return Err(ConfigProblem {
             line: None,
-            key: "rounds.evening".into(),
+            key: format!("{key}.evening"),
             kind: ConfigProblemKind::EveningOverlap,
         });
     }
@@ -526,8 +578,30 @@ mod tests {
     fn the_example_config_reads_as_the_defaults() {
         let text = include_str!("../data/curtain.example.toml");
         let config = Config::parse(text).unwrap();
-        assert_eq!(config.schedule, Schedule::default());
+        let named = Schedule {
+            home_name: Some("长青社区".into()),
+            ..Schedule::default()
+        };
+        assert_eq!(config.schedule, named);
         assert_eq!(config.community_name.as_deref(), Some("长青社区"));
+    }
+
+    #[test]
+    fn a_community_keeps_its_own_zone_and_windows_over_the_configured_ones() {
+        let text = "[community]\nname = \"长青社区\"\n\
+                    [rounds.evening]\ncloses = \"21:30\"\n\
+                    [communities.\"西郊社区\"]\ntimezone = \"Asia/Urumqi\"\n\
+                    [communities.\"西郊社区\".rounds.morning]\nopens = \"06:30\"\n";
+        let schedule = Config::parse(text).unwrap().schedule;
+        assert_eq!(schedule.tz, chrono_tz::Asia::Shanghai);
+        let west = &schedule.communities["西郊社区"];
+        assert_eq!(west.tz, chrono_tz::Asia::Urumqi);
+        let hm = |h, m| chrono::NaiveTime::from_hms_opt(h, m, 0).unwrap();
+        assert_eq!(west.morning.opens, hm(6, 30), "its own");
+        assert_eq!(west.morning.closes, hm(9, 30), "the default");
+        assert_eq!(west.evening.closes, hm(21, 30), "the configured [rounds]");
+        assert!(west.communities.is_empty());
+        assert_eq!(schedule.communities.len(), 1);
     }
 
     #[test]
@@ -557,6 +631,24 @@ mod tests {
                 "[rounds.evening]\nopens = \"09:00\"\n",
                 None,
                 "rounds.evening",
+                K::EveningOverlap,
+            ),
+            (
+                "[communities.\"西郊社区\"]\ntimezone = \"Asia/Xinjiang\"\n",
+                Some(2),
+                "communities.\"西郊社区\".timezone",
+                K::NotTimeZone("Asia/Xinjiang".into()),
+            ),
+            (
+                "[communities.\"西郊社区\".rounds.morning]\nopens = \"7 am\"\n",
+                Some(2),
+                "communities.\"西郊社区\".rounds.morning.opens",
+                K::NotClock("7 am".into()),
+            ),
+            (
+                "[communities.\"西郊社区\".rounds.morning]\ncloses = \"20:00\"\n",
+                None,
+                "communities.\"西郊社区\".rounds.evening",
                 K::EveningOverlap,
             ),
             (

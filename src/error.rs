@@ -64,6 +64,10 @@ pub enum Refusal {
     HandoverUnknownElders { elders: String },
     #[error("a drill and a live database cannot be handed over to each other")]
     HandoverDrillMismatch,
+    #[error("no elder lives in community {community} (communities: {known})")]
+    UnknownCommunity { community: String, known: String },
+    #[error("grid {grid} is in more than one community ({communities})")]
+    GridInTwoCommunities { grid: String, communities: String },
     #[error("no volunteer {0} among the users")]
     UnknownVolunteer(String),
     #[error("`{0}` is not a route range: write FROM-TO, e.g. 1-8")]

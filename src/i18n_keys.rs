@@ -540,6 +540,8 @@ string_table! {
     handover_unplaced,
     handover_roster_kept,
     handover_and_more,
+    grid_in_two_communities,
+    unknown_community,
     // issue 13
     hint_open,
     hint_closed,

@@ -22,6 +22,14 @@ fn laptop_of(central: &TestDb) -> TestDb {
     laptop
 }
 
+/// A laptop whose roster was changed on it, by importing `csv` there.
+fn laptop_that_imported(central: &TestDb, csv: &str) -> TestDb {
+    let laptop = laptop_of(central);
+    let file = common::write_text(&laptop, "roster.csv", csv);
+    laptop.ok("2026-11-21 21:30", &["import", file.to_str().unwrap()]);
+    laptop
+}
+
 fn count(conn: &rusqlite::Connection, sql: &str) -> i64 {
     conn.query_row(sql, [], |row| row.get(0)).unwrap()
 }
@@ -200,13 +208,10 @@ fn a_hand_over_in_chinese_says_what_it_carried() {
 #[test]
 fn a_check_of_an_elder_the_shared_roster_lacks_refuses_the_whole_hand_over() {
     let central = TestDb::with_sample_roster();
-    let laptop = laptop_of(&central);
-    let extra = common::write_text(
-        &laptop,
-        "new.csv",
+    let laptop = laptop_that_imported(
+        &central,
         "编号,姓名,地址,网格\nCQ099,新老人,长青小区 A区 1栋 1单元 101,第一网格\n",
     );
-    laptop.ok("2026-11-21 21:30", &["import", extra.to_str().unwrap()]);
     laptop.ok("2026-11-22 08:00", &["check", "CQ001", "open"]);
     laptop.ok("2026-11-22 08:01", &["check", "CQ099", "open"]);
     let before = central.snapshot();
@@ -229,13 +234,10 @@ fn a_check_of_an_elder_the_shared_roster_lacks_refuses_the_whole_hand_over() {
 #[test]
 fn a_laptops_roster_edits_stay_behind_and_are_named() {
     let central = TestDb::with_sample_roster();
-    let laptop = laptop_of(&central);
-    let edit = common::write_text(
-        &laptop,
-        "edit.csv",
+    let laptop = laptop_that_imported(
+        &central,
         "编号,姓名,地址,网格,电话\nCQ003,单秀英,长青小区 A区 1栋 3单元 401,第一网格,13000000000\n",
     );
-    laptop.ok("2026-11-21 21:30", &["import", edit.to_str().unwrap()]);
     laptop.ok("2026-11-22 08:00", &["check", "CQ003", "open"]);
     let run = handover(&laptop, &central);
     assert_eq!(run.code, 0, "{}", run.describe());

@@ -127,3 +127,77 @@ fn help_and_usage_errors_are_in_chinese_under_a_chinese_locale() {
         english.stdout
     );
 }
+
+/// Value names in usage and help are the user's words too (`<老人编号>`, never `<ELDER_ID>`
+/// under a Chinese locale), and so are clap's own (`[选项]`, not `[OPTIONS]`).
+#[test]
+fn value_names_in_help_and_usage_are_chinese_under_a_chinese_locale() {
+    let home = tempfile::tempdir().unwrap();
+    let run = |lang: &str, args: &[&str]| {
+        let mut cmd = common::curtain();
+        cmd.current_dir(home.path())
+            .env("HOME", home.path())
+            .env("LANG", lang)
+            .args(args);
+        common::run(assert_cmd::Command::from_std(cmd))
+    };
+    // Any `<NAME>` in capitals is a value name left in English.
+    let english_value = |text: &str| {
+        text.split('<').skip(1).find_map(|rest| {
+            let name = rest.split('>').next().unwrap_or_default();
+            (!name.is_empty() && name.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+                .then(|| name.to_string())
+        })
+    };
+    let commands: &[&[&str]] = &[
+        &[],
+        &["check"],
+        &["status"],
+        &["flags"],
+        &["resolve"],
+        &["away"],
+        &["report"],
+        &["import"],
+        &["elders"],
+        &["init"],
+        &["user", "add"],
+        &["assign"],
+        &["tally"],
+        &["handover"],
+        &["coverage"],
+        &["gaps"],
+        &["backup"],
+        &["sheet"],
+    ];
+    for words in commands {
+        let mut args = words.to_vec();
+        args.push("--help");
+        let help = run("zh_CN.UTF-8", &args);
+        assert_eq!(help.code, 0, "{}", help.describe());
+        assert_eq!(
+            english_value(&help.stdout),
+            None,
+            "{args:?}:\n{}",
+            help.stdout
+        );
+        assert!(
+            !help.stdout.contains("[OPTIONS]"),
+            "{args:?}:\n{}",
+            help.stdout
+        );
+    }
+    let check = run("zh_CN.UTF-8", &["check", "--help"]);
+    assert!(check.stdout.contains("<老人编号>"), "{}", check.stdout);
+    assert!(!check.stdout.contains("<ELDER_ID>"), "{}", check.stdout);
+    // A usage error's usage line too.
+    let missing = run("zh_CN.UTF-8", &["check"]);
+    assert_eq!(missing.code, 2, "{}", missing.describe());
+    assert!(!missing.stderr.contains("<ELDER_ID>"), "{}", missing.stderr);
+    assert!(missing.stderr.contains("<老人编号>"), "{}", missing.stderr);
+    let away = run("zh_CN.UTF-8", &["away", "CQ001"]);
+    assert_eq!(english_value(&away.stderr), None, "{}", away.stderr);
+    // English keeps clap's names.
+    let english = run("en_US.UTF-8", &["check", "--help"]);
+    assert!(english.stdout.contains("<ELDER_ID>"), "{}", english.stdout);
+    assert!(english.stdout.contains("[OPTIONS]"), "{}", english.stdout);
+}

@@ -598,7 +598,7 @@ fn the_flags_screen_at_two_columns_does_not_panic() {
     // Nobody walked the evening before: its missed flags are folded under patrol gaps (#15),
     // and the selected row is a gap, detailed in the same pane.
     assert!(
-        app.flag_detail.is_some() || !app.gaps.is_empty(),
+        app.flags.detail.is_some() || !app.flags.gaps.is_empty(),
         "a flag or a gap is selected and detailed"
     );
     for width in 1..=6 {
@@ -622,7 +622,7 @@ fn the_flags_screen_at_two_columns_does_not_panic() {
     app::reload(&mut app, &mut store).unwrap();
     app::update(&mut app, &mut store, app::Action::First).unwrap();
     assert!(
-        app.flag_detail.is_some(),
+        app.flags.detail.is_some(),
         "the alert is selected and detailed"
     );
     for width in 1..=6 {

@@ -122,6 +122,7 @@ impl Week {
     fn rows(&self) -> Vec<String> {
         self.app
             .flags
+            .list
             .iter()
             .map(|flag| match self.app.gap_of(flag) {
                 Some(fold) => format!("gap:{}", fold.gap.id),
@@ -148,7 +149,7 @@ fn a_week_with_two_unwalked_rounds_shows_two_gap_rows_below_the_alerts_and_one_k
     );
     // Newest round first; each holds its grid's 14 missed flags, which the next round walked
     // closed as superseded: the gap still shows, to be handled once.
-    let folds = &w.app.gaps;
+    let folds = &w.app.flags.gaps;
     assert_eq!(folds.len(), 2);
     assert_eq!(folds[0].gap.round.to_string(), "2026-11-25/evening");
     assert_eq!(folds[1].gap.round.to_string(), "2026-11-24/morning");

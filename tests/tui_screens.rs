@@ -162,6 +162,19 @@ fn help_details_flags_and_welcome_snapshots() {
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
     terminal.draw(|frame| draw::draw(frame, &app)).unwrap();
     insta::assert_snapshot!("welcome_en_80x24", terminal.backend());
+    // A small screen: the box scrolls to the import command, and the footer keeps Enter.
+    app.lang = Lang::Zh;
+    let mut small = Terminal::new(TestBackend::new(30, 12)).unwrap();
+    small.draw(|frame| draw::draw(frame, &app)).unwrap();
+    insta::assert_snapshot!("welcome_zh_30x12", small.backend());
+    let screen = format!("{:?}", small.backend());
+    assert!(screen.contains("Enter"), "{screen}");
+    for _ in 0..10 {
+        app::update(&mut app, &mut store, Action::Down).unwrap();
+    }
+    small.draw(|frame| draw::draw(frame, &app)).unwrap();
+    let screen = format!("{:?}", small.backend());
+    assert!(screen.contains("curtain import"), "{screen}");
 }
 
 #[test]
@@ -631,6 +644,7 @@ fn with_users(lang: Lang) -> Fixture {
             name,
             role,
             grids: &grids,
+            communities: &Default::default(),
             pin_hash: &hash,
         };
         users::add(&tx, &user, "li", now).unwrap();
@@ -742,8 +756,8 @@ fn an_absence_leaves_one_count_of_listed_elders_on_the_round_and_the_history() {
     f.keys("11-22 11-30 住院");
     f.key(KeyCode::Enter);
     f.key(KeyCode::Char('3'));
-    let listed = f.app.history.rows[0].total.listed;
-    assert_eq!(f.app.history.rows[0].round, f.app.round);
+    let listed = f.app.history.view.rows[0].total.listed;
+    assert_eq!(f.app.history.view.rows[0].round, f.app.round);
     assert_eq!(
         listed,
         f.app.data.rows.len(),
@@ -757,7 +771,7 @@ fn resolving_a_flag_asks_once_and_any_other_key_keeps_it_open() {
     let mut f = half_walked(Lang::En);
     f.key(KeyCode::Char('2'));
     let open_before = f.app.open_flags;
-    let first = f.app.flags[0].id;
+    let first = f.app.flags.list[0].id;
     f.key(KeyCode::Char('r'));
     assert_eq!(f.app.mode, Mode::PickOutcome);
     f.key(KeyCode::Char('1'));
@@ -771,7 +785,7 @@ fn resolving_a_flag_asks_once_and_any_other_key_keeps_it_open() {
     f.key(KeyCode::Char('1'));
     f.key(KeyCode::Char('y'));
     assert_eq!(f.app.open_flags, open_before - 1);
-    assert!(f.app.flags.iter().all(|flag| flag.id != first));
+    assert!(f.app.flags.list.iter().all(|flag| flag.id != first));
     assert!(f.said().contains("resolved"), "{}", f.said());
 }
 
@@ -930,4 +944,53 @@ fn the_import_preview_names_each_field_that_changes_from_what_to_what() {
         !lines.contains("地址："),
         "an absent column changes nothing:\n{lines}"
     );
+}
+
+/// Every kind of message follows a switch of language, the flags screen's and the roster's too:
+/// a follow-up logged, a note, a resolution, a refusal.
+#[test]
+fn the_flags_and_roster_messages_follow_a_language_switch() {
+    let mut f = fixture(Lang::Zh, "2026-11-22 08:05");
+    f.key(KeyCode::Char('c'));
+    f.key(KeyCode::Char('2'));
+    f.key(KeyCode::Char('n'));
+    assert!(f.said().contains("✓ 标记 #"), "{}", f.said());
+    f.key(KeyCode::Char('L'));
+    assert!(f.said().contains("✓ flag #"), "{}", f.said());
+    f.key(KeyCode::Char('m'));
+    f.keys("ok");
+    f.key(KeyCode::Enter);
+    assert!(f.said().contains("note added"), "{}", f.said());
+    f.key(KeyCode::Char('L'));
+    assert!(f.said().contains("已记入标记"), "{}", f.said());
+    f.keys("r1y");
+    assert!(f.said().contains("已处理"), "{}", f.said());
+    f.key(KeyCode::Char('L'));
+    assert!(f.said().contains("resolved"), "{}", f.said());
+    f.key(KeyCode::Char('L'));
+    // The roster: a move past the start of the route is refused in words of each language.
+    f.key(KeyCode::Char('4'));
+    f.key(KeyCode::Char('-'));
+    let chinese = f.said();
+    assert!(!chinese.is_empty());
+    f.key(KeyCode::Char('L'));
+    assert_ne!(f.said(), chinese, "said again in English");
+}
+
+/// The outcome menu scrolls on the smallest screen drawn (28×10), so the seventh is reachable.
+#[test]
+fn the_outcome_menu_scrolls_on_the_smallest_screen() {
+    let mut f = fixture(Lang::Zh, "2026-11-22 08:05");
+    f.key(KeyCode::Char('c'));
+    f.key(KeyCode::Char('2'));
+    f.key(KeyCode::Char('r'));
+    assert_eq!(f.app.mode, Mode::PickOutcome);
+    let before = format!("{:?}", f.screen(28, 10).backend());
+    assert!(!before.contains("7  其他"), "{before}");
+    for _ in 0..3 {
+        f.key(KeyCode::Down);
+    }
+    let after = format!("{:?}", f.screen(28, 10).backend());
+    assert!(after.contains("7  其他"), "{after}");
+    assert_eq!(f.app.mode, Mode::PickOutcome, "scrolling picks nothing");
 }

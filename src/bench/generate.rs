@@ -171,7 +171,7 @@ pub fn generate(
         }
         let mut raised: Vec<(i64, DateTime<Utc>, usize, Status)> = Vec::new();
         for (index, elder) in roster.iter().enumerate() {
-            let window = if elder.own == Default::default() {
+            let window = if elder.own.is_plain() {
                 community
             } else {
                 schedule.window_for(round, &elder.own)

@@ -117,6 +117,7 @@ pub fn generate(elders: usize, rng: &mut SplitMix64) -> Vec<(RosterRow, usize)> 
                 // A late riser: their own morning window, closing before the evening opens.
                 morning_window: own_morning.then(|| (hm(8, 0), hm(10, 30))),
                 evening_window: None,
+                community: None,
                 columns: crate::import::ColumnSet::ALL,
             },
             grid,

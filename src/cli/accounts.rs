@@ -19,7 +19,12 @@ use crate::store::ts;
 
 pub fn run(session: &Session, action: UserCommand) -> anyhow::Result<()> {
     match action {
-        UserCommand::Add { name, role, grids } => add(session, &name, &role, grids),
+        UserCommand::Add {
+            name,
+            role,
+            grids,
+            communities,
+        } => add(session, &name, &role, grids, communities),
         UserCommand::List { format } => list(session, format),
         UserCommand::Passwd { name } => passwd(session, &name),
         UserCommand::Disable { name } => set_enabled(session, &name, false),
@@ -67,16 +72,26 @@ pub fn init_admin(session: &Session, name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn add(session: &Session, name: &str, role: &str, grids: Vec<String>) -> anyhow::Result<()> {
+fn add(
+    session: &Session,
+    name: &str,
+    role: &str,
+    grids: Vec<String>,
+    communities: Vec<String>,
+) -> anyhow::Result<()> {
     let role = ops::users::parse_role(role)?;
-    let grids: BTreeSet<String> = grids
-        .into_iter()
-        .map(|grid| grid.trim().to_string())
-        .filter(|grid| !grid.is_empty())
-        .collect();
-    ops::users::add(session, name, role, &grids, || {
+    let trimmed = |names: Vec<String>| -> BTreeSet<String> {
+        names
+            .into_iter()
+            .map(|name| name.trim().to_string())
+            .filter(|name| !name.is_empty())
+            .collect()
+    };
+    let (grids, communities) = (trimmed(grids), trimmed(communities));
+    ops::users::add(session, name, role, &grids, &communities, || {
         new_pin(session, name, false)
     })?;
+    let scope: BTreeSet<String> = grids.iter().chain(&communities).cloned().collect();
     let s = t(session.lang);
     writeln!(
         std::io::stdout().lock(),
@@ -86,7 +101,7 @@ fn add(session: &Session, name: &str, role: &str, grids: Vec<String>) -> anyhow:
             &[
                 ("name", &name),
                 ("role", &words::role(session.lang, Some(role))),
-                ("grids", &grids_text(session, &grids)),
+                ("grids", &grids_text(session, &scope)),
             ]
         )
     )?;
@@ -106,6 +121,7 @@ struct UserRow {
     name: String,
     role: String,
     grids: Vec<String>,
+    communities: Vec<String>,
     state: &'static str,
     created_at: String,
     created_by: String,
@@ -120,6 +136,7 @@ fn list(session: &Session, format: Format) -> anyhow::Result<()> {
             name: user.name.clone(),
             role: user.role.as_str().to_string(),
             grids: user.grids.iter().cloned().collect(),
+            communities: user.communities.iter().cloned().collect(),
             state: if !user.enabled() {
                 "disabled"
             } else if access::is_locked(user.locked_until, session.now) {
@@ -140,6 +157,7 @@ fn list(session: &Session, format: Format) -> anyhow::Result<()> {
                 name: String,
                 role: String,
                 grids: String,
+                communities: String,
                 state: &'static str,
                 created_at: String,
                 created_by: String,
@@ -148,6 +166,7 @@ fn list(session: &Session, format: Format) -> anyhow::Result<()> {
                 .into_iter()
                 .map(|row| Flat {
                     grids: row.grids.join(";"),
+                    communities: row.communities.join(";"),
                     name: row.name,
                     role: row.role,
                     state: row.state,
@@ -169,7 +188,15 @@ fn list(session: &Session, format: Format) -> anyhow::Result<()> {
                     vec![
                         user.name.clone(),
                         words::role(session.lang, Some(user.role)).to_string(),
-                        grids_text(session, &user.grids),
+                        grids_text(
+                            session,
+                            &user
+                                .grids
+                                .iter()
+                                .chain(&user.communities)
+                                .cloned()
+                                .collect(),
+                        ),
                         match row.state {
                             "disabled" => s.user_state_disabled.clone(),
                             "locked" => s.user_state_locked.clone(),

@@ -38,7 +38,12 @@ pub fn run(session: &Session, command: Command) -> anyhow::Result<()> {
             dry_run,
             restore,
         } => import_roster(session, &file, dry_run, restore),
-        Command::Elders { grid, all, format } => list_elders(session, grid.as_deref(), all, format),
+        Command::Elders {
+            grid,
+            community,
+            all,
+            format,
+        } => list_elders(session, grid.as_deref(), community.as_deref(), all, format),
         Command::Check {
             elder_id,
             observation,
@@ -57,14 +62,29 @@ pub fn run(session: &Session, command: Command) -> anyhow::Result<()> {
         Command::Status {
             round,
             grid,
+            community,
             format,
-        } => status(session, round.as_deref(), grid.as_deref(), format),
+        } => status(
+            session,
+            round.as_deref(),
+            grid.as_deref(),
+            community.as_deref(),
+            format,
+        ),
         Command::Flags {
             all,
             since,
             grid,
+            community,
             format,
-        } => list_flags(session, all, since.as_deref(), grid.as_deref(), format),
+        } => list_flags(
+            session,
+            all,
+            since.as_deref(),
+            grid.as_deref(),
+            community.as_deref(),
+            format,
+        ),
         Command::Resolve {
             flag_id,
             outcome,
@@ -83,8 +103,15 @@ pub fn run(session: &Session, command: Command) -> anyhow::Result<()> {
         Command::Coverage {
             round,
             grid,
+            community,
             format,
-        } => super::gaps::coverage(session, round.as_deref(), grid.as_deref(), format),
+        } => super::gaps::coverage(
+            session,
+            round.as_deref(),
+            grid.as_deref(),
+            community.as_deref(),
+            format,
+        ),
         Command::Gaps { all, format } => super::gaps::gaps(session, all, format),
         Command::Assign {
             volunteer,
@@ -263,6 +290,8 @@ struct ElderRow {
     name: String,
     address: String,
     grid: String,
+    /// The community the elder lives in: the roster's, or the configured community's name.
+    community: Option<String>,
     phone: Option<String>,
     active: bool,
     contact: Option<String>,
@@ -279,10 +308,12 @@ struct ElderRow {
 fn list_elders(
     session: &Session,
     grid: Option<&str>,
+    community: Option<&str>,
     all: bool,
     format: Format,
 ) -> anyhow::Result<()> {
-    let (store, viewer, _) = ops::read::open_settled_for_grid(session, None, grid)?;
+    let (store, viewer, _, scope) =
+        ops::read::open_settled_for_scope(session, None, grid, community)?;
     let phone = |number: Option<String>| {
         if viewer.can(Capability::SeePhones) {
             number
@@ -300,12 +331,17 @@ fn list_elders(
     let rows: Vec<ElderRow> = elders::all(&store.conn)?
         .into_iter()
         .filter(|elder| all || elder.active())
-        .filter(|elder| grid.is_none_or(|grid| elder.grid == grid))
+        .filter(|elder| scope.covers(&elder.grid))
         .filter(|elder| viewer.grids.covers(&elder.grid))
         .map(|elder| ElderRow {
             active: elder.active(),
             morning_window: elders::window_text(elder.own.morning),
             evening_window: elders::window_text(elder.own.evening),
+            community: elder
+                .own
+                .community
+                .clone()
+                .or_else(|| session.config.community_name.clone()),
             elder_id: elder.id,
             name: elder.name,
             address: elder.address,
@@ -513,14 +549,16 @@ fn status(
     session: &Session,
     round: Option<&str>,
     grid: Option<&str>,
+    community: Option<&str>,
     format: Format,
 ) -> anyhow::Result<()> {
     let round = session.round_or_current(round)?;
-    let (store, viewer, times) = ops::read::open_settled_for_grid(session, None, grid)?;
+    let (store, viewer, times, scope) =
+        ops::read::open_settled_for_scope(session, None, grid, community)?;
     // Nothing counts as missed before its window has closed by the real clock.
     let rows: Vec<ElderRound> = rounds::statuses(&store, round, times.settle_until())?
         .into_iter()
-        .filter(|row| grid.is_none_or(|grid| row.elder.grid == grid))
+        .filter(|row| scope.covers(&row.elder.grid))
         .filter(|row| viewer.grids.covers(&row.elder.grid))
         .collect();
     let out_rows: Vec<StatusRow> = rows.iter().map(StatusRow::new).collect();
@@ -615,20 +653,23 @@ fn list_flags(
     all: bool,
     since: Option<&str>,
     grid: Option<&str>,
+    community: Option<&str>,
     format: Format,
 ) -> anyhow::Result<()> {
     let since = since
         .map(parse_date)
         .transpose()?
         .map(|date| Round::new(date, crate::domain::Slot::Morning));
-    let (store, viewer, _) = ops::read::open_settled_for_grid(session, None, grid)?;
+    let (store, viewer, _, scope) =
+        ops::read::open_settled_for_scope(session, None, grid, community)?;
     let rows: Vec<_> = flags::list(&store.conn, all, since, grid)?
         .into_iter()
+        .filter(|flag| scope.covers(&flag.grid))
         .filter(|flag| viewer.grids.covers(&flag.grid))
         .collect();
     let gaps: Vec<_> = ops::gaps::list(&store, &viewer, false)?
         .into_iter()
-        .filter(|gap| grid.is_none_or(|grid| gap.grid == grid))
+        .filter(|gap| scope.covers(&gap.grid))
         .filter(|gap| since.is_none_or(|since| gap.round >= since))
         .collect();
     let mut out = stdout();

@@ -51,13 +51,15 @@ pub fn coverage(
     session: &Session,
     round: Option<&str>,
     grid: Option<&str>,
+    community: Option<&str>,
     format: Format,
 ) -> anyhow::Result<()> {
     let round = session.round_or_current(round)?;
-    let (store, viewer, times) = ops::read::open_settled_for_grid(session, None, grid)?;
+    let (store, viewer, times, scope) =
+        ops::read::open_settled_for_scope(session, None, grid, community)?;
     let rows: Vec<CoverageRow> = ops::gaps::coverage(&store, &viewer, round, times)?
         .iter()
-        .filter(|row| grid.is_none_or(|grid| row.grid == grid))
+        .filter(|row| scope.covers(&row.grid))
         .map(CoverageRow::new)
         .collect();
     let mut out = std::io::stdout().lock();

@@ -100,11 +100,28 @@ pub fn keys_needed() -> Vec<String> {
                 continue;
             }
             keys.push(format!("{path}/{id}"));
+            keys.extend(
+                value_names(arg)
+                    .into_iter()
+                    .map(|name| format!("value.{name}")),
+            );
         }
     }
     keys.sort();
     keys.dedup();
     keys
+}
+
+/// The names an argument's values go by in usage and help (`ELDER_ID` in `<ELDER_ID>`): its own,
+/// or clap's default, its id in capitals. None for a flag that takes no value.
+fn value_names(arg: &clap::Arg) -> Vec<String> {
+    if !arg.get_num_args().unwrap_or_default().takes_values() && !arg.is_positional() {
+        return Vec::new();
+    }
+    match arg.get_value_names() {
+        Some(names) => names.iter().map(ToString::to_string).collect(),
+        None => vec![arg.get_id().as_str().to_uppercase()],
+    }
 }
 
 fn find<'a>(command: &'a Command, path: &str) -> Option<&'a Command> {
@@ -146,6 +163,15 @@ fn localize(command: Command, path: &str, lang: Lang) -> Command {
                 .hide_default_value(true)
                 .hide_possible_values(true)
                 .hide_env(true);
+        }
+        // `<ELDER_ID>` in the language's own words (`<老人编号>`).
+        let names: Vec<&'static str> = value_names(&arg)
+            .iter()
+            .filter_map(|name| strings(lang).get(&format!("value.{name}")))
+            .map(String::as_str)
+            .collect();
+        if !names.is_empty() {
+            arg = arg.value_names(names);
         }
         match strings(lang).get(&key) {
             Some(help) => arg.help(help.as_str()),
@@ -203,18 +229,53 @@ pub fn parse(args: Vec<OsString>) -> Cli {
 }
 
 fn exit_with(lang: Lang, error: &clap::Error) -> ! {
-    if lang == Lang::En
-        || matches!(
-            error.kind(),
-            ErrorKind::DisplayHelp
-                | ErrorKind::DisplayVersion
-                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-        )
-    {
+    if lang == Lang::En || error.kind() == ErrorKind::DisplayVersion {
         error.exit();
+    }
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        // clap's own words in a help text (`[OPTIONS]`) in the language's; a closed pipe
+        // (`curtain --help | head`) is no error.
+        use std::io::Write;
+        let text = in_words(lang, &error.render().to_string());
+        let _ = if error.use_stderr() {
+            write!(std::io::stderr(), "{text}")
+        } else {
+            write!(std::io::stdout(), "{text}")
+        };
+        std::process::exit(error.exit_code());
     }
     eprintln!("{}", usage_error(lang, error));
     std::process::exit(2);
+}
+
+/// The words clap writes itself in a usage line or a help text (`[OPTIONS]`, `<COMMAND>`, the
+/// `:` after a heading), in the language's own from the table.
+pub fn in_words(lang: Lang, written: &str) -> String {
+    if lang == Lang::En {
+        return written.to_string();
+    }
+    let options = text_or(lang, "usage.options", "OPTIONS");
+    let command = text_or(lang, "usage.command", "COMMAND");
+    let mut out = written
+        .replace("[OPTIONS]", &format!("[{options}]"))
+        .replace("[COMMAND]", &format!("[{command}]"))
+        .replace("<COMMAND>", &format!("<{command}>"));
+    for heading in ["heading.options", "heading.arguments", "heading.commands"] {
+        let heading = text(lang, heading);
+        if !heading.is_empty() {
+            out = out.replace(&format!("{heading}:"), &format!("{heading}："));
+        }
+    }
+    out
+}
+
+fn text_or(lang: Lang, key: &str, otherwise: &'static str) -> &'static str {
+    Some(text(lang, key))
+        .filter(|words| !words.is_empty())
+        .unwrap_or(otherwise)
 }
 
 fn context(error: &clap::Error, kind: ContextKind) -> String {
@@ -266,7 +327,7 @@ pub fn usage_error(lang: Lang, error: &clap::Error) -> String {
     if !suggested.is_empty() {
         out.push_str(&text(lang, "error.suggest").replace("{suggested}", &suggested));
     }
-    let usage = context(error, ContextKind::Usage);
+    let usage = in_words(lang, &context(error, ContextKind::Usage));
     let usage = usage.trim();
     let usage = usage.strip_prefix("Usage:").map(str::trim).unwrap_or(usage);
     if !usage.is_empty() {
@@ -298,6 +359,8 @@ mod tests {
             "error.valid",
             "error.suggest",
             "error.more",
+            "usage.options",
+            "usage.command",
         ];
         for lang in [Lang::Zh, Lang::En] {
             let table = strings(lang);
@@ -314,6 +377,63 @@ mod tests {
                 "{lang:?}"
             );
         }
+    }
+
+    /// Every command of a built command line, with its path.
+    fn every_command(command: &Command, path: String, out: &mut Vec<(String, Command)>) {
+        out.push((path.clone(), command.clone()));
+        for sub in command.get_subcommands() {
+            if !sub.is_hide_set() {
+                every_command(sub, format!("{path} {}", sub.get_name()), out);
+            }
+        }
+    }
+
+    #[test]
+    fn every_argument_of_every_command_has_help_and_value_names_in_the_language() {
+        for lang in [Lang::Zh, Lang::En] {
+            let mut command = command(lang);
+            command.build();
+            let mut all = Vec::new();
+            every_command(&command, "curtain".into(), &mut all);
+            let mut bare = Vec::new();
+            for (path, sub) in &all {
+                if sub
+                    .get_about()
+                    .is_none_or(|about| about.to_string().trim().is_empty())
+                {
+                    bare.push(path.clone());
+                }
+                for arg in sub.get_arguments().filter(|arg| !arg.is_hide_set()) {
+                    let id = arg.get_id();
+                    if arg
+                        .get_help()
+                        .is_none_or(|help| help.to_string().trim().is_empty())
+                    {
+                        bare.push(format!("{path} {id}"));
+                    }
+                    // Under Chinese, no `<ELDER_ID>`: every value is named in Chinese.
+                    let names = value_names(arg);
+                    let english = names
+                        .iter()
+                        .any(|name| name.chars().any(|c| c.is_ascii_uppercase()));
+                    if lang == Lang::Zh && english {
+                        bare.push(format!("{path} {id}: {names:?}"));
+                    }
+                }
+            }
+            assert!(bare.is_empty(), "{lang:?}: undocumented {bare:#?}");
+        }
+    }
+
+    #[test]
+    fn clap_words_in_a_chinese_usage_are_chinese() {
+        let usage = "用法：curtain check [OPTIONS] <老人编号>\n\n参数:\n  <COMMAND>";
+        assert_eq!(
+            in_words(Lang::Zh, usage),
+            "用法：curtain check [选项] <老人编号>\n\n参数：\n  <命令>"
+        );
+        assert_eq!(in_words(Lang::En, "[OPTIONS]"), "[OPTIONS]");
     }
 
     #[test]

@@ -83,6 +83,8 @@ pub enum Command {
     Elders {
         #[arg(long)]
         grid: Option<String>,
+        #[arg(long)]
+        community: Option<String>,
         /// Archived elders too
         #[arg(long)]
         all: bool,
@@ -111,6 +113,8 @@ pub enum Command {
         round: Option<String>,
         #[arg(long)]
         grid: Option<String>,
+        #[arg(long)]
+        community: Option<String>,
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
@@ -124,6 +128,8 @@ pub enum Command {
         since: Option<String>,
         #[arg(long)]
         grid: Option<String>,
+        #[arg(long)]
+        community: Option<String>,
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
@@ -144,6 +150,8 @@ pub enum Command {
         round: Option<String>,
         #[arg(long)]
         grid: Option<String>,
+        #[arg(long)]
+        community: Option<String>,
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
@@ -208,7 +216,7 @@ pub enum Command {
     /// An offline device's checks, absences and follow-ups into the shared database, each once
     Handover {
         /// The shared database file
-        #[arg(long)]
+        #[arg(long, value_name = "DB")]
         to: String,
     },
     /// Check the database file: integrity, foreign keys, schema, modes, journal, records; read-only
@@ -282,6 +290,9 @@ pub enum UserCommand {
         /// A grid they work on (repeat for several) [default: every grid]
         #[arg(long = "grid", value_name = "GRID")]
         grids: Vec<String>,
+        /// A community they work in: every grid of it (repeat for several)
+        #[arg(long = "community", value_name = "COMMUNITY")]
+        communities: Vec<String>,
     },
     /// The users, their roles and grids (never their PINs)
     List {

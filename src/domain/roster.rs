@@ -25,6 +25,8 @@ pub struct RosterRow {
     /// The elder's own morning window, replacing the community's: (opens, closes).
     pub morning_window: Option<(NaiveTime, NaiveTime)>,
     pub evening_window: Option<(NaiveTime, NaiveTime)>,
+    /// The community the elder lives in (`社区`); `None`: the configured community.
+    pub community: Option<String>,
     /// The columns the row's sheet has. A re-import leaves a field whose column is absent as it
     /// was, and clears one whose cell is present but empty.
     pub columns: ColumnSet,
@@ -46,10 +48,11 @@ pub enum Field {
     KeyholderPhone,
     MorningWindow,
     EveningWindow,
+    Community,
 }
 
 impl Field {
-    pub const ALL: [Field; 12] = [
+    pub const ALL: [Field; 13] = [
         Field::Address,
         Field::Grid,
         Field::Phone,
@@ -62,6 +65,7 @@ impl Field {
         Field::KeyholderPhone,
         Field::MorningWindow,
         Field::EveningWindow,
+        Field::Community,
     ];
 
     /// The column's canonical English name, as in `import::COLUMNS`.
@@ -79,6 +83,7 @@ impl Field {
             Field::KeyholderPhone => "keyholder_phone",
             Field::MorningWindow => "morning_window",
             Field::EveningWindow => "evening_window",
+            Field::Community => "community",
         }
     }
 
@@ -99,6 +104,10 @@ impl ColumnSet {
 
     pub fn with(self, field: Field) -> ColumnSet {
         ColumnSet(self.0 | field.bit())
+    }
+
+    pub fn without(self, field: Field) -> ColumnSet {
+        ColumnSet(self.0 & !field.bit())
     }
 
     pub fn contains(self, field: Field) -> bool {

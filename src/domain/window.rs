@@ -25,13 +25,18 @@ fn hm(hour: u32, minute: u32) -> NaiveTime {
 }
 
 /// The community's rounds: its time zone, the two windows, and the coverage below which a
-/// grid's round is a patrol gap (`[rounds] gap_below`).
+/// grid's round is a patrol gap (`[rounds] gap_below`); and the other communities of the
+/// database that keep a clock of their own (`[communities."南郊社区"]`), by name.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Schedule {
     pub tz: Tz,
     pub morning: SlotTimes,
     pub evening: SlotTimes,
     pub gap_below: super::coverage::GapBelow,
+    pub communities: std::sync::Arc<std::collections::BTreeMap<String, Schedule>>,
+    /// The configured community's name (`[community] name`): where an elder with no community
+    /// on the roster lives.
+    pub home_name: Option<String>,
 }
 
 impl Default for Schedule {
@@ -42,15 +47,29 @@ impl Default for Schedule {
             morning: SlotTimes::new(hm(7, 0), hm(8, 0), hm(9, 30)),
             evening: SlotTimes::new(hm(19, 30), hm(20, 0), hm(22, 0)),
             gap_below: super::coverage::GapBelow::default(),
+            communities: Default::default(),
+            home_name: None,
         }
     }
 }
 
-/// An elder's own window for a slot, replacing the community's (one who always opens at 09:00).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// What sets an elder's windows apart from the schedule's: the community they live in, when it
+/// keeps its own time zone and windows, and their own window for a slot, which replaces the
+/// community's (one who always opens at 09:00).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OwnWindows {
     pub morning: Option<(NaiveTime, NaiveTime)>,
     pub evening: Option<(NaiveTime, NaiveTime)>,
+    /// The elder's community as the roster names it; `None` (or a name the config does not
+    /// give a clock of its own) is the configured community.
+    pub community: Option<String>,
+}
+
+impl OwnWindows {
+    /// Neither own hours nor a community of their own: the schedule's windows as they are.
+    pub fn is_plain(&self) -> bool {
+        self.morning.is_none() && self.evening.is_none() && self.community.is_none()
+    }
 }
 
 /// A round's window as instants. Both ends belong to the window: a check at exactly the closing
@@ -97,6 +116,53 @@ pub fn local_to_utc(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
 }
 
 impl Schedule {
+    /// The schedule of the elder's community: its own where the config gives it one.
+    pub fn zone_of(&self, own: &OwnWindows) -> &Schedule {
+        own.community
+            .as_deref()
+            .and_then(|name| self.communities.get(name))
+            .unwrap_or(self)
+    }
+
+    /// Whether the elder keeps the configured community's clock (their own hours aside).
+    pub fn is_home_zone(&self, own: &OwnWindows) -> bool {
+        std::ptr::eq(self.zone_of(own), self)
+    }
+
+    /// The clocks of the database: the configured community's (`None`), then each community's
+    /// that keeps its own.
+    pub fn zones(&self) -> impl Iterator<Item = (Option<&str>, &Schedule)> {
+        std::iter::once((None, self)).chain(
+            self.communities
+                .iter()
+                .map(|(name, zone)| (Some(name.as_str()), zone)),
+        )
+    }
+
+    /// Whether an elder keeps the clock of the zone [`Schedule::zones`] names `zone`.
+    pub fn in_zone(&self, zone: Option<&str>, own: &OwnWindows) -> bool {
+        match zone {
+            None => self.is_home_zone(own),
+            Some(name) => {
+                own.community.as_deref() == Some(name) && self.communities.contains_key(name)
+            }
+        }
+    }
+
+    /// The schedule a community keeps: its own, or the configured community's.
+    pub fn of_community(&self, name: Option<&str>) -> &Schedule {
+        name.and_then(|name| self.communities.get(name))
+            .unwrap_or(self)
+    }
+
+    /// The latest round any community is about at `now`: how far settling may have to look.
+    pub fn latest_current_round(&self, now: DateTime<Utc>) -> Round {
+        self.communities
+            .values()
+            .map(|community| community.current_round(now))
+            .fold(self.current_round(now), Round::max)
+    }
+
     pub fn times(&self, slot: Slot) -> SlotTimes {
         match slot {
             Slot::Morning => self.morning,
@@ -110,8 +176,13 @@ impl Schedule {
         self.window_between(round.date, times.opens, times.closes)
     }
 
-    /// The window that applies to one elder: their own where the roster gives one.
+    /// The window that applies to one elder: their own where the roster gives one, in their
+    /// community's time zone, else their community's.
     pub fn window_for(&self, round: Round, own: &OwnWindows) -> Window {
+        let zone = self.zone_of(own);
+        if !std::ptr::eq(zone, self) {
+            return zone.window_for(round, own);
+        }
         let own = match round.slot {
             Slot::Morning => own.morning,
             Slot::Evening => own.evening,
@@ -142,6 +213,10 @@ impl Schedule {
     /// The round a check seen at `at` belongs to when none is named: the round whose window
     /// contains it; outside every window, the most recent round whose window has opened.
     pub fn round_at(&self, at: DateTime<Utc>, own: &OwnWindows) -> Round {
+        let zone = self.zone_of(own);
+        if !std::ptr::eq(zone, self) {
+            return zone.round_at(at, own);
+        }
         let today = self.local_date(at);
         let mut round = Round::new(
             today.checked_add_days(Days::new(1)).unwrap_or(today),
@@ -165,6 +240,10 @@ impl Schedule {
     /// window closes, that round (late). At any other time there is no round for it: `Err` holds
     /// the next round to open, for the refusal to name.
     pub fn round_for_check(&self, at: DateTime<Utc>, own: &OwnWindows) -> Result<Round, Round> {
+        let zone = self.zone_of(own);
+        if !std::ptr::eq(zone, self) {
+            return zone.round_for_check(at, own);
+        }
         let community = self.current_round(at);
         if self.window(community).contains(at) && !self.window_for(community, own).has_closed(at) {
             return Ok(community);
@@ -179,6 +258,10 @@ impl Schedule {
     /// The earliest a check naming `round` may have been seen: an hour before its window (or the
     /// community's, whichever opens first) opens.
     pub fn earliest_check(&self, round: Round, own: &OwnWindows) -> DateTime<Utc> {
+        let zone = self.zone_of(own);
+        if !std::ptr::eq(zone, self) {
+            return zone.earliest_check(round, own);
+        }
         self.window_for(round, own)
             .opens
             .min(self.window(round).opens)
@@ -222,26 +305,81 @@ mod tests {
         OwnWindows {
             morning: Some((hm(8, 0), hm(10, 30))),
             evening: None,
+            community: None,
         }
     }
 
     #[test]
     fn rule_a_check_belongs_to_the_round_whose_window_contains_it_else_the_most_recent() {
         let schedule = Schedule::default();
-        let none = OwnWindows::default();
         let cases = [
             // (seen at, own windows, round, late)
-            ("2026-11-22 07:00:00", none, "2026-11-22/morning", false), // opening edge
-            ("2026-11-22 08:00:00", none, "2026-11-22/morning", false),
-            ("2026-11-22 09:30:00", none, "2026-11-22/morning", false), // closing edge
-            ("2026-11-22 09:30:01", none, "2026-11-22/morning", true),
-            ("2026-11-22 09:45:00", none, "2026-11-22/morning", true), // late but counts
-            ("2026-11-22 19:29:59", none, "2026-11-22/morning", true),
-            ("2026-11-22 19:30:00", none, "2026-11-22/evening", false),
-            ("2026-11-22 22:00:00", none, "2026-11-22/evening", false),
-            ("2026-11-22 23:59:59", none, "2026-11-22/evening", true),
-            ("2026-11-23 00:00:00", none, "2026-11-22/evening", true), // after midnight
-            ("2026-11-23 06:59:59", none, "2026-11-22/evening", true),
+            (
+                "2026-11-22 07:00:00",
+                OwnWindows::default(),
+                "2026-11-22/morning",
+                false,
+            ), // opening edge
+            (
+                "2026-11-22 08:00:00",
+                OwnWindows::default(),
+                "2026-11-22/morning",
+                false,
+            ),
+            (
+                "2026-11-22 09:30:00",
+                OwnWindows::default(),
+                "2026-11-22/morning",
+                false,
+            ), // closing edge
+            (
+                "2026-11-22 09:30:01",
+                OwnWindows::default(),
+                "2026-11-22/morning",
+                true,
+            ),
+            (
+                "2026-11-22 09:45:00",
+                OwnWindows::default(),
+                "2026-11-22/morning",
+                true,
+            ), // late but counts
+            (
+                "2026-11-22 19:29:59",
+                OwnWindows::default(),
+                "2026-11-22/morning",
+                true,
+            ),
+            (
+                "2026-11-22 19:30:00",
+                OwnWindows::default(),
+                "2026-11-22/evening",
+                false,
+            ),
+            (
+                "2026-11-22 22:00:00",
+                OwnWindows::default(),
+                "2026-11-22/evening",
+                false,
+            ),
+            (
+                "2026-11-22 23:59:59",
+                OwnWindows::default(),
+                "2026-11-22/evening",
+                true,
+            ),
+            (
+                "2026-11-23 00:00:00",
+                OwnWindows::default(),
+                "2026-11-22/evening",
+                true,
+            ), // after midnight
+            (
+                "2026-11-23 06:59:59",
+                OwnWindows::default(),
+                "2026-11-22/evening",
+                true,
+            ),
             (
                 "2026-11-22 09:45:00",
                 late_morning(),
@@ -270,18 +408,128 @@ mod tests {
         }
     }
 
+    /// Two communities: the configured one on Beijing time, 西郊社区 on Ürümqi time (UTC+6),
+    /// with the same wall-clock windows.
+    fn two_communities() -> Schedule {
+        let home = Schedule::default();
+        let west = Schedule {
+            tz: chrono_tz::Asia::Urumqi,
+            ..home.clone()
+        };
+        Schedule {
+            communities: std::sync::Arc::new([("西郊社区".to_string(), west)].into()),
+            ..home
+        }
+    }
+
+    fn of(community: Option<&str>) -> OwnWindows {
+        OwnWindows {
+            community: community.map(str::to_string),
+            ..OwnWindows::default()
+        }
+    }
+
+    #[test]
+    fn rule_each_community_rounds_by_its_own_clock() {
+        let schedule = two_communities();
+        // Seen at (Beijing time), community, round it belongs to, late.
+        let cases = [
+            ("2026-11-22 09:45:00", None, "2026-11-22/morning", true),
+            // 07:45 in Ürümqi: inside its morning window.
+            (
+                "2026-11-22 09:45:00",
+                Some("西郊社区"),
+                "2026-11-22/morning",
+                false,
+            ),
+            (
+                "2026-11-22 11:30:00",
+                Some("西郊社区"),
+                "2026-11-22/morning",
+                false,
+            ),
+            (
+                "2026-11-22 11:30:01",
+                Some("西郊社区"),
+                "2026-11-22/morning",
+                true,
+            ),
+            // 20:30 Beijing is 18:30 in Ürümqi: still the morning round there, late.
+            (
+                "2026-11-22 20:30:00",
+                Some("西郊社区"),
+                "2026-11-22/morning",
+                true,
+            ),
+            ("2026-11-22 20:30:00", None, "2026-11-22/evening", false),
+            // A community the config gives no clock of its own keeps the configured one's.
+            (
+                "2026-11-22 09:45:00",
+                Some("长青社区"),
+                "2026-11-22/morning",
+                true,
+            ),
+        ];
+        for (seen, community, want_round, want_late) in cases {
+            let own = of(community);
+            let seen_at = at(seen);
+            let got = schedule.round_at(seen_at, &own);
+            assert_eq!(got, round(want_round), "{seen} in {community:?}");
+            let late = schedule.window_for(got, &own).is_late(seen_at);
+            assert_eq!(late, want_late, "late: {seen} in {community:?}");
+        }
+        let west = of(Some("西郊社区"));
+        let morning = round("2026-11-22/morning");
+        assert_eq!(
+            schedule.window_for(morning, &west).closes - schedule.window(morning).closes,
+            chrono::Duration::hours(2),
+            "the same 09:30 closes two hours later in Ürümqi"
+        );
+        assert_eq!(
+            schedule.round_for_check(at("2026-11-22 09:45:00"), &west),
+            Ok(morning)
+        );
+        assert!(schedule.is_home_zone(&of(None)) && schedule.is_home_zone(&of(Some("长青社区"))));
+        assert!(!schedule.is_home_zone(&west));
+    }
+
+    #[test]
+    fn rule_settling_looks_as_far_as_the_latest_community_is() {
+        let schedule = two_communities();
+        // 07:30 in Beijing is 05:30 in Ürümqi: Beijing walks the morning, Ürümqi's night goes on.
+        let now = at("2026-11-23 07:30:00");
+        assert_eq!(schedule.current_round(now), round("2026-11-23/morning"));
+        assert_eq!(
+            schedule.communities["西郊社区"].current_round(now),
+            round("2026-11-22/evening")
+        );
+        assert_eq!(
+            schedule.latest_current_round(now),
+            round("2026-11-23/morning")
+        );
+    }
+
     #[test]
     fn rule_a_check_inside_the_community_window_belongs_to_that_round_even_before_an_own_window() {
         let schedule = Schedule::default();
         let early_evening = OwnWindows {
             morning: None,
             evening: Some((hm(18, 30), hm(21, 0))),
+            community: None,
         };
         let cases = [
             ("2026-11-22 07:30:00", late_morning(), "2026-11-22/morning"),
             ("2026-11-22 09:45:00", late_morning(), "2026-11-22/morning"),
-            ("2026-11-22 18:45:00", early_evening, "2026-11-22/evening"),
-            ("2026-11-22 21:30:00", early_evening, "2026-11-22/evening"),
+            (
+                "2026-11-22 18:45:00",
+                early_evening.clone(),
+                "2026-11-22/evening",
+            ),
+            (
+                "2026-11-22 21:30:00",
+                early_evening.clone(),
+                "2026-11-22/evening",
+            ),
         ];
         for (seen, own, want) in cases {
             assert_eq!(
@@ -295,18 +543,53 @@ mod tests {
     #[test]
     fn rule_an_unnamed_check_belongs_to_the_window_it_was_seen_in_or_the_two_hours_after() {
         let schedule = Schedule::default();
-        let none = OwnWindows::default();
         // (seen, the elder's own windows, the round it belongs to, or Err(the next round))
         let cases = [
-            ("2026-11-22 06:59:59", none, Err("2026-11-22/morning")),
-            ("2026-11-22 06:55:00", none, Err("2026-11-22/morning")),
-            ("2026-11-22 07:00:00", none, Ok("2026-11-22/morning")),
-            ("2026-11-22 09:30:00", none, Ok("2026-11-22/morning")),
-            ("2026-11-22 11:30:00", none, Ok("2026-11-22/morning")),
-            ("2026-11-22 11:31:00", none, Err("2026-11-22/evening")),
-            ("2026-11-22 19:29:00", none, Err("2026-11-22/evening")),
-            ("2026-11-22 23:59:00", none, Ok("2026-11-22/evening")),
-            ("2026-11-23 00:01:00", none, Err("2026-11-23/morning")),
+            (
+                "2026-11-22 06:59:59",
+                OwnWindows::default(),
+                Err("2026-11-22/morning"),
+            ),
+            (
+                "2026-11-22 06:55:00",
+                OwnWindows::default(),
+                Err("2026-11-22/morning"),
+            ),
+            (
+                "2026-11-22 07:00:00",
+                OwnWindows::default(),
+                Ok("2026-11-22/morning"),
+            ),
+            (
+                "2026-11-22 09:30:00",
+                OwnWindows::default(),
+                Ok("2026-11-22/morning"),
+            ),
+            (
+                "2026-11-22 11:30:00",
+                OwnWindows::default(),
+                Ok("2026-11-22/morning"),
+            ),
+            (
+                "2026-11-22 11:31:00",
+                OwnWindows::default(),
+                Err("2026-11-22/evening"),
+            ),
+            (
+                "2026-11-22 19:29:00",
+                OwnWindows::default(),
+                Err("2026-11-22/evening"),
+            ),
+            (
+                "2026-11-22 23:59:00",
+                OwnWindows::default(),
+                Ok("2026-11-22/evening"),
+            ),
+            (
+                "2026-11-23 00:01:00",
+                OwnWindows::default(),
+                Err("2026-11-23/morning"),
+            ),
             (
                 "2026-11-22 06:30:00",
                 late_morning(),

@@ -175,6 +175,7 @@ pub const COLUMNS: &[(&str, &str, bool)] = &[
     ("keyholder_phone", "钥匙电话", false),
     ("morning_window", "晨巡时段", false),
     ("evening_window", "夜巡时段", false),
+    ("community", "社区", false),
 ];
 
 /// Further header spellings seen in the wild, mapped to a canonical name: the short `钥匙`, the
@@ -793,6 +794,7 @@ fn rows_from_table(rows: &[TableRow]) -> Result<TableRoster, Vec<Problem>> {
             keyholder_phone: phones.remove("keyholder_phone"),
             morning_window,
             evening_window,
+            community: text("community"),
             columns,
         });
     }
@@ -949,6 +951,7 @@ mod tests {
             keyholder_phone: None,
             morning_window: None,
             evening_window: None,
+            community: None,
             columns: ColumnSet::ALL,
         }
     }

@@ -114,27 +114,41 @@ pub fn early_warnings(
     times: Times,
 ) -> anyhow::Result<Vec<EarlyWarning>> {
     use crate::domain::gap::{early_warning_due, warning_time};
-    let schedule = &store.schedule;
     let now = times.settle_until();
-    let round = schedule.current_round(now);
-    let window = schedule.window(round);
-    if now < warning_time(schedule, round) || window.has_closed(now) {
-        return Ok(Vec::new());
-    }
-    let roster = elders::roster_of(&store.conn, grids)?;
     let mut out = Vec::new();
-    for row in gaps::coverage(&store.conn, schedule, &roster, round, now)? {
-        if !grids.covers(&row.grid) || !early_warning_due(schedule, round, &row.coverage, now) {
+    let mut roster: Option<crate::store::elders::Roster> = None;
+    // Each community's grids are warned of by its own clock.
+    for (zone_name, schedule) in store.schedule.zones() {
+        let round = schedule.current_round(now);
+        let window = schedule.window(round);
+        if now < warning_time(schedule, round) || window.has_closed(now) {
             continue;
         }
-        out.push(EarlyWarning {
-            assigned: crate::store::assignments::volunteers(&store.conn, &row.grid)?,
-            grid: row.grid,
-            round,
-            checked: row.coverage.checked,
-            listed: row.coverage.listed,
-            closes: window.closes,
-        });
+        if roster.is_none() {
+            roster = Some(elders::roster_of(&store.conn, grids)?);
+        }
+        let in_zone: crate::store::elders::Roster = roster
+            .iter()
+            .flatten()
+            .filter(|elder| store.schedule.in_zone(zone_name, &elder.own))
+            .cloned()
+            .collect();
+        if in_zone.is_empty() {
+            continue;
+        }
+        for row in gaps::coverage(&store.conn, schedule, &in_zone, round, now)? {
+            if !grids.covers(&row.grid) || !early_warning_due(schedule, round, &row.coverage, now) {
+                continue;
+            }
+            out.push(EarlyWarning {
+                assigned: crate::store::assignments::volunteers(&store.conn, &row.grid)?,
+                grid: row.grid,
+                round,
+                checked: row.coverage.checked,
+                listed: row.coverage.listed,
+                closes: window.closes,
+            });
+        }
     }
     Ok(out)
 }

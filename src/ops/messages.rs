@@ -62,6 +62,14 @@ pub fn refusal(lang: Lang, refusal: &Refusal) -> String {
             fill(&s.handover_unknown_elders, &[("elders", elders)])
         }
         Refusal::HandoverDrillMismatch => s.handover_drill_mismatch.clone(),
+        Refusal::UnknownCommunity { community, known } => fill(
+            &s.unknown_community,
+            &[("community", community), ("known", known)],
+        ),
+        Refusal::GridInTwoCommunities { grid, communities } => fill(
+            &s.grid_in_two_communities,
+            &[("grid", grid), ("communities", communities)],
+        ),
         Refusal::NoCurrentAbsence(id) => fill(&s.no_current_absence, &[("id", id)]),
         Refusal::AbsenceBackwards { from, to } => {
             fill(&s.absence_backwards, &[("from", from), ("to", to)])
@@ -727,6 +735,14 @@ mod tests {
                 elders: text("CQ099"),
             },
             R::HandoverDrillMismatch,
+            R::UnknownCommunity {
+                community: text("East"),
+                known: text("Evergreen, West"),
+            },
+            R::GridInTwoCommunities {
+                grid: text("G1"),
+                communities: text("—, West"),
+            },
         ]);
         all.extend(
             every_unreadable()
@@ -818,7 +834,9 @@ mod tests {
                 | R::PostgresNotYet(_)
                 | R::HandoverToItself(_)
                 | R::HandoverUnknownElders { .. }
-                | R::HandoverDrillMismatch => {}
+                | R::HandoverDrillMismatch
+                | R::UnknownCommunity { .. }
+                | R::GridInTwoCommunities { .. } => {}
             }
         }
         all

@@ -22,6 +22,24 @@ pub fn open_settled(
     open_settled_for_grid(session, needs, None)
 }
 
+/// What a list is narrowed to: one `--grid`, the grids of one `--community`, or both.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    grid: Option<String>,
+    /// The grids of the community named, when one is.
+    community_grids: Option<std::collections::BTreeSet<String>>,
+}
+
+impl Scope {
+    pub fn covers(&self, grid: &str) -> bool {
+        self.grid.as_deref().is_none_or(|only| only == grid)
+            && self
+                .community_grids
+                .as_ref()
+                .is_none_or(|grids| grids.contains(grid))
+    }
+}
+
 /// Like [`open_settled`], for a list of one `--grid`: a grid no elder is in is refused before
 /// anything is settled, so a typo changes nothing on disk.
 pub fn open_settled_for_grid(
@@ -29,6 +47,18 @@ pub fn open_settled_for_grid(
     needs: Option<Capability>,
     grid: Option<&str>,
 ) -> anyhow::Result<(Store, Actor, Times)> {
+    let (store, actor, times, _) = open_settled_for_scope(session, needs, grid, None)?;
+    Ok((store, actor, times))
+}
+
+/// Like [`open_settled_for_grid`], also for one `--community`: a community no elder lives in
+/// is refused, naming those there are, before anything is settled.
+pub fn open_settled_for_scope(
+    session: &Session,
+    needs: Option<Capability>,
+    grid: Option<&str>,
+    community: Option<&str>,
+) -> anyhow::Result<(Store, Actor, Times, Scope)> {
     session.refuse_future_now()?;
     let mut store = match Store::open(&session.db, Create::Never, session.config.schedule.clone()) {
         Ok(store) => store,
@@ -49,9 +79,47 @@ pub fn open_settled_for_grid(
         crate::auth::require(&actor, capability, None)?;
     }
     refuse_unknown_grid(&store, grid)?;
+    let scope = Scope {
+        grid: grid.map(str::to_string),
+        community_grids: community
+            .map(|name| community_grids(&store, session.config.community_name.as_deref(), name))
+            .transpose()?,
+    };
     let times = session.times(&store);
     let store = settled(store, times)?;
-    Ok((store, actor, times))
+    Ok((store, actor, times, scope))
+}
+
+/// The grids of a community (an elder with no community lives in the configured one); refused
+/// when no elder lives there, naming the communities there are in their natural order.
+pub(crate) fn community_grids(
+    store: &Store,
+    configured: Option<&str>,
+    community: &str,
+) -> anyhow::Result<std::collections::BTreeSet<String>> {
+    let rows = crate::store::elders::grid_communities(&store.conn)?;
+    let name_of = |named: Option<String>| named.or_else(|| configured.map(str::to_string));
+    let mut known = std::collections::BTreeSet::new();
+    let mut grids = std::collections::BTreeSet::new();
+    for (grid, named) in rows {
+        let Some(name) = name_of(named) else {
+            continue;
+        };
+        if name == community {
+            grids.insert(grid);
+        }
+        known.insert(name);
+    }
+    if grids.is_empty() {
+        let mut known: Vec<String> = known.into_iter().collect();
+        crate::domain::order::sort_naturally(&mut known);
+        return Err(crate::error::Refusal::UnknownCommunity {
+            community: community.to_string(),
+            known: known.join(", "),
+        }
+        .into());
+    }
+    Ok(grids)
 }
 
 /// Settles the closed rounds in the file; where the file will not take it, in a copy in memory.

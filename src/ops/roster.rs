@@ -39,8 +39,10 @@ pub fn import(
     source: &str,
 ) -> anyhow::Result<ImportPlan> {
     require_rows(store, actor, rows)?;
+    let schedule = store.schedule.clone();
     let tx = store.write()?;
     let plan = elders::apply_import(&tx, rows, &actor.name, times.real, added_at, source)?;
+    refuse_grid_in_two_communities(&tx, &schedule)?;
     tx.commit().context("saving the roster")?;
     Ok(plan)
 }
@@ -56,6 +58,7 @@ pub fn import_file(
     source: &str,
 ) -> anyhow::Result<ImportPlan> {
     require_rows(store, actor, rows)?;
+    let schedule = store.schedule.clone();
     let tx = store.write()?;
     let plan = elders::apply_roster_file(
         &tx,
@@ -66,8 +69,38 @@ pub fn import_file(
         times.now,
         source,
     )?;
+    refuse_grid_in_two_communities(&tx, &schedule)?;
     tx.commit().context("saving the roster")?;
     Ok(plan)
+}
+
+/// A grid belongs to one community: its coverage, gaps, assignments and users are the grid's,
+/// so a grid name two communities use is refused (before the transaction commits) rather than
+/// merged. Communities without a clock of their own are the configured one's.
+fn refuse_grid_in_two_communities(
+    conn: &rusqlite::Connection,
+    schedule: &crate::domain::Schedule,
+) -> anyhow::Result<()> {
+    let zone = |community: &Option<String>| {
+        community
+            .as_deref()
+            .filter(|name| schedule.communities.contains_key(*name))
+            .map(str::to_string)
+    };
+    let mut seen: std::collections::BTreeMap<String, std::collections::BTreeSet<Option<String>>> =
+        Default::default();
+    for (grid, community) in elders::grid_communities(conn)? {
+        seen.entry(grid).or_default().insert(zone(&community));
+    }
+    if let Some((grid, communities)) = seen.into_iter().find(|(_, set)| set.len() > 1) {
+        let communities = communities
+            .into_iter()
+            .map(|name| name.unwrap_or_else(|| "—".to_string()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(crate::error::Refusal::GridInTwoCommunities { grid, communities }.into());
+    }
+    Ok(())
 }
 
 fn require_elder(

@@ -39,11 +39,12 @@ pub fn init_admin(
     if users::any(&tx)? {
         return Err(Refusal::UsersExist.into());
     }
-    let grids = BTreeSet::new();
+    let nothing = BTreeSet::new();
     let user = NewUser {
         name,
         role: Role::Admin,
-        grids: &grids,
+        grids: &nothing,
+        communities: &nothing,
         pin_hash: &pin_hash,
     };
     users::add(&tx, &user, name, stamp)?;
@@ -63,6 +64,7 @@ pub fn add(
     name: &str,
     role: Role,
     grids: &BTreeSet<String>,
+    communities: &BTreeSet<String>,
     new_pin: impl FnOnce() -> anyhow::Result<Pin>,
 ) -> anyhow::Result<()> {
     auth::check_user_name(name)?;
@@ -86,6 +88,15 @@ pub fn add(
         }
         .into());
     }
+    if !known.is_empty() {
+        for community in communities {
+            super::read::community_grids(
+                &store,
+                session.config.community_name.as_deref(),
+                community,
+            )?;
+        }
+    }
     let pin_hash = auth::new_pin_hash(&new_pin()?)?;
     let stamp = session.times(&store).stamp();
     let tx = store.write()?;
@@ -96,6 +107,7 @@ pub fn add(
         name,
         role,
         grids,
+        communities,
         pin_hash: &pin_hash,
     };
     users::add(&tx, &user, &actor.name, stamp)?;
@@ -153,4 +165,15 @@ pub fn set_enabled(session: &Session, name: &str, enabled: bool) -> anyhow::Resu
     let changed = users::set_enabled(&tx, name, enabled, &actor.name, stamp)?;
     tx.commit().context("saving the user")?;
     Ok(changed)
+}
+
+/// A login at the terminal UI: a named user's PIN checked, a wrong one counted (five in a row
+/// lock the user for a while) and audited; gives back who they are.
+pub fn log_in(
+    store: &mut crate::store::Store,
+    name: &str,
+    pin: &Pin,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<crate::domain::access::Actor> {
+    auth::log_in(store, name, pin, now)
 }

@@ -56,6 +56,7 @@ impl Elder {
             keyholder_phone: self.keyholder_phone.clone(),
             morning_window: self.own.morning,
             evening_window: self.own.evening,
+            community: self.own.community.clone(),
             columns: ColumnSet::ALL,
         }
     }
@@ -97,7 +98,7 @@ impl Elder {
             grid: self.grid.clone(),
             window_hint: self.window_hint.clone(),
             route: self.route,
-            own: self.own,
+            own: self.own.clone(),
             added_at: self.added_at,
             archived_at: self.archived_at,
         }
@@ -176,12 +177,17 @@ fn merged(existing: Option<&Elder>, row: &RosterRow) -> RosterRow {
         } else {
             kept.evening_window
         },
+        community: if pick(Field::Community) {
+            row.community.clone()
+        } else {
+            kept.community
+        },
         columns: ColumnSet::ALL,
     }
 }
 
 /// Every field of a row as text, by canonical column name (`None`: empty).
-fn field_texts(row: &RosterRow) -> [(&'static str, Option<String>); 13] {
+fn field_texts(row: &RosterRow) -> [(&'static str, Option<String>); 14] {
     let text = |value: &str| (!value.is_empty()).then(|| value.to_owned());
     [
         ("name", text(&row.name)),
@@ -197,6 +203,7 @@ fn field_texts(row: &RosterRow) -> [(&'static str, Option<String>); 13] {
         ("keyholder_phone", row.keyholder_phone.clone()),
         ("morning_window", window_text(row.morning_window)),
         ("evening_window", window_text(row.evening_window)),
+        ("community", row.community.clone()),
     ]
 }
 
@@ -226,6 +233,29 @@ fn field_changes(before: &RosterRow, after: &RosterRow) -> Vec<FieldChange> {
         .collect()
 }
 
+/// Every grid with each community its elders name (`None`: the configured community).
+pub fn grid_communities(conn: &Connection) -> rusqlite::Result<Vec<(String, Option<String>)>> {
+    conn.prepare_cached("SELECT DISTINCT grid, community FROM elders ORDER BY grid, community")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect()
+}
+
+/// The grids of the elders who live in `community`; `home` is the configured community's name,
+/// where an elder with no community on the roster lives.
+pub fn grids_of_community(
+    conn: &Connection,
+    community: &str,
+    home: Option<&str>,
+) -> rusqlite::Result<std::collections::BTreeSet<String>> {
+    conn.prepare_cached(
+        "SELECT DISTINCT grid FROM elders WHERE community = ?1 OR (community IS NULL AND ?2)",
+    )?
+    .query_map(params![community, home == Some(community)], |row| {
+        row.get(0)
+    })?
+    .collect()
+}
+
 /// `HH:MM-HH:MM` for people and files.
 pub fn window_text(window: Option<(NaiveTime, NaiveTime)>) -> Option<String> {
     window.map(|(opens, closes)| format!("{}-{}", opens.format("%H:%M"), closes.format("%H:%M")))
@@ -233,7 +263,7 @@ pub fn window_text(window: Option<(NaiveTime, NaiveTime)>) -> Option<String> {
 
 const COLUMNS: &str = "id, name, address, grid, phone, contact, contact_phone, notes, window_hint,
     route, keyholder, keyholder_phone, morning_opens, morning_closes, evening_opens,
-    evening_closes, added_at, archived_at";
+    evening_closes, added_at, archived_at, community";
 
 fn clock_pair(opens: Option<String>, closes: Option<String>) -> Option<(NaiveTime, NaiveTime)> {
     Some((parse_clock(&opens?)?, parse_clock(&closes?)?))
@@ -260,6 +290,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Elder> {
         own: OwnWindows {
             morning: clock_pair(row.get(12)?, row.get(13)?),
             evening: clock_pair(row.get(14)?, row.get(15)?),
+            community: row.get(18)?,
         },
         added_at: parse_ts(&row.get::<_, String>(16)?)?,
         archived_at: row
@@ -271,7 +302,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Elder> {
 
 /// The columns a round reads ([`RosterEntry`]).
 const ENTRY_COLUMNS: &str = "id, name, address, grid, window_hint, route, morning_opens,
-    morning_closes, evening_opens, evening_closes, added_at, archived_at";
+    morning_closes, evening_opens, evening_closes, added_at, archived_at, community";
 
 /// Route order (unrouted last, then by id), read from the indexes `elders_by_route` and
 /// `elders_by_grid_route` without a sort; named so a test holds the plans to them.
@@ -289,6 +320,7 @@ fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<RosterEntry> {
         own: OwnWindows {
             morning: clock_pair(row.get(6)?, row.get(7)?),
             evening: clock_pair(row.get(8)?, row.get(9)?),
+            community: row.get(12)?,
         },
         added_at: parse_ts(&row.get::<_, String>(10)?)?,
         archived_at: row
@@ -542,8 +574,9 @@ pub fn apply_roster_file(
         conn.prepare_cached(
             "INSERT INTO elders (id, name, address, grid, phone, contact, contact_phone, notes,
                  window_hint, route, keyholder, keyholder_phone, morning_opens, morning_closes,
-                 evening_opens, evening_closes, added_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                 evening_opens, evening_closes, added_at, community)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                     ?18)
              ON CONFLICT (id) DO UPDATE SET
                  name = excluded.name, address = excluded.address, grid = excluded.grid,
                  phone = excluded.phone, contact = excluded.contact,
@@ -551,7 +584,8 @@ pub fn apply_roster_file(
                  window_hint = excluded.window_hint, route = excluded.route,
                  keyholder = excluded.keyholder, keyholder_phone = excluded.keyholder_phone,
                  morning_opens = excluded.morning_opens, morning_closes = excluded.morning_closes,
-                 evening_opens = excluded.evening_opens, evening_closes = excluded.evening_closes",
+                 evening_opens = excluded.evening_opens, evening_closes = excluded.evening_closes,
+                 community = excluded.community",
         )?
         .execute(params![
             row.id,
@@ -571,6 +605,7 @@ pub fn apply_roster_file(
             clock(row.evening_window.map(|w| w.0)),
             clock(row.evening_window.map(|w| w.1)),
             ts(added_at),
+            row.community,
         ])?;
         let after = get(conn, &row.id)?;
         let action = if before.is_some() { "updated" } else { "added" };

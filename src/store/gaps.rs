@@ -384,12 +384,31 @@ fn settle_round(
 /// a drill follows `now`), each round in a transaction of its own. Run after
 /// `rounds::sync_flags`, which raised the rounds' missed flags.
 pub fn sync(store: &mut Store, times: Times) -> anyhow::Result<()> {
-    let now = times.settle_until();
     let schedule = store.schedule.clone();
-    let current = schedule.current_round(now);
+    // A community with a clock of its own forms its grids' gaps when its windows close.
+    for (name, zone) in schedule.zones() {
+        sync_zone(store, times, zone, name)?;
+    }
+    Ok(())
+}
+
+/// [`sync`] for the elders who keep one community's clock: the configured community's
+/// (`community` is `None`) or one with its own, each with a watermark of its own.
+fn sync_zone(
+    store: &mut Store,
+    times: Times,
+    zone: &Schedule,
+    community: Option<&str>,
+) -> anyhow::Result<()> {
+    let key = |base: &str| match community {
+        None => base.to_string(),
+        Some(name) => format!("{base}:{name}"),
+    };
+    let now = times.settle_until();
+    let current = zone.current_round(now);
     let mut synced: Option<i64> =
-        watermark(&store.conn, SYNCED_THROUGH)?.and_then(|text| text.parse().ok());
-    let synced_at = watermark(&store.conn, SYNCED_AT)?.and_then(|text| parse_ts(&text).ok());
+        watermark(&store.conn, &key(SYNCED_THROUGH))?.and_then(|text| text.parse().ok());
+    let synced_at = watermark(&store.conn, &key(SYNCED_AT))?.and_then(|text| parse_ts(&text).ok());
     // A drill gone back in time: the recent rounds again rather than a watermark from the future.
     if synced_at.is_some_and(|at| now < at) {
         synced = synced.map(|w| w.min(current.ordinal() - 3));
@@ -405,18 +424,25 @@ pub fn sync(store: &mut Store, times: Times) -> anyhow::Result<()> {
     };
     let mut round = match synced {
         Some(synced) => Round::from_ordinal(synced + 1).unwrap_or(current),
-        None => schedule.round_at(first_added, &Default::default()),
+        None => zone.round_at(first_added, &Default::default()),
     };
     let mut roster: Option<elders::Roster> = None;
-    while round <= current && schedule.window(round).has_closed(now) {
+    while round <= current && zone.window(round).has_closed(now) {
         if roster.is_none() {
-            roster = Some(elders::roster(&store.conn)?);
+            let everyone = elders::roster(&store.conn)?;
+            let home = &store.schedule;
+            roster = Some(
+                everyone
+                    .into_iter()
+                    .filter(|elder| home.in_zone(community, &elder.own))
+                    .collect(),
+            );
         }
         let roster = roster.as_deref().unwrap_or_default();
         let tx = store.write().context("starting to settle patrol gaps")?;
-        settle_round(&tx, &schedule, roster, round, times)?;
-        set_watermark(&tx, SYNCED_THROUGH, &round.ordinal().to_string())?;
-        set_watermark(&tx, SYNCED_AT, &ts(now))?;
+        settle_round(&tx, zone, roster, round, times)?;
+        set_watermark(&tx, &key(SYNCED_THROUGH), &round.ordinal().to_string())?;
+        set_watermark(&tx, &key(SYNCED_AT), &ts(now))?;
         tx.commit().context("saving patrol gaps")?;
         round = round.next();
     }
@@ -439,7 +465,11 @@ pub fn refresh(
         conn,
         &crate::domain::access::Grids::Only([grid.to_string()].into()),
     )?;
-    settle_round(conn, schedule, &roster, round, times)
+    // A grid's round closes by its community's clock.
+    let zone = roster
+        .first()
+        .map_or(schedule, |elder| schedule.zone_of(&elder.own));
+    settle_round(conn, zone, &roster, round, times)
 }
 
 /// The rounds of a grid between two rounds that have a gap.

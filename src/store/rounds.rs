@@ -51,7 +51,10 @@ pub fn judge(
 /// The window that applies to an elder, with the community's window for the round worked out
 /// once by the caller: a time-zone conversion per elder and round adds up over a district.
 fn window_of(schedule: &Schedule, community: Window, round: Round, elder: &RosterEntry) -> Window {
-    if elder.own == OwnWindows::default() {
+    if elder.own.morning.is_none()
+        && elder.own.evening.is_none()
+        && schedule.is_home_zone(&elder.own)
+    {
         community
     } else {
         schedule.window_for(round, &elder.own)
@@ -633,7 +636,8 @@ pub fn sync_flags(store: &mut Store, times: Times) -> anyhow::Result<()> {
     // Nothing is settled for a round that has not closed by the real clock (a drill excepted).
     let now = times.settle_until();
     let schedule = store.schedule.clone();
-    let current = schedule.current_round(now);
+    // Communities in later time zones are still about a round others have closed.
+    let current = schedule.latest_current_round(now);
     let mut synced: Option<i64> = store
         .meta(SYNCED_THROUGH)?
         .and_then(|text| text.parse().ok());
@@ -737,8 +741,8 @@ pub fn windows_of_round(
 
 /// What every command and tick asks before settling, from the indexes `elders_by_windows` and
 /// `elders_by_added`: never a scan of the roster.
-pub(super) const DISTINCT_WINDOWS: &str =
-    "SELECT DISTINCT morning_opens, morning_closes, evening_opens, evening_closes FROM elders";
+pub(super) const DISTINCT_WINDOWS: &str = "SELECT DISTINCT morning_opens, morning_closes,
+    evening_opens, evening_closes, community FROM elders";
 pub(super) const FIRST_ADDED: &str = "SELECT min(added_at) FROM elders";
 
 /// The distinct windows on the roster (the community's is the one with no own window) and when
@@ -758,6 +762,7 @@ fn windows_on_roster(
             Ok(OwnWindows {
                 morning: pair(row.get(0)?, row.get(1)?),
                 evening: pair(row.get(2)?, row.get(3)?),
+                community: row.get(4)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;

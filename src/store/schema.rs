@@ -391,13 +391,30 @@ CREATE UNIQUE INDEX follow_ups_by_uid ON follow_ups (uid);
     r#"
 -- Narrow reads (#14): a volunteer's grid in route order straight from an index, as the whole
 -- roster is from `elders_by_route`. It serves every read `elders_by_grid` served.
-CREATE INDEX IF NOT EXISTS elders_by_grid_route ON elders (grid, route IS NULL, route, id);
-DROP INDEX IF EXISTS elders_by_grid;
--- What every command and every tick asks before it settles (the distinct windows on the roster,
--- when the first elder was added), answered from small indexes instead of a scan of the roster.
-CREATE INDEX IF NOT EXISTS elders_by_windows
-    ON elders (morning_opens, morning_closes, evening_opens, evening_closes);
-CREATE INDEX IF NOT EXISTS elders_by_added ON elders (added_at);
+CREATE INDEX elders_by_grid_route ON elders (grid, route IS NULL, route, id);
+DROP INDEX elders_by_grid;
+"#,
+    r#"
+-- Communities (DESIGN.md section 6, step 2): the community an elder lives in, as the roster
+-- names it (`社区/community`). NULL is the configured community (`[community] name`), so every
+-- elder of a database from before is in it, and it looks and works as it did.
+ALTER TABLE elders ADD COLUMN community TEXT;
+
+-- The communities a volunteer or grid worker works in: every grid of the community, as the
+-- roster has them at each login, beside the grids of user_grids.
+CREATE TABLE user_communities (
+    user_name  TEXT NOT NULL REFERENCES users (name),
+    community  TEXT NOT NULL,
+    PRIMARY KEY (user_name, community)
+) STRICT;
+"#,
+    r#"
+-- A tick reads no whole roster (#14): what every command and every tick asks before it settles
+-- (the distinct windows and communities on the roster, when the first elder was added) is
+-- answered from small indexes instead of a scan of the roster.
+CREATE INDEX elders_by_windows
+    ON elders (morning_opens, morning_closes, evening_opens, evening_closes, community);
+CREATE INDEX elders_by_added ON elders (added_at);
 "#,
 ];
 

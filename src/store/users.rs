@@ -14,6 +14,8 @@ pub struct User {
     pub name: String,
     pub role: Role,
     pub grids: BTreeSet<String>,
+    /// The communities they work in (every grid of each).
+    pub communities: BTreeSet<String>,
     pub pin_hash: String,
     pub created_at: DateTime<Utc>,
     pub created_by: String,
@@ -42,6 +44,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<User> {
         name: row.get("name")?,
         role,
         grids: BTreeSet::new(),
+        communities: BTreeSet::new(),
         pin_hash: row.get("pin_hash")?,
         created_at: parse_ts(&row.get::<_, String>("created_at")?)?,
         created_by: row.get("created_by")?,
@@ -57,6 +60,13 @@ fn grids_of(conn: &Connection, name: &str) -> rusqlite::Result<BTreeSet<String>>
     statement.query_map([name], |row| row.get(0))?.collect()
 }
 
+fn communities_of(conn: &Connection, name: &str) -> rusqlite::Result<BTreeSet<String>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT community FROM user_communities WHERE user_name = ?1 ORDER BY community",
+    )?;
+    statement.query_map([name], |row| row.get(0))?.collect()
+}
+
 /// Whether the database has users at all; without any it is one person's own and asks no PIN.
 pub fn any(conn: &Connection) -> rusqlite::Result<bool> {
     conn.query_row("SELECT EXISTS (SELECT 1 FROM users)", [], |row| row.get(0))
@@ -68,6 +78,7 @@ pub fn get(conn: &Connection, name: &str) -> rusqlite::Result<Option<User>> {
         .optional()?;
     user.map(|mut user| {
         user.grids = grids_of(conn, &user.name)?;
+        user.communities = communities_of(conn, &user.name)?;
         Ok(user)
     })
     .transpose()
@@ -82,6 +93,7 @@ pub fn all(conn: &Connection) -> rusqlite::Result<Vec<User>> {
         .into_iter()
         .map(|mut user| {
             user.grids = grids_of(conn, &user.name)?;
+            user.communities = communities_of(conn, &user.name)?;
             Ok(user)
         })
         .collect()
@@ -100,6 +112,7 @@ pub struct NewUser<'a> {
     pub name: &'a str,
     pub role: Role,
     pub grids: &'a BTreeSet<String>,
+    pub communities: &'a BTreeSet<String>,
     pub pin_hash: &'a str,
 }
 
@@ -119,8 +132,17 @@ pub fn add(
             params![user.name, grid],
         )?;
     }
+    for community in user.communities {
+        conn.execute(
+            "INSERT INTO user_communities (user_name, community) VALUES (?1, ?2)",
+            params![user.name, community],
+        )?;
+    }
     let grids: Vec<&str> = user.grids.iter().map(String::as_str).collect();
-    let detail = serde_json::json!({ "role": user.role, "grids": grids }).to_string();
+    let communities: Vec<&str> = user.communities.iter().map(String::as_str).collect();
+    let detail =
+        serde_json::json!({ "role": user.role, "grids": grids, "communities": communities })
+            .to_string();
     audit(conn, user.name, "add", actor, now, Some(&detail))
 }
 

@@ -1,5 +1,7 @@
-//! The app state, the actions a key becomes, and `update`, which applies an action to the state
-//! and asks the store to write. Key handling is a pure function, tested without a terminal.
+//! The app state, the actions a key becomes, and `update`, which hands an action to the screen
+//! it belongs to (each screen's update is pure and answers with a [`Step`]) and carries out the
+//! [`Effect`]s they ask for through `ops` (`carry_out`), reloading what changed. Key handling is
+//! a pure function, tested without a terminal.
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -10,13 +12,15 @@ use ratatui::crossterm::event::{
 };
 use tui_input::Input;
 
-use super::data::{self, DetailView, FlagDetail, RoundData, RowView};
+use super::data::{self, DetailView, RoundData, RowView};
 use crate::domain::access::{Actor, Capability, Grids};
+use crate::domain::assignment::Part;
 use crate::domain::followup::FollowUpAction;
 use crate::domain::time::{Times, format_local_time};
 use crate::domain::{Observation, Outcome, Round, Schedule, Status};
 use crate::error::Refusal;
 use crate::i18n::{Lang, fill, t, words};
+use crate::import::RosterRow;
 use crate::ops;
 use crate::search::SearchKeys;
 use crate::store::flags::FlagView;
@@ -110,6 +114,61 @@ pub enum Effect {
     LoadSearchKeys,
     /// Open an elder's details.
     LoadDetail(String),
+    /// The flag selection moved: load the selected flag's detail.
+    LoadFlagDetail,
+    /// Log a follow-up of a flag: a step of the call ladder, or a note.
+    FollowUp {
+        flag_id: i64,
+        action: FollowUpAction,
+        note: Option<String>,
+    },
+    /// Resolve a flag with an outcome (confirmed already).
+    Resolve {
+        id: i64,
+        name: String,
+        outcome: Outcome,
+    },
+    /// Resolve a patrol gap and its missed flags at once (#15).
+    ResolveGap(i64),
+    /// Record an elder's absence.
+    RecordAbsence {
+        id: String,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        reason: Option<String>,
+    },
+    /// The elder is back: end their absence from today.
+    EndAbsence { id: String, name: String },
+    /// Archive an active elder, or restore an archived one (`active` says which it was).
+    ToggleArchive {
+        id: String,
+        name: String,
+        active: bool,
+    },
+    /// Move an elder one place along the route.
+    MoveInRoute {
+        id: String,
+        name: String,
+        later: bool,
+    },
+    /// Read a roster file (the path as typed) and preview what importing it would do.
+    ReadRosterFile(String),
+    /// Import the previewed rows, all or nothing.
+    ImportRoster { file: String, rows: Vec<RosterRow> },
+    /// Save the roster form: a new elder (`new`, refused if the id is taken) or an edit. A
+    /// route of `None` keeps the elder's, or puts a new elder at the end of the route.
+    SaveElder { row: Box<RosterRow>, new: bool },
+    /// Assign a volunteer a part of a grid (#15).
+    Assign {
+        volunteer: String,
+        grid: String,
+        part: Part,
+    },
+    /// Check a name and PIN typed into the login form.
+    LogIn {
+        name: String,
+        pin: super::login::TypedPin,
+    },
 }
 
 /// What a screen's update did with an action.
@@ -219,19 +278,14 @@ pub struct App {
     /// The last action's message; cleared by the next action, and a success's by time too.
     pub message: Option<Message>,
     pub detail: Option<DetailView>,
-    /// The open flags, loaded while the flags screen shows; their count always.
-    pub flags: Vec<FlagView>,
-    /// The open patrol gaps among them, each standing as one row of the list (#15).
-    pub gaps: Vec<data::GapFold>,
     /// Early warnings of the user's grids, shown as a banner on every screen (#15).
     pub warnings: Vec<String>,
+    /// The flags screen's state: its list, selection, detail and outcome being confirmed.
+    pub flags: super::flags_screen::FlagsState,
+    /// The open flags in the user's grids (or the grid filtered by): the tab's count, always.
     pub open_flags: usize,
-    /// Notifications given up on or maybe lost, shown on the flags screen (#7).
-    pub notify_trouble: usize,
-    pub history: data::HistoryView,
-    pub history_selected: usize,
-    pub flag_selected: usize,
-    pub flag_detail: Option<FlagDetail>,
+    /// The history screen's state: the rounds shown and the selected one.
+    pub history: super::history_screen::HistoryState,
     pub note: Input,
     /// "This field is full", in both languages, for the field size it was said for: a paste
     /// says it once per turned-away character, so it is put in words once.
@@ -249,8 +303,6 @@ pub struct App {
     pub overlay_scroll_max: Cell<usize>,
     /// The checks this sitting recorded: `z` takes back only these.
     pub sitting_checks: Vec<String>,
-    /// The flag and outcome picked in the outcome menu, waiting for `y`.
-    pub resolving: Option<(i64, Outcome)>,
     pub quit: bool,
 }
 
@@ -287,15 +339,10 @@ impl App {
             grid: None,
             message: None,
             detail: None,
-            flags: Vec::new(),
-            gaps: Vec::new(),
+            flags: Default::default(),
             warnings: Vec::new(),
             open_flags: 0,
-            notify_trouble: 0,
-            history: data::HistoryView::default(),
-            history_selected: 0,
-            flag_selected: 0,
-            flag_detail: None,
+            history: Default::default(),
             note: Input::default(),
             field_full_words: None,
             show_phones: true,
@@ -306,7 +353,6 @@ impl App {
             overlay_scroll: 0,
             overlay_scroll_max: Cell::new(0),
             sitting_checks: Vec::new(),
-            resolving: None,
             quit: false,
         }
     }
@@ -370,7 +416,7 @@ impl App {
         if flag.id >= 0 {
             return None;
         }
-        self.gaps.iter().find(|fold| fold.gap.id == -flag.id)
+        self.flags.gaps.iter().find(|fold| fold.gap.id == -flag.id)
     }
 
     pub fn selected_row(&self) -> Option<&RowView> {
@@ -499,6 +545,9 @@ pub fn action_for(mode: &Mode, tab: Tab, key: KeyEvent) -> Option<Action> {
                     .map(|outcome| Action::PickOutcome(*outcome))
             }
             KeyCode::Esc | KeyCode::Char('q') => Some(Action::CloseOverlay),
+            // On a screen too short for the seven, the menu scrolls.
+            KeyCode::Up | KeyCode::Char('k') => Some(Action::Up),
+            KeyCode::Down | KeyCode::Char('j') => Some(Action::Down),
             _ => None,
         },
         Mode::ConfirmResolve => Some(match key.code {
@@ -520,6 +569,8 @@ pub fn action_for(mode: &Mode, tab: Tab, key: KeyEvent) -> Option<Action> {
         },
         Mode::Welcome => match key.code {
             KeyCode::Enter | KeyCode::Char('y') | KeyCode::Char('l') => Some(Action::LoadSample),
+            KeyCode::Up | KeyCode::Char('k') => Some(Action::Up),
+            KeyCode::Down | KeyCode::Char('j') => Some(Action::Down),
             KeyCode::Char('q') | KeyCode::Esc => Some(Action::Quit),
             KeyCode::Char('L') => Some(Action::SwitchLang),
             KeyCode::Char('?') => Some(Action::Help),
@@ -688,33 +739,48 @@ fn reload_flags(app: &mut App, store: &Store) -> anyhow::Result<()> {
         (_, grid) => flags::count_open(&store.conn, grid)?,
     };
     if app.tab == Tab::History {
-        app.history = data::load_history(store, app.now, &app.actor.grids)?;
+        app.history.view = data::load_history(store, app.now, &app.actor.grids)?;
     }
     if app.tab == Tab::Roster {
-        super::roster_screen::load(app, store)?;
+        load_roster(app, store)?;
     }
     if app.tab == Tab::Flags {
-        app.flags = data::load_flags(store, app.grid.as_deref())?;
-        app.notify_trouble = data::load_notify_trouble(store)?;
+        app.flags.list = data::load_flags(store, app.grid.as_deref())?;
+        app.flags.notify_trouble = data::load_notify_trouble(store)?;
         let grids = &app.actor.grids;
-        app.flags.retain(|flag| grids.covers(&flag.grid));
+        app.flags.list.retain(|flag| grids.covers(&flag.grid));
         let open_gaps: Vec<_> = crate::store::gaps::list(&store.conn, false)?
             .into_iter()
             .filter(|gap| grids.covers(&gap.grid))
             .filter(|gap| app.grid.as_ref().is_none_or(|grid| &gap.grid == grid))
             .collect();
-        let (flags, mut gaps) = data::fold_gaps(std::mem::take(&mut app.flags), open_gaps);
+        let (flags, mut gaps) = data::fold_gaps(std::mem::take(&mut app.flags.list), open_gaps);
         for fold in &mut gaps {
             fold.elders = crate::store::gaps::members(&store.conn, fold.gap.id)?;
             fold.assigned = crate::store::assignments::volunteers(&store.conn, &fold.gap.grid)?;
         }
-        (app.flags, app.gaps) = (flags, gaps);
+        (app.flags.list, app.flags.gaps) = (flags, gaps);
         load_flag_detail(app, store)?;
     } else {
-        app.flags.clear();
-        app.gaps.clear();
-        app.flag_detail = None;
+        app.flags.list.clear();
+        app.flags.gaps.clear();
+        app.flags.detail = None;
     }
+    Ok(())
+}
+
+/// Loads the roster screen's list, keeping the same elder selected.
+fn load_roster(app: &mut App, store: &Store) -> anyhow::Result<()> {
+    let selected_id = app.roster.selected_elder().map(|e| e.id.clone());
+    app.roster.elders = elders::all(&store.conn)?;
+    let grids = &app.actor.grids;
+    app.roster.elders.retain(|elder| grids.covers(&elder.grid));
+    if let Some(id) = selected_id
+        && let Some(index) = app.roster.elders.iter().position(|e| e.id == id)
+    {
+        app.roster.selected = index;
+    }
+    app.roster.clamp();
     Ok(())
 }
 
@@ -756,8 +822,11 @@ fn refresh_row_alone(app: &mut App, store: &mut Store, elder_id: &str) -> anyhow
 
 /// Keeps the selected flag in range and its detail pane current.
 fn load_flag_detail(app: &mut App, store: &Store) -> anyhow::Result<()> {
-    app.flag_selected = app.flag_selected.min(app.flags.len().saturating_sub(1));
-    app.flag_detail = match app.flags.get(app.flag_selected) {
+    app.flags.selected = app
+        .flags
+        .selected
+        .min(app.flags.list.len().saturating_sub(1));
+    app.flags.detail = match app.flags.list.get(app.flags.selected) {
         // A gap's row has no elder's detail: the gap is shown instead.
         Some(flag) if app.gap_of(flag).is_some() => None,
         Some(flag) => data::load_flag_detail(store, flag, app.now)?,
@@ -815,8 +884,13 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
     }
     // Each screen's own update first: pure, its effects carried out here.
     let step = match (app.tab, &app.mode) {
+        (_, Mode::Login) => super::login::update(app, &action),
         (Tab::Round, Mode::Normal | Mode::Search) => super::round_screen::update(app, &action),
         (Tab::History, Mode::Normal) => super::history_screen::update(app, &action),
+        (Tab::Flags, Mode::Normal | Mode::PickOutcome | Mode::ConfirmResolve | Mode::Note) => {
+            super::flags_screen::update(app, &action)
+        }
+        (Tab::Roster, _) => super::roster_screen::update(app, &action),
         _ => Step::NotMine,
     };
     match step {
@@ -824,7 +898,6 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
         Step::Done => return Ok(()),
         Step::Effect(effect) => return carry_out(app, store, effect),
     }
-    let s = t(app.lang);
     let page = 10;
     match action {
         Action::Quit => app.quit = true,
@@ -834,49 +907,21 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
         | Action::PageDown
         | Action::First
         | Action::Last
-            if matches!(app.mode, Mode::Help | Mode::Details) =>
+            if matches!(
+                app.mode,
+                Mode::Help | Mode::Details | Mode::Welcome | Mode::PickOutcome
+            ) =>
         {
             let most = app.overlay_scroll_max.get();
             app.overlay_scroll = moved(app.overlay_scroll.min(most), &action, page).min(most);
         }
-        Action::LoginKey(key) => super::login::type_key(app, key),
-        Action::LogIn => {
-            if super::login::log_in(app, store)? {
-                if elders::count_active(&store.conn)? == 0 {
-                    app.mode = Mode::Welcome;
-                }
-                reload_all(app, store)?;
-            }
-        }
-        Action::Up
-        | Action::Down
-        | Action::PageUp
-        | Action::PageDown
-        | Action::First
-        | Action::Last
-            if app.tab == Tab::Roster =>
-        {
-            app.roster.selected = moved(app.roster.selected, &action, page);
-            app.roster.clamp();
-        }
-        Action::Roster(roster_action) => {
-            super::roster_screen::update(app, store, roster_action)?;
-        }
-        // The history screen opens its round by its own update (`history_screen::update`).
-        Action::OpenRound => {}
-        Action::Up
-        | Action::Down
-        | Action::PageUp
-        | Action::PageDown
-        | Action::First
-        | Action::Last
-            if app.tab == Tab::Flags =>
-        {
-            app.flag_selected = moved(app.flag_selected, &action, page);
-            load_flag_detail(app, store)?;
-        }
-        // The round screen moves its own list (`round_screen::update`).
-        Action::Up
+        // The screens' own actions, done by their updates above (`login`, `round_screen`,
+        // `history_screen`, `flags_screen`, `roster_screen`).
+        Action::LoginKey(_)
+        | Action::LogIn
+        | Action::Roster(_)
+        | Action::OpenRound
+        | Action::Up
         | Action::Down
         | Action::PageUp
         | Action::PageDown
@@ -892,90 +937,20 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
         | Action::NextRound
         | Action::PatrolRound
         | Action::ClickRow(_)
-        | Action::Details => {}
+        | Action::Details
+        | Action::LadderResult(_)
+        | Action::StartResolve
+        | Action::PickOutcome(_)
+        | Action::Resolve
+        | Action::StartNote
+        | Action::SaveNote
+        | Action::StartAssign
+        | Action::SaveAssign => {}
         Action::Help => {
             app.overlay_scroll = 0;
             app.mode = Mode::Help;
         }
-        Action::LadderResult(reached) => ladder_result(app, store, reached)?,
-        Action::StartResolve => {
-            // On a patrol gap's row, one key resolves the gap and its missed flags (#15).
-            let gap = app
-                .flags
-                .get(app.flag_selected)
-                .and_then(|flag| app.gap_of(flag))
-                .map(|fold| fold.gap.id);
-            if let Some(gap_id) = gap {
-                resolve_gap(app, store, gap_id)?;
-            } else if app.flag_detail.is_some() {
-                app.mode = Mode::PickOutcome;
-            }
-        }
-        Action::PickOutcome(outcome) => {
-            if let Some(flag) = app.flags.get(app.flag_selected) {
-                app.resolving = Some((flag.id, outcome));
-                app.mode = Mode::ConfirmResolve;
-            } else {
-                app.mode = Mode::Normal;
-            }
-        }
-        Action::Resolve => {
-            app.mode = Mode::Normal;
-            let Some((id, outcome)) = app.resolving.take() else {
-                return Ok(());
-            };
-            let name = app
-                .flags
-                .iter()
-                .find(|flag| flag.id == id)
-                .map(|flag| flag.name.clone())
-                .unwrap_or_default();
-            match ops::flags::resolve(store, &app.actor, app.times(), id, outcome, None) {
-                Ok(()) => {
-                    app.say_in(Tone::Saved, |lang| {
-                        fill(
-                            &t(lang).tui_resolved,
-                            &[
-                                ("id", &id),
-                                ("name", &name),
-                                ("outcome", &words::outcome(lang, outcome)),
-                            ],
-                        )
-                    });
-                    reload(app, store)?;
-                }
-                Err(error) => show_error(app, &error, &s.tui_not_saved),
-            }
-        }
-        Action::StartNote => {
-            if app.flag_detail.is_some() {
-                app.note.reset();
-                app.mode = Mode::Note;
-            }
-        }
         Action::NoteKey(key) => app.type_into(|app| &mut app.note, key, super::text::NOTE_CHARS),
-        Action::SaveNote => {
-            app.mode = Mode::Normal;
-            let text = app.note.value().trim().to_string();
-            if let (Some(flag), false) = (app.flags.get(app.flag_selected), text.is_empty()) {
-                let id = flag.id;
-                match ops::flags::follow_up(
-                    store,
-                    &app.actor,
-                    app.times(),
-                    id,
-                    FollowUpAction::Note,
-                    Some(&text),
-                ) {
-                    Ok(()) => {
-                        app.say(Tone::Saved, fill(&s.tui_note_saved, &[("id", &id)]));
-                        load_flag_detail(app, store)?;
-                    }
-                    Err(error) => show_error(app, &error, &s.tui_not_saved),
-                }
-            }
-            app.note.reset();
-        }
         Action::StartAway => {
             if app.away_target().is_some() {
                 app.note.reset();
@@ -991,78 +966,25 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
                 return Ok(());
             };
             let Some((from, to, reason)) = parse_absence(&text, today) else {
-                app.say(Tone::Problem, fill(&s.tui_away_bad, &[("text", &text)]));
+                app.say_in(Tone::Problem, |lang| {
+                    fill(&t(lang).tui_away_bad, &[("text", &text)])
+                });
                 return Ok(());
             };
-            let change = rounds::AbsenceChange::Record { from, to, reason };
-            match ops::roster::change_absence(store, &app.actor, app.times(), &id, change) {
-                Ok((elder, from, to)) => {
-                    let text = fill(
-                        &s.away_recorded,
-                        &[
-                            ("id", &elder.id),
-                            ("name", &elder.name),
-                            ("from", &from),
-                            ("to", &to),
-                        ],
-                    );
-                    app.say(Tone::Saved, text);
-                    reload_all(app, store)?;
-                }
-                Err(error) => show_error(app, &error, &s.tui_not_saved),
-            }
-        }
-        Action::StartAssign => {
-            if app.tab == Tab::Roster && app.roster.selected_elder().is_some() {
-                app.note.reset();
-                app.mode = Mode::Assign;
-            }
-        }
-        Action::SaveAssign => {
-            app.mode = Mode::Normal;
-            let text = app.note.value().to_string();
-            app.note.reset();
-            let Some(grid) = app.roster.selected_elder().map(|elder| elder.grid.clone()) else {
-                return Ok(());
-            };
-            let mut words_typed = text.split_whitespace();
-            let Some(volunteer) = words_typed.next() else {
-                return Ok(());
-            };
-            let rest: Vec<String> = words_typed.map(str::to_string).collect();
-            let part = match rest.as_slice() {
-                [] => crate::domain::assignment::Part::WholeGrid,
-                [range] if range.contains('-') => {
-                    match crate::ops::input::parse_route_range(range) {
-                        Ok((from, to)) => crate::domain::assignment::Part::Route { from, to },
-                        Err(refusal) => {
-                            show_error(app, &refusal.into(), &s.tui_not_saved);
-                            return Ok(());
-                        }
-                    }
-                }
-                _ => crate::domain::assignment::Part::Buildings(rest),
-            };
-            match ops::assignments::assign(store, &app.actor, app.times(), volunteer, &grid, &part)
-            {
-                Ok((new, _)) => {
-                    let text = fill(
-                        &s.assign_done,
-                        &[
-                            ("volunteer", &new.volunteer),
-                            ("grid", &new.grid),
-                            ("part", &words::assignment_part(app.lang, &new.part())),
-                        ],
-                    );
-                    app.say(Tone::Saved, text);
-                    reload(app, store)?;
-                }
-                Err(error) => show_error(app, &error, &s.tui_not_saved),
-            }
+            return carry_out(
+                app,
+                store,
+                Effect::RecordAbsence {
+                    id,
+                    from,
+                    to,
+                    reason,
+                },
+            );
         }
         Action::CloseOverlay => {
             if app.mode == Mode::ConfirmResolve {
-                app.resolving = None;
+                app.flags.resolving = None;
                 app.say_in(Tone::Info, |lang| t(lang).tui_resolve_cancelled.clone());
             }
             app.mode = if app.data.rows.is_empty() && app.roster_size == 0 {
@@ -1100,7 +1022,7 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
             grids.retain(|grid| app.actor.grids.covers(grid));
             crate::domain::order::sort_naturally(&mut grids);
             app.grid = next_grid(&grids, app.grid.as_ref());
-            app.flag_selected = 0;
+            app.flags.selected = 0;
             reload(app, store)?;
         }
         Action::LoadSample => {
@@ -1113,7 +1035,6 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
 /// Carries out what a screen's update asked for: the writes through `ops`, the reads from the
 /// store, and what they changed reloaded.
 fn carry_out(app: &mut App, store: &mut Store, effect: Effect) -> anyhow::Result<()> {
-    let s = t(app.lang);
     match effect {
         Effect::Reload => reload(app, store)?,
         Effect::LoadSearchKeys => app.keys = data::search_keys(store)?,
@@ -1177,7 +1098,7 @@ fn carry_out(app: &mut App, store: &mut Store, effect: Effect) -> anyhow::Result
                     refresh_row(app, store, &id)?;
                     app.advance_to_next_unchecked(&id);
                 }
-                Err(error) => show_error(app, &error, &s.tui_not_saved),
+                Err(error) => show_error(app, &error, true),
             }
         }
         Effect::Undo => {
@@ -1214,9 +1135,299 @@ fn carry_out(app: &mut App, store: &mut Store, effect: Effect) -> anyhow::Result
                         app.selected = index;
                     }
                 }
-                Err(error) => show_error(app, &error, ""),
+                Err(error) => show_error(app, &error, false),
             }
         }
+        Effect::LoadFlagDetail => load_flag_detail(app, store)?,
+        Effect::FollowUp {
+            flag_id,
+            action,
+            note,
+        } => {
+            match ops::flags::follow_up(
+                store,
+                &app.actor,
+                app.times(),
+                flag_id,
+                action,
+                note.as_deref(),
+            ) {
+                Ok(()) => {
+                    app.say_in(Tone::Saved, |lang| {
+                        let s = t(lang);
+                        if note.is_some() {
+                            fill(&s.tui_note_saved, &[("id", &flag_id)])
+                        } else {
+                            fill(
+                                &s.tui_follow_up_saved,
+                                &[
+                                    ("id", &flag_id),
+                                    ("action", &words::follow_up(lang, action)),
+                                ],
+                            )
+                        }
+                    });
+                    load_flag_detail(app, store)?;
+                }
+                Err(error) => show_error(app, &error, true),
+            }
+        }
+        Effect::Resolve { id, name, outcome } => {
+            match ops::flags::resolve(store, &app.actor, app.times(), id, outcome, None) {
+                Ok(()) => {
+                    app.say_in(Tone::Saved, |lang| {
+                        fill(
+                            &t(lang).tui_resolved,
+                            &[
+                                ("id", &id),
+                                ("name", &name),
+                                ("outcome", &words::outcome(lang, outcome)),
+                            ],
+                        )
+                    });
+                    reload(app, store)?;
+                }
+                Err(error) => show_error(app, &error, true),
+            }
+        }
+        Effect::ResolveGap(gap_id) => {
+            let outcome = crate::domain::gap::GAP_OUTCOME;
+            match ops::gaps::resolve(store, &app.actor, app.times(), gap_id, outcome, None) {
+                Ok(done) => {
+                    app.say_in(Tone::Saved, |lang| {
+                        fill(&t(lang).tui_gap_resolved, &[("count", &done.flags.len())])
+                    });
+                    reload(app, store)?;
+                }
+                Err(error) => show_error(app, &error, true),
+            }
+        }
+        Effect::RecordAbsence {
+            id,
+            from,
+            to,
+            reason,
+        } => {
+            let change = rounds::AbsenceChange::Record { from, to, reason };
+            match ops::roster::change_absence(store, &app.actor, app.times(), &id, change) {
+                Ok((elder, from, to)) => {
+                    app.say_in(Tone::Saved, |lang| {
+                        fill(
+                            &t(lang).away_recorded,
+                            &[
+                                ("id", &elder.id),
+                                ("name", &elder.name),
+                                ("from", &from),
+                                ("to", &to),
+                            ],
+                        )
+                    });
+                    reload_all(app, store)?;
+                }
+                Err(error) => show_error(app, &error, true),
+            }
+        }
+        Effect::EndAbsence { id, name } => {
+            let change = rounds::AbsenceChange::EndToday;
+            match ops::roster::change_absence(store, &app.actor, app.times(), &id, change) {
+                Ok(_) => {
+                    app.say_in(Tone::Saved, |lang| {
+                        fill(&t(lang).away_ended, &[("id", &id), ("name", &name)])
+                    });
+                    reload_all(app, store)?;
+                }
+                Err(error) => show_error(app, &error, true),
+            }
+        }
+        Effect::ToggleArchive { id, name, active } => {
+            match ops::roster::toggle_archive(store, &app.actor, app.times(), &id) {
+                Ok(true) => {
+                    app.say_in(Tone::Saved, |lang| {
+                        let s = t(lang);
+                        let template = if active {
+                            &s.roster_archived
+                        } else {
+                            &s.roster_restored
+                        };
+                        fill(template, &[("name", &name), ("id", &id)])
+                    });
+                }
+                Ok(false) => app.say_in(Tone::Info, |lang| t(lang).roster_cancelled.clone()),
+                Err(error) => show_error(app, &error, true),
+            }
+            reload_all(app, store)?;
+        }
+        Effect::MoveInRoute { id, name, later } => {
+            match ops::roster::move_in_route(store, &app.actor, app.times(), &id, later) {
+                Ok(Some(route)) => {
+                    app.say_in(Tone::Saved, |lang| {
+                        fill(&t(lang).roster_moved, &[("name", &name), ("route", &route)])
+                    });
+                    reload_all(app, store)?;
+                }
+                Ok(None) => {
+                    app.say_in(Tone::Info, |lang| {
+                        fill(&t(lang).roster_move_end, &[("name", &name)])
+                    });
+                }
+                Err(error) => show_error(app, &error, true),
+            }
+        }
+        Effect::ReadRosterFile(typed) => read_roster_file(app, store, &typed)?,
+        Effect::ImportRoster { file, rows } => {
+            let times = app.times();
+            let result = ops::roster::import_file(
+                store,
+                &app.actor,
+                times,
+                &rows,
+                elders::ArchivedInFile::Keep,
+                &file,
+            );
+            match result {
+                Ok(plan) => {
+                    app.say_in(Tone::Saved, |lang| {
+                        fill(
+                            &t(lang).roster_imported,
+                            &[
+                                ("file", &file),
+                                ("added", &plan.added.len()),
+                                ("updated", &plan.updated.len()),
+                                ("unchanged", &plan.unchanged),
+                            ],
+                        )
+                    });
+                    reload_all(app, store)?;
+                }
+                Err(error) => show_error(app, &error, true),
+            }
+        }
+        Effect::SaveElder { row, new } => save_elder(app, store, *row, new)?,
+        Effect::Assign {
+            volunteer,
+            grid,
+            part,
+        } => {
+            match ops::assignments::assign(store, &app.actor, app.times(), &volunteer, &grid, &part)
+            {
+                Ok((assigned, _)) => {
+                    app.say_in(Tone::Saved, |lang| {
+                        fill(
+                            &t(lang).assign_done,
+                            &[
+                                ("volunteer", &assigned.volunteer),
+                                ("grid", &assigned.grid),
+                                ("part", &words::assignment_part(lang, &assigned.part())),
+                            ],
+                        )
+                    });
+                    reload(app, store)?;
+                }
+                Err(error) => show_error(app, &error, true),
+            }
+        }
+        Effect::LogIn { name, pin } => {
+            let result = ops::users::log_in(store, &name, &pin.0, app.now);
+            if super::login::checked(app, result)? {
+                if elders::count_active(&store.conn)? == 0 {
+                    app.mode = Mode::Welcome;
+                }
+                reload_all(app, store)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads the typed roster file and shows what importing it would do. Nothing is written here.
+fn read_roster_file(app: &mut App, store: &Store, typed: &str) -> anyhow::Result<()> {
+    use super::roster_screen::{Preview, RosterMode};
+    let path = super::roster_screen::typed_path(typed);
+    if !path.is_file() {
+        let refusal = Refusal::Unreadable {
+            path: path.clone(),
+            why: crate::import::Unreadable::NotAFile,
+        };
+        app.say_in(Tone::Problem, |lang| ops::messages::refusal(lang, &refusal));
+        return Ok(());
+    }
+    let file = path
+        .file_name()
+        .map_or_else(|| typed.to_string(), |n| n.to_string_lossy().into_owned());
+    let outcome = match crate::import::parse_roster_file(&path) {
+        Ok(rows) => {
+            let plan = elders::plan_roster_file(&store.conn, &rows, elders::ArchivedInFile::Keep)?;
+            Ok((rows, plan))
+        }
+        Err(problems) => {
+            app.say_in(Tone::Problem, |lang| {
+                fill(
+                    &t(lang).roster_import_refused,
+                    &[("file", &file), ("count", &problems.len())],
+                )
+            });
+            Err(problems)
+        }
+    };
+    app.roster.preview = Some(Preview { file, outcome });
+    app.roster.preview_scroll = 0;
+    app.mode = Mode::Roster(RosterMode::Preview);
+    Ok(())
+}
+
+/// Saves the roster form's row: a new elder joins at the end of the route from now on; an edit
+/// changes only the fields on the form. Both are audited like an import (source `tui`). A
+/// refusal keeps the form open so nothing typed is lost.
+fn save_elder(
+    app: &mut App,
+    store: &mut Store,
+    mut row: RosterRow,
+    new: bool,
+) -> anyhow::Result<()> {
+    let existing = elders::get(&store.conn, &row.id)?;
+    if new && existing.is_some() {
+        app.say_in(Tone::Problem, |lang| {
+            fill(&t(lang).roster_form_id_taken, &[("id", &row.id)])
+        });
+        return Ok(());
+    }
+    if row.route.is_none() {
+        row.route = match existing {
+            Some(elder) => elder.route,
+            None if new => Some(
+                elders::all(&store.conn)?
+                    .iter()
+                    .filter_map(|elder| elder.route)
+                    .max()
+                    .unwrap_or(0)
+                    + 1,
+            ),
+            None => None,
+        };
+    }
+    let (id, name) = (row.id.clone(), row.name.clone());
+    let times = app.times();
+    match ops::roster::import(store, &app.actor, times, &[row], times.now, "tui") {
+        Ok(plan) => {
+            app.roster.form = None;
+            app.mode = Mode::Normal;
+            app.say_in(Tone::Saved, |lang| {
+                let s = t(lang);
+                let template = if !plan.added.is_empty() {
+                    &s.roster_form_added
+                } else if !plan.updated.is_empty() {
+                    &s.roster_form_saved
+                } else {
+                    &s.roster_form_unchanged
+                };
+                fill(template, &[("name", &name), ("id", &id)])
+            });
+            reload_all(app, store)?;
+            if let Some(index) = app.roster.elders.iter().position(|e| e.id == id) {
+                app.roster.selected = index;
+            }
+        }
+        Err(error) => show_error(app, &error, true),
     }
     Ok(())
 }
@@ -1259,7 +1470,8 @@ fn requirement(app: &App, action: &Action) -> Option<(Capability, Option<String>
     let row_grid = || app.selected_row().map(|row| row.grid.clone());
     let flag_grid = || {
         app.flags
-            .get(app.flag_selected)
+            .list
+            .get(app.flags.selected)
             .map(|flag| flag.grid.clone())
     };
     let roster_grid = || app.roster.selected_elder().map(|elder| elder.grid.clone());
@@ -1307,62 +1519,25 @@ pub(super) fn moved(position: usize, action: &Action, page: usize) -> usize {
     }
 }
 
-/// Resolves a patrol gap with `patrol_gap`, and its missed flags with it.
-fn resolve_gap(app: &mut App, store: &mut Store, gap_id: i64) -> anyhow::Result<()> {
-    let s = t(app.lang);
-    let outcome = crate::domain::gap::GAP_OUTCOME;
-    match ops::gaps::resolve(store, &app.actor, app.times(), gap_id, outcome, None) {
-        Ok(done) => {
-            let text = fill(&s.tui_gap_resolved, &[("count", &done.flags.len())]);
-            app.say(Tone::Saved, text);
-            reload(app, store)?;
-        }
-        Err(error) => show_error(app, &error, &s.tui_not_saved),
+/// Puts a refusal in words, or says plainly that nothing was saved (`not_saved`: a write failed),
+/// in each language so a switch of language carries it over.
+pub(super) fn show_error(app: &mut App, error: &anyhow::Error, not_saved: bool) {
+    match error.downcast_ref::<Refusal>() {
+        Some(Refusal::RoundNotOpen { opens, .. }) => app.say_in(Tone::Problem, |lang| {
+            fill(&t(lang).tui_round_not_open, &[("opens", opens)])
+        }),
+        Some(refusal) => app.say_in(Tone::Problem, |lang| {
+            crate::ops::messages::refusal(lang, refusal)
+        }),
+        None => app.say_in(Tone::Problem, |lang| {
+            let prefix = if not_saved {
+                t(lang).tui_not_saved.as_str()
+            } else {
+                ""
+            };
+            format!("{prefix}{error:#}")
+        }),
     }
-    Ok(())
-}
-
-/// Logs the call ladder's current step: reached someone, or not (then the next step shows).
-fn ladder_result(app: &mut App, store: &mut Store, reached: bool) -> anyhow::Result<()> {
-    let s = t(app.lang);
-    let (Some(flag), Some(detail)) = (app.flags.get(app.flag_selected), app.flag_detail.as_ref())
-    else {
-        return Ok(());
-    };
-    let Some(step) = detail.next_step else {
-        app.say(Tone::Info, s.tui_ladder_done.clone());
-        return Ok(());
-    };
-    let (success, failure) = step.results();
-    let Some(action) = (if reached { Some(success) } else { failure }) else {
-        app.say(Tone::Info, s.tui_ladder_top.clone());
-        return Ok(());
-    };
-    let id = flag.id;
-    match ops::flags::follow_up(store, &app.actor, app.times(), id, action, None) {
-        Ok(()) => {
-            let text = fill(
-                &s.tui_follow_up_saved,
-                &[("id", &id), ("action", &words::follow_up(app.lang, action))],
-            );
-            app.say(Tone::Saved, text);
-            load_flag_detail(app, store)?;
-        }
-        Err(error) => show_error(app, &error, &s.tui_not_saved),
-    }
-    Ok(())
-}
-
-/// Puts a refusal in words, or says plainly that nothing was saved.
-pub(super) fn show_error(app: &mut App, error: &anyhow::Error, prefix: &str) {
-    let text = match error.downcast_ref::<Refusal>() {
-        Some(Refusal::RoundNotOpen { opens, .. }) => {
-            fill(&t(app.lang).tui_round_not_open, &[("opens", opens)])
-        }
-        Some(refusal) => crate::ops::messages::refusal(app.lang, refusal),
-        None => format!("{prefix}{error:#}"),
-    };
-    app.say(Tone::Problem, text);
 }
 
 /// Loads the sample community. It is a demonstration, so its elders join just before the round
@@ -1392,10 +1567,8 @@ fn load_sample(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
     app.mode = Mode::Normal;
     app.round = data::round_for_patrol(&app.schedule, app.now);
     reload_all(app, store)?;
-    let s = t(app.lang);
-    app.say(
-        Tone::Saved,
-        fill(&s.tui_sample_loaded, &[("count", &rows.len())]),
-    );
+    app.say_in(Tone::Saved, |lang| {
+        fill(&t(lang).tui_sample_loaded, &[("count", &rows.len())])
+    });
     Ok(())
 }

@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
 use super::app::{App, Mode, Tab, Tone};
@@ -317,6 +317,25 @@ pub fn footer_that_fits(keys: &str, width: usize) -> String {
     kept.join("  ")
 }
 
+/// Draws the lines of a list in sight as a ratatui [`List`], its selection held by a
+/// [`ListState`]. Only the lines in sight are built and handed over (a district's list holds
+/// 30,000 elders; DESIGN.md section 7): `first` is the list's line at the top, placed by
+/// [`super::round_screen::first_line`] so the selection sits a third of the way down, and
+/// `selected` the selected line of the whole list. The lines carry their own `▶` and styles.
+pub fn draw_list_window(
+    frame: &mut Frame,
+    area: Rect,
+    lines: Vec<Line<'static>>,
+    first: usize,
+    selected: Option<usize>,
+) {
+    let mut state = ListState::default()
+        .with_selected(selected.and_then(|line| line.checked_sub(first)))
+        .with_offset(0);
+    let items: Vec<ListItem> = lines.into_iter().map(ListItem::new).collect();
+    frame.render_stateful_widget(List::new(items), area, &mut state);
+}
+
 /// A box in the middle of `area`, at most `width` × `height`.
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let width = width.min(area.width);
@@ -358,11 +377,8 @@ fn draw_welcome(frame: &mut Frame, area: Rect, app: &App) {
         Line::raw(""),
     ];
     text.extend(s.welcome_import.lines().map(Line::raw));
-    let block = Block::new().borders(Borders::ALL);
-    frame.render_widget(
-        Paragraph::new(text).block(block).wrap(Wrap { trim: true }),
-        centered(area, 72, 12),
-    );
+    // On a small screen the box scrolls (↑↓) like the other overlays.
+    draw_popup(frame, area, 72, "", text, app);
 }
 
 fn draw_help(frame: &mut Frame, area: Rect, app: &App) {
@@ -424,12 +440,13 @@ fn draw_outcomes(frame: &mut Frame, area: Rect, app: &App) {
 
 /// The outcome picked: asked once before the flag is resolved.
 fn draw_confirm_resolve(frame: &mut Frame, area: Rect, app: &App) {
-    let Some((id, outcome)) = app.resolving else {
+    let Some((id, outcome)) = app.flags.resolving else {
         return;
     };
     let s = t(app.lang);
     let name = app
         .flags
+        .list
         .iter()
         .find(|flag| flag.id == id)
         .map_or("", |flag| flag.name.as_str());

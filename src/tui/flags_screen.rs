@@ -1,5 +1,7 @@
 //! The flags screen: open flags, most severe first, for the grid worker; beside them the selected
-//! flag's elder, the last 14 rounds, the call ladder's next step and the follow-up log.
+//! flag's elder, the last 14 rounds, the call ladder's next step and the follow-up log. Its keys
+//! are `keymap::FLAGS`; its update (below) is pure and asks for follow-ups and resolutions as
+//! effects.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -7,16 +9,142 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::app::App;
+use super::app::{Action, App, Effect, Mode, Step, Tone, moved};
 use super::data::{FlagDetail, GapFold};
 use super::draw::status_style;
 use super::text::fit;
+use crate::domain::followup::FollowUpAction;
 use crate::domain::followup::LadderStep;
 use crate::domain::privacy::mask_phone;
 use crate::domain::time::format_local;
 use crate::domain::{Outcome, Severity};
 use crate::i18n::{Lang, fill, t, words};
 use crate::store::elders::Elder;
+use crate::store::flags::FlagView;
+
+/// What the flags screen holds between keys.
+#[derive(Debug, Clone, Default)]
+pub struct FlagsState {
+    /// The open flags (a patrol gap's row stands for its missed flags), loaded while the screen
+    /// shows: a district holds thousands.
+    pub list: Vec<FlagView>,
+    /// The open patrol gaps among them, each standing as one row of the list (#15).
+    pub gaps: Vec<GapFold>,
+    pub selected: usize,
+    /// The selected flag's elder, history, ladder step and follow-ups.
+    pub detail: Option<FlagDetail>,
+    /// The flag and outcome picked in the outcome menu, waiting for `y`.
+    pub resolving: Option<(i64, Outcome)>,
+    /// Notifications given up on or maybe lost, shown on the flags screen (#7).
+    pub notify_trouble: usize,
+}
+
+/// The flags screen's update: moving through the flags, the call ladder, the outcome menu and
+/// its confirmation, and the note. Pure: what is logged or resolved is asked for as an
+/// [`Effect`], carried out through `ops` by the event loop.
+pub fn update(app: &mut App, action: &Action) -> Step {
+    match action {
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::First
+        | Action::Last
+            if app.mode == Mode::Normal =>
+        {
+            app.flags.selected =
+                moved(app.flags.selected, action, 10).min(app.flags.list.len().saturating_sub(1));
+            Step::Effect(Effect::LoadFlagDetail)
+        }
+        Action::LadderResult(reached) => ladder_result(app, *reached),
+        Action::StartResolve => {
+            // On a patrol gap's row, one key resolves the gap and its missed flags (#15).
+            let gap = app
+                .flags
+                .list
+                .get(app.flags.selected)
+                .and_then(|flag| app.gap_of(flag))
+                .map(|fold| fold.gap.id);
+            if let Some(gap_id) = gap {
+                return Step::Effect(Effect::ResolveGap(gap_id));
+            }
+            if app.flags.detail.is_some() {
+                app.overlay_scroll = 0;
+                app.mode = Mode::PickOutcome;
+            }
+            Step::Done
+        }
+        Action::PickOutcome(outcome) => {
+            if let Some(flag) = app.flags.list.get(app.flags.selected) {
+                app.flags.resolving = Some((flag.id, *outcome));
+                app.mode = Mode::ConfirmResolve;
+            } else {
+                app.mode = Mode::Normal;
+            }
+            Step::Done
+        }
+        Action::Resolve => {
+            app.mode = Mode::Normal;
+            let Some((id, outcome)) = app.flags.resolving.take() else {
+                return Step::Done;
+            };
+            let name = app
+                .flags
+                .list
+                .iter()
+                .find(|flag| flag.id == id)
+                .map(|flag| flag.name.clone())
+                .unwrap_or_default();
+            Step::Effect(Effect::Resolve { id, name, outcome })
+        }
+        Action::StartNote => {
+            if app.flags.detail.is_some() {
+                app.note.reset();
+                app.mode = Mode::Note;
+            }
+            Step::Done
+        }
+        Action::SaveNote => {
+            app.mode = Mode::Normal;
+            let text = app.note.value().trim().to_string();
+            app.note.reset();
+            match (app.flags.list.get(app.flags.selected), text.is_empty()) {
+                (Some(flag), false) => Step::Effect(Effect::FollowUp {
+                    flag_id: flag.id,
+                    action: FollowUpAction::Note,
+                    note: Some(text),
+                }),
+                _ => Step::Done,
+            }
+        }
+        _ => Step::NotMine,
+    }
+}
+
+/// The call ladder's current step reached someone (`reached`) or not: asks for it to be logged
+/// (then the next step shows), or says why there is nothing to log.
+fn ladder_result(app: &mut App, reached: bool) -> Step {
+    let (Some(flag), Some(detail)) = (
+        app.flags.list.get(app.flags.selected),
+        app.flags.detail.as_ref(),
+    ) else {
+        return Step::Done;
+    };
+    let Some(step) = detail.next_step else {
+        app.say_in(Tone::Info, |lang| t(lang).tui_ladder_done.clone());
+        return Step::Done;
+    };
+    let (success, failure) = step.results();
+    let Some(action) = (if reached { Some(success) } else { failure }) else {
+        app.say_in(Tone::Info, |lang| t(lang).tui_ladder_top.clone());
+        return Step::Done;
+    };
+    Step::Effect(Effect::FollowUp {
+        flag_id: flag.id,
+        action,
+        note: None,
+    })
+}
 
 pub fn severity_style(severity: Severity) -> Style {
     match severity {
@@ -37,12 +165,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     }
     // Notifications that did not go out are this screen's business: the flags they were about
     // may be unknown to the grid workers' group.
-    let area = if app.notify_trouble > 0 && area.height > 1 {
+    let area = if app.flags.notify_trouble > 0 && area.height > 1 {
         let [warning, rest] = area.layout(&Layout::vertical([
             Constraint::Length(1),
             Constraint::Fill(1),
         ]));
-        let text = fill(&s.tui_notify_trouble, &[("count", &app.notify_trouble)]);
+        let text = fill(
+            &s.tui_notify_trouble,
+            &[("count", &app.flags.notify_trouble)],
+        );
         frame.render_widget(
             Paragraph::new(Line::styled(
                 fit(&text, usize::from(warning.width)),
@@ -54,7 +185,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     } else {
         area
     };
-    if app.flags.is_empty() {
+    if app.flags.list.is_empty() {
         let mut text = s.tui_no_flags.clone();
         if let Some(grid) = &app.grid {
             text.push_str(&format!(" ({grid})"));
@@ -77,11 +208,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         (list, detail)
     };
     draw_list(frame, list, app);
-    if let Some(detail_view) = &app.flag_detail {
+    if let Some(detail_view) = &app.flags.detail {
         draw_detail(frame, detail, app, detail_view);
     } else if let Some(fold) = app
         .flags
-        .get(app.flag_selected)
+        .list
+        .get(app.flags.selected)
         .and_then(|flag| app.gap_of(flag))
     {
         draw_gap_detail(frame, detail, app, fold);
@@ -166,11 +298,15 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App) {
     }
     let s = t(app.lang);
     let height = usize::from(area.height);
-    let selected = app.flag_selected.min(app.flags.len().saturating_sub(1));
-    let first = super::round_screen::first_line(selected, app.flags.len(), height);
-    let width = usize::from(area.width);
-    let lines: Vec<Line> = app
+    let selected = app
         .flags
+        .selected
+        .min(app.flags.list.len().saturating_sub(1));
+    let first = super::round_screen::first_line(selected, app.flags.list.len(), height);
+    let width = usize::from(area.width);
+    let lines: Vec<Line<'static>> = app
+        .flags
+        .list
         .iter()
         .enumerate()
         .skip(first)
@@ -237,7 +373,7 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App) {
             ])
         })
         .collect();
-    frame.render_widget(Paragraph::new(lines), area);
+    super::draw::draw_list_window(frame, area, lines, first, Some(selected));
 }
 
 /// A phone number as this person may see it.
@@ -317,6 +453,9 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, detail: &FlagDetail) {
             Span::raw(person(app, &elder.keyholder, &elder.keyholder_phone)),
         ]),
     ];
+    // The call ladder's next step right under whom it is about: what the grid worker does now
+    // stays in sight on a phone's 20 rows, where the pane has room for a dozen lines.
+    lines.splice(2..2, next_step_lines(app, detail));
     let mut strip = vec![label(&s.flag_history)];
     let statuses: Vec<_> = detail.history.iter().map(|(_, status)| *status).collect();
     strip.extend(super::round_screen::strip_spans(&statuses));
@@ -325,7 +464,6 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, detail: &FlagDetail) {
         "  {}",
         super::round_screen::strip_legend(lang, None)
     ))));
-    lines.extend(next_step_lines(app, detail));
     lines.push(Line::from(label(&s.flag_follow_ups)));
     if detail.follow_ups.is_empty() {
         lines.push(Line::raw(format!("  {}", s.flag_no_follow_ups)));
@@ -393,4 +531,195 @@ pub fn outcome_lines(app: &App) -> Vec<Line<'static>> {
             Line::raw(format!("{}  {}", index + 1, words::outcome(lang, *outcome)))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Schedule, Status};
+    use crate::store::flags::FlagView;
+    use crate::tui::app::Tab;
+
+    fn elder(id: &str, name: &str) -> Elder {
+        Elder {
+            id: id.into(),
+            name: name.into(),
+            address: "长青小区 A区 1栋 1单元 101".into(),
+            grid: "第一网格".into(),
+            phone: Some("13800138000".into()),
+            contact: None,
+            contact_phone: None,
+            notes: None,
+            window_hint: None,
+            route: Some(1),
+            keyholder: None,
+            keyholder_phone: None,
+            own: Default::default(),
+            added_at: chrono::DateTime::UNIX_EPOCH,
+            archived_at: None,
+        }
+    }
+
+    /// A flags screen with two open flags, the first one's detail loaded, and no database.
+    fn screen() -> App {
+        let schedule = Schedule::default();
+        let now = crate::domain::time::parse_instant("2026-11-22 10:00", schedule.tz, None)
+            .expect("a time");
+        let mut app = App::new(Lang::Zh, "wang".into(), None, schedule, now);
+        app.tab = Tab::Flags;
+        app.flags.list = [(7, "CQ001", "王秀英"), (9, "CQ002", "张建国")]
+            .into_iter()
+            .map(|(id, elder_id, name)| FlagView {
+                id,
+                elder_id: elder_id.into(),
+                name: name.into(),
+                grid: "第一网格".into(),
+                status: Status::Alert,
+                severity: Severity::High,
+                ..FlagView::default()
+            })
+            .collect();
+        app.flags.detail = Some(FlagDetail {
+            flag_id: 7,
+            elder: elder("CQ001", "王秀英"),
+            history: Vec::new(),
+            follow_ups: Vec::new(),
+            next_step: Some(LadderStep::PhoneElder),
+        });
+        app
+    }
+
+    #[test]
+    fn the_flags_update_moves_and_asks_for_the_detail_without_a_database() {
+        let mut app = screen();
+        for _ in 0..4 {
+            assert_eq!(
+                update(&mut app, &Action::Down),
+                Step::Effect(Effect::LoadFlagDetail)
+            );
+        }
+        assert_eq!(app.flags.selected, 1, "stops at the last flag");
+        update(&mut app, &Action::First);
+        assert_eq!(app.flags.selected, 0);
+        assert_eq!(
+            update(&mut app, &Action::Mark(crate::domain::Observation::Open)),
+            Step::NotMine
+        );
+    }
+
+    #[test]
+    fn the_call_ladder_asks_to_log_the_step_reached_or_not() {
+        let mut app = screen();
+        assert_eq!(
+            update(&mut app, &Action::LadderResult(false)),
+            Step::Effect(Effect::FollowUp {
+                flag_id: 7,
+                action: FollowUpAction::CalledNoAnswer,
+                note: None,
+            })
+        );
+        assert_eq!(
+            update(&mut app, &Action::LadderResult(true)),
+            Step::Effect(Effect::FollowUp {
+                flag_id: 7,
+                action: FollowUpAction::CalledAnswered,
+                note: None,
+            })
+        );
+        // The ladder climbed to the top: nothing to log, and the screen says what to do.
+        if let Some(detail) = app.flags.detail.as_mut() {
+            detail.next_step = None;
+        }
+        assert_eq!(update(&mut app, &Action::LadderResult(true)), Step::Done);
+        let said = app.shown_message().map(|(_, text)| text);
+        assert_eq!(said.as_deref(), Some(t(Lang::Zh).tui_ladder_done.as_str()));
+    }
+
+    #[test]
+    fn resolving_asks_once_and_only_then_asks_for_the_resolution() {
+        let mut app = screen();
+        assert_eq!(update(&mut app, &Action::StartResolve), Step::Done);
+        assert_eq!(app.mode, Mode::PickOutcome);
+        assert_eq!(
+            update(&mut app, &Action::PickOutcome(Outcome::ALL[0])),
+            Step::Done,
+            "a digit picks, it does not resolve"
+        );
+        assert_eq!(app.mode, Mode::ConfirmResolve);
+        assert_eq!(app.flags.resolving, Some((7, Outcome::ALL[0])));
+        assert_eq!(
+            update(&mut app, &Action::Resolve),
+            Step::Effect(Effect::Resolve {
+                id: 7,
+                name: "王秀英".into(),
+                outcome: Outcome::ALL[0],
+            })
+        );
+        assert_eq!(app.mode, Mode::Normal);
+        assert_eq!(app.flags.resolving, None);
+        assert_eq!(
+            update(&mut app, &Action::Resolve),
+            Step::Done,
+            "nothing picked, nothing resolved"
+        );
+    }
+
+    #[test]
+    fn a_patrol_gap_row_asks_for_the_gap_to_be_resolved_at_once() {
+        let mut app = screen();
+        let round = app.round;
+        app.flags.list.insert(
+            0,
+            FlagView {
+                id: -3,
+                ..FlagView::default()
+            },
+        );
+        app.flags.gaps = vec![GapFold {
+            gap: crate::store::gaps::Gap {
+                id: 3,
+                grid: "第一网格".into(),
+                round,
+                listed: 15,
+                checked: 2,
+                missed: 13,
+                state: crate::domain::gap::GapState::Open,
+                formed_at: String::new(),
+                closed_at: None,
+                closed_by: None,
+                outcome: None,
+                note: None,
+                flag_ids: Vec::new(),
+                assigned: Vec::new(),
+            },
+            members: Vec::new(),
+            elders: Vec::new(),
+            assigned: Vec::new(),
+        }];
+        assert_eq!(
+            update(&mut app, &Action::StartResolve),
+            Step::Effect(Effect::ResolveGap(3))
+        );
+        assert_eq!(app.mode, Mode::Normal, "no outcome menu for a gap");
+    }
+
+    #[test]
+    fn a_note_is_asked_for_when_typed_and_never_when_empty() {
+        let mut app = screen();
+        update(&mut app, &Action::StartNote);
+        assert_eq!(app.mode, Mode::Note);
+        assert_eq!(update(&mut app, &Action::SaveNote), Step::Done);
+        assert_eq!(app.mode, Mode::Normal);
+        update(&mut app, &Action::StartNote);
+        app.note = tui_input::Input::new("  家属已到  ".into());
+        assert_eq!(
+            update(&mut app, &Action::SaveNote),
+            Step::Effect(Effect::FollowUp {
+                flag_id: 7,
+                action: FollowUpAction::Note,
+                note: Some("家属已到".into()),
+            })
+        );
+        assert_eq!(app.note.value(), "", "the field is emptied");
+    }
 }

@@ -3,15 +3,23 @@
 //! `keymap::HISTORY`; its update is pure.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Modifier, Style};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::text::Line;
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::app::{Action, App, Effect, Step, Tab, moved};
 use super::data::GridCounts;
 use super::text::fit;
 use crate::i18n::{t, words};
+
+/// What the history screen holds between keys.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryState {
+    /// Days × rounds with completion and flags per grid, loaded while the screen shows.
+    pub view: super::data::HistoryView,
+    pub selected: usize,
+}
 
 /// The history screen's update: moving through the rounds, and opening one on the round screen
 /// (which then loads it, as an effect).
@@ -23,11 +31,11 @@ pub fn update(app: &mut App, action: &Action) -> Step {
         | Action::PageDown
         | Action::First
         | Action::Last => {
-            app.history_selected = moved(app.history_selected, action, 10)
-                .min(app.history.rows.len().saturating_sub(1));
+            app.history.selected = moved(app.history.selected, action, 10)
+                .min(app.history.view.rows.len().saturating_sub(1));
             Step::Done
         }
-        Action::OpenRound => match app.history.rows.get(app.history_selected) {
+        Action::OpenRound => match app.history.view.rows.get(app.history.selected) {
             Some(row) => {
                 app.round = row.round;
                 app.round_pinned =
@@ -81,48 +89,62 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         return;
     }
     let s = t(app.lang);
-    let history = &app.history;
+    let history = &app.history.view;
     if history.rows.is_empty() {
         frame.render_widget(Paragraph::new(Line::raw(s.history_empty.as_str())), area);
         return;
     }
-    let mut header = vec![Span::styled(
-        fit(&s.history_round, ROUND_WIDTH),
-        Style::new().add_modifier(Modifier::BOLD),
-    )];
-    header.push(Span::styled(
-        fit(&s.history_all, CELL_WIDTH),
-        Style::new().add_modifier(Modifier::BOLD),
-    ));
-    for grid in &history.grids {
-        header.push(Span::styled(
-            fit(grid, CELL_WIDTH),
-            Style::new().add_modifier(Modifier::BOLD),
-        ));
-    }
+    let bold = Style::new().add_modifier(Modifier::BOLD);
+    let header = Row::new(
+        std::iter::once(Cell::from(fit(&s.history_round, ROUND_WIDTH)).style(bold))
+            .chain(
+                std::iter::once(s.history_all.as_str())
+                    .chain(history.grids.iter().map(String::as_str))
+                    .map(|grid| Cell::from(fit(grid, CELL_WIDTH)).style(bold)),
+            )
+            .collect::<Vec<_>>(),
+    );
     let height = usize::from(area.height).saturating_sub(1);
     let selected = app
-        .history_selected
+        .history
+        .selected
         .min(history.rows.len().saturating_sub(1));
     let first = super::round_screen::first_line(selected, history.rows.len(), height);
-    let mut lines = vec![Line::from(header)];
-    for (index, row) in history.rows.iter().enumerate().skip(first).take(height) {
-        let base = if index == selected {
-            Style::new().add_modifier(Modifier::REVERSED)
-        } else {
-            Style::new()
-        };
-        let mut spans = vec![Span::styled(
-            fit(&words::round(app.lang, row.round), ROUND_WIDTH),
-            base,
-        )];
-        for counts in std::iter::once(&row.total).chain(row.grids.iter()) {
-            let (text, style) = cell(counts);
-            spans.push(Span::styled(fit(&text, CELL_WIDTH), style.patch(base)));
-        }
-        lines.push(Line::from(spans));
-    }
-    frame.render_widget(Paragraph::new(lines), area);
+    // Only the rounds in sight are built; the selection sits a third of the way down.
+    let rows: Vec<Row> = history
+        .rows
+        .iter()
+        .skip(first)
+        .take(height)
+        .map(|row| {
+            let round = Cell::from(fit(&words::round(app.lang, row.round), ROUND_WIDTH));
+            let counts = std::iter::once(&row.total)
+                .chain(row.grids.iter())
+                .map(|counts| {
+                    let (text, style) = cell(counts);
+                    Cell::from(fit(&text, CELL_WIDTH)).style(style)
+                });
+            Row::new(std::iter::once(round).chain(counts).collect::<Vec<_>>())
+        })
+        .collect();
+    // Columns past the screen's edge are cut there, as a line would be.
+    let mut room = area.width;
+    let widths: Vec<Constraint> = std::iter::once(ROUND_WIDTH)
+        .chain(std::iter::repeat_n(CELL_WIDTH, history.grids.len() + 1))
+        .map(|width| {
+            let width = u16::try_from(width).unwrap_or(u16::MAX).min(room);
+            room -= width;
+            Constraint::Length(width)
+        })
+        .collect();
+    let table = Table::new(rows, widths)
+        .header(header)
+        .column_spacing(0)
+        .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED));
+    let mut state = TableState::default()
+        .with_offset(0)
+        .with_selected(selected.checked_sub(first));
+    frame.render_stateful_widget(table, area, &mut state);
 }
 
 #[cfg(test)]
@@ -140,7 +162,7 @@ mod tests {
         let mut app = App::new(Lang::Zh, "wang".into(), None, schedule, now);
         let patrol = app.round;
         app.tab = Tab::History;
-        app.history.rows = (0..3)
+        app.history.view.rows = (0..3)
             .map(|back| HistoryRow {
                 round: (0..back).fold(patrol, |round, _| round.prev()),
                 grids: Vec::new(),
@@ -150,7 +172,7 @@ mod tests {
         for _ in 0..5 {
             assert_eq!(update(&mut app, &Action::Down), Step::Done);
         }
-        assert_eq!(app.history_selected, 2, "stops at the oldest round");
+        assert_eq!(app.history.selected, 2, "stops at the oldest round");
         update(&mut app, &Action::Up);
         assert_eq!(
             update(&mut app, &Action::OpenRound),

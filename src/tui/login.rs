@@ -1,6 +1,7 @@
 //! The login screen, shown first when the database has users: a name and a PIN (never echoed),
 //! checked by `crate::auth`. With `--user NAME` (an SSH forced command), the name is fixed and
-//! only the PIN is asked.
+//! only the PIN is asked. Its update is pure; the check itself is an effect carried out through
+//! `ops`.
 
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
@@ -12,9 +13,10 @@ use tui_input::Input;
 use unicode_width::UnicodeWidthStr;
 use zeroize::Zeroizing;
 
-use super::app::{Action, App};
+use super::app::{Action, App, Effect, Step};
 use super::draw::{centered, clear_under};
 use crate::auth::Pin;
+use crate::domain::access::Actor;
 use crate::error::Refusal;
 use crate::i18n::t;
 use crate::ops::messages;
@@ -54,8 +56,37 @@ pub fn key(key: KeyEvent) -> Option<Action> {
     })
 }
 
+/// The login screen's update: typing into the form, and Enter. Pure: the name and PIN are
+/// asked to be checked as an [`Effect`]; the PIN leaves the form at every attempt.
+pub fn update(app: &mut App, action: &Action) -> Step {
+    match action {
+        Action::LoginKey(key) => {
+            type_key(app, *key);
+            Step::Done
+        }
+        Action::LogIn => match submit(app) {
+            Some((name, pin)) => Step::Effect(Effect::LogIn {
+                name,
+                pin: TypedPin(pin),
+            }),
+            None => Step::Done,
+        },
+        _ => Step::NotMine,
+    }
+}
+
+/// A PIN on its way from the form to the check: never shown, not even in a debug print.
+#[derive(Clone, PartialEq)]
+pub struct TypedPin(pub Pin);
+
+impl std::fmt::Debug for TypedPin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TypedPin(•••)")
+    }
+}
+
 /// A key typed into the login form: Tab and the arrows move between the fields.
-pub fn type_key(app: &mut App, key: KeyEvent) {
+fn type_key(app: &mut App, key: KeyEvent) {
     let Some(login) = app.login.as_mut() else {
         return;
     };
@@ -76,22 +107,27 @@ pub fn type_key(app: &mut App, key: KeyEvent) {
     }
 }
 
-/// Enter: the name first, then the PIN; a refusal is shown in words and the PIN wiped.
-pub fn log_in(app: &mut App, store: &mut crate::store::Store) -> anyhow::Result<bool> {
-    let Some(login) = app.login.as_mut() else {
-        return Ok(false);
-    };
+/// Enter: the name first, then the PIN. Gives the name and the PIN to check, the PIN taken out
+/// of the form; `None` while the form is not filled in.
+fn submit(app: &mut App) -> Option<(String, Pin)> {
+    let login = app.login.as_mut()?;
     if !login.on_pin {
         login.on_pin = true;
-        return Ok(false);
+        return None;
     }
     let name = login.name.value().trim().to_string();
     let pin = login.take_pin();
     if name.is_empty() {
         login.on_pin = false;
-        return Ok(false);
+        return None;
     }
-    match crate::auth::log_in(store, &name, &pin, app.now) {
+    Some((name, pin))
+}
+
+/// What the check of a name and PIN said: signed in, or the refusal in words (the form stays,
+/// its PIN already wiped). Anything but a refusal is an error of the caller's.
+pub fn checked(app: &mut App, result: anyhow::Result<Actor>) -> anyhow::Result<bool> {
+    match result {
         Ok(actor) => {
             app.login = None;
             app.sign_in(actor);
@@ -160,5 +196,78 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let y = popup.y + 1 + row;
     if x < popup.right().saturating_sub(1) && y < popup.bottom().saturating_sub(1) {
         frame.set_cursor_position((x, y));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Schedule;
+    use crate::i18n::Lang;
+    use ratatui::crossterm::event::KeyModifiers;
+
+    fn screen(fixed: Option<&str>) -> App {
+        let schedule = Schedule::default();
+        let now = crate::domain::time::parse_instant("2026-11-22 07:30", schedule.tz, None)
+            .expect("a time");
+        let mut app = App::new(Lang::Zh, "wang".into(), None, schedule, now);
+        app.mode = super::super::app::Mode::Login;
+        app.login = Some(LoginState::new(fixed.map(str::to_string)));
+        app
+    }
+
+    fn type_text(app: &mut App, text: &str) {
+        for ch in text.chars() {
+            let key = KeyEvent::new(KeyCode::Char(ch), KeyModifiers::NONE);
+            assert_eq!(update(app, &Action::LoginKey(key)), Step::Done);
+        }
+    }
+
+    #[test]
+    fn the_login_update_asks_for_the_check_with_the_pin_taken_out_of_the_form() {
+        let mut app = screen(None);
+        type_text(&mut app, "王阿姨");
+        assert_eq!(
+            update(&mut app, &Action::LogIn),
+            Step::Done,
+            "Enter: to the PIN"
+        );
+        type_text(&mut app, "1234");
+        let step = update(&mut app, &Action::LogIn);
+        assert_eq!(
+            step,
+            Step::Effect(Effect::LogIn {
+                name: "王阿姨".into(),
+                pin: TypedPin(Zeroizing::new("1234".into())),
+            })
+        );
+        assert!(!format!("{step:?}").contains("1234"), "a PIN never printed");
+        let login = app.login.as_ref().expect("the form stays until the check");
+        assert_eq!(login.pin.value(), "", "the PIN left the form");
+    }
+
+    #[test]
+    fn a_fixed_name_asks_only_the_pin_and_an_empty_name_goes_back_to_it() {
+        let mut app = screen(Some("li"));
+        let tab = KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE);
+        update(&mut app, &Action::LoginKey(tab));
+        assert!(
+            app.login.as_ref().is_some_and(|l| l.on_pin),
+            "the name is fixed"
+        );
+        type_text(&mut app, "0000");
+        assert!(matches!(
+            update(&mut app, &Action::LogIn),
+            Step::Effect(Effect::LogIn { .. })
+        ));
+
+        let mut app = screen(None);
+        update(&mut app, &Action::LogIn);
+        type_text(&mut app, "1234");
+        assert_eq!(update(&mut app, &Action::LogIn), Step::Done);
+        let login = app.login.as_ref().expect("the form");
+        assert!(!login.on_pin, "back to the empty name");
+        assert_eq!(login.pin.value(), "");
+        assert_eq!(update(&mut app, &Action::Quit), Step::NotMine);
     }
 }

@@ -1,25 +1,24 @@
 //! The roster screen: every elder in route order, archived ones too (dimmed; never deleted, their
 //! history stays). `x` archives or restores, `+`/`-` move an elder along the route, `i` imports a
-//! file typed in by path, shown first as a preview and applied all or nothing.
+//! file typed in by path, shown first as a preview and applied all or nothing. Its keys are
+//! `keymap::ROSTER` and [`mode_key`]; its update is pure and asks for every change as an effect.
 
 use std::path::{Path, PathBuf};
 
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 use unicode_width::UnicodeWidthStr;
 
-use super::app::{self, Action, App, Mode, Tone};
+use super::app::{self, Action, App, Effect, Mode, Step, Tab, Tone, moved};
 use super::text::fit;
+use crate::domain::assignment::Part;
 use crate::domain::privacy::mask_phone;
-use crate::error::Refusal;
 use crate::i18n::{fill, t};
 use crate::import::{Problem, RosterRow};
-use crate::ops;
-use crate::store::Store;
 use crate::store::elders::{self, Elder, ImportPlan};
 
 /// What the roster screen holds between keys.
@@ -229,21 +228,6 @@ pub fn footer_keys(app: &App, mode: RosterMode) -> &'static String {
     }
 }
 
-/// Loads the roster, keeping the same elder selected.
-pub fn load(app: &mut App, store: &Store) -> anyhow::Result<()> {
-    let selected_id = app.roster.selected_elder().map(|e| e.id.clone());
-    app.roster.elders = elders::all(&store.conn)?;
-    let grids = &app.actor.grids;
-    app.roster.elders.retain(|elder| grids.covers(&elder.grid));
-    if let Some(id) = selected_id
-        && let Some(index) = app.roster.elders.iter().position(|e| e.id == id)
-    {
-        app.roster.selected = index;
-    }
-    app.roster.clamp();
-    Ok(())
-}
-
 impl RosterState {
     pub fn selected_elder(&self) -> Option<&Elder> {
         self.elders.get(self.selected)
@@ -254,11 +238,6 @@ impl RosterState {
     }
 }
 
-fn say(app: &mut App, tone: Tone, text: String) {
-    app.say(tone, text);
-}
-
-/// A write that failed: said plainly, nothing saved (the transaction rolled back).
 /// What the admin typed, as a path: surrounding quotes (a pasted path) dropped, `~/` expanded.
 pub fn typed_path(text: &str) -> PathBuf {
     let text = text.trim().trim_matches(|c| c == '"' || c == '\'').trim();
@@ -270,47 +249,57 @@ pub fn typed_path(text: &str) -> PathBuf {
     PathBuf::from(text)
 }
 
-pub fn update(app: &mut App, store: &mut Store, action: RosterAction) -> anyhow::Result<()> {
-    let s = t(app.lang);
+/// The roster screen's update: moving through the roster, its overlays (the confirmation, the
+/// path box, the preview, the form, the assignment) and what they ask for. Pure: no database;
+/// a change to the roster, reading a file, an assignment are asked for as an [`Effect`] that
+/// the event loop carries out through `ops`.
+pub fn update(app: &mut App, action: &Action) -> Step {
+    match action {
+        Action::Up
+        | Action::Down
+        | Action::PageUp
+        | Action::PageDown
+        | Action::First
+        | Action::Last
+            if app.tab == Tab::Roster && app.mode == Mode::Normal =>
+        {
+            app.roster.selected = moved(app.roster.selected, action, 10);
+            app.roster.clamp();
+            Step::Done
+        }
+        Action::Roster(roster_action) => roster_update(app, roster_action),
+        Action::StartAssign => {
+            if app.tab == Tab::Roster && app.roster.selected_elder().is_some() {
+                app.note.reset();
+                app.mode = Mode::Assign;
+            }
+            Step::Done
+        }
+        Action::SaveAssign if app.tab == Tab::Roster => save_assign(app),
+        _ => Step::NotMine,
+    }
+}
+
+fn roster_update(app: &mut App, action: &RosterAction) -> Step {
+    let selected = app
+        .roster
+        .selected_elder()
+        .map(|elder| (elder.id.clone(), elder.name.clone(), elder.active()));
     match action {
         RosterAction::ToggleArchive => {
-            if app.roster.selected_elder().is_some() {
+            if selected.is_some() {
                 app.mode = Mode::Roster(RosterMode::Confirm);
             }
         }
         RosterAction::Confirm => {
             app.mode = Mode::Normal;
-            let Some(elder) = app.roster.selected_elder().cloned() else {
-                return Ok(());
-            };
-            let result = ops::roster::toggle_archive(store, &app.actor, app.times(), &elder.id);
-            match result {
-                Ok(true) => {
-                    let template = if elder.active() {
-                        &s.roster_archived
-                    } else {
-                        &s.roster_restored
-                    };
-                    let text = fill(template, &[("name", &elder.name), ("id", &elder.id)]);
-                    say(app, Tone::Saved, text);
-                }
-                Ok(false) => say(app, Tone::Info, s.roster_cancelled.clone()),
-                Err(error) => app::show_error(app, &error, &s.tui_not_saved),
+            if let Some((id, name, active)) = selected {
+                return Step::Effect(Effect::ToggleArchive { id, name, active });
             }
-            app::reload_all(app, store)?;
         }
         RosterAction::EndAbsence => {
-            let Some(elder) = app.roster.selected_elder().cloned() else {
-                return Ok(());
-            };
-            let change = crate::store::rounds::AbsenceChange::EndToday;
-            match ops::roster::change_absence(store, &app.actor, app.times(), &elder.id, change) {
-                Ok(_) => {
-                    let text = fill(&s.away_ended, &[("id", &elder.id), ("name", &elder.name)]);
-                    say(app, Tone::Saved, text);
-                    app::reload_all(app, store)?;
-                }
-                Err(error) => app::show_error(app, &error, &s.tui_not_saved),
+            if let Some((id, name, _)) = selected {
+                return Step::Effect(Effect::EndAbsence { id, name });
             }
         }
         RosterAction::Cancel => {
@@ -318,25 +307,15 @@ pub fn update(app: &mut App, store: &mut Store, action: RosterAction) -> anyhow:
             app.roster.preview = None;
             app.roster.form = None;
             app.note.reset();
-            say(app, Tone::Info, s.roster_cancelled.clone());
+            app.say_in(Tone::Info, |lang| t(lang).roster_cancelled.clone());
         }
         RosterAction::Move { later } => {
-            let Some(elder) = app.roster.selected_elder().cloned() else {
-                return Ok(());
-            };
-            let result =
-                ops::roster::move_in_route(store, &app.actor, app.times(), &elder.id, later);
-            match result {
-                Ok(Some(route)) => {
-                    let text = fill(&s.roster_moved, &[("name", &elder.name), ("route", &route)]);
-                    say(app, Tone::Saved, text);
-                    app::reload_all(app, store)?;
-                }
-                Ok(None) => {
-                    let text = fill(&s.roster_move_end, &[("name", &elder.name)]);
-                    say(app, Tone::Info, text);
-                }
-                Err(error) => app::show_error(app, &error, &s.tui_not_saved),
+            if let Some((id, name, _)) = selected {
+                return Step::Effect(Effect::MoveInRoute {
+                    id,
+                    name,
+                    later: *later,
+                });
             }
         }
         RosterAction::StartImport => {
@@ -345,29 +324,37 @@ pub fn update(app: &mut App, store: &mut Store, action: RosterAction) -> anyhow:
             app.mode = Mode::Roster(RosterMode::Path);
         }
         RosterAction::PathKey(key) => {
-            app.type_into(|app| &mut app.note, key, super::text::PATH_CHARS)
+            app.type_into(|app| &mut app.note, *key, super::text::PATH_CHARS)
         }
-        RosterAction::ReadFile => read_file(app, store)?,
+        RosterAction::ReadFile => {
+            let typed = app.note.value().to_string();
+            app.note.reset();
+            app.mode = Mode::Normal;
+            if typed.trim().is_empty() {
+                app.say_in(Tone::Info, |lang| t(lang).roster_cancelled.clone());
+            } else {
+                return Step::Effect(Effect::ReadRosterFile(typed));
+            }
+        }
         RosterAction::New => {
             app.roster.form = Some(Form::default());
             app.mode = Mode::Roster(RosterMode::Form);
         }
         RosterAction::Edit => {
-            let Some(elder) = app.roster.selected_elder().cloned() else {
-                return Ok(());
-            };
-            let values = FormField::ALL.map(|field| field.of(&elder));
-            let fields = values.map(|value| tui_input::Input::new(value.unwrap_or_default()));
-            app.roster.form = Some(Form {
-                editing: Some(elder),
-                fields,
-                focus: 1,
-            });
-            app.mode = Mode::Roster(RosterMode::Form);
+            if let Some(elder) = app.roster.selected_elder().cloned() {
+                let values = FormField::ALL.map(|field| field.of(&elder));
+                let fields = values.map(|value| tui_input::Input::new(value.unwrap_or_default()));
+                app.roster.form = Some(Form {
+                    editing: Some(elder),
+                    fields,
+                    focus: 1,
+                });
+                app.mode = Mode::Roster(RosterMode::Form);
+            }
         }
         RosterAction::FormKey(key) => {
             let full = app.roster.form.as_mut().is_some_and(|form| {
-                !super::text::type_into(&mut form.fields[form.focus], key, super::text::FORM_CHARS)
+                !super::text::type_into(&mut form.fields[form.focus], *key, super::text::FORM_CHARS)
             });
             if full {
                 app.say_field_full(super::text::FORM_CHARS);
@@ -376,7 +363,7 @@ pub fn update(app: &mut App, store: &mut Store, action: RosterAction) -> anyhow:
         RosterAction::FormFocus { next } => {
             if let Some(form) = &mut app.roster.form {
                 let first = form.first_field();
-                form.focus = if next {
+                form.focus = if *next {
                     if form.focus + 1 >= FORM_FIELDS {
                         first
                     } else {
@@ -389,141 +376,91 @@ pub fn update(app: &mut App, store: &mut Store, action: RosterAction) -> anyhow:
                 };
             }
         }
-        RosterAction::SaveForm => save_form(app, store)?,
-        RosterAction::Apply => apply(app, store)?,
+        RosterAction::SaveForm => return save_form(app),
+        RosterAction::Apply => return apply(app),
         RosterAction::Scroll { down } => {
-            app.roster.preview_scroll = if down {
+            app.roster.preview_scroll = if *down {
                 app.roster.preview_scroll.saturating_add(1)
             } else {
                 app.roster.preview_scroll.saturating_sub(1)
             };
         }
     }
-    Ok(())
+    Step::Done
 }
 
-/// Reads the typed file and shows what importing it would do. Nothing is written here.
-fn read_file(app: &mut App, store: &Store) -> anyhow::Result<()> {
-    let s = t(app.lang);
-    let typed = app.note.value().to_string();
-    app.note.reset();
+/// The typed assignment (`王阿姨 3栋 5栋` or `王阿姨 1-20`) for the selected elder's grid.
+fn save_assign(app: &mut App) -> Step {
     app.mode = Mode::Normal;
-    if typed.trim().is_empty() {
-        say(app, Tone::Info, s.roster_cancelled.clone());
-        return Ok(());
-    }
-    let path = typed_path(&typed);
-    if !path.is_file() {
-        let refusal = Refusal::Unreadable {
-            path: path.clone(),
-            why: crate::import::Unreadable::NotAFile,
-        };
-        say(
-            app,
-            Tone::Problem,
-            crate::ops::messages::refusal(app.lang, &refusal),
-        );
-        return Ok(());
-    }
-    let file = path
-        .file_name()
-        .map_or_else(|| typed.clone(), |n| n.to_string_lossy().into_owned());
-    let outcome = match crate::import::parse_roster_file(&path) {
-        Ok(rows) => {
-            let plan = elders::plan_roster_file(&store.conn, &rows, elders::ArchivedInFile::Keep)?;
-            Ok((rows, plan))
-        }
-        Err(problems) => {
-            let text = fill(
-                &s.roster_import_refused,
-                &[("file", &file), ("count", &problems.len())],
-            );
-            say(app, Tone::Problem, text);
-            Err(problems)
-        }
+    let text = app.note.value().to_string();
+    app.note.reset();
+    let Some(grid) = app.roster.selected_elder().map(|elder| elder.grid.clone()) else {
+        return Step::Done;
     };
-    app.roster.preview = Some(Preview { file, outcome });
-    app.roster.preview_scroll = 0;
-    app.mode = Mode::Roster(RosterMode::Preview);
-    Ok(())
+    let mut words_typed = text.split_whitespace();
+    let Some(volunteer) = words_typed.next().map(str::to_string) else {
+        return Step::Done;
+    };
+    let rest: Vec<String> = words_typed.map(str::to_string).collect();
+    let part = match rest.as_slice() {
+        [] => Part::WholeGrid,
+        [range] if range.contains('-') => match crate::ops::input::parse_route_range(range) {
+            Ok((from, to)) => Part::Route { from, to },
+            Err(refusal) => {
+                app::show_error(app, &refusal.into(), true);
+                return Step::Done;
+            }
+        },
+        _ => Part::Buildings(rest),
+    };
+    Step::Effect(Effect::Assign {
+        volunteer,
+        grid,
+        part,
+    })
 }
 
-/// Imports the previewed rows in one transaction: all or nothing. New elders are on the roster
-/// from now.
-fn apply(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
-    let s = t(app.lang);
+/// What the preview asks for when applied: the rows, if they change anything and have no
+/// problem; else it says why nothing is imported.
+fn apply(app: &mut App) -> Step {
     app.mode = Mode::Normal;
     let Some(preview) = app.roster.preview.take() else {
-        return Ok(());
+        return Step::Done;
     };
-    let rows = match preview.outcome {
-        Ok((rows, plan)) if plan.changes_anything() => rows,
+    match preview.outcome {
+        Ok((rows, plan)) if plan.changes_anything() => Step::Effect(Effect::ImportRoster {
+            file: preview.file,
+            rows,
+        }),
         Ok(_) => {
-            say(app, Tone::Info, s.roster_preview_nothing.clone());
-            return Ok(());
+            app.say_in(Tone::Info, |lang| t(lang).roster_preview_nothing.clone());
+            Step::Done
         }
         Err(problems) => {
-            let text = fill(
-                &s.roster_import_refused,
-                &[("file", &preview.file), ("count", &problems.len())],
-            );
-            say(app, Tone::Problem, text);
-            return Ok(());
+            app.say_in(Tone::Problem, |lang| {
+                fill(
+                    &t(lang).roster_import_refused,
+                    &[("file", &preview.file), ("count", &problems.len())],
+                )
+            });
+            Step::Done
         }
-    };
-    let times = app.times();
-    let result = ops::roster::import_file(
-        store,
-        &app.actor,
-        times,
-        &rows,
-        elders::ArchivedInFile::Keep,
-        &preview.file,
-    );
-    match result {
-        Ok(plan) => {
-            let text = fill(
-                &s.roster_imported,
-                &[
-                    ("file", &preview.file),
-                    ("added", &plan.added.len()),
-                    ("updated", &plan.updated.len()),
-                    ("unchanged", &plan.unchanged),
-                ],
-            );
-            say(app, Tone::Saved, text);
-            app::reload_all(app, store)?;
-        }
-        Err(error) => app::show_error(app, &error, &s.tui_not_saved),
     }
-    Ok(())
 }
 
-/// Saves the form: a new elder joins at the end of the route from now on; an edit changes only
-/// the fields on the form. Both are audited like an import (source `tui`). A refusal keeps the
-/// form open so nothing typed is lost.
-fn save_form(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
-    let s = t(app.lang);
-    let Some(form) = app.roster.form.clone() else {
+/// Reads the form into a roster row, as an import reads a sheet's row: a missing id or name, a
+/// bad window or route keeps the form open (nothing typed is lost) and says what to fix. A route
+/// left empty is `None`: the elder's own, or the end of the route for a new elder.
+fn save_form(app: &mut App) -> Step {
+    let Some(form) = app.roster.form.as_ref() else {
         app.mode = Mode::Normal;
-        return Ok(());
+        return Step::Done;
     };
     let (id, name) = (form.value(FormField::Id), form.value(FormField::Name));
     if id.is_empty() || name.is_empty() {
-        say(app, Tone::Problem, s.roster_form_need.clone());
-        return Ok(());
+        app.say_in(Tone::Problem, |lang| t(lang).roster_form_need.clone());
+        return Step::Done;
     }
-    let existing = elders::get(&store.conn, &id)?;
-    let base = match (&form.editing, existing) {
-        (None, Some(_)) => {
-            let text = fill(&s.roster_form_id_taken, &[("id", &id)]);
-            say(app, Tone::Problem, text);
-            return Ok(());
-        }
-        (Some(_), current) => current,
-        (None, None) => None,
-    };
-    // Typed windows and route are read as an import reads them; a bad one keeps the form open.
     let window = |field: FormField| -> Result<Option<_>, String> {
         match form.optional(field) {
             None => Ok(None),
@@ -536,42 +473,28 @@ fn save_form(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
     ) {
         (Ok(morning), Ok(evening)) => (morning, evening),
         (Err(text), _) | (_, Err(text)) => {
-            say(
-                app,
-                Tone::Problem,
-                fill(&s.roster_form_bad_window, &[("text", &text)]),
-            );
-            return Ok(());
+            app.say_in(Tone::Problem, |lang| {
+                fill(&t(lang).roster_form_bad_window, &[("text", &text)])
+            });
+            return Step::Done;
         }
     };
     let route = match form.optional(FormField::Route) {
         Some(text) => match text.parse::<i64>() {
             Ok(route) => Some(route),
             Err(_) => {
-                say(
-                    app,
-                    Tone::Problem,
-                    fill(&s.roster_form_bad_route, &[("text", &text)]),
-                );
-                return Ok(());
+                app.say_in(Tone::Problem, |lang| {
+                    fill(&t(lang).roster_form_bad_route, &[("text", &text)])
+                });
+                return Step::Done;
             }
         },
-        None => match &base {
-            Some(elder) => elder.route,
-            None => Some(
-                elders::all(&store.conn)?
-                    .iter()
-                    .filter_map(|elder| elder.route)
-                    .max()
-                    .unwrap_or(0)
-                    + 1,
-            ),
-        },
+        None => None,
     };
     let row = RosterRow {
         line: 0,
-        id: id.clone(),
-        name: name.clone(),
+        id,
+        name,
         address: form.value(FormField::Address),
         grid: form.value(FormField::Grid),
         phone: form.optional(FormField::Phone),
@@ -584,31 +507,14 @@ fn save_form(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
         keyholder_phone: form.optional(FormField::KeyholderPhone),
         morning_window,
         evening_window,
-        columns: crate::import::ColumnSet::ALL,
+        community: None,
+        // The form has no community: an elder keeps hers, a new one is in the configured one.
+        columns: crate::import::ColumnSet::ALL.without(crate::domain::roster::Field::Community),
     };
-    let times = app.times();
-    let result = ops::roster::import(store, &app.actor, times, &[row], times.now, "tui");
-    match result {
-        Ok(plan) => {
-            app.roster.form = None;
-            app.mode = Mode::Normal;
-            let template = if !plan.added.is_empty() {
-                &s.roster_form_added
-            } else if !plan.updated.is_empty() {
-                &s.roster_form_saved
-            } else {
-                &s.roster_form_unchanged
-            };
-            let text = fill(template, &[("name", &name), ("id", &id)]);
-            say(app, Tone::Saved, text);
-            app::reload_all(app, store)?;
-            if let Some(index) = app.roster.elders.iter().position(|e| e.id == id) {
-                app.roster.selected = index;
-            }
-        }
-        Err(error) => app::show_error(app, &error, &s.tui_not_saved),
-    }
-    Ok(())
+    Step::Effect(Effect::SaveElder {
+        new: form.editing.is_none(),
+        row: Box::new(row),
+    })
 }
 
 /// Column widths for the table: (route, id, name, mark, grid, address, phone, window); a zero
@@ -676,15 +582,27 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         return;
     }
     let w = widths(app, usize::from(area.width));
-    let cells = |texts: [&str; 8]| -> String {
-        let mut line = String::new();
-        for (text, width) in texts.iter().zip(w) {
-            if width > 0 {
-                line.push_str(&fit(text, width - 1));
-                line.push(' ');
-            }
-        }
-        line
+    // The columns shown, each a cell of its width with a space after its text; on a screen too
+    // narrow for them all, the last ones are cut at its edge.
+    let mut room = area.width;
+    let shown: Vec<Constraint> = w
+        .iter()
+        .filter(|width| **width > 0)
+        .map(|width| {
+            let width = u16::try_from(*width).unwrap_or(u16::MAX).min(room);
+            room -= width;
+            Constraint::Length(width)
+        })
+        .collect();
+    let cells = |texts: [&str; 8]| -> Row<'static> {
+        Row::new(
+            texts
+                .iter()
+                .zip(w)
+                .filter(|(_, width)| *width > 0)
+                .map(|(text, width)| Cell::from(fit(text, width - 1)))
+                .collect::<Vec<_>>(),
+        )
     };
     let header = cells([
         &s.col_route,
@@ -695,11 +613,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         &s.col_address,
         &s.col_phone,
         &s.roster_col_window,
-    ]);
-    let mut lines = vec![Line::styled(
-        header,
-        Style::new().add_modifier(Modifier::BOLD),
-    )];
+    ])
+    .style(Style::new().add_modifier(Modifier::BOLD));
     let selected = roster.selected.min(roster.elders.len().saturating_sub(1));
     // The selected elder's window hint and notes, on the last line, when there is room.
     let detail = (area.height >= 6)
@@ -720,47 +635,65 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         });
     let height = usize::from(area.height).saturating_sub(1 + usize::from(detail.is_some()));
     let first = super::round_screen::first_line(selected, roster.elders.len(), height);
-    for (index, elder) in roster.elders.iter().enumerate().skip(first).take(height) {
-        let route = elder
-            .route
-            .map_or_else(|| "—".to_string(), |r| r.to_string());
-        let phone = elder.phone.as_deref().map(mask_phone).unwrap_or_default();
-        let mark = if elder.active() {
-            ""
-        } else {
-            s.archived.as_str()
-        };
-        let text = cells([
-            &route,
-            &elder.id,
-            &elder.name,
-            mark,
-            &elder.grid,
-            &elder.address,
-            &phone,
-            elder.window_hint.as_deref().unwrap_or(""),
-        ]);
-        let mut style = if elder.active() {
-            Style::new()
-        } else {
-            Style::new().fg(Color::DarkGray).add_modifier(Modifier::DIM)
-        };
-        if index == selected {
-            style = style.add_modifier(Modifier::REVERSED);
-        }
-        lines.push(Line::from(Span::styled(text, style)));
-    }
+    // Only the rows in sight are built (a district's roster holds 30,000 elders).
+    let rows: Vec<Row> = roster
+        .elders
+        .iter()
+        .skip(first)
+        .take(height)
+        .map(|elder| {
+            let route = elder
+                .route
+                .map_or_else(|| "—".to_string(), |r| r.to_string());
+            let phone = elder.phone.as_deref().map(mask_phone).unwrap_or_default();
+            let mark = if elder.active() {
+                ""
+            } else {
+                s.archived.as_str()
+            };
+            let style = if elder.active() {
+                Style::new()
+            } else {
+                Style::new().fg(Color::DarkGray).add_modifier(Modifier::DIM)
+            };
+            cells([
+                &route,
+                &elder.id,
+                &elder.name,
+                mark,
+                &elder.grid,
+                &elder.address,
+                &phone,
+                elder.window_hint.as_deref().unwrap_or(""),
+            ])
+            .style(style)
+        })
+        .collect();
+    let table_height = u16::try_from(height + 1)
+        .unwrap_or(u16::MAX)
+        .min(area.height);
+    let [table_area, _, detail_area] = area.layout(&Layout::vertical([
+        Constraint::Length(table_height),
+        Constraint::Fill(1),
+        Constraint::Length(u16::from(detail.is_some())),
+    ]));
+    let table = Table::new(rows, shown)
+        .header(header)
+        .column_spacing(0)
+        .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED));
+    let mut state = TableState::default()
+        .with_offset(0)
+        .with_selected(selected.checked_sub(first));
+    frame.render_stateful_widget(table, table_area, &mut state);
     if let Some(detail) = detail {
-        lines.extend(std::iter::repeat_n(
-            Line::raw(""),
-            (height + 1).saturating_sub(lines.len()),
-        ));
-        lines.push(Line::styled(
-            super::text::truncate(&detail, usize::from(area.width)),
-            Style::new().fg(Color::Cyan),
-        ));
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                super::text::truncate(&detail, usize::from(area.width)),
+                Style::new().fg(Color::Cyan),
+            )),
+            detail_area,
+        );
     }
-    frame.render_widget(Paragraph::new(lines), area);
 }
 
 /// The roster's overlays: the confirmation, the path box, the import preview.
@@ -966,4 +899,264 @@ fn skip_columns(text: &str, columns: usize) -> String {
             skip
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Schedule;
+    use crate::i18n::Lang;
+    use ratatui::crossterm::event::KeyModifiers;
+
+    fn elder(id: &str, name: &str, route: i64) -> Elder {
+        Elder {
+            id: id.into(),
+            name: name.into(),
+            address: format!("长青小区 A区 1栋 1单元 {route}01"),
+            grid: "第一网格".into(),
+            phone: None,
+            contact: None,
+            contact_phone: None,
+            notes: None,
+            window_hint: None,
+            route: Some(route),
+            keyholder: None,
+            keyholder_phone: None,
+            own: Default::default(),
+            added_at: chrono::DateTime::UNIX_EPOCH,
+            archived_at: None,
+        }
+    }
+
+    /// A roster screen with two elders, and no database anywhere.
+    fn screen() -> App {
+        let schedule = Schedule::default();
+        let now = crate::domain::time::parse_instant("2026-11-22 12:00", schedule.tz, None)
+            .expect("a time");
+        let mut app = App::new(Lang::Zh, "admin".into(), None, schedule, now);
+        app.tab = Tab::Roster;
+        app.roster.elders = vec![elder("CQ001", "王秀英", 1), elder("CQ002", "张建国", 2)];
+        app
+    }
+
+    fn type_text(app: &mut App, text: &str) {
+        for ch in text.chars() {
+            let key = KeyEvent::new(KeyCode::Char(ch), KeyModifiers::NONE);
+            update(app, &Action::Roster(RosterAction::FormKey(key)));
+        }
+    }
+
+    #[test]
+    fn the_roster_update_asks_before_archiving_and_writes_nothing_itself() {
+        let mut app = screen();
+        assert_eq!(update(&mut app, &Action::Down), Step::Done);
+        assert_eq!(update(&mut app, &Action::Down), Step::Done);
+        assert_eq!(app.roster.selected, 1, "stops at the last elder");
+        let archive = Action::Roster(RosterAction::ToggleArchive);
+        assert_eq!(update(&mut app, &archive), Step::Done);
+        assert_eq!(app.mode, Mode::Roster(RosterMode::Confirm));
+        assert_eq!(
+            update(&mut app, &Action::Roster(RosterAction::Confirm)),
+            Step::Effect(Effect::ToggleArchive {
+                id: "CQ002".into(),
+                name: "张建国".into(),
+                active: true,
+            })
+        );
+        assert_eq!(app.mode, Mode::Normal);
+        assert!(app.roster.elders[1].active(), "the update archives nothing");
+        assert_eq!(
+            update(
+                &mut app,
+                &Action::Roster(RosterAction::Move { later: false })
+            ),
+            Step::Effect(Effect::MoveInRoute {
+                id: "CQ002".into(),
+                name: "张建国".into(),
+                later: false,
+            })
+        );
+        assert_eq!(
+            update(&mut app, &Action::Roster(RosterAction::EndAbsence)),
+            Step::Effect(Effect::EndAbsence {
+                id: "CQ002".into(),
+                name: "张建国".into(),
+            })
+        );
+        assert_eq!(
+            update(&mut app, &Action::Mark(crate::domain::Observation::Open)),
+            Step::NotMine
+        );
+    }
+
+    #[test]
+    fn the_form_is_read_into_a_row_and_a_bad_window_keeps_it_open() {
+        let mut app = screen();
+        update(&mut app, &Action::Roster(RosterAction::Edit));
+        assert_eq!(app.mode, Mode::Roster(RosterMode::Form));
+        let form = app.roster.form.as_ref().expect("a form");
+        assert_eq!(
+            form.focus, 1,
+            "the id of an elder being edited is not typed"
+        );
+        assert_eq!(form.fields[FormField::Name as usize].value(), "王秀英");
+        // To the morning window, typed wrong: the form stays, and says what to fix.
+        for _ in 1..FormField::MorningWindow as usize {
+            update(
+                &mut app,
+                &Action::Roster(RosterAction::FormFocus { next: true }),
+            );
+        }
+        type_text(&mut app, "九点");
+        assert_eq!(
+            update(&mut app, &Action::Roster(RosterAction::SaveForm)),
+            Step::Done
+        );
+        assert_eq!(app.mode, Mode::Roster(RosterMode::Form));
+        assert!(
+            app.shown_message()
+                .is_some_and(|(tone, _)| tone == Tone::Problem)
+        );
+        for _ in 0..2 {
+            update(
+                &mut app,
+                &Action::Roster(RosterAction::FormKey(KeyEvent::new(
+                    KeyCode::Backspace,
+                    KeyModifiers::NONE,
+                ))),
+            );
+        }
+        type_text(&mut app, "08:00-10:30");
+        let Step::Effect(Effect::SaveElder { row, new }) =
+            update(&mut app, &Action::Roster(RosterAction::SaveForm))
+        else {
+            panic!("the form asks to be saved");
+        };
+        assert!(!new);
+        assert_eq!((row.id.as_str(), row.name.as_str()), ("CQ001", "王秀英"));
+        assert_eq!(row.route, Some(1));
+        assert!(row.morning_window.is_some());
+        assert!(
+            app.roster.form.is_some(),
+            "the form stays until it is saved"
+        );
+    }
+
+    #[test]
+    fn a_new_elder_needs_an_id_and_a_name_and_takes_the_end_of_the_route() {
+        let mut app = screen();
+        update(&mut app, &Action::Roster(RosterAction::New));
+        assert_eq!(
+            update(&mut app, &Action::Roster(RosterAction::SaveForm)),
+            Step::Done
+        );
+        type_text(&mut app, "CQ009");
+        update(
+            &mut app,
+            &Action::Roster(RosterAction::FormFocus { next: true }),
+        );
+        type_text(&mut app, "李大爷");
+        let Step::Effect(Effect::SaveElder { row, new }) =
+            update(&mut app, &Action::Roster(RosterAction::SaveForm))
+        else {
+            panic!("the form asks to be saved");
+        };
+        assert!(new);
+        assert_eq!(row.route, None, "the end of the route is found when saved");
+        update(&mut app, &Action::Roster(RosterAction::Cancel));
+        assert_eq!(app.mode, Mode::Normal);
+        assert!(app.roster.form.is_none());
+    }
+
+    #[test]
+    fn an_import_reads_the_typed_path_and_applies_only_a_clean_preview() {
+        let mut app = screen();
+        update(&mut app, &Action::Roster(RosterAction::StartImport));
+        assert_eq!(app.mode, Mode::Roster(RosterMode::Path));
+        assert_eq!(
+            update(&mut app, &Action::Roster(RosterAction::ReadFile)),
+            Step::Done,
+            "an empty path cancels"
+        );
+        update(&mut app, &Action::Roster(RosterAction::StartImport));
+        app.note = tui_input::Input::new("~/名单.xlsx".into());
+        assert_eq!(
+            update(&mut app, &Action::Roster(RosterAction::ReadFile)),
+            Step::Effect(Effect::ReadRosterFile("~/名单.xlsx".into()))
+        );
+        let rows = vec![elders_row("CQ003")];
+        let plan = ImportPlan {
+            added: vec!["CQ003".into()],
+            ..ImportPlan::default()
+        };
+        app.roster.preview = Some(Preview {
+            file: "名单.xlsx".into(),
+            outcome: Ok((rows.clone(), plan)),
+        });
+        app.mode = Mode::Roster(RosterMode::Preview);
+        assert_eq!(
+            update(&mut app, &Action::Roster(RosterAction::Apply)),
+            Step::Effect(Effect::ImportRoster {
+                file: "名单.xlsx".into(),
+                rows,
+            })
+        );
+        app.roster.preview = Some(Preview {
+            file: "名单.xlsx".into(),
+            outcome: Err(Vec::new()),
+        });
+        assert_eq!(
+            update(&mut app, &Action::Roster(RosterAction::Apply)),
+            Step::Done,
+            "a file with problems imports nothing"
+        );
+    }
+
+    #[test]
+    fn an_assignment_is_read_from_the_typed_words() {
+        let mut app = screen();
+        update(&mut app, &Action::StartAssign);
+        assert_eq!(app.mode, Mode::Assign);
+        app.note = tui_input::Input::new("王阿姨 1-20".into());
+        assert_eq!(
+            update(&mut app, &Action::SaveAssign),
+            Step::Effect(Effect::Assign {
+                volunteer: "王阿姨".into(),
+                grid: "第一网格".into(),
+                part: Part::Route { from: 1, to: 20 },
+            })
+        );
+        update(&mut app, &Action::StartAssign);
+        app.note = tui_input::Input::new("王阿姨 3栋 5栋".into());
+        assert_eq!(
+            update(&mut app, &Action::SaveAssign),
+            Step::Effect(Effect::Assign {
+                volunteer: "王阿姨".into(),
+                grid: "第一网格".into(),
+                part: Part::Buildings(vec!["3栋".into(), "5栋".into()]),
+            })
+        );
+    }
+
+    fn elders_row(id: &str) -> RosterRow {
+        RosterRow {
+            line: 2,
+            id: id.into(),
+            name: "李大爷".into(),
+            address: "长青小区 A区 2栋 1单元 101".into(),
+            grid: "第一网格".into(),
+            phone: None,
+            contact: None,
+            contact_phone: None,
+            notes: None,
+            window_hint: None,
+            route: None,
+            keyholder: None,
+            keyholder_phone: None,
+            morning_window: None,
+            evening_window: None,
+            community: None,
+            columns: crate::import::ColumnSet::ALL,
+        }
+    }
 }

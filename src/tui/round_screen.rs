@@ -471,7 +471,7 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, visible: &[&RowView]) {
     .min(lines.len().saturating_sub(height));
     app.list_offset.set(first);
     let layout = RowLayout::new(app, visible, width);
-    let rendered: Vec<Line> = lines[first..(first + height).min(lines.len())]
+    let rendered: Vec<Line<'static>> = lines[first..(first + height).min(lines.len())]
         .iter()
         .map(|line| match line {
             ListLine::Building(building) => Line::styled(
@@ -488,7 +488,7 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, visible: &[&RowView]) {
             ),
         })
         .collect();
-    frame.render_widget(Paragraph::new(rendered), area);
+    super::draw::draw_list_window(frame, area, rendered, first, Some(selected_line));
 }
 
 /// Column widths of an elder's line at a width. On a phone: the mark (with the status word
