@@ -590,6 +590,7 @@ string_table! {
     form_keyholder_phone,
     form_morning_window,
     form_evening_window,
+    form_community,
     roster_form_bad_window,
     roster_form_bad_route,
 }

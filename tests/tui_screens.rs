@@ -866,6 +866,7 @@ fn the_roster_form_edits_every_field_and_refuses_a_bad_window() {
         "",
         "8点到10点半",
         "19:00-21:00",
+        "长青社区",
         "糖尿病",
     ];
     for (index, text) in fields.iter().enumerate() {
@@ -882,6 +883,7 @@ fn the_roster_form_edits_every_field_and_refuses_a_bad_window() {
     assert!(f.said().contains("8点到10点半"), "{}", f.said());
     assert!(elders::get(&f.store.conn, "CQ902").unwrap().is_none());
     // Back to the morning window: clear it and type it right.
+    f.key(KeyCode::Up);
     f.key(KeyCode::Up);
     f.key(KeyCode::Up);
     for _ in 0.."8点到10点半".chars().count() {
@@ -903,6 +905,7 @@ fn the_roster_form_edits_every_field_and_refuses_a_bad_window() {
         curtain::store::elders::window_text(elder.own.evening).as_deref(),
         Some("19:00-21:00")
     );
+    assert_eq!(elder.own.community.as_deref(), Some("长青社区"));
     assert_eq!(elder.notes.as_deref(), Some("糖尿病"));
     assert!(elder.route.is_some(), "an empty route joins the end");
 }

@@ -106,10 +106,6 @@ impl ColumnSet {
         ColumnSet(self.0 | field.bit())
     }
 
-    pub fn without(self, field: Field) -> ColumnSet {
-        ColumnSet(self.0 & !field.bit())
-    }
-
     pub fn contains(self, field: Field) -> bool {
         self.0 & field.bit() != 0
     }

@@ -90,6 +90,35 @@ pub fn open_settled_for_scope(
     Ok((store, actor, times, scope))
 }
 
+/// The community whose clock every elder of `grids` keeps, when that is one with a clock of its
+/// own: its name and schedule, for a screen to round and time by. `None` for every grid, for the
+/// configured community, and for grids of several communities.
+pub fn own_clock_of(
+    store: &Store,
+    grids: &crate::domain::access::Grids,
+) -> anyhow::Result<Option<(String, crate::domain::Schedule)>> {
+    let crate::domain::access::Grids::Only(grids) = grids else {
+        return Ok(None);
+    };
+    let zone_of = |community: Option<String>| {
+        community.filter(|name| store.schedule.communities.contains_key(name))
+    };
+    let zones: std::collections::BTreeSet<Option<String>> =
+        crate::store::elders::grid_communities(&store.conn)?
+            .into_iter()
+            .filter(|(grid, _)| grids.contains(grid))
+            .map(|(_, community)| zone_of(community))
+            .collect();
+    let mut zones = zones.into_iter();
+    match (zones.next(), zones.next()) {
+        (Some(Some(name)), None) => {
+            let schedule = store.schedule.communities[&name].clone();
+            Ok(Some((name, schedule)))
+        }
+        _ => Ok(None),
+    }
+}
+
 /// The grids of a community (an elder with no community lives in the configured one); refused
 /// when no elder lives there, naming the communities there are in their natural order.
 pub(crate) fn community_grids(

@@ -1332,6 +1332,12 @@ fn carry_out(app: &mut App, store: &mut Store, effect: Effect) -> anyhow::Result
                 if elders::count_active(&store.conn)? == 0 {
                     app.mode = Mode::Welcome;
                 }
+                // Someone who works in one community with a clock of its own walks its rounds.
+                if let Some((name, schedule)) = ops::read::own_clock_of(store, &app.actor.grids)? {
+                    app.community = Some(name);
+                    app.schedule = schedule;
+                    app.round = data::round_for_patrol(&app.schedule, app.now);
+                }
                 reload_all(app, store)?;
             }
         }

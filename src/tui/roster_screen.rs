@@ -44,7 +44,7 @@ pub struct Form {
     pub focus: usize,
 }
 
-pub const FORM_FIELDS: usize = 14;
+pub const FORM_FIELDS: usize = 15;
 
 /// The form's fields, by their place on it. Notes stay last: `↑` from the name reaches them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +62,7 @@ pub enum FormField {
     Route,
     MorningWindow,
     EveningWindow,
+    Community,
     Notes,
 }
 
@@ -80,6 +81,7 @@ impl FormField {
         FormField::Route,
         FormField::MorningWindow,
         FormField::EveningWindow,
+        FormField::Community,
         FormField::Notes,
     ];
 
@@ -99,6 +101,7 @@ impl FormField {
             FormField::Route => &s.col_route,
             FormField::MorningWindow => &s.form_morning_window,
             FormField::EveningWindow => &s.form_evening_window,
+            FormField::Community => &s.form_community,
             FormField::Notes => &s.detail_notes,
         }
     }
@@ -119,6 +122,7 @@ impl FormField {
             FormField::Route => elder.route.map(|route| route.to_string()),
             FormField::MorningWindow => elders::window_text(elder.own.morning),
             FormField::EveningWindow => elders::window_text(elder.own.evening),
+            FormField::Community => elder.own.community.clone(),
             FormField::Notes => elder.notes.clone(),
         }
     }
@@ -507,9 +511,9 @@ fn save_form(app: &mut App) -> Step {
         keyholder_phone: form.optional(FormField::KeyholderPhone),
         morning_window,
         evening_window,
-        community: None,
-        // The form has no community: an elder keeps hers, a new one is in the configured one.
-        columns: crate::import::ColumnSet::ALL.without(crate::domain::roster::Field::Community),
+        // Empty: the configured community.
+        community: form.optional(FormField::Community),
+        columns: crate::import::ColumnSet::ALL,
     };
     Step::Effect(Effect::SaveElder {
         new: form.editing.is_none(),
