@@ -3,8 +3,9 @@
 #  1. keystrokes: `j`/`k` for SECONDS while WRITERS other processes commit checks in a loop;
 #     each key's latency is the time until the selection marker (▶) moves on the pane. Prints
 #     the median and the worst.
-#  2. another terminal's check → redraw here: a `curtain check` of the first pending elder on
-#     screen, from the moment that process has committed until her line changes on this pane.
+#  2. another terminal's check → redraw here: a `curtain check` of an elder at the top of the
+#     list (turning her line into an alert), from the moment that process has committed until
+#     her line changes on this pane.
 # The polling adds a millisecond or two; the figures are upper bounds. The writers and the
 # redraw append real checks to DB's current round.
 #
@@ -25,8 +26,11 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT HUP
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
-marker() { tmux capture-pane -p -t "$SESSION" | grep -n '▶' | cut -d: -f1 | head -1; }
+# The selected row as drawn: the list scrolls under a selection kept a third of the way down, so
+# the marker's line number stays put while the row it marks changes.
+marker() { tmux capture-pane -p -t "$SESSION" | grep '▶' | head -1; }
 
 # The elders of the current round, in route order: the writers tick them from the far end.
 "$BIN" --db "$DB" status --format csv | cut -d, -f1 | tail -n +2 >"$WORK/ids"
@@ -52,16 +56,21 @@ sleep 2
 
 end=$(( $(ms) + SECONDS_OF_KEYS * 1000 ))
 key=j
+n=0
 : >"$WORK/keys"
 while [ "$(ms)" -lt "$end" ]; do
     before=$(marker)
     start=$(ms)
     tmux send-keys -t "$SESSION" "$key"
-    while [ "$(marker)" = "$before" ]; do :; done
+    # A key that moved nothing in 5 s is counted as 5 s, not waited for forever.
+    while [ "$(marker)" = "$before" ] && [ $(( $(ms) - start )) -lt 5000 ]; do :; done
     echo $(( $(ms) - start )) >>"$WORK/keys"
-    # Down the first screenful and back up, so the marker always has somewhere to move.
-    if [ "$key" = j ] && [ "$(marker)" -gt 30 ]; then key=k; fi
-    if [ "$key" = k ] && [ "$(marker)" -lt 8 ]; then key=j; fi
+    # Twenty rows down from the top and twenty back up, so the selection always has somewhere
+    # to move.
+    n=$(( n + 1 ))
+    if [ $(( n % 20 )) -eq 0 ]; then
+        if [ "$key" = j ]; then key=k; else key=j; fi
+    fi
 done
 sort -n "$WORK/keys" >"$WORK/sorted"
 COUNT=$(wc -l <"$WORK/sorted")
@@ -71,15 +80,25 @@ xargs kill <"$WORK/pids" 2>/dev/null || true
 rm -f "$WORK/pids"
 sleep 2
 
-# Redraw: the elders on screen from the top, each ticked from another process in turn.
-for run in 1 2 3 4 5 6 7 8 9 10; do
-    id=$(sed -n "${run}p" "$WORK/ids")
-    name=$("$BIN" --db "$DB" status --format csv | grep "^$id," | cut -d, -f2)
-    before=$(tmux capture-pane -p -t "$SESSION" | grep -F "$name" | head -1)
-    "$BIN" --db "$DB" --user other check "$id" seen >/dev/null
+# Redraw: the elders at the top of the list, each ticked from another process in turn with what
+# surely changes their line: the curtain the other way round (an alert) where it was seen as
+# expected, else as expected (ok again).
+for _ in $(seq 25); do tmux send-keys -t "$SESSION" k; done
+sleep 1
+"$BIN" --db "$DB" status --format csv \
+    | awk -F, 'NR > 1 && $8 != "away" { print $1 "," $2 "," $3 "," $6 "," $7 }' | head -10 >"$WORK/top"
+run=0
+while IFS=, read -r id name address expected observed; do
+    run=$(( run + 1 ))
+    room=${address##* }
+    if [ "$expected" = open ]; then wrong=closed; else wrong=open; fi
+    [ "$observed" = "$expected" ] || wrong=$expected
+    line() { tmux capture-pane -p -t "$SESSION" | grep -F "$name" | grep -F "$room" | head -1; }
+    before=$(line)
+    "$BIN" --db "$DB" --user other check "$id" "$wrong" >/dev/null
     start=$(ms)
-    while [ "$(tmux capture-pane -p -t "$SESSION" | grep -F "$name" | head -1)" = "$before" ]; do
+    while [ "$(line)" = "$before" ]; do
         [ $(( $(ms) - start )) -gt 5000 ] && break
     done
     echo "redraw $run ($id): $(( $(ms) - start )) ms"
-done
+done <"$WORK/top"

@@ -14,6 +14,9 @@ DB=$1
 ELDERS=${2:-300}
 NOW=${CURTAIN_BENCH_NOW:-2026-11-22 08:30}
 ROUND=${CURTAIN_BENCH_ROUND:-2026-11-21/evening}
+# The exact-rule SQL takes a minute or more a run at 30k: fewer runs there (CURTAIN_BENCH_RUNS=5).
+RUNS=${CURTAIN_BENCH_RUNS:-20}
+WARMUP=${CURTAIN_BENCH_WARMUP:-3}
 ORDINAL=$(sqlite3 "$DB" "SELECT value FROM meta WHERE key = 'flags_synced_through'")
 # The time zone of the generated community (Asia/Shanghai, UTC+8, no daylight saving).
 WORK=$(mktemp -d)
@@ -71,11 +74,11 @@ SQL
 
 "$BIN" --db "$WORK/roster.db" bench roster --elders "$ELDERS" --out "$WORK/roster.csv" >/dev/null
 
-hyperfine --warmup 3 --min-runs 20 --export-markdown "$WORK/read.md" \
+hyperfine --warmup "$WARMUP" --min-runs "$RUNS" --export-markdown "$WORK/read.md" \
     -n status "$BIN --db $DB status --round $ROUND --format csv" \
     -n sqlite3 "sqlite3 $DB < $WORK/status.sql" \
     -n flags "$BIN --db $DB flags --format csv"
-hyperfine --warmup 2 --runs 30 -n check "$BIN --db $DB check E000123 open"
+hyperfine --warmup 2 --runs "$(( RUNS + 10 ))" -n check "$BIN --db $DB check E000123 open"
 hyperfine --runs 5 -n import \
     --prepare "rm -f $WORK/import.db $WORK/import.db-wal $WORK/import.db-shm" \
     "$BIN --db $WORK/import.db import $WORK/roster.csv"

@@ -50,10 +50,10 @@ const LAST_EFFECTIVE_BY: &str = "WHERE checker = ?1 AND observation IS NOT NULL
     AND NOT EXISTS (SELECT 1 FROM checks AS later WHERE later.supersedes = c.id)
     ORDER BY recorded_at DESC, rowid DESC LIMIT 1";
 
-const COLUMNS: &str =
+pub(super) const COLUMNS: &str =
     "id, elder_id, round, observation, seen_at, recorded_at, checker, note, supersedes";
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<Check> {
+pub(super) fn from_row(row: &Row<'_>) -> rusqlite::Result<Check> {
     let round: i64 = row.get(2)?;
     let observation: Option<String> = row.get(3)?;
     Ok(Check {

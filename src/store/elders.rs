@@ -401,6 +401,15 @@ pub fn get(conn: &Connection, id: &str) -> rusqlite::Result<Option<Elder>> {
 /// id when it exists, else the one id equal to it ignoring ASCII case; `None` when there is
 /// none, or more than one and the typed case does not choose.
 pub fn canonical_id(conn: &Connection, typed: &str) -> rusqlite::Result<Option<String>> {
+    // The id as typed, by the primary key: a tick names its elder exactly, and the search
+    // ignoring case below reads the whole roster.
+    let exact: Option<String> = conn
+        .prepare_cached("SELECT id FROM elders WHERE id = ?1")?
+        .query_row([typed], |row| row.get(0))
+        .optional()?;
+    if exact.is_some() {
+        return Ok(exact);
+    }
     let mut statement =
         conn.prepare_cached("SELECT id FROM elders WHERE id = ?1 COLLATE NOCASE ORDER BY id")?;
     let ids: Vec<String> = statement
@@ -824,6 +833,27 @@ mod tests {
             let plan = plan.join(" | ");
             assert!(plan.contains("USING INDEX elders_by_"), "{name}: {plan}");
             assert!(!plan.contains("TEMP B-TREE"), "{name}: {plan}");
+        }
+    }
+
+    /// What every command and tick asks of the roster before settling reads small indexes.
+    #[test]
+    fn the_windows_and_the_first_added_come_from_indexes() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::store::schema::migrate(&mut conn).unwrap();
+        for sql in [
+            crate::store::rounds::DISTINCT_WINDOWS,
+            crate::store::rounds::FIRST_ADDED,
+        ] {
+            let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let plan: Vec<String> = statement
+                .query_map([], |row| row.get(3))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            let plan = plan.join(" | ");
+            assert!(plan.contains("COVERING INDEX elders_by_"), "{sql}: {plan}");
+            assert!(!plan.contains("TEMP B-TREE"), "{sql}: {plan}");
         }
     }
 

@@ -125,7 +125,9 @@ const SUPERSEDED_BY_LATER_ROUND: &str = "WHERE f.elder_id = ?1 AND f.round < ?2
 const OPEN_SUPERSEDABLE: &str = "SELECT DISTINCT elder_id FROM flags
     WHERE state = 'open' AND status IN ('missed', 'unclear')";
 const COUNT_OPEN: &str = "SELECT count(*) FROM flags AS f JOIN elders AS e ON e.id = f.elder_id
-    WHERE f.state = 'open' AND (?1 IS NULL OR e.grid = ?1)";
+    WHERE f.state = 'open' AND e.grid = ?1";
+/// Every grid's: the flags' state index alone, no join to the roster (every flag has its elder).
+const COUNT_ALL_OPEN: &str = "SELECT count(*) FROM flags WHERE state = 'open'";
 
 pub fn for_elder_round(
     conn: &Connection,
@@ -563,9 +565,15 @@ pub fn open_by_round_and_grid(
 }
 
 pub fn count_open(conn: &Connection, grid: Option<&str>) -> rusqlite::Result<usize> {
-    conn.prepare_cached(COUNT_OPEN)?
-        .query_row([grid], |row| row.get::<_, i64>(0))
-        .map(|count| usize::try_from(count).unwrap_or(0))
+    let count: i64 = match grid {
+        Some(grid) => conn
+            .prepare_cached(COUNT_OPEN)?
+            .query_row([grid], |row| row.get(0))?,
+        None => conn
+            .prepare_cached(COUNT_ALL_OPEN)?
+            .query_row([], |row| row.get(0))?,
+    };
+    Ok(usize::try_from(count).unwrap_or(0))
 }
 
 #[cfg(test)]
@@ -609,6 +617,7 @@ mod tests {
                 0,
             ),
             ("count_open", COUNT_OPEN.to_string(), 1),
+            ("count_all_open", COUNT_ALL_OPEN.to_string(), 0),
             (
                 "open_by_round_and_grid",
                 OPEN_BY_ROUND_AND_GRID.to_string(),

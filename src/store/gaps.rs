@@ -416,10 +416,9 @@ fn sync_zone(
     if synced.is_some_and(|synced| synced >= current.ordinal()) {
         return Ok(());
     }
-    let first_added: Option<String> =
-        store
-            .conn
-            .query_row("SELECT min(added_at) FROM elders", [], |row| row.get(0))?;
+    let first_added: Option<String> = store
+        .conn
+        .query_row(rounds::FIRST_ADDED, [], |row| row.get(0))?;
     let Some(first_added) = first_added.map(|text| parse_ts(&text)).transpose()? else {
         return Ok(());
     };

@@ -526,16 +526,20 @@ pub fn statuses_of(
     if !facts::is_settled(conn, round, now)? {
         return judge_round(conn, schedule, roster, round, now);
     }
-    let mut kept: HashMap<String, (settle::RoundFact, Option<Check>)> =
-        facts::with_checks(conn, round)?
-            .into_iter()
-            .map(|(elder_id, fact, check)| (elder_id, (fact, check)))
-            .collect();
+    // In elder id order: each elder of the roster is found by a binary search, not a hash.
+    type Kept = (settle::RoundFact, Option<Check>);
+    let mut kept: Vec<(String, Option<Kept>)> = facts::with_checks(conn, round)?
+        .into_iter()
+        .map(|(elder_id, fact, check)| (elder_id, Some((fact, check))))
+        .collect();
     let mut round_flags = flags::for_round(conn, round)?;
     let community = schedule.window(round);
     let mut rows = Vec::with_capacity(kept.len());
     for elder in roster {
-        let Some((fact, decisive)) = kept.remove(&elder.id) else {
+        let Ok(at) = kept.binary_search_by(|(id, _)| id.as_str().cmp(&elder.id)) else {
+            continue;
+        };
+        let Some((fact, decisive)) = kept[at].1.take() else {
             continue;
         };
         rows.push(ElderRound {
@@ -735,6 +739,12 @@ pub fn windows_of_round(
     Ok(windows)
 }
 
+/// What every command and tick asks before settling, from the indexes `elders_by_windows` and
+/// `elders_by_added`: never a scan of the roster.
+pub(super) const DISTINCT_WINDOWS: &str = "SELECT DISTINCT morning_opens, morning_closes,
+    evening_opens, evening_closes, community FROM elders";
+pub(super) const FIRST_ADDED: &str = "SELECT min(added_at) FROM elders";
+
 /// The distinct windows on the roster (the community's is the one with no own window) and when
 /// the first elder was added: all a sync needs to know before it reads the roster.
 fn windows_on_roster(
@@ -746,10 +756,7 @@ fn windows_on_roster(
             crate::domain::time::parse_clock(&closes?)?,
         ))
     };
-    let mut statement = conn.prepare_cached(
-        "SELECT DISTINCT morning_opens, morning_closes, evening_opens, evening_closes, community
-         FROM elders",
-    )?;
+    let mut statement = conn.prepare_cached(DISTINCT_WINDOWS)?;
     let windows = statement
         .query_map([], |row| {
             Ok(OwnWindows {
@@ -760,8 +767,7 @@ fn windows_on_roster(
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     // Instants are fixed-width UTC text: the least text is the earliest.
-    let first: Option<String> =
-        conn.query_row("SELECT min(added_at) FROM elders", [], |row| row.get(0))?;
+    let first: Option<String> = conn.query_row(FIRST_ADDED, [], |row| row.get(0))?;
     Ok((
         windows,
         first.map(|text| super::parse_ts(&text)).transpose()?,

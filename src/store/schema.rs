@@ -408,6 +408,14 @@ CREATE TABLE user_communities (
     PRIMARY KEY (user_name, community)
 ) STRICT;
 "#,
+    r#"
+-- A tick reads no whole roster (#14): what every command and every tick asks before it settles
+-- (the distinct windows and communities on the roster, when the first elder was added) is
+-- answered from small indexes instead of a scan of the roster.
+CREATE INDEX elders_by_windows
+    ON elders (morning_opens, morning_closes, evening_opens, evening_closes, community);
+CREATE INDEX elders_by_added ON elders (added_at);
+"#,
 ];
 
 /// The schema version this program writes.
