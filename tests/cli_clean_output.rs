@@ -118,3 +118,36 @@ fn volunteers_see_every_phone_like_number_masked() {
         admin.describe()
     );
 }
+
+/// `curtain status --format csv | head`: the reader closes the pipe after what it wanted; curtain
+/// stops quietly with exit 0, not "error: Broken pipe" on the terminal. The district is large
+/// enough that its status outgrows the pipe's buffer.
+#[test]
+fn output_cut_short_by_its_reader_ends_quietly() {
+    use std::io::Read;
+    let db = TestDb::new();
+    db.ok(
+        "2026-11-22 08:30",
+        &["bench", "gen", "--elders", "1000", "--days", "2"],
+    );
+    let mut child = common::curtain()
+        .env("CURTAIN_USER", common::USER)
+        .arg("--db")
+        .arg(&db.path)
+        .args(["--now", "2026-11-22 08:30", "--lang", "en"])
+        .args(["status", "--format", "csv"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start curtain");
+    let mut first = [0_u8; 64];
+    let mut stdout = child.stdout.take().expect("stdout");
+    stdout
+        .read_exact(&mut first)
+        .expect("the start of the list");
+    drop(stdout);
+    let output = child.wait_with_output().expect("curtain ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "nothing on the terminal: {stderr}");
+}

@@ -369,8 +369,22 @@ pub fn main(cli: Cli) -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // `curtain status | head`: the reader has what it wanted; nothing went wrong.
+        Err(error) if reader_went_away(&error) => ExitCode::SUCCESS,
         Err(error) => report(session.lang, &error),
     }
+}
+
+/// Whether writing the output failed because whoever read it closed the pipe.
+fn reader_went_away(error: &anyhow::Error) -> bool {
+    let broken = |io: &std::io::Error| io.kind() == std::io::ErrorKind::BrokenPipe;
+    error.chain().any(|cause| {
+        cause.downcast_ref::<std::io::Error>().is_some_and(broken)
+            // The csv writer keeps the I/O error inside its own, not as its source.
+            || cause
+                .downcast_ref::<csv::Error>()
+                .is_some_and(|csv| matches!(csv.kind(), csv::ErrorKind::Io(io) if broken(io)))
+    })
 }
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {
