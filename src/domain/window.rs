@@ -139,6 +139,12 @@ impl Schedule {
         )
     }
 
+    /// The zone (as [`Schedule::zones`] names it) of the elders of `community`: the community
+    /// itself when the config gives it a clock of its own, else `None`, the configured one's.
+    pub fn zone_name(&self, community: Option<String>) -> Option<String> {
+        community.filter(|name| self.communities.contains_key(name))
+    }
+
     /// Whether an elder keeps the clock of the zone [`Schedule::zones`] names `zone`.
     pub fn in_zone(&self, zone: Option<&str>, own: &OwnWindows) -> bool {
         match zone {

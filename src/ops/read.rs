@@ -100,14 +100,11 @@ pub fn own_clock_of(
     let crate::domain::access::Grids::Only(grids) = grids else {
         return Ok(None);
     };
-    let zone_of = |community: Option<String>| {
-        community.filter(|name| store.schedule.communities.contains_key(name))
-    };
     let zones: std::collections::BTreeSet<Option<String>> =
         crate::store::elders::grid_communities(&store.conn)?
             .into_iter()
             .filter(|(grid, _)| grids.contains(grid))
-            .map(|(_, community)| zone_of(community))
+            .map(|(_, community)| store.schedule.zone_name(community))
             .collect();
     let mut zones = zones.into_iter();
     match (zones.next(), zones.next()) {
@@ -126,21 +123,14 @@ pub(crate) fn community_grids(
     configured: Option<&str>,
     community: &str,
 ) -> anyhow::Result<std::collections::BTreeSet<String>> {
-    let rows = crate::store::elders::grid_communities(&store.conn)?;
-    let name_of = |named: Option<String>| named.or_else(|| configured.map(str::to_string));
-    let mut known = std::collections::BTreeSet::new();
-    let mut grids = std::collections::BTreeSet::new();
-    for (grid, named) in rows {
-        let Some(name) = name_of(named) else {
-            continue;
-        };
-        if name == community {
-            grids.insert(grid);
-        }
-        known.insert(name);
-    }
+    let grids = crate::store::elders::grids_of_community(&store.conn, community, configured)?;
     if grids.is_empty() {
-        let mut known: Vec<String> = known.into_iter().collect();
+        let mut known: Vec<String> = crate::store::elders::grid_communities(&store.conn)?
+            .into_iter()
+            .filter_map(|(_, named)| named.or_else(|| configured.map(str::to_string)))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
         crate::domain::order::sort_naturally(&mut known);
         return Err(crate::error::Refusal::UnknownCommunity {
             community: community.to_string(),

@@ -81,16 +81,12 @@ fn refuse_grid_in_two_communities(
     conn: &rusqlite::Connection,
     schedule: &crate::domain::Schedule,
 ) -> anyhow::Result<()> {
-    let zone = |community: &Option<String>| {
-        community
-            .as_deref()
-            .filter(|name| schedule.communities.contains_key(*name))
-            .map(str::to_string)
-    };
     let mut seen: std::collections::BTreeMap<String, std::collections::BTreeSet<Option<String>>> =
         Default::default();
     for (grid, community) in elders::grid_communities(conn)? {
-        seen.entry(grid).or_default().insert(zone(&community));
+        seen.entry(grid)
+            .or_default()
+            .insert(schedule.zone_name(community));
     }
     if let Some((grid, communities)) = seen.into_iter().find(|(_, set)| set.len() > 1) {
         let communities = communities

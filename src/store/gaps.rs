@@ -385,9 +385,11 @@ fn settle_round(
 /// `rounds::sync_flags`, which raised the rounds' missed flags.
 pub fn sync(store: &mut Store, times: Times) -> anyhow::Result<()> {
     let schedule = store.schedule.clone();
+    // The whole roster is read once, when a first round is to be settled, whatever the zones.
+    let mut everyone: Option<elders::Roster> = None;
     // A community with a clock of its own forms its grids' gaps when its windows close.
     for (name, zone) in schedule.zones() {
-        sync_zone(store, times, zone, name)?;
+        sync_zone(store, times, zone, name, &mut everyone)?;
     }
     Ok(())
 }
@@ -399,6 +401,7 @@ fn sync_zone(
     times: Times,
     zone: &Schedule,
     community: Option<&str>,
+    everyone: &mut Option<elders::Roster>,
 ) -> anyhow::Result<()> {
     let key = |base: &str| match community {
         None => base.to_string(),
@@ -429,12 +432,16 @@ fn sync_zone(
     let mut roster: Option<elders::Roster> = None;
     while round <= current && zone.window(round).has_closed(now) {
         if roster.is_none() {
-            let everyone = elders::roster(&store.conn)?;
+            if everyone.is_none() {
+                *everyone = Some(elders::roster(&store.conn)?);
+            }
             let home = &store.schedule;
             roster = Some(
                 everyone
-                    .into_iter()
+                    .iter()
+                    .flatten()
                     .filter(|elder| home.in_zone(community, &elder.own))
+                    .cloned()
                     .collect(),
             );
         }
