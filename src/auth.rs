@@ -73,7 +73,11 @@ pub fn log_in(
     }
     // A file that takes no writes (read-only, or opened immutable to be read): the PIN is checked
     // but neither a failure nor a success can be counted.
-    if store.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+    if store
+        .conn
+        .sqlite()
+        .is_some_and(|conn| conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false))
+    {
         if !pin_matches(&user.pin_hash, pin) {
             return Err(Refusal::WrongPin {
                 name: name.to_string(),
@@ -124,7 +128,7 @@ pub fn log_in(
 /// The grids a user works on: those given, and every grid of the communities given, as the
 /// roster has them now. A user given communities whose roster has no grid yet works on none,
 /// never on every grid.
-fn scope_of(store: &Store, user: &users::User) -> rusqlite::Result<Grids> {
+fn scope_of(store: &Store, user: &users::User) -> crate::store::db::Result<Grids> {
     if user.communities.is_empty() || user.role == crate::domain::access::Role::Admin {
         return Ok(Grids::for_role(user.role, user.grids.clone()));
     }

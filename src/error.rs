@@ -59,8 +59,10 @@ pub enum Refusal {
     GapOutcome(String),
     #[error("tally --format xlsx needs --out FILE.xlsx")]
     TallyNeedsOut,
-    #[error("this curtain cannot use PostgreSQL ({0}) yet")]
-    PostgresNotYet(String),
+    #[error("cannot connect to PostgreSQL at {url}: {reason}")]
+    PostgresUnreachable { url: String, reason: String },
+    #[error("this works on an SQLite database file only")]
+    NotOnPostgres,
     #[error("{0} is this device's own database")]
     HandoverToItself(PathBuf),
     #[error("the shared roster lacks {elders}")]

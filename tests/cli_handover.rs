@@ -274,9 +274,9 @@ fn a_hand_over_that_cannot_be_made_says_why_and_changes_nothing() {
     let missing = central.file("nowhere.db");
     let cases: Vec<(String, &str, &str)> = vec![
         (
-            "postgres://curtain@db.example/curtain".into(),
-            "cannot connect to PostgreSQL yet",
-            "还不能连接 PostgreSQL",
+            "postgres://curtain@127.0.0.1:1/curtain".into(),
+            "cannot connect to PostgreSQL",
+            "无法连接 PostgreSQL",
         ),
         (
             laptop.path.display().to_string(),
@@ -408,19 +408,25 @@ fn a_follow_up_on_a_flag_the_shared_database_never_raised_is_named_not_lost_sile
 }
 
 #[test]
-fn a_postgres_url_as_the_database_is_refused_plainly_until_curtain_speaks_postgresql() {
+fn a_postgres_server_that_cannot_be_reached_is_refused_plainly_and_nothing_is_created() {
     for (lang, says) in [
-        ("en", "cannot connect to PostgreSQL yet"),
-        ("zh", "还不能连接 PostgreSQL"),
+        (
+            "en",
+            "cannot connect to PostgreSQL at postgres://curtain@127.0.0.1:1/curtain",
+        ),
+        (
+            "zh",
+            "无法连接 PostgreSQL postgres://curtain@127.0.0.1:1/curtain",
+        ),
     ] {
         for via_env in [false, true] {
             let dir = tempfile::tempdir().unwrap();
             let mut cmd = common::curtain();
             cmd.current_dir(dir.path()).args(["--lang", lang]);
             if via_env {
-                cmd.env("CURTAIN_DB", "postgres://curtain@127.0.0.1/curtain");
+                cmd.env("CURTAIN_DB", "postgres://curtain@127.0.0.1:1/curtain");
             } else {
-                cmd.args(["--db", "postgresql://curtain@127.0.0.1/curtain"]);
+                cmd.args(["--db", "postgres://curtain@127.0.0.1:1/curtain"]);
             }
             let output = cmd.args(["status"]).output().unwrap();
             let stderr = String::from_utf8_lossy(&output.stderr);

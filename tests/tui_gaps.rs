@@ -43,7 +43,7 @@ fn week(lang: Lang) -> Week {
     .unwrap();
     let rows = parse_roster_bytes(SAMPLE_ROSTER, FileKind::Csv).unwrap();
     let added = at("2026-11-21 06:00");
-    let tx = store.conn.transaction().unwrap();
+    let tx = store.write().unwrap();
     elders::apply_import(&tx, &rows, "admin", added, added, "sample").unwrap();
     tx.commit().unwrap();
     let roster = elders::all(&store.conn).unwrap();
@@ -204,7 +204,7 @@ fn the_roster_screen_assigns_a_part_of_a_grid_and_the_volunteer_sees_it_first() 
     .unwrap();
     let rows = parse_roster_bytes(SAMPLE_ROSTER, FileKind::Csv).unwrap();
     let added = at("2026-11-21 06:00");
-    let tx = store.conn.transaction().unwrap();
+    let tx = store.write().unwrap();
     elders::apply_import(&tx, &rows, "admin", added, added, "sample").unwrap();
     tx.commit().unwrap();
     let mut app = App::new(
@@ -266,7 +266,7 @@ fn the_early_warning_banner_shows_from_845_while_the_round_can_be_saved() {
     .unwrap();
     let rows = parse_roster_bytes(SAMPLE_ROSTER, FileKind::Csv).unwrap();
     let added = at("2026-11-21 06:00");
-    let tx = store.conn.transaction().unwrap();
+    let tx = store.write().unwrap();
     elders::apply_import(&tx, &rows, "admin", added, added, "sample").unwrap();
     tx.commit().unwrap();
     for (now, shown) in [

@@ -35,7 +35,7 @@ fn fixture(lang: Lang, now: &str) -> Fixture {
     .unwrap();
     let rows = parse_roster_bytes(SAMPLE_ROSTER, FileKind::Csv).unwrap();
     let added = at("2026-11-21 06:00");
-    let tx = store.conn.transaction().unwrap();
+    let tx = store.write().unwrap();
     elders::apply_import(&tx, &rows, "admin", added, added, "sample").unwrap();
     tx.commit().unwrap();
     let mut app = App::new(

@@ -124,13 +124,13 @@ pub fn generate(
     // Bulk mode: no fsync and an in-memory rollback journal while the file is being made (a
     // failed run leaves a file to delete, nothing else); a cache large enough for the check ids'
     // index, whose random keys land all over it.
-    store
-        .conn
-        .pragma_update_and_check(None, "journal_mode", "MEMORY", |row| {
+    if let Some(conn) = store.conn.sqlite() {
+        conn.pragma_update_and_check(None, "journal_mode", "MEMORY", |row| {
             row.get::<_, String>(0)
         })?;
-    store.conn.pragma_update(None, "synchronous", "OFF")?;
-    store.conn.pragma_update(None, "cache_size", -2_000_000)?;
+        conn.pragma_update(None, "synchronous", "OFF")?;
+        conn.pragma_update(None, "cache_size", -2_000_000)?;
+    }
     let mut rng = SplitMix64::new(spec.seed);
     let mut out = Generated {
         elders: spec.elders,
@@ -269,15 +269,15 @@ pub fn generate(
     rounds::mark_synced(&store.conn, through, spec.now)?;
     crate::store::gaps::mark_synced(&store.conn, through, spec.now)?;
     rounds::sync_flags(&mut store, Times::at(spec.now))?;
-    store
-        .conn
-        .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))?;
-    store.conn.pragma_update(None, "synchronous", "FULL")?;
+    if let Some(conn) = store.conn.sqlite() {
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+    }
     Ok(out)
 }
 
 fn write_roster(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Connection,
     rows: &[(crate::import::RosterRow, usize)],
     start: DateTime<Utc>,
     now: DateTime<Utc>,
@@ -308,7 +308,7 @@ fn write_roster(
 }
 
 fn write_absences(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Connection,
     rows: &[(crate::import::RosterRow, usize)],
     first: Round,
     current: Round,
@@ -550,7 +550,7 @@ fn grid_worker(grid: usize) -> String {
 /// resolved within the day (a few are left open); some missed rounds get a note. Returns how
 /// many follow-ups were logged.
 fn follow_up(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Connection,
     rng: &mut SplitMix64,
     flag_id: i64,
     raised: DateTime<Utc>,

@@ -23,7 +23,7 @@ use crate::store::{BackupFault, Create, elders, flags};
 pub fn run(session: &Session, command: Command) -> anyhow::Result<()> {
     match command {
         Command::Init { admin, drill } => {
-            let existed = session.db.exists();
+            let existed = crate::store::database_exists(&session.db);
             if drill {
                 ops::drill::init(session)?;
             }
@@ -208,7 +208,7 @@ fn import_roster(
         .map_or_else(|| shown(file), |name| name.to_string_lossy().into_owned());
     let mut see_phones = true;
     let plan = if dry_run {
-        if session.db.exists() {
+        if crate::store::database_exists(&session.db) {
             // A dry run settles nothing: it only compares the file with the roster.
             let mut store = session.open(Create::Never)?;
             see_phones = session.viewer(&mut store)?.can(Capability::SeePhones);

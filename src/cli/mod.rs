@@ -326,10 +326,6 @@ pub fn context(cli: &Cli) -> Result<Session, (Lang, anyhow::Error)> {
             .ok_or_else(|| (env_lang, Refusal::BadLang(text.to_string()).into()))?,
     };
     let db = cli.db.clone().unwrap_or_else(default_db_path);
-    if crate::store::is_postgres_url(&db.to_string_lossy()) {
-        let url = db.to_string_lossy().into_owned();
-        return Err((lang, Refusal::PostgresNotYet(url).into()));
-    }
     let config = Config::load(cli.config.as_deref(), &db).map_err(|e| (lang, e.into()))?;
     let given_now = match &cli.now {
         Some(text) => Some(

@@ -10,7 +10,7 @@ use crate::store::{self, Create, Store};
 
 /// Makes a new database a drill database; a drill database stays one; a live one is refused.
 pub fn init(session: &Session) -> anyhow::Result<()> {
-    let existed = session.db.exists();
+    let existed = crate::store::database_exists(&session.db);
     let mut store = Store::open(
         &session.db,
         Create::IfMissing,

@@ -26,9 +26,6 @@ pub struct HandedOver {
 
 /// Hands this device's records (the session's database) over to the database at `to`.
 pub fn hand_over(session: &Session, to: &str) -> anyhow::Result<HandedOver> {
-    if crate::store::is_postgres_url(to) {
-        return Err(Refusal::PostgresNotYet(to.to_string()).into());
-    }
     let target_path = PathBuf::from(to);
     if same_file(&session.db, &target_path) {
         return Err(Refusal::HandoverToItself(target_path).into());

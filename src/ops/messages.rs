@@ -72,7 +72,10 @@ pub fn refusal(lang: Lang, refusal: &Refusal) -> String {
         Refusal::UnknownVolunteer(name) => fill(&s.unknown_volunteer, &[("name", name)]),
         Refusal::BadRouteRange(text) => fill(&s.bad_route_range, &[("text", text)]),
         Refusal::TallyNeedsOut => s.tally_needs_out.clone(),
-        Refusal::PostgresNotYet(url) => fill(&s.postgres_not_yet, &[("url", url)]),
+        Refusal::PostgresUnreachable { url, reason } => {
+            fill(&s.postgres_unreachable, &[("url", url), ("reason", reason)])
+        }
+        Refusal::NotOnPostgres => s.not_on_postgres.clone(),
         Refusal::HandoverToItself(path) => {
             fill(&s.handover_to_itself, &[("path", &path.display())])
         }
@@ -419,9 +422,18 @@ pub fn storage_failure(lang: Lang, error: &anyhow::Error) -> Option<String> {
     use std::io::ErrorKind;
     let s = t(lang);
     error.chain().find_map(|cause| {
-        if let Some(rusqlite::Error::SqliteFailure(failure, _)) =
-            cause.downcast_ref::<rusqlite::Error>()
-        {
+        let store_error = cause.downcast_ref::<crate::store::db::Error>();
+        // PostgreSQL's server says so by its SQLSTATE: disk_full, read_only_sql_transaction.
+        match store_error.and_then(crate::store::db::Error::sqlstate) {
+            Some("53100") => return Some(s.storage_full.clone()),
+            Some("25006") => return Some(s.storage_read_only.clone()),
+            _ => {}
+        }
+        let sqlite = match store_error {
+            Some(crate::store::db::Error::Sqlite(error)) => Some(error),
+            _ => cause.downcast_ref::<rusqlite::Error>(),
+        };
+        if let Some(rusqlite::Error::SqliteFailure(failure, _)) = sqlite {
             return match failure.code {
                 // A write that ran out of room reports SQLITE_FULL (ENOSPC) or an I/O error on
                 // write, fsync or growing the shared-memory file (EFBIG, a failing disk).
@@ -748,7 +760,11 @@ mod tests {
         ]);
         // Issue 16.
         all.extend([
-            R::PostgresNotYet(text("postgres://curtain@db/curtain")),
+            R::PostgresUnreachable {
+                url: text("postgres://curtain@db/curtain"),
+                reason: text("connection refused"),
+            },
+            R::NotOnPostgres,
             R::HandoverToItself(path()),
             R::HandoverUnknownElders {
                 elders: text("CQ099"),
@@ -850,7 +866,8 @@ mod tests {
                 | R::UnknownVolunteer(_)
                 | R::BadRouteRange(_)
                 | R::TallyNeedsOut
-                | R::PostgresNotYet(_)
+                | R::PostgresUnreachable { .. }
+                | R::NotOnPostgres
                 | R::HandoverToItself(_)
                 | R::HandoverUnknownElders { .. }
                 | R::HandoverDrillMismatch

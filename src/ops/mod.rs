@@ -66,7 +66,7 @@ impl Session {
         if !self.clock.ahead_of_real(self.now) {
             return Ok(());
         }
-        let drill = self.db.exists()
+        let drill = crate::store::database_exists(&self.db)
             && Store::open_immutable(&self.db, self.config.schedule.clone())
                 .is_ok_and(|store| store.drill);
         if drill {

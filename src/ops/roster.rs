@@ -78,7 +78,7 @@ pub fn import_file(
 /// so a grid name two communities use is refused (before the transaction commits) rather than
 /// merged. Communities without a clock of their own are the configured one's.
 fn refuse_grid_in_two_communities(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Connection,
     schedule: &crate::domain::Schedule,
 ) -> anyhow::Result<()> {
     let mut seen: std::collections::BTreeMap<String, std::collections::BTreeSet<Option<String>>> =

@@ -23,7 +23,7 @@ pub fn init_admin(
     new_pin: impl FnOnce() -> anyhow::Result<Pin>,
 ) -> anyhow::Result<bool> {
     auth::check_user_name(name)?;
-    let existed = session.db.exists();
+    let existed = crate::store::database_exists(&session.db);
     if existed {
         let store = session.open(Create::Never)?;
         if users::any(&store.conn)? {

@@ -3,8 +3,8 @@
 
 use std::collections::HashSet;
 
+use super::db::{Connection, params};
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{Connection, params};
 use serde::Serialize;
 
 use super::{date_text, parse_date, ts};
@@ -32,12 +32,13 @@ pub fn record(
     reason: Option<&str>,
     actor: &str,
     now: DateTime<Utc>,
-) -> rusqlite::Result<i64> {
-    conn.prepare_cached(
+) -> super::db::Result<i64> {
+    let inserted: i64 = conn.prepare_cached(
         "INSERT INTO absences (elder_id, from_date, to_date, reason, created_by, created_at, uid)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             RETURNING id",
     )?
-    .execute(params![
+    .query_row(params![
         elder_id,
         date_text(from),
         date_text(to),
@@ -45,8 +46,8 @@ pub fn record(
         actor,
         ts(now),
         uuid::Uuid::new_v4().to_string()
-    ])?;
-    Ok(conn.last_insert_rowid())
+    ], |row| row.get::<_, i64>(0))?;
+    Ok(inserted)
 }
 
 /// Ends an absence early: the elder is expected again from `back_on`.
@@ -56,7 +57,7 @@ pub fn end(
     back_on: NaiveDate,
     actor: &str,
     now: DateTime<Utc>,
-) -> rusqlite::Result<bool> {
+) -> super::db::Result<bool> {
     Ok(conn.execute(
         "UPDATE absences SET back_on = ?2, ended_by = ?3, ended_at = ?4
          WHERE id = ?1 AND back_on IS NULL",
@@ -64,14 +65,14 @@ pub fn end(
     )? > 0)
 }
 
-pub fn is_away(conn: &Connection, elder_id: &str, date: NaiveDate) -> rusqlite::Result<bool> {
+pub fn is_away(conn: &Connection, elder_id: &str, date: NaiveDate) -> super::db::Result<bool> {
     conn.prepare_cached(&format!(
         "SELECT EXISTS (SELECT 1 FROM absences WHERE elder_id = ?2 AND {AWAY_ON})"
     ))?
     .query_row(params![date_text(date), elder_id], |row| row.get(0))
 }
 
-pub fn away_on(conn: &Connection, date: NaiveDate) -> rusqlite::Result<HashSet<String>> {
+pub fn away_on(conn: &Connection, date: NaiveDate) -> super::db::Result<HashSet<String>> {
     let mut statement =
         conn.prepare_cached(&format!("SELECT elder_id FROM absences WHERE {AWAY_ON}"))?;
     statement
@@ -79,7 +80,7 @@ pub fn away_on(conn: &Connection, date: NaiveDate) -> rusqlite::Result<HashSet<S
         .collect()
 }
 
-fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Absence> {
+fn from_row(row: &super::db::Row<'_>) -> super::db::Result<Absence> {
     Ok(Absence {
         id: row.get(0)?,
         elder_id: row.get(1)?,
@@ -99,11 +100,11 @@ pub fn list(
     conn: &Connection,
     elder_id: Option<&str>,
     current_on: Option<NaiveDate>,
-) -> rusqlite::Result<Vec<Absence>> {
+) -> super::db::Result<Vec<Absence>> {
     let mut statement = conn.prepare_cached(
         "SELECT id, elder_id, from_date, to_date, reason, created_by, back_on FROM absences
-         WHERE (?1 IS NULL OR elder_id = ?1)
-           AND (?2 IS NULL OR (to_date >= ?2 AND (back_on IS NULL OR back_on > ?2)))
+         WHERE (CAST(?1 AS TEXT) IS NULL OR elder_id = ?1)
+           AND (CAST(?2 AS TEXT) IS NULL OR (to_date >= ?2 AND (back_on IS NULL OR back_on > ?2)))
          ORDER BY from_date, id",
     )?;
     statement

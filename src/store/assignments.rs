@@ -2,8 +2,8 @@
 //! before it (never deleted), and both are written to the user audit, so who was assigned when
 //! is never lost.
 
+use super::db::{Connection, Row, params};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, Row, params};
 use serde::Serialize;
 
 use super::ts;
@@ -37,7 +37,7 @@ impl Assignment {
 const COLUMNS: &str = "id, volunteer, grid, buildings, route_from, route_to, assigned_at,
     assigned_by, ended_at, ended_by";
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<Assignment> {
+fn from_row(row: &Row<'_>) -> super::db::Result<Assignment> {
     let buildings: Option<String> = row.get(3)?;
     Ok(Assignment {
         id: row.get(0)?,
@@ -56,17 +56,17 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Assignment> {
 }
 
 /// The assignments in force, by grid then volunteer; of one grid when given.
-pub fn current(conn: &Connection, grid: Option<&str>) -> rusqlite::Result<Vec<Assignment>> {
+pub fn current(conn: &Connection, grid: Option<&str>) -> super::db::Result<Vec<Assignment>> {
     let mut statement = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM assignments
-         WHERE ended_at IS NULL AND (?1 IS NULL OR grid = ?1)
+         WHERE ended_at IS NULL AND (CAST(?1 AS TEXT) IS NULL OR grid = ?1)
          ORDER BY grid, volunteer, id"
     ))?;
     statement.query_map([grid], from_row)?.collect()
 }
 
 /// Every assignment ever made, oldest first: who was assigned when.
-pub fn history(conn: &Connection) -> rusqlite::Result<Vec<Assignment>> {
+pub fn history(conn: &Connection) -> super::db::Result<Vec<Assignment>> {
     let mut statement =
         conn.prepare_cached(&format!("SELECT {COLUMNS} FROM assignments ORDER BY id"))?;
     statement.query_map([], from_row)?.collect()
@@ -74,7 +74,7 @@ pub fn history(conn: &Connection) -> rusqlite::Result<Vec<Assignment>> {
 
 /// The volunteers assigned to a grid now (the assignments in force; their times are the real
 /// clock's, which a drill's `--now` does not move).
-pub fn volunteers(conn: &Connection, grid: &str) -> rusqlite::Result<Vec<String>> {
+pub fn volunteers(conn: &Connection, grid: &str) -> super::db::Result<Vec<String>> {
     let mut statement = conn.prepare_cached(
         "SELECT DISTINCT volunteer FROM assignments WHERE grid = ?1 AND ended_at IS NULL
          ORDER BY volunteer",
@@ -92,7 +92,7 @@ pub fn assign(
     part: &Part,
     actor: &str,
     now: DateTime<Utc>,
-) -> rusqlite::Result<(Assignment, Option<Assignment>)> {
+) -> super::db::Result<(Assignment, Option<Assignment>)> {
     let before = current(conn, Some(grid))?
         .into_iter()
         .find(|a| a.volunteer == volunteer);
@@ -111,12 +111,13 @@ pub fn assign(
         ),
         Part::Route { from, to } => (None, Some(*from), Some(*to)),
     };
-    conn.prepare_cached(
+    let inserted: i64 = conn.prepare_cached(
         "INSERT INTO assignments (volunteer, grid, buildings, route_from, route_to, assigned_at,
              assigned_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             RETURNING id",
     )?
-    .execute(params![
+    .query_row(params![
         volunteer,
         grid,
         buildings,
@@ -124,8 +125,8 @@ pub fn assign(
         to,
         ts(now),
         actor
-    ])?;
-    let id = conn.last_insert_rowid();
+    ], |row| row.get::<_, i64>(0))?;
+    let id = inserted;
     let detail = serde_json::json!({
         "grid": grid,
         "buildings": buildings,

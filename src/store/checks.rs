@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
+use super::db::{Connection, OptionalExtension, Row, params};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{parse_ts, ts};
 use crate::domain::{CheckFact, Observation, Round};
@@ -53,14 +53,14 @@ const LAST_EFFECTIVE_BY: &str = "WHERE checker = ?1 AND observation IS NOT NULL
 pub(super) const COLUMNS: &str =
     "id, elder_id, round, observation, seen_at, recorded_at, checker, note, supersedes";
 
-pub(super) fn from_row(row: &Row<'_>) -> rusqlite::Result<Check> {
+pub(super) fn from_row(row: &Row<'_>) -> super::db::Result<Check> {
     let round: i64 = row.get(2)?;
     let observation: Option<String> = row.get(3)?;
     Ok(Check {
         id: row.get(0)?,
         elder_id: row.get(1)?,
         round: Round::from_ordinal(round)
-            .ok_or(rusqlite::Error::IntegralValueOutOfRange(2, round))?,
+            .ok_or(super::db::Error::column(2, format!("round {}", round)))?,
         observation: observation.and_then(|text| text.parse().ok()),
         seen_at: parse_ts(&row.get::<_, String>(4)?)?,
         recorded_at: parse_ts(&row.get::<_, String>(5)?)?,
@@ -71,18 +71,18 @@ pub(super) fn from_row(row: &Row<'_>) -> rusqlite::Result<Check> {
 }
 
 /// Every check, in the order it was written: a correction after the check it supersedes.
-pub fn all_in_recorded_order(conn: &Connection) -> rusqlite::Result<Vec<Check>> {
+pub fn all_in_recorded_order(conn: &Connection) -> super::db::Result<Vec<Check>> {
     conn.prepare(&format!("SELECT {COLUMNS} FROM checks ORDER BY rowid"))?
         .query_map([], from_row)?
         .collect()
 }
 
 /// How many checks are on record, superseded ones included.
-pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
+pub fn count(conn: &Connection) -> super::db::Result<i64> {
     conn.query_row("SELECT count(*) FROM checks", [], |row| row.get(0))
 }
 
-pub fn insert(conn: &Connection, check: &Check) -> rusqlite::Result<()> {
+pub fn insert(conn: &Connection, check: &Check) -> super::db::Result<()> {
     conn.prepare_cached(
         "INSERT INTO checks (id, elder_id, round, observation, seen_at, recorded_at, checker,
              note, supersedes)
@@ -103,7 +103,10 @@ pub fn insert(conn: &Connection, check: &Check) -> rusqlite::Result<()> {
 }
 
 /// Every check of a round, by elder, each elder's in the order appended.
-pub fn for_round(conn: &Connection, round: Round) -> rusqlite::Result<HashMap<String, Vec<Check>>> {
+pub fn for_round(
+    conn: &Connection,
+    round: Round,
+) -> super::db::Result<HashMap<String, Vec<Check>>> {
     let mut statement =
         conn.prepare_cached(&format!("SELECT {COLUMNS} FROM checks {FOR_ROUND}"))?;
     let mut by_elder: HashMap<String, Vec<Check>> = HashMap::new();
@@ -123,7 +126,7 @@ pub fn for_rounds(
     conn: &Connection,
     first: Round,
     last: Round,
-) -> rusqlite::Result<HashMap<Round, HashMap<String, Vec<Check>>>> {
+) -> super::db::Result<HashMap<Round, HashMap<String, Vec<Check>>>> {
     let mut statement =
         conn.prepare_cached(&format!("SELECT {COLUMNS} FROM checks {FOR_ROUNDS}"))?;
     let mut by_round: HashMap<Round, HashMap<String, Vec<Check>>> = HashMap::new();
@@ -143,7 +146,7 @@ pub fn for_elder_round(
     conn: &Connection,
     elder_id: &str,
     round: Round,
-) -> rusqlite::Result<Vec<Check>> {
+) -> super::db::Result<Vec<Check>> {
     let mut statement =
         conn.prepare_cached(&format!("SELECT {COLUMNS} FROM checks {FOR_ELDER_ROUND}"))?;
     statement
@@ -157,7 +160,7 @@ pub fn for_elder_span(
     elder_id: &str,
     first: Round,
     last: Round,
-) -> rusqlite::Result<Vec<Check>> {
+) -> super::db::Result<Vec<Check>> {
     let mut statement =
         conn.prepare_cached(&format!("SELECT {COLUMNS} FROM checks {FOR_ELDER_SPAN}"))?;
     statement
@@ -170,7 +173,7 @@ pub fn for_elder_span(
 pub fn recorded_after(
     conn: &Connection,
     after: i64,
-) -> rusqlite::Result<(Vec<(String, Round)>, i64)> {
+) -> super::db::Result<(Vec<(String, Round)>, i64)> {
     let mut statement = conn.prepare_cached(
         "SELECT rowid, elder_id, round FROM checks WHERE rowid > ?1 ORDER BY rowid",
     )?;
@@ -194,7 +197,7 @@ pub fn recorded_after(
 
 /// The last observation this checker recorded that nothing has superseded: what "undo my last
 /// check" takes back.
-pub fn last_effective_by(conn: &Connection, checker: &str) -> rusqlite::Result<Option<Check>> {
+pub fn last_effective_by(conn: &Connection, checker: &str) -> super::db::Result<Option<Check>> {
     conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM checks AS c {LAST_EFFECTIVE_BY}"
     ))?
@@ -210,7 +213,7 @@ mod tests {
     /// checks table.
     #[test]
     fn per_round_reads_never_scan_the_checks_table() {
-        let mut conn = Connection::open_in_memory().unwrap();
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
         crate::store::schema::migrate(&mut conn).unwrap();
         for (name, clause, args) in [
             ("for_round", FOR_ROUND, 1),

@@ -227,7 +227,7 @@ pub fn examine_with(
             return Ok(findings);
         }
     };
-    let conn = &store.conn;
+    let conn = store.sqlite_only()?;
     let version = schema::user_version(conn)?;
     findings.push(match version {
         0 => Finding::Empty,

@@ -3,8 +3,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use super::db::{Connection, OptionalExtension, Row, params};
 use chrono::{DateTime, NaiveTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::{parse_ts, ts};
@@ -234,7 +234,7 @@ fn field_changes(before: &RosterRow, after: &RosterRow) -> Vec<FieldChange> {
 }
 
 /// Every grid with each community its elders name (`None`: the configured community).
-pub fn grid_communities(conn: &Connection) -> rusqlite::Result<Vec<(String, Option<String>)>> {
+pub fn grid_communities(conn: &Connection) -> super::db::Result<Vec<(String, Option<String>)>> {
     conn.prepare_cached("SELECT DISTINCT grid, community FROM elders ORDER BY grid, community")?
         .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
         .collect()
@@ -246,7 +246,7 @@ pub fn grids_of_community(
     conn: &Connection,
     community: &str,
     home: Option<&str>,
-) -> rusqlite::Result<std::collections::BTreeSet<String>> {
+) -> super::db::Result<std::collections::BTreeSet<String>> {
     conn.prepare_cached(
         "SELECT DISTINCT grid FROM elders WHERE community = ?1 OR (community IS NULL AND ?2)",
     )?
@@ -273,7 +273,7 @@ fn clock(time: Option<NaiveTime>) -> Option<String> {
     time.map(|t| t.format("%H:%M").to_string())
 }
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<Elder> {
+fn from_row(row: &Row<'_>) -> super::db::Result<Elder> {
     Ok(Elder {
         id: row.get(0)?,
         name: row.get(1)?,
@@ -309,7 +309,7 @@ const ENTRY_COLUMNS: &str = "id, name, address, grid, window_hint, route, mornin
 const ROSTER: &str = "ORDER BY route IS NULL, route, id";
 const ROSTER_OF_GRID: &str = "WHERE grid = ?1 ORDER BY route IS NULL, route, id";
 
-fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<RosterEntry> {
+fn entry_from_row(row: &Row<'_>) -> super::db::Result<RosterEntry> {
     Ok(RosterEntry {
         id: row.get(0)?,
         name: row.get(1)?,
@@ -331,7 +331,7 @@ fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<RosterEntry> {
 }
 
 /// Every elder, archived ones too, in route order, narrow: what a round needs.
-pub fn roster(conn: &Connection) -> rusqlite::Result<Roster> {
+pub fn roster(conn: &Connection) -> super::db::Result<Roster> {
     let mut statement =
         conn.prepare_cached(&format!("SELECT {ENTRY_COLUMNS} FROM elders {ROSTER}"))?;
     statement
@@ -341,7 +341,7 @@ pub fn roster(conn: &Connection) -> rusqlite::Result<Roster> {
 
 /// [`roster`] of the elders of `grids` only: a volunteer loads her grids, not the district. One
 /// indexed read per grid; several grids are merged back into route order.
-pub fn roster_of(conn: &Connection, grids: &Grids) -> rusqlite::Result<Roster> {
+pub fn roster_of(conn: &Connection, grids: &Grids) -> super::db::Result<Roster> {
     let Grids::Only(only) = grids else {
         return roster(conn);
     };
@@ -363,7 +363,7 @@ pub fn roster_of(conn: &Connection, grids: &Grids) -> rusqlite::Result<Roster> {
 }
 
 /// Every elder's notes that are not empty, by id: what a printed route sheet adds to the round.
-pub fn notes(conn: &Connection) -> rusqlite::Result<HashMap<String, String>> {
+pub fn notes(conn: &Connection) -> super::db::Result<HashMap<String, String>> {
     let mut statement = conn
         .prepare_cached("SELECT id, notes FROM elders WHERE notes IS NOT NULL AND notes != ''")?;
     statement
@@ -372,26 +372,26 @@ pub fn notes(conn: &Connection) -> rusqlite::Result<HashMap<String, String>> {
 }
 
 /// One elder as a round needs them.
-pub fn entry(conn: &Connection, id: &str) -> rusqlite::Result<Option<RosterEntry>> {
+pub fn entry(conn: &Connection, id: &str) -> super::db::Result<Option<RosterEntry>> {
     conn.prepare_cached(&format!("SELECT {ENTRY_COLUMNS} FROM elders WHERE id = ?1"))?
         .query_row([id], entry_from_row)
         .optional()
 }
 
 /// Every elder, archived ones too, in route order (unrouted last, then by id).
-pub fn all(conn: &Connection) -> rusqlite::Result<Vec<Elder>> {
+pub fn all(conn: &Connection) -> super::db::Result<Vec<Elder>> {
     let mut statement = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM elders {ROSTER}"))?;
     statement.query_map([], from_row)?.collect()
 }
 
 /// Every elder of one grid, archived ones too, in route order.
-pub fn in_grid(conn: &Connection, grid: &str) -> rusqlite::Result<Vec<Elder>> {
+pub fn in_grid(conn: &Connection, grid: &str) -> super::db::Result<Vec<Elder>> {
     let mut statement =
         conn.prepare_cached(&format!("SELECT {COLUMNS} FROM elders {ROSTER_OF_GRID}"))?;
     statement.query_map([grid], from_row)?.collect()
 }
 
-pub fn get(conn: &Connection, id: &str) -> rusqlite::Result<Option<Elder>> {
+pub fn get(conn: &Connection, id: &str) -> super::db::Result<Option<Elder>> {
     conn.prepare_cached(&format!("SELECT {COLUMNS} FROM elders WHERE id = ?1"))?
         .query_row([id], from_row)
         .optional()
@@ -400,7 +400,7 @@ pub fn get(conn: &Connection, id: &str) -> rusqlite::Result<Option<Elder>> {
 /// The roster's spelling of an id typed without regard to case (`cq012` for `CQ012`): the exact
 /// id when it exists, else the one id equal to it ignoring ASCII case; `None` when there is
 /// none, or more than one and the typed case does not choose.
-pub fn canonical_id(conn: &Connection, typed: &str) -> rusqlite::Result<Option<String>> {
+pub fn canonical_id(conn: &Connection, typed: &str) -> super::db::Result<Option<String>> {
     // The id as typed, by the primary key: a tick names its elder exactly, and the search
     // ignoring case below reads the whole roster.
     let exact: Option<String> = conn
@@ -411,10 +411,10 @@ pub fn canonical_id(conn: &Connection, typed: &str) -> rusqlite::Result<Option<S
         return Ok(exact);
     }
     let mut statement =
-        conn.prepare_cached("SELECT id FROM elders WHERE id = ?1 COLLATE NOCASE ORDER BY id")?;
+        conn.prepare_cached("SELECT id FROM elders WHERE lower(id) = lower(?1) ORDER BY id")?;
     let ids: Vec<String> = statement
         .query_map([typed], |row| row.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<super::db::Result<_>>()?;
     Ok(match ids.iter().find(|id| *id == typed) {
         Some(exact) => Some(exact.clone()),
         None if ids.len() == 1 => ids.into_iter().next(),
@@ -422,7 +422,7 @@ pub fn canonical_id(conn: &Connection, typed: &str) -> rusqlite::Result<Option<S
     })
 }
 
-pub fn count_active(conn: &Connection) -> rusqlite::Result<i64> {
+pub fn count_active(conn: &Connection) -> super::db::Result<i64> {
     conn.query_row(
         "SELECT count(*) FROM elders WHERE archived_at IS NULL",
         [],
@@ -465,7 +465,7 @@ pub enum ArchivedInFile {
     Edit,
 }
 
-pub fn plan_import(conn: &Connection, rows: &[RosterRow]) -> rusqlite::Result<ImportPlan> {
+pub fn plan_import(conn: &Connection, rows: &[RosterRow]) -> super::db::Result<ImportPlan> {
     let existing = all(conn)?;
     Ok(plan_against(&existing, rows, ArchivedInFile::Keep))
 }
@@ -475,7 +475,7 @@ pub fn plan_roster_file(
     conn: &Connection,
     rows: &[RosterRow],
     archived: ArchivedInFile,
-) -> rusqlite::Result<ImportPlan> {
+) -> super::db::Result<ImportPlan> {
     let existing = all(conn)?;
     Ok(plan_against(&existing, rows, archived))
 }
@@ -529,7 +529,7 @@ pub fn apply_import(
     now: DateTime<Utc>,
     added_at: DateTime<Utc>,
     source: &str,
-) -> rusqlite::Result<ImportPlan> {
+) -> super::db::Result<ImportPlan> {
     apply_roster_file(
         conn,
         rows,
@@ -551,7 +551,7 @@ pub fn apply_roster_file(
     now: DateTime<Utc>,
     added_at: DateTime<Utc>,
     source: &str,
-) -> rusqlite::Result<ImportPlan> {
+) -> super::db::Result<ImportPlan> {
     let existing = all(conn)?;
     let plan = plan_against(&existing, rows, archived);
     let by_id: HashMap<&str, &Elder> = existing.iter().map(|e| (e.id.as_str(), e)).collect();
@@ -631,8 +631,8 @@ fn update_audited(
     action: &str,
     actor: &str,
     now: DateTime<Utc>,
-    update: impl FnOnce() -> rusqlite::Result<usize>,
-) -> rusqlite::Result<bool> {
+    update: impl FnOnce() -> super::db::Result<usize>,
+) -> super::db::Result<bool> {
     let before = get(conn, id)?;
     let changed = update()? > 0;
     if changed {
@@ -653,7 +653,7 @@ fn update_audited(
 
 /// The grids of the active roster, in the order the route first reaches them (as the roster
 /// lists them; Chinese ordinals like 第二 don't sort as text).
-pub fn grids(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+pub fn grids(conn: &Connection) -> super::db::Result<Vec<String>> {
     let mut statement = conn.prepare_cached(
         "SELECT grid FROM elders WHERE archived_at IS NULL GROUP BY grid
          ORDER BY min(route IS NULL), min(route), min(id)",
@@ -668,7 +668,7 @@ pub fn archive(
     actor: &str,
     now: DateTime<Utc>,
     recorded_at: DateTime<Utc>,
-) -> rusqlite::Result<bool> {
+) -> super::db::Result<bool> {
     update_audited(conn, id, "archived", actor, recorded_at, || {
         conn.execute(
             "UPDATE elders SET archived_at = ?2 WHERE id = ?1 AND archived_at IS NULL",
@@ -684,7 +684,7 @@ pub fn restore(
     id: &str,
     actor: &str,
     now: DateTime<Utc>,
-) -> rusqlite::Result<bool> {
+) -> super::db::Result<bool> {
     update_audited(conn, id, "restored", actor, now, || {
         conn.execute(
             "UPDATE elders SET archived_at = NULL WHERE id = ?1 AND archived_at IS NOT NULL",
@@ -700,7 +700,7 @@ pub fn set_route(
     route: Option<i64>,
     actor: &str,
     now: DateTime<Utc>,
-) -> rusqlite::Result<bool> {
+) -> super::db::Result<bool> {
     update_audited(conn, id, "route", actor, now, || {
         conn.execute(
             "UPDATE elders SET route = ?2 WHERE id = ?1 AND route IS NOT ?2",
@@ -719,7 +719,7 @@ pub fn move_in_route(
     later: bool,
     actor: &str,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Option<i64>> {
+) -> super::db::Result<Option<i64>> {
     let roster = all(conn)?;
     let Some(index) = roster.iter().position(|elder| elder.id == id) else {
         return Ok(None);
@@ -763,7 +763,7 @@ fn audit(
     source: Option<&str>,
     before: Option<&Elder>,
     after: Option<&Elder>,
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     let json = |elder: Option<&Elder>| elder.and_then(|e| serde_json::to_string(e).ok());
     conn.prepare_cached(
         "INSERT INTO roster_audit (elder_id, action, actor, at, source, before, after)
@@ -791,10 +791,10 @@ pub struct AuditEntry {
     pub source: Option<String>,
 }
 
-pub fn audit_log(conn: &Connection, elder_id: Option<&str>) -> rusqlite::Result<Vec<AuditEntry>> {
+pub fn audit_log(conn: &Connection, elder_id: Option<&str>) -> super::db::Result<Vec<AuditEntry>> {
     let mut statement = conn.prepare_cached(
         "SELECT elder_id, action, actor, at, source FROM roster_audit
-         WHERE ?1 IS NULL OR elder_id = ?1 ORDER BY id",
+         WHERE CAST(?1 AS TEXT) IS NULL OR elder_id = ?1 ORDER BY id",
     )?;
     statement
         .query_map([elder_id], |row| {
@@ -817,7 +817,7 @@ mod tests {
     /// B-tree) on every screen load.
     #[test]
     fn the_roster_comes_in_route_order_from_an_index() {
-        let mut conn = Connection::open_in_memory().unwrap();
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
         crate::store::schema::migrate(&mut conn).unwrap();
         for (name, clause) in [("roster", ROSTER), ("roster_of", ROSTER_OF_GRID)] {
             let sql = format!("EXPLAIN QUERY PLAN SELECT {ENTRY_COLUMNS} FROM elders {clause}");
@@ -839,7 +839,7 @@ mod tests {
     /// What every command and tick asks of the roster before settling reads small indexes.
     #[test]
     fn the_windows_and_the_first_added_come_from_indexes() {
-        let mut conn = Connection::open_in_memory().unwrap();
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
         crate::store::schema::migrate(&mut conn).unwrap();
         for sql in [
             crate::store::rounds::DISTINCT_WINDOWS,
@@ -859,7 +859,7 @@ mod tests {
 
     #[test]
     fn a_volunteers_grids_come_merged_in_route_order() {
-        let mut conn = Connection::open_in_memory().unwrap();
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
         crate::store::schema::migrate(&mut conn).unwrap();
         conn.execute_batch(
             "INSERT INTO elders (id, name, grid, route, added_at) VALUES
@@ -870,6 +870,7 @@ mod tests {
                  ('e', 'E', 'g2', 2, '2026-01-01T00:00:00.000Z');",
         )
         .unwrap();
+        let conn = Connection::Sqlite(conn);
         let ids = |roster: Roster| roster.iter().map(|e| e.id.clone()).collect::<Vec<_>>();
         assert_eq!(ids(roster(&conn).unwrap()), ["b", "d", "e", "a", "c"]);
         let grids = |names: &[&str]| Grids::Only(names.iter().map(|g| g.to_string()).collect());

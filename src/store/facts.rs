@@ -3,8 +3,8 @@
 //! later change to it. What they say is decided in `crate::domain::settle`; this module keeps
 //! and reads them.
 
+use super::db::{Connection, OptionalExtension, params};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{parse_ts, ts};
 use crate::domain::settle::RoundFact;
@@ -12,7 +12,7 @@ use crate::domain::{Round, Severity, Status};
 
 /// The first round whose outcomes are kept (rounds an older version settled are judged from
 /// their checks).
-pub fn facts_from(conn: &Connection) -> rusqlite::Result<i64> {
+pub fn facts_from(conn: &Connection) -> super::db::Result<i64> {
     let round: Option<i64> = conn
         .prepare_cached("SELECT min(round) FROM facts_from")?
         .query_row([], |row| row.get(0))?;
@@ -94,11 +94,11 @@ impl Tally {
 const TALLY_COLUMNS: &str =
     "round, grid, listed, checked, on_time, late, away, missed, ok, alert, unclear";
 
-fn tally_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Tally> {
+fn tally_from_row(row: &super::db::Row<'_>) -> super::db::Result<Tally> {
     let round: i64 = row.get(0)?;
     Ok(Tally {
         round: Round::from_ordinal(round)
-            .ok_or(rusqlite::Error::IntegralValueOutOfRange(0, round))?,
+            .ok_or(super::db::Error::column(0, format!("round {}", round)))?,
         grid: row.get(1)?,
         listed: row.get(2)?,
         checked: row.get(3)?,
@@ -112,10 +112,14 @@ fn tally_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Tally> {
     })
 }
 
-fn write_tally(conn: &Connection, tally: &Tally) -> rusqlite::Result<()> {
+fn write_tally(conn: &Connection, tally: &Tally) -> super::db::Result<()> {
     conn.prepare_cached(&format!(
-        "INSERT OR REPLACE INTO round_tallies ({TALLY_COLUMNS})
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+        "INSERT INTO round_tallies ({TALLY_COLUMNS})
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+         ON CONFLICT (round, grid) DO UPDATE SET listed = excluded.listed,
+             checked = excluded.checked, on_time = excluded.on_time, late = excluded.late,
+             away = excluded.away, missed = excluded.missed, ok = excluded.ok,
+             alert = excluded.alert, unclear = excluded.unclear"
     ))?
     .execute(params![
         tally.round.ordinal(),
@@ -133,7 +137,7 @@ fn write_tally(conn: &Connection, tally: &Tally) -> rusqlite::Result<()> {
     Ok(())
 }
 
-fn tally_of(conn: &Connection, round: Round, grid: &str) -> rusqlite::Result<Tally> {
+fn tally_of(conn: &Connection, round: Round, grid: &str) -> super::db::Result<Tally> {
     Ok(conn
         .prepare_cached(&format!(
             "SELECT {TALLY_COLUMNS} FROM round_tallies WHERE round = ?1 AND grid = ?2"
@@ -143,17 +147,12 @@ fn tally_of(conn: &Connection, round: Round, grid: &str) -> rusqlite::Result<Tal
         .unwrap_or_else(|| Tally::new(round, grid)))
 }
 
-fn fact_from_row(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<RoundFact> {
+fn fact_from_row(row: &super::db::Row<'_>, at: usize) -> super::db::Result<RoundFact> {
     let status: String = row.get(at)?;
     let severity: Option<String> = row.get(at + 3)?;
     Ok(RoundFact {
-        status: Status::parse(&status).ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(
-                at,
-                rusqlite::types::Type::Text,
-                format!("unexpected status `{status}`").into(),
-            )
-        })?,
+        status: Status::parse(&status)
+            .ok_or_else(|| super::db::Error::column(at, format!("unexpected status `{status}`")))?,
         late: row.get(at + 1)?,
         check_id: row.get(at + 2)?,
         severity: severity.as_deref().and_then(Severity::parse),
@@ -166,7 +165,7 @@ pub fn get(
     conn: &Connection,
     round: Round,
     elder_id: &str,
-) -> rusqlite::Result<Option<(String, RoundFact)>> {
+) -> super::db::Result<Option<(String, RoundFact)>> {
     conn.prepare_cached(
         "SELECT grid, status, late, check_id, severity, streak FROM round_outcomes
          WHERE round = ?1 AND elder_id = ?2",
@@ -183,11 +182,14 @@ fn insert(
     elder_id: &str,
     grid: &str,
     fact: &RoundFact,
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     conn.prepare_cached(
-        "INSERT OR REPLACE INTO round_outcomes
+        "INSERT INTO round_outcomes
              (round, elder_id, grid, status, late, check_id, severity, streak)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (round, elder_id) DO UPDATE SET grid = excluded.grid,
+             status = excluded.status, late = excluded.late, check_id = excluded.check_id,
+             severity = excluded.severity, streak = excluded.streak",
     )?
     .execute(params![
         round.ordinal(),
@@ -211,7 +213,7 @@ pub fn keep(
     elder_id: &str,
     grid: &str,
     fact: Option<&RoundFact>,
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     let before = get(conn, round, elder_id)?;
     if before.as_ref().map(|(g, f)| (g.as_str(), f)) == fact.map(|f| (grid, f)) {
         return Ok(());
@@ -240,7 +242,7 @@ pub fn keep_round<'a>(
     outcomes: &[(&'a str, &'a str, RoundFact)],
     complete: bool,
     at: DateTime<Utc>,
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     conn.prepare_cached("DELETE FROM round_outcomes WHERE round = ?1")?
         .execute([round.ordinal()])?;
     conn.prepare_cached("DELETE FROM round_tallies WHERE round = ?1")?
@@ -253,7 +255,8 @@ pub fn keep_round<'a>(
     }
     if complete {
         conn.prepare_cached(
-            "INSERT OR REPLACE INTO settled_rounds (round, settled_at) VALUES (?1, ?2)",
+            "INSERT INTO settled_rounds (round, settled_at) VALUES (?1, ?2)
+             ON CONFLICT (round) DO UPDATE SET settled_at = excluded.settled_at",
         )?
         .execute(params![round.ordinal(), ts(at)])?;
     }
@@ -267,7 +270,7 @@ pub fn set_streak(
     elder_id: &str,
     severity: Severity,
     streak: u32,
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     conn.prepare_cached(
         "UPDATE round_outcomes SET severity = ?3, streak = ?4 WHERE round = ?1 AND elder_id = ?2",
     )?
@@ -282,7 +285,7 @@ pub fn set_streak(
 
 /// Whether a round's outcomes are complete and may be read instead of judging its checks at
 /// `now`. A drill looking back before the moment the round was settled judges it again.
-pub fn is_settled(conn: &Connection, round: Round, now: DateTime<Utc>) -> rusqlite::Result<bool> {
+pub fn is_settled(conn: &Connection, round: Round, now: DateTime<Utc>) -> super::db::Result<bool> {
     let at: Option<String> = conn
         .prepare_cached("SELECT settled_at FROM settled_rounds WHERE round = ?1")?
         .query_row([round.ordinal()], |row| row.get(0))
@@ -298,7 +301,7 @@ const FOR_ROUND: &str = "SELECT elder_id, status, late, check_id, severity, stre
     FROM round_outcomes WHERE round = ?1 ORDER BY elder_id";
 
 /// The kept outcomes of a round, in elder id order (narrow: no names, no times).
-pub fn for_round(conn: &Connection, round: Round) -> rusqlite::Result<Vec<(String, RoundFact)>> {
+pub fn for_round(conn: &Connection, round: Round) -> super::db::Result<Vec<(String, RoundFact)>> {
     let mut statement = conn.prepare_cached(FOR_ROUND)?;
     statement
         .query_map([round.ordinal()], |row| {
@@ -312,7 +315,7 @@ pub fn statuses_for_rounds(
     conn: &Connection,
     first: Round,
     last: Round,
-) -> rusqlite::Result<Vec<(Round, String, Status)>> {
+) -> super::db::Result<Vec<(Round, String, Status)>> {
     let mut statement = conn.prepare_cached(
         "SELECT round, elder_id, status FROM round_outcomes WHERE round BETWEEN ?1 AND ?2",
     )?;
@@ -322,7 +325,7 @@ pub fn statuses_for_rounds(
             let status: String = row.get(2)?;
             Ok((
                 Round::from_ordinal(round)
-                    .ok_or(rusqlite::Error::IntegralValueOutOfRange(0, round))?,
+                    .ok_or(super::db::Error::column(0, format!("round {}", round)))?,
                 row.get(1)?,
                 Status::parse(&status).unwrap_or_default(),
             ))
@@ -336,7 +339,7 @@ pub fn settled_between(
     first: Round,
     last: Round,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Vec<Round>> {
+) -> super::db::Result<Vec<Round>> {
     let mut statement = conn.prepare_cached(
         "SELECT round, settled_at FROM settled_rounds WHERE round BETWEEN ?1 AND ?2",
     )?;
@@ -344,7 +347,7 @@ pub fn settled_between(
         .query_map(params![first.ordinal(), last.ordinal()], |row| {
             Ok((row.get(0)?, row.get(1)?))
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<super::db::Result<_>>()?;
     let mut out = Vec::new();
     for (round, at) in rows {
         if parse_ts(&at)? <= now
@@ -357,7 +360,7 @@ pub fn settled_between(
 }
 
 /// The tallies of the rounds `first..=last`, oldest first.
-pub fn tallies(conn: &Connection, first: Round, last: Round) -> rusqlite::Result<Vec<Tally>> {
+pub fn tallies(conn: &Connection, first: Round, last: Round) -> super::db::Result<Vec<Tally>> {
     let mut statement = conn.prepare_cached(&format!(
         "SELECT {TALLY_COLUMNS} FROM round_tallies WHERE round BETWEEN ?1 AND ?2
          ORDER BY round, grid"
@@ -368,11 +371,11 @@ pub fn tallies(conn: &Connection, first: Round, last: Round) -> rusqlite::Result
 }
 
 /// Every settled round, oldest first.
-pub fn settled_rounds(conn: &Connection) -> rusqlite::Result<Vec<Round>> {
+pub fn settled_rounds(conn: &Connection) -> super::db::Result<Vec<Round>> {
     let mut statement = conn.prepare_cached("SELECT round FROM settled_rounds ORDER BY round")?;
     let rounds: Vec<i64> = statement
         .query_map([], |row| row.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<super::db::Result<_>>()?;
     Ok(rounds.into_iter().filter_map(Round::from_ordinal).collect())
 }
 
@@ -385,7 +388,7 @@ pub fn settled_rounds(conn: &Connection) -> rusqlite::Result<Vec<Round>> {
 pub fn with_checks(
     conn: &Connection,
     round: Round,
-) -> rusqlite::Result<Vec<(String, RoundFact, Option<super::checks::Check>)>> {
+) -> super::db::Result<Vec<(String, RoundFact, Option<super::checks::Check>)>> {
     let mut rows: Vec<(String, RoundFact, Option<super::checks::Check>)> = for_round(conn, round)?
         .into_iter()
         .map(|(elder_id, fact)| (elder_id, fact, None))
@@ -409,7 +412,7 @@ pub fn with_checks(
             && kept == elder_id
             && fact.check_id.as_deref() == Some(id)
         {
-            *check = Some(super::checks::from_row(row)?);
+            *check = Some(super::checks::from_row(&row)?);
         }
     }
     Ok(rows)
@@ -423,7 +426,7 @@ mod tests {
     /// they merge without a sort or a lookup per elder.
     #[test]
     fn a_settled_rounds_outcomes_and_checks_come_in_elder_order_without_a_sort() {
-        let mut conn = Connection::open_in_memory().unwrap();
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
         crate::store::schema::migrate(&mut conn).unwrap();
         let checks = format!(
             "SELECT {} FROM checks WHERE round = ?1 ORDER BY elder_id",

@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
+use super::db::{Connection, OptionalExtension, Row, params};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::{parse_ts, ts};
@@ -61,17 +61,13 @@ const COLUMNS: &str = "f.id, f.elder_id, f.round, f.status, f.round_status, f.se
     f.state, f.raised_at, f.closed_at, f.closed_by, f.outcome, f.superseded_because, f.note,
     (SELECT fc.check_id FROM flag_checks AS fc WHERE fc.flag_id = f.id)";
 
-fn bad_text(index: usize, text: &str) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(
-        index,
-        rusqlite::types::Type::Text,
-        format!("unexpected value `{text}`").into(),
-    )
+fn bad_text(index: usize, text: &str) -> super::db::Error {
+    super::db::Error::column(index, format!("unexpected value `{text}`"))
 }
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<FlagRecord> {
+fn from_row(row: &Row<'_>) -> super::db::Result<FlagRecord> {
     let text = |index: usize| row.get::<_, String>(index);
-    let status = |index: usize| -> rusqlite::Result<Status> {
+    let status = |index: usize| -> super::db::Result<Status> {
         let value = text(index)?;
         Status::parse(&value).ok_or_else(|| bad_text(index, &value))
     };
@@ -82,7 +78,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<FlagRecord> {
         id: row.get(0)?,
         elder_id: row.get(1)?,
         round: Round::from_ordinal(round)
-            .ok_or(rusqlite::Error::IntegralValueOutOfRange(2, round))?,
+            .ok_or(super::db::Error::column(2, format!("round {}", round)))?,
         status: status(3)?,
         round_status: status(4)?,
         severity: Severity::parse(&severity).ok_or_else(|| bad_text(5, &severity))?,
@@ -103,7 +99,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<FlagRecord> {
     })
 }
 
-pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<FlagRecord>> {
+pub fn get(conn: &Connection, id: i64) -> super::db::Result<Option<FlagRecord>> {
     conn.prepare_cached(&format!("SELECT {COLUMNS} FROM flags AS f WHERE f.id = ?1"))?
         .query_row([id], from_row)
         .optional()
@@ -133,7 +129,7 @@ pub fn for_elder_round(
     conn: &Connection,
     elder_id: &str,
     round: Round,
-) -> rusqlite::Result<Option<FlagRecord>> {
+) -> super::db::Result<Option<FlagRecord>> {
     conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM flags AS f {FOR_ELDER_ROUND}"
     ))?
@@ -141,7 +137,10 @@ pub fn for_elder_round(
     .optional()
 }
 
-pub fn for_round(conn: &Connection, round: Round) -> rusqlite::Result<HashMap<String, FlagRecord>> {
+pub fn for_round(
+    conn: &Connection,
+    round: Round,
+) -> super::db::Result<HashMap<String, FlagRecord>> {
     let mut statement =
         conn.prepare_cached(&format!("SELECT {COLUMNS} FROM flags AS f {FOR_ROUND}"))?;
     statement
@@ -155,7 +154,7 @@ pub fn for_elder_after(
     conn: &Connection,
     elder_id: &str,
     round: Round,
-) -> rusqlite::Result<Vec<FlagRecord>> {
+) -> super::db::Result<Vec<FlagRecord>> {
     let mut statement = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM flags AS f {FOR_ELDER_AFTER}"
     ))?;
@@ -172,33 +171,39 @@ pub fn raise(
     round: Round,
     figures: &Figures,
     now: DateTime<Utc>,
-) -> rusqlite::Result<i64> {
-    conn.prepare_cached(
-        "INSERT INTO flags (elder_id, round, status, round_status, severity, severity_rank,
+) -> super::db::Result<i64> {
+    let inserted: i64 = conn
+        .prepare_cached(
+            "INSERT INTO flags (elder_id, round, status, round_status, severity, severity_rank,
              streak, state, raised_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open', ?8)",
-    )?
-    .execute(params![
-        elder_id,
-        round.ordinal(),
-        figures.status.as_str(),
-        figures.round_status.as_str(),
-        figures.severity.as_str(),
-        figures.severity as i64,
-        figures.streak,
-        ts(now),
-    ])?;
-    let id = conn.last_insert_rowid();
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open', ?8)
+             RETURNING id",
+        )?
+        .query_row(
+            params![
+                elder_id,
+                round.ordinal(),
+                figures.status.as_str(),
+                figures.round_status.as_str(),
+                figures.severity.as_str(),
+                figures.severity as i64,
+                figures.streak,
+                ts(now),
+            ],
+            |row| row.get::<_, i64>(0),
+        )?;
+    let id = inserted;
     set_check(conn, id, figures.check_id.as_deref())?;
     Ok(id)
 }
 
 /// Which check decided the flag (none: a missed round).
-fn set_check(conn: &Connection, id: i64, check_id: Option<&str>) -> rusqlite::Result<()> {
+fn set_check(conn: &Connection, id: i64, check_id: Option<&str>) -> super::db::Result<()> {
     match check_id {
         Some(check_id) => conn
             .prepare_cached(
-                "INSERT OR REPLACE INTO flag_checks (flag_id, check_id) VALUES (?1, ?2)",
+                "INSERT INTO flag_checks (flag_id, check_id) VALUES (?1, ?2)
+                 ON CONFLICT (flag_id) DO UPDATE SET check_id = excluded.check_id",
             )?
             .execute(params![id, check_id])?,
         None => conn
@@ -208,7 +213,7 @@ fn set_check(conn: &Connection, id: i64, check_id: Option<&str>) -> rusqlite::Re
     Ok(())
 }
 
-pub fn refresh(conn: &Connection, id: i64, figures: &Figures) -> rusqlite::Result<()> {
+pub fn refresh(conn: &Connection, id: i64, figures: &Figures) -> super::db::Result<()> {
     conn.prepare_cached(
         "UPDATE flags SET status = ?2, round_status = ?3, severity = ?4, severity_rank = ?5,
              streak = ?6
@@ -231,7 +236,7 @@ pub fn set_streak(
     id: i64,
     severity: Severity,
     streak: u32,
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     conn.prepare_cached(
         "UPDATE flags SET severity = ?2, severity_rank = ?3, streak = ?4 WHERE id = ?1",
     )?
@@ -239,14 +244,14 @@ pub fn set_streak(
     Ok(())
 }
 
-pub fn set_round_status(conn: &Connection, id: i64, round_status: Status) -> rusqlite::Result<()> {
+pub fn set_round_status(conn: &Connection, id: i64, round_status: Status) -> super::db::Result<()> {
     conn.prepare_cached("UPDATE flags SET round_status = ?2 WHERE id = ?1")?
         .execute(params![id, round_status.as_str()])?;
     Ok(())
 }
 
 /// Opens a closed flag again (its round changed: the follow-up log keeps what was done).
-pub fn reopen(conn: &Connection, id: i64) -> rusqlite::Result<()> {
+pub fn reopen(conn: &Connection, id: i64) -> super::db::Result<()> {
     conn.prepare_cached(
         "UPDATE flags SET state = 'open', closed_at = NULL, closed_by = NULL,
              superseded_because = NULL, outcome = NULL
@@ -261,7 +266,7 @@ pub fn supersede(
     id: i64,
     reason: SupersedeReason,
     now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     conn.prepare_cached(
         "UPDATE flags SET state = 'superseded', superseded_because = ?2, closed_at = ?3,
              closed_by = 'curtain'
@@ -277,7 +282,7 @@ pub fn supersede_earlier(
     elder_id: &str,
     ok_round: Round,
     now: DateTime<Utc>,
-) -> rusqlite::Result<usize> {
+) -> super::db::Result<usize> {
     conn.prepare_cached(SUPERSEDE_EARLIER)?
         .execute(params![elder_id, ok_round.ordinal(), ts(now)])
 }
@@ -290,7 +295,7 @@ pub fn superseded_by_later_round(
     elder_id: &str,
     before: Round,
     closed_since: DateTime<Utc>,
-) -> rusqlite::Result<Vec<FlagRecord>> {
+) -> super::db::Result<Vec<FlagRecord>> {
     let mut statement = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM flags AS f {SUPERSEDED_BY_LATER_ROUND}"
     ))?;
@@ -305,7 +310,7 @@ pub fn superseded_by_later_round(
 /// Elders with an open `missed` or `unclear` flag: the ones a later ok round may clear.
 pub fn elders_with_open_supersedable(
     conn: &Connection,
-) -> rusqlite::Result<std::collections::HashSet<String>> {
+) -> super::db::Result<std::collections::HashSet<String>> {
     let mut statement = conn.prepare_cached(OPEN_SUPERSEDABLE)?;
     statement.query_map([], |row| row.get(0))?.collect()
 }
@@ -317,7 +322,7 @@ pub fn resolve(
     note: Option<&str>,
     actor: &str,
     now: DateTime<Utc>,
-) -> rusqlite::Result<bool> {
+) -> super::db::Result<bool> {
     Ok(conn.execute(
         "UPDATE flags SET state = 'resolved', outcome = ?2, note = ?3, closed_by = ?4,
              closed_at = ?5
@@ -378,7 +383,7 @@ fn list_sql(include_closed: bool) -> String {
          FROM flags AS f JOIN elders AS e ON e.id = f.elder_id
              LEFT JOIN gap_flags AS m ON m.flag_id = f.id
              LEFT JOIN gaps AS g ON g.id = m.gap_id
-         WHERE {state} f.round >= ?1 AND (?2 IS NULL OR e.grid = ?2)
+         WHERE {state} f.round >= ?1 AND (CAST(?2 AS TEXT) IS NULL OR e.grid = ?2)
          ORDER BY f.severity_rank DESC, f.round, e.route IS NULL, e.route, f.elder_id"
     )
 }
@@ -391,7 +396,7 @@ pub fn list(
     include_closed: bool,
     since: Option<Round>,
     grid: Option<&str>,
-) -> rusqlite::Result<Vec<FlagView>> {
+) -> super::db::Result<Vec<FlagView>> {
     let mut statement = conn.prepare_cached(&list_sql(include_closed))?;
     let since = since.map_or(i64::MIN, Round::ordinal);
     statement
@@ -421,7 +426,7 @@ pub fn list(
                     .and_then(|text| GapState::parse(&text)),
             })
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()
+        .collect::<super::db::Result<Vec<_>>>()
         .map(|mut flags| {
             // A stable sort: within each part the query's order (severity, round, route) stays.
             flags.sort_by_key(|flag: &FlagView| {
@@ -454,23 +459,28 @@ pub fn add_follow_up(
     note: Option<&str>,
     actor: &str,
     now: DateTime<Utc>,
-) -> rusqlite::Result<i64> {
-    conn.prepare_cached(
-        "INSERT INTO follow_ups (flag_id, action, note, actor, at, uid)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![
-        flag_id,
-        action,
-        note,
-        actor,
-        ts(now),
-        uuid::Uuid::new_v4().to_string()
-    ])?;
-    Ok(conn.last_insert_rowid())
+) -> super::db::Result<i64> {
+    let inserted: i64 = conn
+        .prepare_cached(
+            "INSERT INTO follow_ups (flag_id, action, note, actor, at, uid)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             RETURNING id",
+        )?
+        .query_row(
+            params![
+                flag_id,
+                action,
+                note,
+                actor,
+                ts(now),
+                uuid::Uuid::new_v4().to_string()
+            ],
+            |row| row.get::<_, i64>(0),
+        )?;
+    Ok(inserted)
 }
 
-pub fn follow_ups(conn: &Connection, flag_id: i64) -> rusqlite::Result<Vec<FollowUp>> {
+pub fn follow_ups(conn: &Connection, flag_id: i64) -> super::db::Result<Vec<FollowUp>> {
     let mut statement = conn.prepare_cached(
         "SELECT id, flag_id, action, note, actor, at FROM follow_ups WHERE flag_id = ?1
          ORDER BY at, id",
@@ -545,13 +555,13 @@ pub fn open_by_round_and_grid(
     conn: &Connection,
     first: Round,
     last: Round,
-) -> rusqlite::Result<Vec<(Round, String, usize)>> {
+) -> super::db::Result<Vec<(Round, String, usize)>> {
     let mut statement = conn.prepare_cached(OPEN_BY_ROUND_AND_GRID)?;
     let rows: Vec<(i64, String, i64)> = statement
         .query_map(params![first.ordinal(), last.ordinal()], |row| {
             Ok((row.get(0)?, row.get(1)?, row.get(2)?))
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<super::db::Result<_>>()?;
     Ok(rows
         .into_iter()
         .filter_map(|(round, grid, count)| {
@@ -564,7 +574,7 @@ pub fn open_by_round_and_grid(
         .collect())
 }
 
-pub fn count_open(conn: &Connection, grid: Option<&str>) -> rusqlite::Result<usize> {
+pub fn count_open(conn: &Connection, grid: Option<&str>) -> super::db::Result<usize> {
     let count: i64 = match grid {
         Some(grid) => conn
             .prepare_cached(COUNT_OPEN)?
@@ -581,7 +591,7 @@ mod tests {
     use super::*;
 
     /// The query plan of `sql`, one line per step.
-    fn plan(conn: &Connection, sql: &str, args: usize) -> String {
+    fn plan(conn: &rusqlite::Connection, sql: &str, args: usize) -> String {
         let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
         let values: Vec<rusqlite::types::Value> = (0..args).map(|_| 1.into()).collect();
         let lines: Vec<String> = statement
@@ -598,7 +608,7 @@ mod tests {
     /// schema without statistics, as a new district's database has them.)
     #[test]
     fn per_round_and_open_flag_queries_never_scan_flags_or_checks() {
-        let mut conn = Connection::open_in_memory().unwrap();
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
         crate::store::schema::migrate(&mut conn).unwrap();
         let select = |clause: &str| format!("SELECT {COLUMNS} FROM flags AS f {clause}");
         let cases = [

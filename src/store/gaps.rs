@@ -6,9 +6,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::db::{Connection, OptionalExtension, Row, params};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::elders::{self, RosterEntry};
@@ -25,13 +25,13 @@ use crate::error::Refusal;
 const SYNCED_THROUGH: &str = "synced_through";
 const SYNCED_AT: &str = "synced_at";
 
-fn watermark(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+fn watermark(conn: &Connection, key: &str) -> super::db::Result<Option<String>> {
     conn.prepare_cached("SELECT value FROM gaps_sync WHERE key = ?1")?
         .query_row([key], |row| row.get(0))
         .optional()
 }
 
-fn set_watermark(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
+fn set_watermark(conn: &Connection, key: &str, value: &str) -> super::db::Result<()> {
     conn.prepare_cached(
         "INSERT INTO gaps_sync (key, value) VALUES (?1, ?2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -78,7 +78,7 @@ pub fn coverage(
     roster: &[Arc<RosterEntry>],
     round: Round,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Vec<GridCoverage>> {
+) -> super::db::Result<Vec<GridCoverage>> {
     if let Some(kept) = kept_coverage(conn, roster, round, now)? {
         return Ok(kept);
     }
@@ -94,7 +94,7 @@ fn kept_coverage(
     roster: &[Arc<RosterEntry>],
     round: Round,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Option<Vec<GridCoverage>>> {
+) -> super::db::Result<Option<Vec<GridCoverage>>> {
     if !facts::is_settled(conn, round, now)? {
         return Ok(None);
     }
@@ -148,23 +148,19 @@ pub struct Gap {
 const COLUMNS: &str = "id, grid, round, listed, checked, missed, state, formed_at, closed_at,
     closed_by, outcome, note";
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<Gap> {
+fn from_row(row: &Row<'_>) -> super::db::Result<Gap> {
     let round: i64 = row.get(2)?;
     let state: String = row.get(6)?;
     Ok(Gap {
         id: row.get(0)?,
         grid: row.get(1)?,
         round: Round::from_ordinal(round)
-            .ok_or(rusqlite::Error::IntegralValueOutOfRange(2, round))?,
+            .ok_or(super::db::Error::column(2, format!("round {}", round)))?,
         listed: row.get(3)?,
         checked: row.get(4)?,
         missed: row.get(5)?,
         state: GapState::parse(&state).ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(
-                6,
-                rusqlite::types::Type::Text,
-                format!("unexpected gap state `{state}`").into(),
-            )
+            super::db::Error::column(6, format!("unexpected gap state `{state}`"))
         })?,
         formed_at: row.get(7)?,
         closed_at: row.get(8)?,
@@ -176,16 +172,16 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Gap> {
     })
 }
 
-fn with_flags(conn: &Connection, mut gap: Gap) -> rusqlite::Result<Gap> {
+fn with_flags(conn: &Connection, mut gap: Gap) -> super::db::Result<Gap> {
     let mut statement =
         conn.prepare_cached("SELECT flag_id FROM gap_flags WHERE gap_id = ?1 ORDER BY flag_id")?;
     gap.flag_ids = statement
         .query_map([gap.id], |row| row.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<super::db::Result<_>>()?;
     Ok(gap)
 }
 
-pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<Gap>> {
+pub fn get(conn: &Connection, id: i64) -> super::db::Result<Option<Gap>> {
     let gap = conn
         .prepare_cached(&format!("SELECT {COLUMNS} FROM gaps WHERE id = ?1"))?
         .query_row([id], from_row)
@@ -197,7 +193,7 @@ pub fn for_grid_round(
     conn: &Connection,
     grid: &str,
     round: Round,
-) -> rusqlite::Result<Option<Gap>> {
+) -> super::db::Result<Option<Gap>> {
     let gap = conn
         .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM gaps WHERE grid = ?1 AND round = ?2"
@@ -208,7 +204,7 @@ pub fn for_grid_round(
 }
 
 /// Gaps, newest round first: open ones only unless `include_closed`.
-pub fn list(conn: &Connection, include_closed: bool) -> rusqlite::Result<Vec<Gap>> {
+pub fn list(conn: &Connection, include_closed: bool) -> super::db::Result<Vec<Gap>> {
     let filter = if include_closed {
         ""
     } else {
@@ -219,12 +215,12 @@ pub fn list(conn: &Connection, include_closed: bool) -> rusqlite::Result<Vec<Gap
     ))?;
     let gaps = statement
         .query_map([], from_row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<super::db::Result<Vec<_>>>()?;
     gaps.into_iter().map(|gap| with_flags(conn, gap)).collect()
 }
 
 /// The elders a gap holds, in route order: id, name and whether their flag is still open.
-pub fn members(conn: &Connection, gap_id: i64) -> rusqlite::Result<Vec<(String, String, bool)>> {
+pub fn members(conn: &Connection, gap_id: i64) -> super::db::Result<Vec<(String, String, bool)>> {
     let mut statement = conn.prepare_cached(
         "SELECT e.id, e.name, f.state = 'open'
          FROM gap_flags AS m JOIN flags AS f ON f.id = m.flag_id JOIN elders AS e ON e.id = f.elder_id
@@ -237,7 +233,7 @@ pub fn members(conn: &Connection, gap_id: i64) -> rusqlite::Result<Vec<(String, 
 }
 
 /// The gap each flag belongs to, with the gap's state: what the flag lists fold by.
-pub fn of_flags(conn: &Connection) -> rusqlite::Result<HashMap<i64, (i64, GapState)>> {
+pub fn of_flags(conn: &Connection) -> super::db::Result<HashMap<i64, (i64, GapState)>> {
     let mut statement = conn.prepare_cached(
         "SELECT m.flag_id, g.id, g.state FROM gap_flags AS m JOIN gaps AS g ON g.id = m.gap_id",
     )?;
@@ -261,7 +257,7 @@ fn settle_grid(
     members: &[i64],
     closed: bool,
     times: Times,
-) -> rusqlite::Result<Option<i64>> {
+) -> super::db::Result<Option<i64>> {
     let known = for_grid_round(conn, &grid.grid, grid.round)?;
     let change = gap::gap_change(
         known.as_ref().map(|gap| gap.state),
@@ -273,19 +269,24 @@ fn settle_grid(
     let id = match (change, known) {
         (GapChange::None, _) => return Ok(None),
         (GapChange::Form, _) => {
-            conn.prepare_cached(
-                "INSERT INTO gaps (grid, round, listed, checked, missed, state, formed_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6)",
-            )?
-            .execute(params![
-                grid.grid,
-                grid.round.ordinal(),
-                coverage.listed,
-                coverage.checked,
-                coverage.missed,
-                ts(times.stamp())
-            ])?;
-            conn.last_insert_rowid()
+            let inserted: i64 = conn
+                .prepare_cached(
+                    "INSERT INTO gaps (grid, round, listed, checked, missed, state, formed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6)
+             RETURNING id",
+                )?
+                .query_row(
+                    params![
+                        grid.grid,
+                        grid.round.ordinal(),
+                        coverage.listed,
+                        coverage.checked,
+                        coverage.missed,
+                        ts(times.stamp())
+                    ],
+                    |row| row.get::<_, i64>(0),
+                )?;
+            inserted
         }
         (GapChange::Update(state), Some(gap)) => {
             let unchanged = gap.state == state
@@ -342,7 +343,7 @@ fn settle_round(
     roster: &[Arc<RosterEntry>],
     round: Round,
     times: Times,
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     let now = times.settle_until();
     let closed = schedule.window(round).has_closed(now);
     if let Some(grids) = kept_coverage(conn, roster, round, now)? {
@@ -464,7 +465,7 @@ pub fn refresh(
     grid: &str,
     round: Round,
     times: Times,
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     if for_grid_round(conn, grid, round)?.is_none() {
         return Ok(());
     }
@@ -485,7 +486,7 @@ pub fn rounds_with_gaps(
     grid: &str,
     first: Round,
     last: Round,
-) -> rusqlite::Result<Vec<Round>> {
+) -> super::db::Result<Vec<Round>> {
     let mut statement = conn.prepare_cached(
         "SELECT round FROM gaps WHERE grid = ?1 AND round BETWEEN ?2 AND ?3 ORDER BY round",
     )?;
@@ -498,7 +499,7 @@ pub fn rounds_with_gaps(
 }
 
 /// Records every round up to `through` as having its gaps formed (a generated history).
-pub fn mark_synced(conn: &Connection, through: Round, at: DateTime<Utc>) -> rusqlite::Result<()> {
+pub fn mark_synced(conn: &Connection, through: Round, at: DateTime<Utc>) -> super::db::Result<()> {
     set_watermark(conn, SYNCED_THROUGH, &through.ordinal().to_string())?;
     set_watermark(conn, SYNCED_AT, &ts(at))
 }

@@ -4,9 +4,9 @@
 
 use std::collections::BTreeSet;
 
+use super::db::{Connection, OptionalExtension, params};
 use anyhow::Context;
 use chrono::NaiveDate;
-use rusqlite::{Connection, OptionalExtension, params};
 
 use super::checks::{self, Check};
 use super::{Store, date_text, elders, flags, gaps, outbox, parse_date, parse_ts, rounds};
@@ -76,7 +76,7 @@ impl Shipment {
 }
 
 /// Reads what the device recorded.
-pub fn shipment(conn: &Connection) -> rusqlite::Result<Shipment> {
+pub fn shipment(conn: &Connection) -> super::db::Result<Shipment> {
     let checks = checks::all_in_recorded_order(conn)?;
     let absences = conn
         .prepare(
@@ -101,7 +101,7 @@ pub fn shipment(conn: &Connection) -> rusqlite::Result<Shipment> {
                 ended_at: row.get(9)?,
             })
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<super::db::Result<Vec<_>>>()?;
     let follow_ups = conn
         .prepare(
             "SELECT u.uid, f.elder_id, f.round, u.action, u.note, u.actor, u.at
@@ -113,14 +113,14 @@ pub fn shipment(conn: &Connection) -> rusqlite::Result<Shipment> {
                 uid: row.get(0)?,
                 elder_id: row.get(1)?,
                 round: Round::from_ordinal(round)
-                    .ok_or(rusqlite::Error::IntegralValueOutOfRange(2, round))?,
+                    .ok_or(super::db::Error::column(2, format!("round {}", round)))?,
                 action: row.get(3)?,
                 note: row.get(4)?,
                 actor: row.get(5)?,
                 at: row.get(6)?,
             })
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<super::db::Result<Vec<_>>>()?;
     let resolved_gaps = gaps::list(conn, true)?
         .into_iter()
         .filter(|gap| gap.state == crate::domain::gap::GapState::Resolved)
@@ -265,24 +265,27 @@ pub fn receive(store: &mut Store, shipment: &Shipment, times: Times) -> anyhow::
     Ok(received)
 }
 
-fn has_check(conn: &Connection, id: &str) -> rusqlite::Result<bool> {
+fn has_check(conn: &Connection, id: &str) -> super::db::Result<bool> {
     conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM checks WHERE id = ?1)")?
         .query_row([id], |row| row.get(0))
 }
 
-fn has_follow_up(conn: &Connection, uid: &str) -> rusqlite::Result<bool> {
+fn has_follow_up(conn: &Connection, uid: &str) -> super::db::Result<bool> {
     conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM follow_ups WHERE uid = ?1)")?
         .query_row([uid], |row| row.get(0))
 }
 
 /// The target's absence with this UUID: its id, and the day it was ended early, if it was.
-fn absence_by_uid(conn: &Connection, uid: &str) -> rusqlite::Result<Option<(i64, Option<String>)>> {
+fn absence_by_uid(
+    conn: &Connection,
+    uid: &str,
+) -> super::db::Result<Option<(i64, Option<String>)>> {
     conn.prepare_cached("SELECT id, back_on FROM absences WHERE uid = ?1")?
         .query_row([uid], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()
 }
 
-fn insert_absence(conn: &Connection, absence: &ShippedAbsence) -> rusqlite::Result<()> {
+fn insert_absence(conn: &Connection, absence: &ShippedAbsence) -> super::db::Result<()> {
     conn.prepare_cached(
         "INSERT INTO absences (uid, elder_id, from_date, to_date, reason, created_by, created_at,
                                back_on, ended_by, ended_at)
@@ -303,7 +306,7 @@ fn insert_absence(conn: &Connection, absence: &ShippedAbsence) -> rusqlite::Resu
     Ok(())
 }
 
-fn end_absence(conn: &Connection, id: i64, absence: &ShippedAbsence) -> rusqlite::Result<()> {
+fn end_absence(conn: &Connection, id: i64, absence: &ShippedAbsence) -> super::db::Result<()> {
     conn.prepare_cached(
         "UPDATE absences SET back_on = ?2, ended_by = ?3, ended_at = ?4
          WHERE id = ?1 AND back_on IS NULL",
@@ -321,7 +324,7 @@ fn insert_follow_up(
     conn: &Connection,
     flag_id: i64,
     follow: &ShippedFollowUp,
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     conn.prepare_cached(
         "INSERT INTO follow_ups (uid, flag_id, action, note, actor, at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -342,7 +345,7 @@ fn last_checker(
     conn: &Connection,
     elder_id: &str,
     round: Round,
-) -> rusqlite::Result<Option<String>> {
+) -> super::db::Result<Option<String>> {
     Ok(checks::for_elder_round(conn, elder_id, round)?
         .into_iter()
         .last()

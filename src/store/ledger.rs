@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
+use super::db::{Connection, params};
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{Connection, params};
 
 use super::Store;
 use super::absences::{self, Absence};
@@ -62,7 +62,7 @@ impl<'a> Ledger<'a> {
         from: NaiveDate,
         to: NaiveDate,
         now: DateTime<Utc>,
-    ) -> rusqlite::Result<Ledger<'a>> {
+    ) -> super::db::Result<Ledger<'a>> {
         let roster = elders::roster(&store.conn)?;
         let rounds = opened_rounds(store, &roster, from, to, now);
         let follow_ups = match (rounds.first(), rounds.last()) {
@@ -99,7 +99,7 @@ impl<'a> Ledger<'a> {
     }
 
     /// Every elder on the roster for the round, in route order, with their status.
-    pub fn round(&self, round: Round) -> rusqlite::Result<Vec<ElderRound>> {
+    pub fn round(&self, round: Round) -> super::db::Result<Vec<ElderRound>> {
         rounds::statuses_of(
             &self.store.conn,
             &self.store.schedule,
@@ -112,7 +112,7 @@ impl<'a> Ledger<'a> {
     /// How many rows each grid has in the span, in the order of [`Ledger::grids`] (grids only in
     /// the kept tallies after them): settled rounds counted from their tallies, the others judged.
     /// Known before a row is written, so the sheets are laid out first.
-    pub fn rows_by_grid(&self) -> rusqlite::Result<Vec<(String, usize)>> {
+    pub fn rows_by_grid(&self) -> super::db::Result<Vec<(String, usize)>> {
         let mut counts: Vec<(String, usize)> =
             self.grids().into_iter().map(|grid| (grid, 0)).collect();
         let mut add = |grid: &str, rows: usize| match counts.iter_mut().find(|(g, _)| g == grid) {
@@ -149,7 +149,7 @@ pub fn follow_ups_in_span(
     conn: &Connection,
     first: Round,
     last: Round,
-) -> rusqlite::Result<HashMap<i64, Vec<FollowUp>>> {
+) -> super::db::Result<HashMap<i64, Vec<FollowUp>>> {
     let mut statement = conn.prepare_cached(
         "SELECT u.id, u.flag_id, u.action, u.note, u.actor, u.at
          FROM follow_ups AS u JOIN flags AS f ON f.id = u.flag_id
@@ -181,7 +181,7 @@ pub fn follow_ups_in_span(
 pub fn absences_on(
     conn: &Connection,
     date: NaiveDate,
-) -> rusqlite::Result<HashMap<String, Absence>> {
+) -> super::db::Result<HashMap<String, Absence>> {
     Ok(absences::list(conn, None, Some(date))?
         .into_iter()
         .filter(|absence| absence.from <= date)

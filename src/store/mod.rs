@@ -1,4 +1,5 @@
-//! SQLite: the one place that talks SQL. Opening (file mode, pragmas, migrations, refusing files
+//! The one place that talks SQL, to an SQLite file or a PostgreSQL server through one
+//! [`Connection`] (`db`, `postgres`). Opening (file mode, pragmas, migrations, refusing databases
 //! from newer versions), and the tables by module: `elders`, `checks`, `absences`, `flags`, and
 //! `rounds` (statuses computed from them with the rules of `crate::domain`); backups and their
 //! verification here, and `doctor` (a read-only examination of a file).
@@ -6,6 +7,7 @@
 pub mod absences;
 pub mod assignments;
 pub mod checks;
+pub mod db;
 pub mod doctor;
 pub mod elders;
 pub mod facts;
@@ -14,6 +16,7 @@ pub mod gaps;
 pub mod handover;
 pub mod ledger;
 pub mod outbox;
+pub mod postgres;
 pub mod rounds;
 pub mod schema;
 pub mod users;
@@ -25,7 +28,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use rusqlite::OpenFlags;
+
+use db::OptionalExtension;
+pub use db::{Backend, Connection};
 
 use crate::domain::Schedule;
 use crate::error::Refusal;
@@ -40,9 +46,18 @@ pub struct Store {
 }
 
 /// A `postgres://` (or `postgresql://`) URL names a PostgreSQL database, not a file
-/// (DESIGN.md section 4); this version has no PostgreSQL store yet.
+/// (DESIGN.md section 4).
 pub fn is_postgres_url(db: &str) -> bool {
     db.starts_with("postgres://") || db.starts_with("postgresql://")
+}
+
+/// Whether curtain's database is there: the file, or curtain's tables in the PostgreSQL database
+/// the URL names (a server that cannot be reached counts as no database; opening says why).
+pub fn database_exists(path: &Path) -> bool {
+    match path.to_str().filter(|text| is_postgres_url(text)) {
+        Some(url) => postgres::has_schema(url).unwrap_or(false),
+        None => path.exists(),
+    }
 }
 
 /// Whether opening may create the file.
@@ -57,14 +72,26 @@ pub enum Create {
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Store {
+    /// Opens the database `path` names: an SQLite file, or a PostgreSQL database by its
+    /// `postgres://` URL.
     pub fn open(path: &Path, create: Create, schedule: Schedule) -> anyhow::Result<Store> {
+        if let Some(url) = path.to_str().filter(|text| is_postgres_url(text)) {
+            let conn = postgres::connect(url, create)?;
+            let drill = is_drill(&conn)?;
+            return Ok(Store {
+                conn,
+                schedule,
+                path: path.to_path_buf(),
+                drill,
+            });
+        }
         if !path.exists() {
             if create == Create::Never {
                 return Err(Refusal::NoDatabase(path.to_path_buf()).into());
             }
             create_private_file(path)?;
         }
-        let mut conn = Connection::open_with_flags(
+        let mut conn = rusqlite::Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
@@ -80,6 +107,7 @@ impl Store {
         if schema::user_version(&conn)? < schema::LATEST {
             schema::migrate(&mut conn).with_context(|| format!("upgrading {}", path.display()))?;
         }
+        let conn = Connection::Sqlite(conn);
         let drill = is_drill(&conn)?;
         Ok(Store {
             conn,
@@ -89,17 +117,20 @@ impl Store {
         })
     }
 
-    /// A write transaction that takes the write lock at once (`BEGIN IMMEDIATE`), so it waits
-    /// its turn behind other writers instead of failing halfway with "database is locked".
-    pub fn write(&mut self) -> rusqlite::Result<rusqlite::Transaction<'_>> {
-        self.conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+    /// The one write transaction at a time: it waits its turn behind other writers instead of
+    /// failing halfway (see [`Connection::begin_write`]).
+    pub fn write(&mut self) -> db::Result<db::Transaction<'_>> {
+        self.conn.begin_write()
     }
 
     /// Changes whenever another connection commits: how a screen notices other terminals.
-    pub fn data_version(&self) -> rusqlite::Result<i64> {
-        self.conn
-            .query_row("PRAGMA data_version", [], |row| row.get(0))
+    pub fn data_version(&self) -> db::Result<i64> {
+        match &self.conn {
+            Connection::Sqlite(conn) => {
+                Ok(conn.query_row("PRAGMA data_version", [], |row| row.get(0))?)
+            }
+            Connection::Postgres(_) => postgres::writes(&self.conn),
+        }
     }
 
     /// Opens an existing database for reading only: nothing is created, migrated or switched
@@ -107,6 +138,9 @@ impl Store {
     /// exactly as it is. Files from newer versions and other programs are refused as by
     /// [`Store::open`].
     pub fn open_read_only(path: &Path, schedule: Schedule) -> anyhow::Result<Store> {
+        if path.to_str().is_some_and(is_postgres_url) {
+            return Store::open(path, Create::Never, schedule);
+        }
         if !path.exists() {
             return Err(Refusal::NoDatabase(path.to_path_buf()).into());
         }
@@ -118,6 +152,9 @@ impl Store {
     /// full disk leaves no room for SQLite's shared-memory file) as immutable: read exactly as
     /// the main file holds it, with no lock and no file created beside it.
     pub fn open_immutable(path: &Path, schedule: Schedule) -> anyhow::Result<Store> {
+        if path.to_str().is_some_and(is_postgres_url) {
+            return Store::open(path, Create::Never, schedule);
+        }
         if !path.exists() {
             return Err(Refusal::NoDatabase(path.to_path_buf()).into());
         }
@@ -143,10 +180,11 @@ impl Store {
         flags: OpenFlags,
         schedule: Schedule,
     ) -> anyhow::Result<Store> {
-        let conn = Connection::open_with_flags(target, flags)
+        let conn = rusqlite::Connection::open_with_flags(target, flags)
             .with_context(|| format!("opening {} to read", path.display()))?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         refuse_foreign_or_newer(&conn, path)?;
+        let conn = Connection::Sqlite(conn);
         let drill = is_drill(&conn)?;
         Ok(Store {
             conn,
@@ -159,15 +197,17 @@ impl Store {
     /// A private copy of the whole database in memory: where a read works out what a file that
     /// takes no writes (read-only, or on a full disk) cannot be given.
     pub fn copy_in_memory(&self) -> anyhow::Result<Store> {
-        let mut memory = Connection::open_in_memory().context("opening a copy in memory")?;
+        let live = self.sqlite_only()?;
+        let mut memory =
+            rusqlite::Connection::open_in_memory().context("opening a copy in memory")?;
         {
-            let backup = rusqlite::backup::Backup::new(&self.conn, &mut memory)?;
+            let backup = rusqlite::backup::Backup::new(live, &mut memory)?;
             backup
                 .run_to_completion(1024, Duration::ZERO, None)
                 .context("copying the database into memory to read it")?;
         }
         Ok(Store {
-            conn: memory,
+            conn: Connection::Sqlite(memory),
             schedule: self.schedule.clone(),
             path: self.path.clone(),
             drill: self.drill,
@@ -190,6 +230,7 @@ impl Store {
         file: &Path,
         progress: &mut dyn FnMut(Stage),
     ) -> anyhow::Result<(i64, i64)> {
+        self.sqlite_only()?;
         // One read transaction: the counts and the copy see the same snapshot.
         self.conn.execute_batch("BEGIN DEFERRED")?;
         let copied = self.copy_in_snapshot(file, progress);
@@ -210,14 +251,15 @@ impl Store {
         &self,
         file: &Path,
         progress: &mut dyn FnMut(Stage),
-    ) -> anyhow::Result<(Census, Connection)> {
+    ) -> anyhow::Result<(Census, rusqlite::Connection)> {
+        let conn = self.sqlite_only()?;
         progress(Stage::Counting);
-        let live = Census::take(&self.conn).context("counting the rows to copy")?;
-        let mut copy = Connection::open(file)
+        let live = Census::take(conn).context("counting the rows to copy")?;
+        let mut copy = rusqlite::Connection::open(file)
             .with_context(|| format!("opening the copy {}", file.display()))?;
         {
             use rusqlite::backup::StepResult;
-            let backup = rusqlite::backup::Backup::new(&self.conn, &mut copy)?;
+            let backup = rusqlite::backup::Backup::new(conn, &mut copy)?;
             // The copy reads inside its own read transaction, which in WAL mode blocks no
             // writer: no pause between steps is needed for other terminals to go on.
             loop {
@@ -240,7 +282,15 @@ impl Store {
         Ok((live, copy))
     }
 
-    pub fn meta(&self, key: &str) -> rusqlite::Result<Option<String>> {
+    /// The SQLite connection, for what only an SQLite file does; on PostgreSQL a refusal that
+    /// says what to do there instead.
+    pub fn sqlite_only(&self) -> anyhow::Result<&rusqlite::Connection> {
+        self.conn
+            .sqlite()
+            .ok_or_else(|| Refusal::NotOnPostgres.into())
+    }
+
+    pub fn meta(&self, key: &str) -> db::Result<Option<String>> {
         self.conn
             .query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| {
                 row.get(0)
@@ -251,7 +301,7 @@ impl Store {
 
 /// Marks that move when other terminals change what screens show: the last check stored, the
 /// last roster change, and the absences (each new one, and each ended early).
-pub fn change_marks(conn: &Connection) -> rusqlite::Result<(i64, i64, i64)> {
+pub fn change_marks(conn: &Connection) -> db::Result<(i64, i64, i64)> {
     conn.prepare_cached(
         "SELECT (SELECT coalesce(max(rowid), 0) FROM checks),
                 (SELECT coalesce(max(id), 0) FROM roster_audit),
@@ -263,9 +313,14 @@ pub fn change_marks(conn: &Connection) -> rusqlite::Result<(i64, i64, i64)> {
 const DRILL: &str = "drill";
 
 /// Whether the database was made with `curtain init --drill`.
-pub fn is_drill(conn: &Connection) -> rusqlite::Result<bool> {
+pub fn is_drill(conn: &Connection) -> db::Result<bool> {
     let has_meta: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'meta')",
+        match conn.backend() {
+            Backend::Sqlite => {
+                "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'meta')"
+            }
+            Backend::Postgres => "SELECT to_regclass('meta') IS NOT NULL",
+        },
         [],
         |row| row.get(0),
     )?;
@@ -281,11 +336,11 @@ pub fn is_drill(conn: &Connection) -> rusqlite::Result<bool> {
 }
 
 /// Makes a new database a drill database; a live one never becomes one.
-pub fn mark_drill(conn: &Connection) -> rusqlite::Result<()> {
+pub fn mark_drill(conn: &Connection) -> db::Result<()> {
     set_meta(conn, DRILL, "1")
 }
 
-pub(crate) fn set_meta(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
+pub(crate) fn set_meta(conn: &Connection, key: &str, value: &str) -> db::Result<()> {
     conn.execute(
         "INSERT INTO meta (key, value) VALUES (?1, ?2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -305,7 +360,7 @@ pub struct Census {
 }
 
 impl Census {
-    pub fn take(conn: &Connection) -> rusqlite::Result<Census> {
+    pub fn take(conn: &rusqlite::Connection) -> rusqlite::Result<Census> {
         let names: Vec<String> = conn
             .prepare(
                 "SELECT name FROM sqlite_schema
@@ -358,14 +413,14 @@ pub enum Stage {
 }
 
 /// Checks a finished copy against the census of what was copied.
-pub fn verify_backup(live: &Census, copy: &Connection) -> anyhow::Result<()> {
+pub fn verify_backup(live: &Census, copy: &rusqlite::Connection) -> anyhow::Result<()> {
     verify_backup_with(live, copy, &mut |_| {})
 }
 
 /// [`verify_backup`], telling `progress` where it is.
 pub fn verify_backup_with(
     live: &Census,
-    copy: &Connection,
+    copy: &rusqlite::Connection,
     progress: &mut dyn FnMut(Stage),
 ) -> anyhow::Result<()> {
     progress(Stage::QuickCheck);
@@ -432,7 +487,7 @@ fn create_private_file(path: &Path) -> anyhow::Result<()> {
 
 /// Reads the header before anything writes: a file from a newer curtain, or not curtain's at all,
 /// is left exactly as it was.
-fn refuse_foreign_or_newer(conn: &Connection, path: &Path) -> anyhow::Result<()> {
+fn refuse_foreign_or_newer(conn: &rusqlite::Connection, path: &Path) -> anyhow::Result<()> {
     let version = match schema::user_version(conn) {
         Ok(version) => version,
         Err(rusqlite::Error::SqliteFailure(error, _))
@@ -469,18 +524,15 @@ pub fn ts(instant: DateTime<Utc>) -> String {
     instant.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
-pub fn parse_ts(text: &str) -> rusqlite::Result<DateTime<Utc>> {
+pub fn parse_ts(text: &str) -> db::Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|error| {
-            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, error.into())
-        })
+        .map_err(|error| db::Error::column(format!("time {text:?}"), error))
 }
 
-pub fn parse_date(text: &str) -> rusqlite::Result<NaiveDate> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|error| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, error.into())
-    })
+pub fn parse_date(text: &str) -> db::Result<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|error| db::Error::column(format!("date {text:?}"), error))
 }
 
 pub fn date_text(date: NaiveDate) -> String {

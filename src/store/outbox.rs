@@ -5,8 +5,8 @@
 //! and each message goes to a channel through one `deliveries` row that a watcher claims with a
 //! lease before it sends, so two watchers never send the same row.
 
+use super::db::{Connection, OptionalExtension, Row, params};
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::{parse_ts, ts};
@@ -95,17 +95,15 @@ impl DeliveryState {
     }
 }
 
-fn bad_text(index: usize, text: &str) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(
-        index,
-        rusqlite::types::Type::Text,
-        format!("unexpected value `{text}`").into(),
-    )
+fn bad_text(index: usize, text: &str) -> super::db::Error {
+    super::db::Error::column(index, format!("unexpected value `{text}`"))
 }
 
-fn round_of(index: usize, ordinal: Option<i64>) -> rusqlite::Result<Option<Round>> {
+fn round_of(index: usize, ordinal: Option<i64>) -> super::db::Result<Option<Round>> {
     ordinal
-        .map(|o| Round::from_ordinal(o).ok_or(rusqlite::Error::IntegralValueOutOfRange(index, o)))
+        .map(|o| {
+            Round::from_ordinal(o).ok_or(super::db::Error::column(index, format!("round {}", o)))
+        })
         .transpose()
 }
 
@@ -117,21 +115,25 @@ fn insert_message(
     round: Option<Round>,
     actor: &str,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Option<i64>> {
-    let inserted = conn
-        .prepare_cached(
-            "INSERT OR IGNORE INTO outbox (kind, dedupe_key, grid, round, created_at, created_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?
-        .execute(params![
+) -> super::db::Result<Option<i64>> {
+    conn.prepare_cached(
+        "INSERT INTO outbox (kind, dedupe_key, grid, round, created_at, created_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT DO NOTHING
+         RETURNING id",
+    )?
+    .query_row(
+        params![
             kind.as_str(),
             dedupe_key,
             grid,
             round.map(Round::ordinal),
             ts(now),
             actor
-        ])?;
-    Ok((inserted > 0).then(|| conn.last_insert_rowid()))
+        ],
+        |row| row.get(0),
+    )
+    .optional()
 }
 
 fn link_flag(
@@ -139,9 +141,10 @@ fn link_flag(
     message_id: i64,
     flag_id: i64,
     topic: &str,
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     conn.prepare_cached(
-        "INSERT OR IGNORE INTO outbox_flags (message_id, flag_id, topic) VALUES (?1, ?2, ?3)",
+        "INSERT INTO outbox_flags (message_id, flag_id, topic) VALUES (?1, ?2, ?3)
+         ON CONFLICT DO NOTHING",
     )?
     .execute(params![message_id, flag_id, topic])?;
     Ok(())
@@ -155,7 +158,7 @@ pub fn queue_alert(
     round: Round,
     actor: &str,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Option<i64>> {
+) -> super::db::Result<Option<i64>> {
     let untold: Option<(i64, String)> = conn
         .prepare_cached(
             "SELECT f.id, e.grid FROM flags AS f JOIN elders AS e ON e.id = f.elder_id
@@ -194,7 +197,7 @@ pub fn queue_round_digests(
     conn: &Connection,
     round: Round,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Vec<i64>> {
+) -> super::db::Result<Vec<i64>> {
     let mut statement = conn.prepare_cached(
         "SELECT f.id, f.status, e.grid FROM flags AS f JOIN elders AS e ON e.id = f.elder_id
          WHERE f.round = ?1 AND f.state = 'open' AND f.status IN ('missed', 'unclear', 'alert')
@@ -206,7 +209,7 @@ pub fn queue_round_digests(
         .query_map([round.ordinal()], |row| {
             Ok((row.get(0)?, row.get(1)?, row.get(2)?))
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<super::db::Result<_>>()?;
     let mut queued = Vec::new();
     for group in untold.chunk_by(|a, b| a.2 == b.2) {
         let (first_flag, first_topic, grid) = &group[0];
@@ -240,7 +243,7 @@ pub fn queue_critical_reminders(
     after: Duration,
     oldest: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Vec<i64>> {
+) -> super::db::Result<Vec<i64>> {
     let mut statement = conn.prepare_cached(
         "SELECT f.id, e.grid, f.round FROM flags AS f JOIN elders AS e ON e.id = f.elder_id
          WHERE f.state = 'open' AND f.severity = 'critical'
@@ -253,7 +256,7 @@ pub fn queue_critical_reminders(
         .query_map(params![ts(now - after), ts(oldest)], |row| {
             Ok((row.get(0)?, row.get(1)?, row.get(2)?))
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<super::db::Result<_>>()?;
     let mut queued = Vec::new();
     for (flag_id, grid, round) in due {
         let key = format!("critical_reminder:{flag_id}");
@@ -282,14 +285,16 @@ pub fn route(
     grids: Option<&[String]>,
     since: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> rusqlite::Result<usize> {
+) -> super::db::Result<usize> {
     let grids = grids.map(|grids| serde_json::Value::from(grids.to_vec()).to_string());
-    conn.prepare_cached(
-        "INSERT OR IGNORE INTO deliveries (message_id, channel, state, next_attempt_at)
+    conn.prepare_cached(&format!(
+        "INSERT INTO deliveries (message_id, channel, state, next_attempt_at)
          SELECT o.id, ?1, 'pending', ?4 FROM outbox AS o
          WHERE o.created_at >= ?3 AND o.kind != 'test'
-           AND (?2 IS NULL OR o.grid IN (SELECT value FROM json_each(?2)))",
-    )?
+           AND (CAST(?2 AS TEXT) IS NULL OR o.grid IN ({}))
+         ON CONFLICT DO NOTHING",
+        conn.json_list("?2")
+    ))?
     .execute(params![channel, grids, ts(since), ts(now)])
 }
 
@@ -301,7 +306,7 @@ pub fn mark_stale_claims(
     conn: &Connection,
     reason: &str,
     now: DateTime<Utc>,
-) -> rusqlite::Result<usize> {
+) -> super::db::Result<usize> {
     conn.prepare_cached(
         "UPDATE deliveries SET state = 'uncertain', last_error = ?2
          WHERE state = 'sending' AND claimed_until < ?1",
@@ -329,21 +334,22 @@ pub fn claim_next(
     claim: &str,
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
-) -> rusqlite::Result<Option<Claimed>> {
+) -> super::db::Result<Option<Claimed>> {
     let channels = serde_json::Value::from(channels.to_vec()).to_string();
     // Alerts, early warnings and reminders on their first attempt go before digests, and every
     // first attempt before retries (#15): a digest retried for minutes never holds up an alert.
     let due: Option<(i64, i64, String, u32)> = conn
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT d.id, d.message_id, d.channel, d.attempts
              FROM deliveries AS d JOIN outbox AS o ON o.id = d.message_id
              WHERE d.state = 'pending' AND d.next_attempt_at <= ?1
-               AND d.channel IN (SELECT value FROM json_each(?2))
+               AND d.channel IN ({})
              ORDER BY d.attempts = 0 AND o.kind IN ('alert', 'early_warning', 'critical_reminder')
                       DESC,
                  d.attempts = 0 DESC, d.next_attempt_at, d.id
              LIMIT 1",
-        )?
+            conn.json_list("?2")
+        ))?
         .query_row(params![ts(now), channels], |row| {
             Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
         })
@@ -385,7 +391,7 @@ pub fn finish(
     claimed: &Claimed,
     attempt: &Attempt,
     now: DateTime<Utc>,
-) -> rusqlite::Result<bool> {
+) -> super::db::Result<bool> {
     let changed = match attempt {
         Attempt::Sent => conn
             .prepare_cached(
@@ -425,27 +431,26 @@ pub fn queue_test(
     claim: &str,
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
-) -> rusqlite::Result<Vec<Claimed>> {
+) -> super::db::Result<Vec<Claimed>> {
     let key = format!("test:{claim}");
     let Some(message_id) = insert_message(conn, Kind::Test, &key, None, None, actor, now)? else {
         return Ok(Vec::new());
     };
     let mut claimed = Vec::new();
     for channel in channels {
-        conn.prepare_cached(
-            "INSERT INTO deliveries (message_id, channel, state, attempts, next_attempt_at,
-                 claimed_by, claimed_until)
-             VALUES (?1, ?2, 'sending', 1, ?3, ?4, ?5)",
-        )?
-        .execute(params![
-            message_id,
-            channel,
-            ts(now),
-            claim,
-            ts(lease_until)
-        ])?;
+        let delivery_id = conn
+            .prepare_cached(
+                "INSERT INTO deliveries (message_id, channel, state, attempts, next_attempt_at,
+                     claimed_by, claimed_until)
+                 VALUES (?1, ?2, 'sending', 1, ?3, ?4, ?5)
+                 RETURNING id",
+            )?
+            .query_row(
+                params![message_id, channel, ts(now), claim, ts(lease_until)],
+                |row| row.get(0),
+            )?;
         claimed.push(Claimed {
-            delivery_id: conn.last_insert_rowid(),
+            delivery_id,
             message_id,
             channel: channel.clone(),
             attempts: 1,
@@ -472,7 +477,7 @@ pub fn queue_early_warning(
     round: Round,
     warning: &Warning,
     now: DateTime<Utc>,
-) -> rusqlite::Result<bool> {
+) -> super::db::Result<bool> {
     let key = format!("early_warning:{grid}:{}", round.ordinal());
     let Some(id) = insert_message(
         conn,
@@ -502,7 +507,7 @@ pub fn queue_early_warning(
     Ok(true)
 }
 
-fn warning_of(conn: &Connection, message_id: i64) -> rusqlite::Result<Option<Warning>> {
+fn warning_of(conn: &Connection, message_id: i64) -> super::db::Result<Option<Warning>> {
     conn.prepare_cached(
         "SELECT listed, checked, closes, assigned FROM early_warnings WHERE message_id = ?1",
     )?
@@ -553,7 +558,7 @@ pub struct Message {
     pub warning: Option<Warning>,
 }
 
-pub fn message(conn: &Connection, id: i64) -> rusqlite::Result<Option<Message>> {
+pub fn message(conn: &Connection, id: i64) -> super::db::Result<Option<Message>> {
     let head = conn
         .prepare_cached(
             "SELECT id, kind, grid, round, created_at, created_by FROM outbox WHERE id = ?1",
@@ -591,11 +596,11 @@ pub fn message(conn: &Connection, id: i64) -> rusqlite::Result<Option<Message>> 
     )?;
     message.flags = statement
         .query_map([id], flag_line)?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<super::db::Result<_>>()?;
     Ok(Some(message))
 }
 
-fn flag_line(row: &Row<'_>) -> rusqlite::Result<FlagLine> {
+fn flag_line(row: &Row<'_>) -> super::db::Result<FlagLine> {
     let text = |index: usize| row.get::<_, String>(index);
     let status = text(6)?;
     let severity = text(7)?;
@@ -608,7 +613,7 @@ fn flag_line(row: &Row<'_>) -> rusqlite::Result<FlagLine> {
         address: text(3)?,
         grid: text(4)?,
         round: Round::from_ordinal(round)
-            .ok_or(rusqlite::Error::IntegralValueOutOfRange(5, round))?,
+            .ok_or(super::db::Error::column(5, format!("round {}", round)))?,
         status: Status::parse(&status).ok_or_else(|| bad_text(6, &status))?,
         severity: Severity::parse(&severity).ok_or_else(|| bad_text(7, &severity))?,
         state: FlagState::parse(&state).ok_or_else(|| bad_text(8, &state))?,
@@ -638,14 +643,14 @@ pub struct OutboxRow {
 
 /// The outbox, newest first: messages since `since` and every delivery still in trouble or
 /// under way, whatever its age (everything with `since` = `None`).
-pub fn list(conn: &Connection, since: Option<DateTime<Utc>>) -> rusqlite::Result<Vec<OutboxRow>> {
+pub fn list(conn: &Connection, since: Option<DateTime<Utc>>) -> super::db::Result<Vec<OutboxRow>> {
     let mut statement = conn.prepare_cached(
         "SELECT d.id, o.id, o.kind, o.grid, o.round,
              (SELECT count(*) FROM outbox_flags AS n WHERE n.message_id = o.id),
              d.channel, d.state, coalesce(d.attempts, 0), d.next_attempt_at, d.last_error,
              d.sent_at, o.created_at
          FROM outbox AS o LEFT JOIN deliveries AS d ON d.message_id = o.id
-         WHERE ?1 IS NULL OR o.created_at >= ?1 OR d.state IN ('pending', 'sending', 'failed', 'uncertain')
+         WHERE CAST(?1 AS TEXT) IS NULL OR o.created_at >= ?1 OR d.state IN ('pending', 'sending', 'failed', 'uncertain')
          ORDER BY o.created_at DESC, o.id DESC, d.channel",
     )?;
     statement
@@ -674,7 +679,7 @@ pub fn list(conn: &Connection, since: Option<DateTime<Utc>>) -> rusqlite::Result
 
 /// Deliveries that need a person: given up (`failed`) or maybe-sent (`uncertain`). Test
 /// messages are left out: whoever sent one saw its result at once.
-pub fn trouble_count(conn: &Connection) -> rusqlite::Result<usize> {
+pub fn trouble_count(conn: &Connection) -> super::db::Result<usize> {
     conn.prepare_cached(
         "SELECT count(*) FROM deliveries AS d JOIN outbox AS o ON o.id = d.message_id
          WHERE d.state IN ('failed', 'uncertain') AND o.kind != 'test'",
@@ -687,7 +692,7 @@ pub fn trouble_count(conn: &Connection) -> rusqlite::Result<usize> {
 pub fn delivery_state(
     conn: &Connection,
     id: i64,
-) -> rusqlite::Result<Option<(String, DeliveryState)>> {
+) -> super::db::Result<Option<(String, DeliveryState)>> {
     conn.prepare_cached("SELECT channel, state FROM deliveries WHERE id = ?1")?
         .query_row([id], |row| {
             let state: String = row.get(1)?;
@@ -701,7 +706,7 @@ pub fn delivery_state(
 
 /// Puts a delivery back in the queue, due now, with a fresh count of attempts; the last error
 /// stays for the record. The caller has checked that its state allows it.
-pub fn requeue(conn: &Connection, id: i64, now: DateTime<Utc>) -> rusqlite::Result<bool> {
+pub fn requeue(conn: &Connection, id: i64, now: DateTime<Utc>) -> super::db::Result<bool> {
     Ok(conn
         .prepare_cached(
             "UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = ?2,
@@ -718,8 +723,9 @@ mod tests {
     use crate::store::schema;
 
     fn conn() -> Connection {
-        let mut conn = Connection::open_in_memory().unwrap();
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
         schema::migrate(&mut conn).unwrap();
+        let conn = Connection::Sqlite(conn);
         conn.execute_batch(
             "INSERT INTO elders (id, name, grid, added_at) VALUES ('e1', '王秀英', 'g1', 't');
              INSERT INTO elders (id, name, grid, added_at) VALUES ('e2', '张建国', 'g2', 't');",
@@ -729,14 +735,15 @@ mod tests {
     }
 
     fn flag(conn: &Connection, elder: &str, round: Round, status: &str) -> i64 {
-        conn.execute(
+        conn.query_row(
             "INSERT INTO flags (elder_id, round, status, round_status, severity, severity_rank,
                  streak, raised_at)
-             VALUES (?1, ?2, ?3, ?3, 'low', 0, 1, '2026-11-22T01:30:00.000Z')",
+             VALUES (?1, ?2, ?3, ?3, 'low', 0, 1, '2026-11-22T01:30:00.000Z')
+             RETURNING id",
             params![elder, round.ordinal(), status],
+            |row| row.get(0),
         )
-        .unwrap();
-        conn.last_insert_rowid()
+        .unwrap()
     }
 
     fn now() -> DateTime<Utc> {

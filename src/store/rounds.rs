@@ -4,9 +4,9 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::db::{Connection, OptionalExtension};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -139,7 +139,7 @@ fn run_plan(
     plan: &Plan,
     known: Option<&FlagRecord>,
     times: Times,
-) -> rusqlite::Result<Option<FlagFigures>> {
+) -> super::db::Result<Option<FlagFigures>> {
     let elder_id = elder.id.as_str();
     let id = match (&plan.step, known) {
         (FlagStep::Raise(figures), _) => {
@@ -195,7 +195,7 @@ fn later_ok_round(
     elder: &RosterEntry,
     round: Round,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Option<Round>> {
+) -> super::db::Result<Option<Round>> {
     let last = schedule.round_at(now, &elder.own);
     if last <= round {
         return Ok(None);
@@ -229,7 +229,7 @@ fn reopen_if_no_later_ok(
     elder: &RosterEntry,
     round: Round,
     now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     let opened = schedule
         .window(round)
         .opens
@@ -251,7 +251,7 @@ pub fn refresh_elder_round(
     elder: &RosterEntry,
     round: Round,
     times: Times,
-) -> rusqlite::Result<Option<(Judged, Option<FlagFigures>)>> {
+) -> super::db::Result<Option<(Judged, Option<FlagFigures>)>> {
     let round_checks = checks::for_elder_round(conn, &elder.id, round)?;
     let away = absences::is_away(conn, &elder.id, round.date)?;
     let until = times.settle_until();
@@ -279,7 +279,7 @@ pub fn refresh_elder_round(
 
 /// A round's streak changed: the elder's following consecutive flags get their streak and
 /// severity again (`domain::settle::carry`), and their rounds' kept outcomes with them.
-fn carry_streak_forward(conn: &Connection, elder_id: &str, round: Round) -> rusqlite::Result<()> {
+fn carry_streak_forward(conn: &Connection, elder_id: &str, round: Round) -> super::db::Result<()> {
     let mut carried =
         flags::for_elder_round(conn, elder_id, round)?.map_or(0, |flag| flag.streak_carried());
     let mut expected_round = round.next();
@@ -509,7 +509,7 @@ pub fn statuses(
     store: &Store,
     round: Round,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Vec<ElderRound>> {
+) -> super::db::Result<Vec<ElderRound>> {
     let roster = elders::roster(&store.conn)?;
     statuses_of(&store.conn, &store.schedule, &roster, round, now)
 }
@@ -522,7 +522,7 @@ pub fn statuses_of(
     roster: &[Arc<RosterEntry>],
     round: Round,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Vec<ElderRound>> {
+) -> super::db::Result<Vec<ElderRound>> {
     if !facts::is_settled(conn, round, now)? {
         return judge_round(conn, schedule, roster, round, now);
     }
@@ -565,7 +565,7 @@ pub fn judge_round(
     roster: &[Arc<RosterEntry>],
     round: Round,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Vec<ElderRound>> {
+) -> super::db::Result<Vec<ElderRound>> {
     let round_checks = checks::for_round(conn, round)?;
     let away = absences::away_on(conn, round.date)?;
     let mut round_flags = flags::for_round(conn, round)?;
@@ -601,7 +601,7 @@ pub fn round_tally(
     roster: &[Arc<RosterEntry>],
     round: Round,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Vec<(usize, Status, Option<FlagState>)>> {
+) -> super::db::Result<Vec<(usize, Status, Option<FlagState>)>> {
     let round_checks = checks::for_round(conn, round)?;
     let away = absences::away_on(conn, round.date)?;
     let round_flags = flags::for_round(conn, round)?;
@@ -708,8 +708,8 @@ fn settled_meanwhile(
     conn: &Connection,
     round: Round,
     now: DateTime<Utc>,
-) -> rusqlite::Result<bool> {
-    let read = |key: &str| -> rusqlite::Result<Option<String>> {
+) -> super::db::Result<bool> {
+    let read = |key: &str| -> super::db::Result<Option<String>> {
         conn.prepare_cached("SELECT value FROM meta WHERE key = ?1")?
             .query_row([key], |row| row.get(0))
             .optional()
@@ -727,7 +727,7 @@ pub fn windows_of_round(
     conn: &Connection,
     schedule: &Schedule,
     round: Round,
-) -> rusqlite::Result<Vec<Window>> {
+) -> super::db::Result<Vec<Window>> {
     let (own, _) = windows_on_roster(conn)?;
     let mut windows = vec![schedule.window(round)];
     for own in own {
@@ -749,7 +749,7 @@ pub(super) const FIRST_ADDED: &str = "SELECT min(added_at) FROM elders";
 /// the first elder was added: all a sync needs to know before it reads the roster.
 fn windows_on_roster(
     conn: &Connection,
-) -> rusqlite::Result<(Vec<OwnWindows>, Option<DateTime<Utc>>)> {
+) -> super::db::Result<(Vec<OwnWindows>, Option<DateTime<Utc>>)> {
     let pair = |opens: Option<String>, closes: Option<String>| {
         Some((
             crate::domain::time::parse_clock(&opens?)?,
@@ -765,7 +765,7 @@ fn windows_on_roster(
                 community: row.get(4)?,
             })
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<super::db::Result<Vec<_>>>()?;
     // Instants are fixed-width UTC text: the least text is the earliest.
     let first: Option<String> = conn.query_row(FIRST_ADDED, [], |row| row.get(0))?;
     Ok((
@@ -784,7 +784,7 @@ pub fn statuses_over(
     first: Round,
     last: Round,
     now: DateTime<Utc>,
-) -> rusqlite::Result<HashMap<String, Vec<Option<Status>>>> {
+) -> super::db::Result<HashMap<String, Vec<Option<Status>>>> {
     let mut rounds = Vec::new();
     let mut round = first;
     while round <= last {
@@ -840,7 +840,7 @@ pub fn statuses_over(
 
 /// Records every round up to `through` as settled at `at`, for a database whose history was
 /// written already settled (the benchmark generator): `sync_flags` takes up after it.
-pub fn mark_synced(conn: &Connection, through: Round, at: DateTime<Utc>) -> rusqlite::Result<()> {
+pub fn mark_synced(conn: &Connection, through: Round, at: DateTime<Utc>) -> super::db::Result<()> {
     set_meta(conn, SYNCED_THROUGH, &through.ordinal().to_string())?;
     set_meta(conn, SYNCED_AT, &super::ts(at))
 }
@@ -855,7 +855,7 @@ pub(crate) fn settle_round(
     round: Round,
     complete: bool,
     times: Times,
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     let until = times.settle_until();
     let round_checks = checks::for_round(conn, round)?;
     let away = absences::away_on(conn, round.date)?;
@@ -915,7 +915,7 @@ pub fn elder_history(
     last: Round,
     count: usize,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Vec<(Round, Option<Status>)>> {
+) -> super::db::Result<Vec<(Round, Option<Status>)>> {
     let mut first = last;
     for _ in 1..count {
         first = first.prev();
@@ -945,7 +945,7 @@ pub fn status_of_elder(
     elder: &Arc<RosterEntry>,
     round: Round,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Option<ElderRound>> {
+) -> super::db::Result<Option<ElderRound>> {
     let round_checks = checks::for_elder_round(conn, &elder.id, round)?;
     let away = absences::is_away(conn, &elder.id, round.date)?;
     let Some(judged) = judge(schedule, elder, round, &round_checks, away, now) else {
@@ -1037,7 +1037,7 @@ pub fn facts_against_checks(
     conn: &Connection,
     schedule: &Schedule,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Vec<String>> {
+) -> super::db::Result<Vec<String>> {
     let roster = elders::roster(conn)?;
     let mut differences = Vec::new();
     for round in facts::settled_rounds(conn)? {

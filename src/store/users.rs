@@ -3,8 +3,8 @@
 
 use std::collections::BTreeSet;
 
+use super::db::{Connection, OptionalExtension, Row, params};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{parse_ts, ts};
 use crate::domain::access::Role;
@@ -30,15 +30,11 @@ impl User {
     }
 }
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<User> {
+fn from_row(row: &Row<'_>) -> super::db::Result<User> {
     let role: String = row.get("role")?;
-    let role = role.parse().map_err(|()| {
-        rusqlite::Error::FromSqlConversionFailure(
-            1,
-            rusqlite::types::Type::Text,
-            format!("unknown role {role}").into(),
-        )
-    })?;
+    let role = role
+        .parse()
+        .map_err(|()| super::db::Error::column(1, format!("unknown role {role}")))?;
     let optional_ts = |text: Option<String>| text.as_deref().map(parse_ts).transpose();
     Ok(User {
         name: row.get("name")?,
@@ -54,13 +50,13 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<User> {
     })
 }
 
-fn grids_of(conn: &Connection, name: &str) -> rusqlite::Result<BTreeSet<String>> {
+fn grids_of(conn: &Connection, name: &str) -> super::db::Result<BTreeSet<String>> {
     let mut statement =
         conn.prepare_cached("SELECT grid FROM user_grids WHERE user_name = ?1 ORDER BY grid")?;
     statement.query_map([name], |row| row.get(0))?.collect()
 }
 
-fn communities_of(conn: &Connection, name: &str) -> rusqlite::Result<BTreeSet<String>> {
+fn communities_of(conn: &Connection, name: &str) -> super::db::Result<BTreeSet<String>> {
     let mut statement = conn.prepare_cached(
         "SELECT community FROM user_communities WHERE user_name = ?1 ORDER BY community",
     )?;
@@ -68,11 +64,11 @@ fn communities_of(conn: &Connection, name: &str) -> rusqlite::Result<BTreeSet<St
 }
 
 /// Whether the database has users at all; without any it is one person's own and asks no PIN.
-pub fn any(conn: &Connection) -> rusqlite::Result<bool> {
+pub fn any(conn: &Connection) -> super::db::Result<bool> {
     conn.query_row("SELECT EXISTS (SELECT 1 FROM users)", [], |row| row.get(0))
 }
 
-pub fn get(conn: &Connection, name: &str) -> rusqlite::Result<Option<User>> {
+pub fn get(conn: &Connection, name: &str) -> super::db::Result<Option<User>> {
     let user = conn
         .query_row("SELECT * FROM users WHERE name = ?1", [name], from_row)
         .optional()?;
@@ -84,11 +80,11 @@ pub fn get(conn: &Connection, name: &str) -> rusqlite::Result<Option<User>> {
     .transpose()
 }
 
-pub fn all(conn: &Connection) -> rusqlite::Result<Vec<User>> {
+pub fn all(conn: &Connection) -> super::db::Result<Vec<User>> {
     let mut statement = conn.prepare("SELECT * FROM users ORDER BY name")?;
     let users: Vec<User> = statement
         .query_map([], from_row)?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<super::db::Result<_>>()?;
     users
         .into_iter()
         .map(|mut user| {
@@ -100,7 +96,7 @@ pub fn all(conn: &Connection) -> rusqlite::Result<Vec<User>> {
 }
 
 /// Enabled admins: the last one may not be disabled, or nobody could manage users again.
-pub fn count_enabled_admins(conn: &Connection) -> rusqlite::Result<i64> {
+pub fn count_enabled_admins(conn: &Connection) -> super::db::Result<i64> {
     conn.query_row(
         "SELECT count(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL",
         [],
@@ -121,7 +117,7 @@ pub fn add(
     user: &NewUser<'_>,
     actor: &str,
     now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     conn.execute(
         "INSERT INTO users (name, role, pin_hash, created_at, created_by) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![user.name, user.role.as_str(), user.pin_hash, ts(now), actor],
@@ -153,7 +149,7 @@ pub fn set_pin(
     pin_hash: &str,
     actor: &str,
     now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     conn.execute(
         "UPDATE users SET pin_hash = ?2, failed_attempts = 0, locked_until = NULL WHERE name = ?1",
         params![name, pin_hash],
@@ -167,7 +163,7 @@ pub fn set_enabled(
     enabled: bool,
     actor: &str,
     now: DateTime<Utc>,
-) -> rusqlite::Result<bool> {
+) -> super::db::Result<bool> {
     let changed = if enabled {
         conn.execute(
             "UPDATE users SET disabled_at = NULL, failed_attempts = 0, locked_until = NULL
@@ -194,7 +190,7 @@ pub fn record_failed_login(
     failures: i64,
     locked_until: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     conn.execute(
         "UPDATE users SET failed_attempts = ?2, locked_until = ?3 WHERE name = ?1",
         params![name, failures, locked_until.map(ts)],
@@ -203,7 +199,7 @@ pub fn record_failed_login(
     audit(conn, name, "login_failed", name, now, detail.as_deref())
 }
 
-pub fn record_good_login(conn: &Connection, name: &str) -> rusqlite::Result<()> {
+pub fn record_good_login(conn: &Connection, name: &str) -> super::db::Result<()> {
     conn.execute(
         "UPDATE users SET failed_attempts = 0, locked_until = NULL
          WHERE name = ?1 AND (failed_attempts != 0 OR locked_until IS NOT NULL)",
@@ -228,7 +224,7 @@ fn audit(
     actor: &str,
     at: DateTime<Utc>,
     detail: Option<&str>,
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     conn.prepare_cached(
         "INSERT INTO user_audit (user_name, action, actor, at, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
@@ -236,7 +232,7 @@ fn audit(
     Ok(())
 }
 
-pub fn audit_log(conn: &Connection) -> rusqlite::Result<Vec<AuditEntry>> {
+pub fn audit_log(conn: &Connection) -> super::db::Result<Vec<AuditEntry>> {
     let mut statement =
         conn.prepare("SELECT user_name, action, actor, at, detail FROM user_audit ORDER BY id")?;
     statement

@@ -735,7 +735,7 @@ fn reload_flags(app: &mut App, store: &Store) -> anyhow::Result<()> {
         (Grids::Only(mine), None) => mine
             .iter()
             .map(|grid| flags::count_open(&store.conn, Some(grid)))
-            .sum::<rusqlite::Result<usize>>()?,
+            .sum::<crate::store::db::Result<usize>>()?,
         (_, grid) => flags::count_open(&store.conn, grid)?,
     };
     if app.tab == Tab::History {

@@ -1,7 +1,9 @@
 //! Shared helpers for the CLI integration tests: a database in a temp dir, the built `curtain`
 //! binary run with every global option given explicitly (`--db`, `--now`, `--lang`, the user),
 //! byte-for-byte snapshots of the database files, and the sample roster read back for
-//! expectations. No mocks: every test runs the real binary on a real SQLite file.
+//! expectations. No mocks: every test runs the real binary on a real SQLite file, or, when
+//! `CURTAIN_TEST_POSTGRES` names a PostgreSQL server (as `.ci/run` does for the second pass),
+//! on a database of its own made on that server.
 
 // Each test file uses a different part of this module.
 #![allow(dead_code)]
@@ -19,6 +21,7 @@ use tempfile::TempDir;
 pub use hermetic::{curtain, hermetic};
 
 mod hermetic;
+pub mod postgres_server;
 
 /// Who acts unless a test says otherwise (passed as `CURTAIN_USER`).
 pub const USER: &str = "wang_ayi";
@@ -52,10 +55,12 @@ impl Run {
     }
 }
 
-/// A database path in a temp dir of its own (the file itself is not created here).
+/// A database path in a temp dir of its own (the file itself is not created here), or a new
+/// empty database on the test PostgreSQL server (dropped with this).
 pub struct TestDb {
     pub dir: TempDir,
     pub path: PathBuf,
+    pub postgres: Option<postgres_server::Database>,
 }
 
 impl Default for TestDb {
@@ -65,10 +70,28 @@ impl Default for TestDb {
 }
 
 impl TestDb {
+    /// A database on the server the run was given: an SQLite file, or PostgreSQL.
     pub fn new() -> TestDb {
+        match postgres_server::Database::create() {
+            Some(database) => TestDb {
+                dir: tempfile::tempdir().expect("temp dir"),
+                path: PathBuf::from(&database.url),
+                postgres: Some(database),
+            },
+            None => TestDb::sqlite_file(),
+        }
+    }
+
+    /// An SQLite file whatever the run: for what only a file has (its bytes, its mode, its
+    /// directory, a backup copy, an older schema).
+    pub fn sqlite_file() -> TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("curtain.db");
-        TestDb { dir, path }
+        TestDb {
+            dir,
+            path,
+            postgres: None,
+        }
     }
 
     /// A database holding the 60 elders of the sample roster, imported at [`IMPORT_NOW`].
@@ -166,8 +189,12 @@ impl TestDb {
             .find(|flag| flag["elder_id"] == elder && flag["round"] == round)
     }
 
-    /// Every byte of the database file and its WAL, to compare before and after.
+    /// Every byte of the database file and its WAL (on PostgreSQL, every row of every table),
+    /// to compare before and after.
     pub fn snapshot(&self) -> Snapshot {
+        if let Some(database) = &self.postgres {
+            return Snapshot(vec![(self.path.clone(), Some(database.contents()))]);
+        }
         let mut files = Vec::new();
         for suffix in ["", "-wal"] {
             let path = PathBuf::from(format!("{}{suffix}", self.path.display()));
@@ -176,8 +203,12 @@ impl TestDb {
         Snapshot(files)
     }
 
-    /// A plain connection for looking at what is on disk (opened read-only).
+    /// A plain connection for looking at what is on disk (opened read-only); an SQLite file's.
     pub fn conn(&self) -> rusqlite::Connection {
+        assert!(
+            self.postgres.is_none(),
+            "this test reads the SQLite file: make it with TestDb::sqlite_file()"
+        );
         rusqlite::Connection::open_with_flags(
             &self.path,
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
@@ -220,7 +251,10 @@ impl TestDb {
 /// runner's environment leaking in.
 pub fn command_for(db: &Path, user: &str, lang: &str, now: &str, args: &[&str]) -> Command {
     let mut cmd = curtain();
-    if let Some(dir) = db.parent().filter(|dir| dir.is_dir()) {
+    if let Some(dir) = db
+        .parent()
+        .filter(|dir| dir.is_dir() && !postgres_server::is_url(db))
+    {
         cmd.current_dir(dir);
     }
     cmd.env("CURTAIN_USER", user)

@@ -1,0 +1,92 @@
+//! The test PostgreSQL server (`CURTAIN_TEST_POSTGRES`, a URL of a database the tests may connect
+//! to as a user that can create databases): one new database per test, dropped after it.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The variable `.ci/run` sets for the PostgreSQL pass of the suite.
+pub const SERVER: &str = "CURTAIN_TEST_POSTGRES";
+
+pub fn server() -> Option<String> {
+    std::env::var(SERVER).ok().filter(|url| !url.is_empty())
+}
+
+pub fn is_url(path: &Path) -> bool {
+    path.to_str()
+        .is_some_and(|text| text.starts_with("postgres://") || text.starts_with("postgresql://"))
+}
+
+/// A database of one test's own.
+pub struct Database {
+    pub url: String,
+    name: String,
+    server: String,
+}
+
+fn connect(url: &str) -> postgres::Client {
+    postgres::Client::connect(url, postgres::NoTls)
+        .unwrap_or_else(|error| panic!("{SERVER}={url}: cannot connect: {error}"))
+}
+
+impl Database {
+    /// A new empty database on the server, or `None` when the run has no server.
+    pub fn create() -> Option<Database> {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let server = server()?;
+        let name = format!(
+            "curtain_test_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        connect(&server)
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap_or_else(|error| panic!("creating the test database {name}: {error}"));
+        let (base, _) = server.rsplit_once('/').expect("a URL ending in /DATABASE");
+        Some(Database {
+            url: format!("{base}/{name}"),
+            name,
+            server,
+        })
+    }
+
+    /// Every row of every table, as text, in a fixed order: what a refusal must leave as it was.
+    pub fn contents(&self) -> Vec<u8> {
+        let mut client = connect(&self.url);
+        let tables: Vec<String> = client
+            .query(
+                "SELECT tablename::text FROM pg_catalog.pg_tables
+                 WHERE schemaname = current_schema() ORDER BY tablename",
+                &[],
+            )
+            .expect("list the tables")
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        let mut out = Vec::new();
+        for table in tables {
+            let rows = client
+                .query(
+                    &format!(
+                        "SELECT coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')
+                         FROM \"{table}\" AS t"
+                    ),
+                    &[],
+                )
+                .expect("read a table");
+            let text: String = rows[0].get(0);
+            out.extend_from_slice(format!("== {table}\n{text}\n").as_bytes());
+        }
+        out
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        if let Ok(mut client) = postgres::Client::connect(&self.server, postgres::NoTls) {
+            let _ = client.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
