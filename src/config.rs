@@ -242,13 +242,16 @@ fn line_of(text: &str, offset: usize) -> usize {
 
 impl Config {
     /// Reads the config: the explicit path (which must exist), or `curtain.toml` beside the
-    /// database when there is one, or the defaults.
+    /// database when there is one (for a PostgreSQL URL, in the working directory), or the
+    /// defaults.
     pub fn load(explicit: Option<&Path>, db: &Path) -> Result<Config, Refusal> {
         let path = match explicit {
             Some(path) => path.to_path_buf(),
             None => {
+                let on_a_server = db.to_str().is_some_and(crate::store::is_postgres_url);
                 let beside = db
                     .parent()
+                    .filter(|_| !on_a_server)
                     .map_or_else(|| PathBuf::from(FILE_NAME), |dir| dir.join(FILE_NAME));
                 if !beside.exists() {
                     return Ok(Config::default());

@@ -385,10 +385,7 @@ fn import_of_a_file_that_is_not_there_exits_2() {
 #[test]
 fn database_from_a_newer_version_is_refused_by_every_command_and_left_alone() {
     let db = TestDb::with_sample_roster();
-    {
-        let conn = rusqlite::Connection::open(&db.path).unwrap();
-        conn.pragma_update(None, "user_version", 99).unwrap();
-    }
+    db.mark_schema_version(99);
     let roster = common::sample_roster();
     let backup = db.file("copy.db");
     let commands: Vec<Vec<&str>> = vec![
@@ -424,7 +421,7 @@ fn database_from_a_newer_version_is_refused_by_every_command_and_left_alone() {
 
 #[test]
 fn a_file_that_is_not_sqlite_is_refused_and_left_alone() {
-    let db = TestDb::new();
+    let db = TestDb::sqlite_file();
     std::fs::write(
         &db.path,
         "编号,姓名\nCQ001,王秀英\nthis is a roster, not a database; it must stay as it is\n",
@@ -442,7 +439,7 @@ fn a_file_that_is_not_sqlite_is_refused_and_left_alone() {
 
 #[test]
 fn another_programs_sqlite_database_is_refused_and_left_alone() {
-    let db = TestDb::new();
+    let db = TestDb::sqlite_file();
     {
         let conn = rusqlite::Connection::open(&db.path).unwrap();
         conn.execute_batch("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('mine');")
@@ -477,7 +474,7 @@ fn bad_usage_exits_2() {
 
 #[test]
 fn refusal_leaves_the_wal_byte_for_byte_too() {
-    let db = TestDb::with_sample_roster();
+    let db = TestDb::sqlite_file_with_sample_roster();
     // Another terminal holds the database open, so the WAL is not folded back at exit.
     let other_terminal = rusqlite::Connection::open(&db.path).unwrap();
     let _: i64 = other_terminal

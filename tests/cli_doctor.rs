@@ -15,7 +15,7 @@ const NOW: &str = "2026-11-22 08:30";
 
 /// The sample roster with three checks, every connection closed (so all is in the main file).
 fn db_with_checks() -> TestDb {
-    let db = TestDb::with_sample_roster();
+    let db = TestDb::sqlite_file_with_sample_roster();
     db.check("CQ001", "open", "2026-11-22 07:30");
     db.check("CQ002", "closed", "2026-11-22 07:35");
     db.check("CQ003", "seen", "2026-11-22 07:40");
@@ -84,7 +84,7 @@ fn a_healthy_database_gets_a_line_per_check_and_exit_0() {
 fn garbage_over_a_page_is_called_damage_with_restore_advice() {
     let db = db_with_checks();
     let root: i64 = db
-        .conn()
+        .sqlite()
         .query_row(
             "SELECT rootpage FROM sqlite_schema WHERE name = 'elders'",
             [],
@@ -196,7 +196,7 @@ fn a_file_others_can_read_is_a_problem_with_the_chmod_that_fixes_it() {
 
 #[test]
 fn a_file_that_is_not_a_database_is_explained_and_left_alone() {
-    let db = TestDb::new();
+    let db = TestDb::sqlite_file();
     std::fs::write(&db.path, "编号,姓名\nCQ001,王秀英\n".repeat(200)).unwrap();
     set_mode(&db.path, 0o600);
     let run = doctor(&db, "en");
@@ -209,7 +209,7 @@ fn a_file_that_is_not_a_database_is_explained_and_left_alone() {
 
 #[test]
 fn no_database_at_all_is_bad_usage() {
-    let db = TestDb::new();
+    let db = TestDb::sqlite_file();
     let run = db.run("en", NOW, &["doctor"]);
     assert_eq!(run.code, 2, "{}", run.describe());
     assert!(!db.path.exists(), "the doctor creates nothing");
@@ -218,7 +218,7 @@ fn no_database_at_all_is_bad_usage() {
 #[test]
 fn a_backup_copy_that_lost_rows_is_refused_by_its_verification() {
     let db = db_with_checks();
-    let census = Census::take(&db.conn()).unwrap();
+    let census = Census::take(&db.sqlite()).unwrap();
     assert!(
         census.tables.iter().any(|(t, n)| t == "checks" && *n == 3),
         "{census:?}"
@@ -283,7 +283,7 @@ fn the_quick_check_by_default_and_the_full_one_with_full() {
 /// blaming another program.
 #[test]
 fn rounds_ahead_of_the_clock_are_named_as_curtains_own_not_as_tampering() {
-    let db = TestDb::drill_with_sample_roster();
+    let db = TestDb::sqlite_file_drill_with_sample_roster();
     db.check("CQ001", "open", "2027-03-01 08:05");
     let run = doctor(&db, "en");
     assert_eq!(run.code, 1, "{}", run.describe());

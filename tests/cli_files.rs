@@ -13,7 +13,7 @@ fn mode(path: &std::path::Path) -> u32 {
 
 #[test]
 fn init_creates_the_database_with_mode_0600() {
-    let db = TestDb::new();
+    let db = TestDb::sqlite_file();
     let out = db.ok("2026-11-21 20:00", &["init"]);
     assert!(out.contains("created"), "{out}");
     assert!(db.path.is_file());
@@ -22,7 +22,7 @@ fn init_creates_the_database_with_mode_0600() {
 
 #[test]
 fn init_creates_a_missing_directory_private_to_the_owner() {
-    let db = TestDb::new();
+    let db = TestDb::sqlite_file();
     let nested = db.file("community/data/curtain.db");
     let result = common::run(common::command_for(
         &nested,
@@ -38,13 +38,13 @@ fn init_creates_a_missing_directory_private_to_the_owner() {
 
 #[test]
 fn import_into_no_database_creates_it_with_mode_0600() {
-    let db = TestDb::with_sample_roster();
+    let db = TestDb::sqlite_file_with_sample_roster();
     assert_eq!(mode(&db.path), 0o600);
 }
 
 #[test]
 fn init_twice_is_fine_and_keeps_the_roster() {
-    let db = TestDb::with_sample_roster();
+    let db = TestDb::sqlite_file_with_sample_roster();
     db.check("CQ001", "open", "2026-11-22 07:30");
     let before: i64 = db
         .conn()
@@ -69,7 +69,7 @@ fn init_twice_is_fine_and_keeps_the_roster() {
 
 #[test]
 fn init_on_an_empty_database_twice_is_fine() {
-    let db = TestDb::new();
+    let db = TestDb::sqlite_file();
     db.ok("2026-11-21 20:00", &["init"]);
     let out = db.ok("2026-11-21 20:01", &["init"]);
     assert!(out.contains("already"), "{out}");
@@ -77,7 +77,7 @@ fn init_on_an_empty_database_twice_is_fine() {
 
 #[test]
 fn backup_makes_a_verified_private_copy() {
-    let db = TestDb::with_sample_roster();
+    let db = TestDb::sqlite_file_with_sample_roster();
     db.check("CQ001", "open", "2026-11-22 07:30");
     db.check("CQ002", "closed", "2026-11-22 07:35");
     let copy = db.file("backup-2026-11-22.db");
@@ -120,7 +120,7 @@ fn backup_makes_a_verified_private_copy() {
 
 #[test]
 fn backup_onto_an_existing_file_exits_2_and_leaves_it_alone() {
-    let db = TestDb::with_sample_roster();
+    let db = TestDb::sqlite_file_with_sample_roster();
     let existing = db.file("yesterday.db");
     std::fs::write(&existing, b"yesterday's backup, to be kept").unwrap();
     let stderr = db.refused(
@@ -145,7 +145,7 @@ fn backup_onto_an_existing_file_exits_2_and_leaves_it_alone() {
 
 #[test]
 fn backup_onto_an_existing_file_is_explained_in_chinese() {
-    let db = TestDb::with_sample_roster();
+    let db = TestDb::sqlite_file_with_sample_roster();
     let existing = db.file("yesterday.db");
     std::fs::write(&existing, b"keep").unwrap();
     db.refused(

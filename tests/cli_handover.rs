@@ -14,7 +14,7 @@ use serde_json::Value;
 /// The laptop: a verified copy of the shared database taken with `curtain backup`, then used on
 /// its own.
 fn laptop_of(central: &TestDb) -> TestDb {
-    let laptop = TestDb::new();
+    let laptop = TestDb::sqlite_file();
     central.ok(
         "2026-11-21 21:00",
         &["backup", laptop.path.to_str().unwrap()],
@@ -30,7 +30,7 @@ fn laptop_that_imported(central: &TestDb, csv: &str) -> TestDb {
     laptop
 }
 
-fn count(conn: &rusqlite::Connection, sql: &str) -> i64 {
+fn count(conn: &curtain::store::Connection, sql: &str) -> i64 {
     conn.query_row(sql, [], |row| row.get(0)).unwrap()
 }
 

@@ -101,7 +101,7 @@ fn a_present_empty_cell_clears_and_the_dry_run_names_every_change() {
 fn an_archived_elder_in_the_file_is_reported_and_left_alone_unless_restored() {
     let db = TestDb::with_sample_roster();
     // The roster screen archives; here the row is marked as it does.
-    let conn = rusqlite::Connection::open(&db.path).expect("open");
+    let conn = db.writable_conn();
     conn.execute(
         "UPDATE elders SET archived_at = added_at WHERE id = 'CQ001'",
         [],

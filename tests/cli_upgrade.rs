@@ -24,7 +24,7 @@ const V1_TABLES: [(&str, &str); 7] = [
 
 /// The fixture copied into a temp dir, private as curtain makes its files (git keeps no modes).
 fn v1_copy() -> TestDb {
-    let db = TestDb::new();
+    let db = TestDb::sqlite_file();
     std::fs::copy(common::repo_file("tests/fixtures/schema-v1.db"), &db.path)
         .expect("copy the v1 fixture");
     std::fs::set_permissions(&db.path, std::fs::Permissions::from_mode(0o600)).unwrap();
@@ -78,7 +78,7 @@ fn user_version(conn: &Connection) -> i64 {
 fn the_first_schema_migrates_to_the_latest_and_keeps_every_row() {
     let db = v1_copy();
     let v1_columns: Vec<usize> = {
-        let conn = db.conn();
+        let conn = db.sqlite();
         V1_TABLES
             .iter()
             .map(|(table, _)| {
@@ -89,7 +89,7 @@ fn the_first_schema_migrates_to_the_latest_and_keeps_every_row() {
             .collect()
     };
     let before: Vec<Vec<String>> = {
-        let conn = db.conn();
+        let conn = db.sqlite();
         assert_eq!(user_version(&conn), 1, "the fixture is schema 1");
         V1_TABLES
             .iter()
@@ -107,7 +107,7 @@ fn the_first_schema_migrates_to_the_latest_and_keeps_every_row() {
     let elders = db.json("2026-11-20 09:00", &["elders", "--all", "--format", "json"]);
     assert_eq!(elders.len(), 60);
 
-    let conn = db.conn();
+    let conn = db.sqlite();
     const { assert!(schema::LATEST > 1) };
     assert_eq!(
         user_version(&conn),
@@ -189,7 +189,7 @@ fn doctor_reads_a_first_schema_file_without_upgrading_or_changing_it() {
         doctor.describe()
     );
     assert_doctor_left_it(&db, &before);
-    assert_eq!(user_version(&db.conn()), 1);
+    assert_eq!(user_version(&db.sqlite()), 1);
 }
 
 #[test]
@@ -226,7 +226,7 @@ fn a_database_one_schema_newer_is_refused_by_every_command_and_left_byte_for_byt
         doctor.describe()
     );
     assert_doctor_left_it(&db, &before);
-    assert_eq!(user_version(&db.conn()), schema::LATEST + 1);
+    assert_eq!(user_version(&db.sqlite()), schema::LATEST + 1);
 }
 
 /// Schema 5 (#14): each flag raised by a check keeps that check's id; an upgraded database gets
@@ -236,7 +236,7 @@ fn a_database_one_schema_newer_is_refused_by_every_command_and_left_byte_for_byt
 fn an_upgraded_database_knows_the_check_that_decided_each_flag() {
     let db = v1_copy();
     db.json("2026-11-20 09:00", &["elders", "--all", "--format", "json"]);
-    let conn = db.conn();
+    let conn = db.sqlite();
     let decided = |elder: &str| -> Option<String> {
         conn.query_row(
             "SELECT fc.check_id FROM flags AS f

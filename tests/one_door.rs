@@ -484,9 +484,13 @@ fn rule_a_round_open_by_the_real_clock_is_not_counted_missed() {
 
 const READ_NOW: &str = "2026-11-22 10:00";
 
-/// A sample database with a few checks of the 2026-11-22 morning, nothing yet settled at 10:00.
-fn morning_db() -> TestDb {
-    let db = TestDb::with_sample_roster();
+/// A sample database with a few checks of the 2026-11-22 morning, nothing yet settled at 10:00,
+/// in an SQLite file whatever the run: the reads below copy and lock files.
+fn morning_file() -> TestDb {
+    morning_in(TestDb::sqlite_file_with_sample_roster())
+}
+
+fn morning_in(db: TestDb) -> TestDb {
     for (id, observation) in [
         ("CQ001", "open"),
         ("CQ002", "closed"),
@@ -623,7 +627,7 @@ fn same_answers(db: &TestDb, path: &Path, uid: Option<u32>, wrap: Option<&str>, 
 /// `whole_dir`, its directory (0500), as on a read-only disk. As root the copy belongs to nobody,
 /// who runs the reads. Returns the database, the copy and the uid to read as.
 fn read_only_copy(whole_dir: bool) -> (TestDb, PathBuf, Option<u32>) {
-    let db = morning_db();
+    let db = morning_file();
     let dir = db.file("ro");
     let path = copy_db(&db, &dir);
     let uid = is_root().then_some(NOBODY);
@@ -680,7 +684,7 @@ fn full_disk_reads(terminal: bool) {
         prlimit.is_ok_and(|out| out.status.success()),
         "setup: this test needs util-linux `prlimit` (RLIMIT_FSIZE stands in for a full disk)"
     );
-    let db = morning_db();
+    let db = morning_file();
     let path = copy_db(&db, &db.file("full"));
     let open = terminal.then(|| {
         let conn = rusqlite::Connection::open(&path).unwrap();

@@ -53,7 +53,7 @@ fn run_as(uid: Option<u32>, db: &Path, args: &[&str]) -> Run {
 /// (0400), or the file and its directory (0500). As root, both belong to `nobody`, who runs the
 /// binary. `None` (with the reason printed) when the setup is impossible here.
 fn read_only_db(whole_dir: bool) -> Option<(TestDb, PathBuf, Option<u32>)> {
-    let db = TestDb::with_sample_roster();
+    let db = TestDb::sqlite_file_with_sample_roster();
     db.check("CQ001", "open", "2026-11-22 07:30");
     db.check("CQ002", "closed", "2026-11-22 07:35");
     let dir = db.file("ro");
@@ -142,7 +142,7 @@ fn a_full_disk_says_so_and_loses_nothing_already_saved() {
         prlimit.is_ok_and(|out| out.status.success()),
         "util-linux prlimit is not installed: it makes the full disk this test needs"
     );
-    let db = TestDb::with_sample_roster();
+    let db = TestDb::sqlite_file_with_sample_roster();
     // Room for a few checks' worth of WAL frames (about 20 KiB each), then the disk is "full".
     const LIMIT: u64 = 64 * 1024;
     // Another terminal keeps the database open, as the TUI does all day: the WAL then grows

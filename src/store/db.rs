@@ -17,13 +17,35 @@ use postgres::types::{FromSql, IsNull, ToSql, Type, private::BytesMut, to_sql_ch
 pub enum Error {
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
-    #[error(transparent)]
-    Postgres(#[from] postgres::Error),
+    /// The server's own words (the client's "db error" says nothing by itself).
+    #[error("{}", postgres_words(.0))]
+    Postgres(postgres::Error),
     #[error("the query returned no rows")]
     NoRows,
     /// A column that does not hold what the program reads from it.
     #[error("column {column}: {problem}")]
     Column { column: String, problem: String },
+}
+
+impl From<postgres::Error> for Error {
+    fn from(error: postgres::Error) -> Error {
+        Error::Postgres(error)
+    }
+}
+
+fn postgres_words(error: &postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => format!("PostgreSQL: {}", db.message()),
+        None => {
+            let mut words = error.to_string();
+            let mut cause = StdError::source(error);
+            while let Some(inner) = cause {
+                words = format!("{words}: {inner}");
+                cause = inner.source();
+            }
+            words
+        }
+    }
 }
 
 impl Error {

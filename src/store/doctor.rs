@@ -210,6 +210,11 @@ pub fn examine_with(
     depth: Depth,
     progress: &mut dyn FnMut(Stage),
 ) -> anyhow::Result<Vec<Finding>> {
+    // A PostgreSQL server keeps its own pages whole; its checks are its own tools' (README,
+    // "Growing": pg_amcheck, pg_dump).
+    if path.to_str().is_some_and(super::is_postgres_url) {
+        return Err(Refusal::NotOnPostgres.into());
+    }
     let mut findings = file_modes(path)?;
     let store = match Store::open_read_only(path, schedule.clone()) {
         Ok(store) => store,

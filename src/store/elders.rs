@@ -656,7 +656,7 @@ fn update_audited(
 pub fn grids(conn: &Connection) -> super::db::Result<Vec<String>> {
     let mut statement = conn.prepare_cached(
         "SELECT grid FROM elders WHERE archived_at IS NULL GROUP BY grid
-         ORDER BY min(route IS NULL), min(route), min(id)",
+         ORDER BY min(CASE WHEN route IS NULL THEN 1 ELSE 0 END), min(route), min(id)",
     )?;
     statement.query_map([], |row| row.get(0))?.collect()
 }

@@ -230,10 +230,18 @@ impl Store {
         file: &Path,
         progress: &mut dyn FnMut(Stage),
     ) -> anyhow::Result<(i64, i64)> {
-        self.sqlite_only()?;
         // One read transaction: the counts and the copy see the same snapshot.
-        self.conn.execute_batch("BEGIN DEFERRED")?;
-        let copied = self.copy_in_snapshot(file, progress);
+        let copied = match self.conn.backend() {
+            Backend::Sqlite => {
+                self.conn.execute_batch("BEGIN DEFERRED")?;
+                self.copy_in_snapshot(file, progress)
+            }
+            Backend::Postgres => {
+                self.conn
+                    .execute_batch("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+                postgres::copy_to_file(&self.conn, file, progress)
+            }
+        };
         let ended = self.conn.execute_batch("COMMIT");
         let (live, copy) = copied?;
         ended?;

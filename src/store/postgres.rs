@@ -4,11 +4,13 @@
 //! SQLite's: the same columns of integers and text (text compared byte by byte, `COLLATE "C"`,
 //! as SQLite compares it), the same keys and indexes, and the append-only rules as triggers.
 
+use std::path::Path;
+
 use anyhow::Context;
 
-use super::Create;
 use super::db::{self, Connection, Pg};
 use super::schema::{APPLICATION_ID, LATEST};
+use super::{Census, Create, Stage};
 use crate::error::Refusal;
 
 /// The tables, as SQLite's migrations leave them. `rowid` on checks is SQLite's implicit row
@@ -313,7 +315,8 @@ pub fn connect(url: &str, create: Create) -> anyhow::Result<Connection> {
         }
     })?;
     let conn = Connection::Postgres(Box::new(Pg::new(client)));
-    conn.execute_batch("SET client_min_messages = warning")?;
+    // A writer waits its turn as on SQLite (30 s), never for ever.
+    conn.execute_batch("SET client_min_messages = warning; SET lock_timeout = '30s'")?;
     ensure_schema(&conn, url, create)?;
     Ok(conn)
 }
@@ -357,38 +360,14 @@ pub fn without_password(url: &str) -> String {
 }
 
 fn ensure_schema(conn: &Connection, url: &str, create: Create) -> anyhow::Result<()> {
-    let shown = || std::path::PathBuf::from(without_password(url));
+    if let Some(version) = schema_version(conn, url)? {
+        return accept_version(version, url);
+    }
     // One process creates the tables; another opening the same empty database meanwhile waits
     // for it and then finds them made.
     let tx = conn.begin_write()?;
-    let marked: bool = tx.query_row(
-        "SELECT to_regclass('curtain_schema') IS NOT NULL",
-        [],
-        |row| row.get(0),
-    )?;
-    if marked {
-        let (application, version): (i64, i64) = tx.query_row(
-            "SELECT application, version FROM curtain_schema",
-            [],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )?;
-        if application != APPLICATION_ID {
-            return Err(Refusal::NotOurDatabase(shown()).into());
-        }
-        if version > LATEST {
-            return Err(Refusal::NewerDatabase {
-                path: shown(),
-                found: version,
-                supported: LATEST,
-            }
-            .into());
-        }
-        anyhow::ensure!(
-            version == LATEST,
-            "{} holds curtain schema {version}; this curtain creates {LATEST} and upgrades none yet",
-            without_password(url)
-        );
-        return Ok(());
+    if let Some(version) = schema_version(&tx, url)? {
+        return accept_version(version, url);
     }
     let tables: i64 = tx.query_row(
         "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()",
@@ -396,10 +375,10 @@ fn ensure_schema(conn: &Connection, url: &str, create: Create) -> anyhow::Result
         |row| row.get(0),
     )?;
     if tables > 0 {
-        return Err(Refusal::NotOurDatabase(shown()).into());
+        return Err(Refusal::NotOurDatabase(without_password(url).into()).into());
     }
     if create == Create::Never {
-        return Err(Refusal::NoDatabase(shown()).into());
+        return Err(Refusal::NoDatabase(without_password(url).into()).into());
     }
     tx.execute_batch(&schema_sql())
         .context("creating curtain's tables")?;
@@ -409,6 +388,139 @@ fn ensure_schema(conn: &Connection, url: &str, create: Create) -> anyhow::Result
     ))?;
     tx.commit()?;
     Ok(())
+}
+
+/// The schema version curtain recorded, `None` in a database without curtain's tables; another
+/// program's `curtain_schema` is refused.
+fn schema_version(conn: &Connection, url: &str) -> anyhow::Result<Option<i64>> {
+    let marked: bool = conn.query_row(
+        "SELECT to_regclass('curtain_schema') IS NOT NULL",
+        [],
+        |row| row.get(0),
+    )?;
+    if !marked {
+        return Ok(None);
+    }
+    let (application, version): (i64, i64) = conn.query_row(
+        "SELECT application, version FROM curtain_schema",
+        [],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    if application != APPLICATION_ID {
+        return Err(Refusal::NotOurDatabase(without_password(url).into()).into());
+    }
+    Ok(Some(version))
+}
+
+fn accept_version(version: i64, url: &str) -> anyhow::Result<()> {
+    if version > LATEST {
+        return Err(Refusal::NewerDatabase {
+            path: without_password(url).into(),
+            found: version,
+            supported: LATEST,
+        }
+        .into());
+    }
+    anyhow::ensure!(
+        version == LATEST,
+        "{} holds curtain schema {version}; this curtain creates {LATEST} and upgrades none yet",
+        without_password(url)
+    );
+    Ok(())
+}
+
+/// Copies every row of the database, as the transaction the caller began sees it, into a new
+/// SQLite file at the same schema version: the backup of a PostgreSQL database, and the copy an
+/// offline device takes with it (`curtain backup`, then `curtain handover` to bring its records
+/// back). Returns what the database held (every table's row count, counted in the same
+/// snapshot) and the copy, for [`super::verify_backup_with`] to compare.
+pub fn copy_to_file(
+    conn: &Connection,
+    file: &Path,
+    progress: &mut dyn FnMut(Stage),
+) -> anyhow::Result<(Census, rusqlite::Connection)> {
+    let mut copy = rusqlite::Connection::open(file)
+        .with_context(|| format!("opening the copy {}", file.display()))?;
+    super::schema::migrate(&mut copy)?;
+    progress(Stage::Counting);
+    let names: Vec<String> = copy
+        .prepare(
+            "SELECT name FROM sqlite_schema
+             WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )?
+        .query_map([], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut live = Census {
+        user_version: LATEST,
+        application_id: APPLICATION_ID,
+        tables: Vec::with_capacity(names.len()),
+    };
+    for name in &names {
+        let count: i64 =
+            conn.query_row(&format!("SELECT count(*) FROM \"{name}\""), [], |row| {
+                row.get(0)
+            })?;
+        live.tables.push((name.clone(), count));
+    }
+    let total: i64 = live.tables.iter().map(|(_, count)| *count).sum();
+    // The rows come table by table, not in the order they point at each other; the server has
+    // already held them to their keys.
+    copy.pragma_update(None, "foreign_keys", false)?;
+    let mut done = 0_u64;
+    let tx = copy.transaction()?;
+    for name in &names {
+        let mut columns: Vec<String> = tx
+            .prepare("SELECT name FROM pragma_table_info(?1) ORDER BY cid")?
+            .query_map([name], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        // The order checks were written in is SQLite's rowid: kept as it was.
+        if name == "checks" {
+            columns.insert(0, "rowid".to_string());
+        }
+        let list = columns.join(", ");
+        let marks = vec!["?"; columns.len()].join(", ");
+        let mut insert =
+            tx.prepare(&format!("INSERT INTO \"{name}\" ({list}) VALUES ({marks})"))?;
+        // A cursor, so a table of millions of checks never sits in memory at once.
+        conn.execute_batch(&format!(
+            "DECLARE \"copying_{name}\" NO SCROLL CURSOR FOR SELECT {list} FROM \"{name}\""
+        ))?;
+        loop {
+            // A cursor of its own per table: a prepared FETCH knows its cursor's columns.
+            let mut fetch = conn.prepare(&format!("FETCH 10000 FROM \"copying_{name}\""))?;
+            let mut rows = fetch.query([])?;
+            let mut fetched = 0_u64;
+            while let Some(row) = rows.next()? {
+                let values = (0..columns.len())
+                    .map(|index| row.get_ref(index).map(sqlite_value))
+                    .collect::<db::Result<Vec<_>>>()?;
+                insert.execute(rusqlite::params_from_iter(values))?;
+                fetched += 1;
+            }
+            done += fetched;
+            progress(Stage::Copying {
+                done,
+                total: u64::try_from(total).unwrap_or(0),
+            });
+            if fetched == 0 {
+                break;
+            }
+        }
+        conn.execute_batch(&format!("CLOSE \"copying_{name}\""))?;
+    }
+    tx.commit()?;
+    Ok((live, copy))
+}
+
+fn sqlite_value(cell: db::CellRef<'_>) -> rusqlite::types::Value {
+    use rusqlite::types::Value;
+    match cell {
+        db::CellRef::Null => Value::Null,
+        db::CellRef::Int(value) => Value::Integer(value),
+        db::CellRef::Real(value) => Value::Real(value),
+        db::CellRef::Text(text) => Value::Text(text.to_string()),
+        db::CellRef::Blob(bytes) => Value::Blob(bytes.to_vec()),
+    }
 }
 
 /// How many write transactions have committed: moves whenever another terminal writes.

@@ -96,7 +96,16 @@ impl TestDb {
 
     /// A database holding the 60 elders of the sample roster, imported at [`IMPORT_NOW`].
     pub fn with_sample_roster() -> TestDb {
-        let db = TestDb::new();
+        TestDb::new().holding_the_sample_roster()
+    }
+
+    /// [`TestDb::with_sample_roster`] in an SQLite file whatever the run.
+    pub fn sqlite_file_with_sample_roster() -> TestDb {
+        TestDb::sqlite_file().holding_the_sample_roster()
+    }
+
+    fn holding_the_sample_roster(self) -> TestDb {
+        let db = self;
         let out = db.ok(IMPORT_NOW, &["import", sample_roster().to_str().unwrap()]);
         assert!(out.contains("60 added"), "import said: {out}");
         db
@@ -105,7 +114,16 @@ impl TestDb {
     /// A drill database (`init --drill`) holding the sample roster: it follows `--now`, and its
     /// flags and messages are stamped with it.
     pub fn drill_with_sample_roster() -> TestDb {
-        let db = TestDb::new();
+        TestDb::new().a_drill_holding_the_sample_roster()
+    }
+
+    /// [`TestDb::drill_with_sample_roster`] in an SQLite file whatever the run.
+    pub fn sqlite_file_drill_with_sample_roster() -> TestDb {
+        TestDb::sqlite_file().a_drill_holding_the_sample_roster()
+    }
+
+    fn a_drill_holding_the_sample_roster(self) -> TestDb {
+        let db = self;
         db.ok(IMPORT_NOW, &["init", "--drill"]);
         let out = db.ok(IMPORT_NOW, &["import", sample_roster().to_str().unwrap()]);
         assert!(out.contains("60 added"), "import said: {out}");
@@ -124,7 +142,11 @@ impl TestDb {
     }
 
     pub fn command_as(&self, user: &str, lang: &str, now: &str, args: &[&str]) -> Command {
-        command_for(&self.path, user, lang, now, args)
+        let mut command = command_for(&self.path, user, lang, now, args);
+        // Files the test writes beside the database (its curtain.toml) are, for a database on
+        // a server, in the working directory.
+        command.current_dir(self.dir.path());
+        command
     }
 
     pub fn run(&self, lang: &str, now: &str, args: &[&str]) -> Run {
@@ -203,17 +225,74 @@ impl TestDb {
         Snapshot(files)
     }
 
-    /// A plain connection for looking at what is on disk (opened read-only); an SQLite file's.
-    pub fn conn(&self) -> rusqlite::Connection {
+    /// A plain connection for looking at what the database holds (an SQLite file is opened
+    /// read-only), through curtain's own connection type, so the same SQL reads either database.
+    pub fn conn(&self) -> curtain::store::Connection {
+        match &self.postgres {
+            Some(database) => {
+                curtain::store::Connection::Postgres(Box::new(curtain::store::db::Pg::new(
+                    postgres::Client::connect(&database.url, postgres::NoTls)
+                        .expect("connect to the test database"),
+                )))
+            }
+            None => curtain::store::Connection::Sqlite(
+                rusqlite::Connection::open_with_flags(
+                    &self.path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+                )
+                .expect("open the test database"),
+            ),
+        }
+    }
+
+    /// Everything the database keeps, as bytes: an SQLite file and its WAL, or every row on the
+    /// server; for a test that a secret never reaches it.
+    pub fn stored_bytes(&self) -> Vec<Vec<u8>> {
+        match &self.postgres {
+            Some(database) => vec![database.contents()],
+            None => ["", "-wal"]
+                .iter()
+                .map(|suffix| {
+                    std::fs::read(format!("{}{suffix}", self.path.display())).unwrap_or_default()
+                })
+                .collect(),
+        }
+    }
+
+    /// A connection that may write, for a test that tries what the database itself must
+    /// refuse.
+    pub fn writable_conn(&self) -> curtain::store::Connection {
+        match &self.postgres {
+            Some(_) => self.conn(),
+            None => curtain::store::Connection::Sqlite(self.sqlite()),
+        }
+    }
+
+    /// Marks the database as made by a curtain of schema `version` (a newer one, say).
+    pub fn mark_schema_version(&self, version: i64) {
+        match &self.postgres {
+            Some(database) => {
+                postgres::Client::connect(&database.url, postgres::NoTls)
+                    .and_then(|mut client| {
+                        client.execute("UPDATE curtain_schema SET version = $1", &[&version])
+                    })
+                    .expect("mark the schema version");
+            }
+            None => self
+                .sqlite()
+                .pragma_update(None, "user_version", version)
+                .expect("mark the schema version"),
+        }
+    }
+
+    /// The SQLite file itself, for what only a file has; a test that needs it makes its
+    /// database with [`TestDb::sqlite_file`].
+    pub fn sqlite(&self) -> rusqlite::Connection {
         assert!(
             self.postgres.is_none(),
             "this test reads the SQLite file: make it with TestDb::sqlite_file()"
         );
-        rusqlite::Connection::open_with_flags(
-            &self.path,
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-        )
-        .expect("open the test database")
+        rusqlite::Connection::open(&self.path).expect("open the test database")
     }
 
     /// Runs a command that must be refused: exit 2, a message on stderr containing every one of
