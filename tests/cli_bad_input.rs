@@ -412,11 +412,7 @@ fn database_from_a_newer_version_is_refused_by_every_command_and_left_alone() {
     }
     assert!(!backup.exists(), "no backup of a file we cannot read");
     db.refused("zh", "2026-11-22 08:00", &["elders"], &["更新版本"]);
-    let conn = db.conn();
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |row| row.get(0))
-        .unwrap();
-    assert_eq!(version, 99);
+    assert_eq!(db.schema_version(), 99);
 }
 
 #[test]

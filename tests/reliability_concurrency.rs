@@ -179,7 +179,7 @@ fn a_tui_and_a_cli_writer_at_once_both_get_every_check_in() {
     // The TUI's elders: the first `TICKS` of 第一网格, in route order.
     const TICKS: usize = 100;
     let db = tmux.db("curtain.db");
-    let roster = tmux.db("roster.csv");
+    let roster = tmux.file("roster.csv");
     write_roster(&roster);
     // As of the evening before, so every elder is on the roster for the morning round.
     let import = common::curtain()

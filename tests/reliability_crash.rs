@@ -86,7 +86,7 @@ fn kill_after(mut child: Child, delay: Duration) -> (String, bool) {
 
 #[test]
 fn every_check_reported_saved_survives_sigkill_and_the_file_stays_intact() {
-    let db = TestDb::with_sample_roster();
+    let db = TestDb::sqlite_file_with_sample_roster();
     let elders = common::sample_elders();
     let mut moments = Moments::new();
     let now = "2026-11-22 08:00";
@@ -170,7 +170,7 @@ fn every_check_reported_saved_survives_sigkill_and_the_file_stays_intact() {
 
 #[test]
 fn an_import_killed_half_way_leaves_the_whole_roster_or_none_of_it() {
-    let db = TestDb::new();
+    let db = TestDb::sqlite_file();
     db.ok("2026-11-21 19:00", &["init"]);
     let roster = db.file("big.csv");
     let mut text = String::from("id,name,address,grid\n");

@@ -42,7 +42,7 @@ fn a_volunteer_of_a_community_in_another_time_zone_walks_its_round_by_its_clock(
     // A test that cannot run must not pass: CI installs tmux (.ci/run).
     let tmux = Tmux::new().expect("tmux is not installed: this test drives the real terminal");
     let db = tmux.db("communities.db");
-    let dir = db.parent().unwrap();
+    let dir = tmux.dir();
     std::fs::write(dir.join("curtain.toml"), CONFIG).unwrap();
     let roster = dir.join("roster.csv");
     std::fs::write(&roster, ROSTER).unwrap();

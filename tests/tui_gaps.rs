@@ -16,7 +16,10 @@ use curtain::tui::draw;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use tempfile::TempDir;
+#[allow(dead_code)]
+#[path = "common/postgres_server.rs"]
+mod postgres_server;
+use postgres_server::Place;
 
 const GRID2: &str = "第二网格";
 
@@ -27,20 +30,15 @@ fn at(text: &str) -> DateTime<Utc> {
 struct Week {
     app: App,
     store: Store,
-    _dir: TempDir,
+    _dir: Place,
 }
 
 /// The sample community from 2026-11-21 to the evening of 2026-11-27: every round walked but the
 /// second grid's morning of the 24th and evening of the 25th; a curtain closed on the morning of
 /// the 26th (CQ001) and one open on the evening of the 27th (CQ003).
 fn week(lang: Lang) -> Week {
-    let dir = TempDir::new().unwrap();
-    let mut store = Store::open(
-        &dir.path().join("c.db"),
-        Create::IfMissing,
-        Schedule::default(),
-    )
-    .unwrap();
+    let dir = Place::new();
+    let mut store = Store::open(&dir.db(), Create::IfMissing, Schedule::default()).unwrap();
     let rows = parse_roster_bytes(SAMPLE_ROSTER, FileKind::Csv).unwrap();
     let added = at("2026-11-21 06:00");
     let tx = store.write().unwrap();
@@ -195,13 +193,8 @@ fn flags_screen_with_gaps_snapshots_in_both_languages_and_sizes() {
 
 #[test]
 fn the_roster_screen_assigns_a_part_of_a_grid_and_the_volunteer_sees_it_first() {
-    let dir = TempDir::new().unwrap();
-    let mut store = Store::open(
-        &dir.path().join("c.db"),
-        Create::IfMissing,
-        Schedule::default(),
-    )
-    .unwrap();
+    let dir = Place::new();
+    let mut store = Store::open(&dir.db(), Create::IfMissing, Schedule::default()).unwrap();
     let rows = parse_roster_bytes(SAMPLE_ROSTER, FileKind::Csv).unwrap();
     let added = at("2026-11-21 06:00");
     let tx = store.write().unwrap();
@@ -257,13 +250,8 @@ fn the_roster_screen_assigns_a_part_of_a_grid_and_the_volunteer_sees_it_first() 
 
 #[test]
 fn the_early_warning_banner_shows_from_845_while_the_round_can_be_saved() {
-    let dir = TempDir::new().unwrap();
-    let mut store = Store::open(
-        &dir.path().join("c.db"),
-        Create::IfMissing,
-        Schedule::default(),
-    )
-    .unwrap();
+    let dir = Place::new();
+    let mut store = Store::open(&dir.db(), Create::IfMissing, Schedule::default()).unwrap();
     let rows = parse_roster_bytes(SAMPLE_ROSTER, FileKind::Csv).unwrap();
     let added = at("2026-11-21 06:00");
     let tx = store.write().unwrap();

@@ -12,7 +12,10 @@ use curtain::tui::draw;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use tempfile::TempDir;
+#[allow(dead_code)]
+#[path = "common/postgres_server.rs"]
+mod postgres_server;
+use postgres_server::Place;
 
 fn at(text: &str) -> DateTime<Utc> {
     parse_instant(text, Schedule::default().tz, None).unwrap()
@@ -21,18 +24,13 @@ fn at(text: &str) -> DateTime<Utc> {
 struct Fixture {
     app: App,
     store: Store,
-    _dir: TempDir,
+    _dir: Place,
 }
 
 /// The sample community on the roster since the day before, and a volunteer at `now`.
 fn fixture(lang: Lang, now: &str) -> Fixture {
-    let dir = TempDir::new().unwrap();
-    let mut store = Store::open(
-        &dir.path().join("c.db"),
-        Create::IfMissing,
-        Schedule::default(),
-    )
-    .unwrap();
+    let dir = Place::new();
+    let mut store = Store::open(&dir.db(), Create::IfMissing, Schedule::default()).unwrap();
     let rows = parse_roster_bytes(SAMPLE_ROSTER, FileKind::Csv).unwrap();
     let added = at("2026-11-21 06:00");
     let tx = store.write().unwrap();
@@ -143,13 +141,8 @@ fn help_details_flags_and_welcome_snapshots() {
         "Enter opens the selected round"
     );
 
-    let dir = TempDir::new().unwrap();
-    let mut store = Store::open(
-        &dir.path().join("c.db"),
-        Create::IfMissing,
-        Schedule::default(),
-    )
-    .unwrap();
+    let dir = Place::new();
+    let mut store = Store::open(&dir.db(), Create::IfMissing, Schedule::default()).unwrap();
     let mut app = App::new(
         Lang::En,
         "wang".into(),

@@ -375,7 +375,7 @@ fn quit_ctrl_c_and_signals_give_the_terminal_back_in_cooked_mode() {
         ("QUIT", &["0", "131"]),
         ("KILL", &["137"]),
     ];
-    let report = |way: &str| tmux.db(&format!("after-{way}.txt"));
+    let report = |way: &str| tmux.file(&format!("after-{way}.txt"));
     for (way, _) in ways {
         tmux.open_in_shell(way, (100, 30), Lang::Zh, &db, &report(way));
     }
@@ -757,7 +757,7 @@ fn a_grid_worker_importing_another_grids_rows_is_refused_in_the_tui_and_the_cli(
         "第一网格",
     ];
     cli_with_pins(&db, "li", "2580", Some("1357"), &add);
-    let sheet = tmux.db("second-grid.csv");
+    let sheet = tmux.file("second-grid.csv");
     std::fs::write(
         &sheet,
         "编号,姓名,地址,网格\nCQ016,乐福生改名,长青小区 B区 4栋 1单元 601,第二网格\n",

@@ -703,7 +703,7 @@ pub fn set_route(
 ) -> super::db::Result<bool> {
     update_audited(conn, id, "route", actor, now, || {
         conn.execute(
-            "UPDATE elders SET route = ?2 WHERE id = ?1 AND route IS NOT ?2",
+            "UPDATE elders SET route = ?2 WHERE id = ?1 AND route IS DISTINCT FROM ?2",
             params![id, route],
         )
     })

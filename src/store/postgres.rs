@@ -308,17 +308,29 @@ fn schema_sql() -> String {
 /// Connects to the database a `postgres://` URL names, creating curtain's tables in an empty
 /// database and refusing one from a newer curtain or another program.
 pub fn connect(url: &str, create: Create) -> anyhow::Result<Connection> {
-    let client = postgres::Client::connect(url, postgres::NoTls).map_err(|error| {
-        Refusal::PostgresUnreachable {
+    let client =
+        postgres::Client::connect(url, tls()).map_err(|error| Refusal::PostgresUnreachable {
             url: without_password(url),
             reason: reason_of(&error),
-        }
-    })?;
+        })?;
     let conn = Connection::Postgres(Box::new(Pg::new(client)));
     // A writer waits its turn as on SQLite (30 s), never for ever.
     conn.execute_batch("SET client_min_messages = warning; SET lock_timeout = '30s'")?;
     ensure_schema(&conn, url, create)?;
     Ok(conn)
+}
+
+/// TLS as the URL asks for it (`sslmode=require`; the default `prefer` uses it when the server
+/// offers it): the server's certificate checked against the system's certificate authorities
+/// (`/etc/ssl/certs`, where a city's own CA is installed), or the public ones where the system
+/// has none.
+fn tls() -> tokio_postgres_rustls::MakeRustlsConnect {
+    // Another part of the program may have chosen it already; either way it is ring.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    match tokio_postgres_rustls::MakeRustlsConnect::with_native_certs() {
+        Ok((connector, _unreadable)) => connector,
+        Err(_) => tokio_postgres_rustls::MakeRustlsConnect::with_webpki_roots(),
+    }
 }
 
 /// Why a connection failed, in the server's or the system's words (the innermost cause).
@@ -340,7 +352,7 @@ fn reason_of(error: &postgres::Error) -> String {
 
 /// Whether the database holds curtain's tables, without creating them.
 pub fn has_schema(url: &str) -> anyhow::Result<bool> {
-    let mut client = postgres::Client::connect(url, postgres::NoTls)?;
+    let mut client = postgres::Client::connect(url, tls())?;
     let row = client.query_one("SELECT to_regclass('curtain_schema') IS NOT NULL", &[])?;
     Ok(row.get(0))
 }

@@ -268,6 +268,17 @@ impl TestDb {
         }
     }
 
+    /// The schema version the database says it has.
+    pub fn schema_version(&self) -> i64 {
+        let sql = match &self.postgres {
+            Some(_) => "SELECT version FROM curtain_schema",
+            None => "PRAGMA user_version",
+        };
+        self.conn()
+            .query_row(sql, [], |row| row.get(0))
+            .expect("read the schema version")
+    }
+
     /// Marks the database as made by a curtain of schema `version` (a newer one, say).
     pub fn mark_schema_version(&self, version: i64) {
         match &self.postgres {

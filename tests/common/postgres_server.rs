@@ -90,3 +90,32 @@ impl Drop for Database {
         }
     }
 }
+
+/// Where an in-process test keeps its database: a file in a directory of its own, or a database
+/// of its own on the test server; both live as long as this.
+pub struct Place {
+    dir: tempfile::TempDir,
+    database: Option<Database>,
+}
+
+impl Place {
+    pub fn new() -> Place {
+        Place {
+            dir: tempfile::TempDir::new().expect("temp dir"),
+            database: Database::create(),
+        }
+    }
+
+    /// The directory for the test's other files.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The database, for `Store::open`.
+    pub fn db(&self) -> std::path::PathBuf {
+        match &self.database {
+            Some(database) => std::path::PathBuf::from(&database.url),
+            None => self.dir.path().join("c.db"),
+        }
+    }
+}

@@ -23,6 +23,9 @@ use tempfile::TempDir;
 mod hermetic;
 #[allow(unused_imports)]
 pub use hermetic::curtain;
+#[allow(clippy::duplicate_mod, dead_code)]
+#[path = "../common/postgres_server.rs"]
+mod postgres_server;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_curtain");
 /// The clock every TUI in these tests is frozen at: the 2026-11-22 morning round is under way.
@@ -80,6 +83,8 @@ impl Lang {
 pub struct Tmux {
     dir: TempDir,
     socket: PathBuf,
+    /// The databases made on the test PostgreSQL server, dropped with the tmux server.
+    databases: std::cell::RefCell<Vec<postgres_server::Database>>,
 }
 
 impl Tmux {
@@ -89,12 +94,35 @@ impl Tmux {
         }
         let dir = tempfile::tempdir().expect("temp dir for the tmux socket");
         let socket = dir.path().join("tmux.sock");
-        Some(Tmux { dir, socket })
+        Some(Tmux {
+            dir,
+            socket,
+            databases: std::cell::RefCell::new(Vec::new()),
+        })
     }
 
     /// A fresh database path in the test's temp dir (not created).
+    /// A new database for a test: a file in the test's directory, or a database of its own on
+    /// the test PostgreSQL server when the run has one.
     pub fn db(&self, name: &str) -> PathBuf {
+        match postgres_server::Database::create() {
+            Some(database) => {
+                let url = PathBuf::from(&database.url);
+                self.databases.borrow_mut().push(database);
+                url
+            }
+            None => self.dir.path().join(name),
+        }
+    }
+
+    /// A file of the test's own (a sheet, a report), in its directory.
+    pub fn file(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
+    }
+
+    /// The directory the test's files live in (a curtain.toml for a database on a server).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
     }
 
     /// Runs one tmux command (several when `;` separates them) on this test's server.
@@ -181,6 +209,8 @@ exec sleep 120"#;
 
     fn new_session(&self, name: &str, (width, height): (u16, u16), argv: &[String]) {
         let (width, height) = (width.to_string(), height.to_string());
+        // A curtain.toml the test writes beside a database on a server is read from here.
+        let dir = self.dir.path().display().to_string();
         let mut args: Vec<&str> = vec![
             "set-option",
             "-g",
@@ -200,6 +230,8 @@ exec sleep 120"#;
             &width,
             "-y",
             &height,
+            "-c",
+            &dir,
             "--",
         ];
         args.extend(argv.iter().map(String::as_str));
