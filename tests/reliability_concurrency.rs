@@ -142,7 +142,7 @@ fn eight_processes_record_500_checks_each_and_every_one_is_there_once() {
         "no duplicate ids"
     );
     assert_eq!(
-        count("SELECT count(*) FROM (SELECT DISTINCT elder_id, round FROM checks)"),
+        count("SELECT count(*) FROM (SELECT DISTINCT elder_id, round FROM checks) AS pairs"),
         total as i64,
         "every (elder, round) exactly once"
     );

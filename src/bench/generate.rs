@@ -107,14 +107,15 @@ struct Traits {
     frail: bool,
 }
 
-/// Writes a new database at `path`. Refuses an existing file: a benchmark never overwrites.
+/// Writes a new database at `path` (a file, or an empty PostgreSQL database by its URL). Refuses
+/// an existing file or a database holding curtain's tables: a benchmark never overwrites.
 pub fn generate(
     path: &Path,
     schedule: &Schedule,
     spec: &Spec,
     mut progress: impl FnMut(u64, u64, &Generated),
 ) -> anyhow::Result<Generated> {
-    if path.exists() {
+    if crate::store::database_exists(path) {
         return Err(Refusal::WouldOverwrite {
             path: path.to_path_buf(),
         }

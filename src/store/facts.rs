@@ -3,7 +3,7 @@
 //! later change to it. What they say is decided in `crate::domain::settle`; this module keeps
 //! and reads them.
 
-use super::db::{Connection, OptionalExtension, params};
+use super::db::{Connection, OptionalExtension, ToCell, params};
 use chrono::{DateTime, Utc};
 
 use super::{parse_ts, ts};
@@ -234,6 +234,9 @@ pub fn keep(
     Ok(())
 }
 
+/// Outcomes written by one statement: 8 parameters each, well under either database's limit.
+const OUTCOMES_PER_INSERT: usize = 250;
+
 /// Keeps a whole round's outcomes and tallies, replacing any kept before; `complete` when every
 /// window of the round had closed (the round is then read from its facts).
 pub fn keep_round<'a>(
@@ -247,8 +250,51 @@ pub fn keep_round<'a>(
         .execute([round.ordinal()])?;
     conn.prepare_cached("DELETE FROM round_tallies WHERE round = ?1")?
         .execute([round.ordinal()])?;
-    for (elder_id, grid, fact) in outcomes {
-        insert(conn, round, elder_id, grid, fact)?;
+    // Many rows to a statement: on a server each statement is a round trip, and a district's
+    // round is 30,000 outcomes.
+    for chunk in outcomes.chunks(OUTCOMES_PER_INSERT) {
+        let rows = (0..chunk.len())
+            .map(|row| {
+                let at = row * 8;
+                format!(
+                    "(?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{})",
+                    at + 1,
+                    at + 2,
+                    at + 3,
+                    at + 4,
+                    at + 5,
+                    at + 6,
+                    at + 7,
+                    at + 8
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut values: Vec<super::db::Cell<'_>> = Vec::with_capacity(chunk.len() * 8);
+        for (elder_id, grid, fact) in chunk {
+            values.extend([
+                super::db::Cell::Int(round.ordinal()),
+                elder_id.to_cell(),
+                grid.to_cell(),
+                super::db::Cell::Text(fact.status.as_str().into()),
+                fact.late.to_cell(),
+                match &fact.check_id {
+                    Some(check) => super::db::Cell::Text(check.as_str().into()),
+                    None => super::db::Cell::Null,
+                },
+                match fact.severity {
+                    Some(severity) => super::db::Cell::Text(severity.as_str().into()),
+                    None => super::db::Cell::Null,
+                },
+                fact.streak.to_cell(),
+            ]);
+        }
+        conn.prepare_cached(&format!(
+            "INSERT INTO round_outcomes
+                 (round, elder_id, grid, status, late, check_id, severity, streak)
+             VALUES {rows}"
+        ))?
+        .execute(values)?;
     }
     for tally in Tally::of(round, outcomes.iter().map(|(_, grid, fact)| (*grid, fact))) {
         write_tally(conn, &tally)?;

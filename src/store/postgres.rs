@@ -308,16 +308,25 @@ fn schema_sql() -> String {
 /// Connects to the database a `postgres://` URL names, creating curtain's tables in an empty
 /// database and refusing one from a newer curtain or another program.
 pub fn connect(url: &str, create: Create) -> anyhow::Result<Connection> {
-    let client =
-        postgres::Client::connect(url, tls()).map_err(|error| Refusal::PostgresUnreachable {
-            url: without_password(url),
-            reason: reason_of(&error),
-        })?;
+    let client = connect_client(url).map_err(|error| Refusal::PostgresUnreachable {
+        url: without_password(url),
+        reason: reason_of(&error),
+    })?;
     let conn = Connection::Postgres(Box::new(Pg::new(client)));
     // A writer waits its turn as on SQLite (30 s), never for ever.
     conn.execute_batch("SET client_min_messages = warning; SET lock_timeout = '30s'")?;
     ensure_schema(&conn, url, create)?;
     Ok(conn)
+}
+
+/// A client for the URL: without TLS when the URL says `sslmode=disable` (nothing loaded for
+/// it), else with [`tls`].
+fn connect_client(url: &str) -> Result<postgres::Client, postgres::Error> {
+    let config: postgres::Config = url.parse()?;
+    match config.get_ssl_mode() {
+        postgres::config::SslMode::Disable => config.connect(postgres::NoTls),
+        _ => config.connect(tls()),
+    }
 }
 
 /// TLS as the URL asks for it (`sslmode=require`; the default `prefer` uses it when the server
@@ -352,7 +361,7 @@ fn reason_of(error: &postgres::Error) -> String {
 
 /// Whether the database holds curtain's tables, without creating them.
 pub fn has_schema(url: &str) -> anyhow::Result<bool> {
-    let mut client = postgres::Client::connect(url, tls())?;
+    let mut client = connect_client(url)?;
     let row = client.query_one("SELECT to_regclass('curtain_schema') IS NOT NULL", &[])?;
     Ok(row.get(0))
 }

@@ -33,17 +33,30 @@ impl Database {
     pub fn create() -> Option<Database> {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let server = server()?;
+        // A test file may hold two copies of this module (each its own counter): the clock
+        // keeps their names apart.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.subsec_nanos());
         let name = format!(
-            "curtain_test_{}_{}",
+            "curtain_test_{}_{nanos}_{}",
             std::process::id(),
             NEXT.fetch_add(1, Ordering::Relaxed)
         );
         connect(&server)
             .batch_execute(&format!("CREATE DATABASE {name}"))
-            .unwrap_or_else(|error| panic!("creating the test database {name}: {error}"));
-        let (base, _) = server.rsplit_once('/').expect("a URL ending in /DATABASE");
+            .unwrap_or_else(|error| panic!("creating the test database {name}: {error:?}"));
+        // postgres://USER@HOST:PORT/DATABASE?OPTIONS: the same server and options, this
+        // database.
+        let (address, options) = server.split_once('?').unwrap_or((&server, ""));
+        let (base, _) = address.rsplit_once('/').expect("a URL ending in /DATABASE");
+        let options = if options.is_empty() {
+            String::new()
+        } else {
+            format!("?{options}")
+        };
         Some(Database {
-            url: format!("{base}/{name}"),
+            url: format!("{base}/{name}{options}"),
             name,
             server,
         })
