@@ -156,10 +156,13 @@ fn eight_processes_record_500_checks_each_and_every_one_is_there_once() {
             .unwrap();
         assert_eq!(mine, CHECKS_PER_WRITER as i64, "writer{index}");
     }
-    let integrity: String = conn
-        .query_row("PRAGMA integrity_check", [], |row| row.get(0))
-        .unwrap();
-    assert_eq!(integrity, "ok");
+    // An SQLite file is whole; a PostgreSQL server keeps its own pages (pg_amcheck's job).
+    if conn.backend() == curtain::store::Backend::Sqlite {
+        let integrity: String = conn
+            .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(integrity, "ok");
+    }
     // And the rules saw them: every elder ok in every round.
     for round in ROUNDS {
         let status = db.status(round, AFTER_ALL_ROUNDS);
