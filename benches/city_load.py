@@ -40,7 +40,7 @@ def roster(path):
     ids = []
     with open(path, "w", newline="", encoding="utf-8") as out:
         sheet = csv.writer(out)
-        sheet.writerow(["编号", "姓名", "地址", "网格", "社区", "巡查顺序"])
+        sheet.writerow(["编号", "姓名", "地址", "网格", "社区", "顺序"])
         for c in range(COMMUNITIES):
             for g in range(GRIDS):
                 for e in range(PER_GRID):

@@ -171,6 +171,25 @@ fn rule_a_drill_database_follows_a_future_now() {
     }
 }
 
+/// Found under 50 writers (benches/city_load.py): with another terminal holding the file open,
+/// the drill mark stays in the WAL, where a look at the main file alone does not find it; the
+/// drill must still be known as one.
+#[test]
+fn rule_a_drill_database_follows_a_future_now_while_another_terminal_holds_it_open() {
+    let db = TestDb::sqlite_file();
+    db.ok(common::IMPORT_NOW, &["init"]);
+    let other_terminal = db.sqlite();
+    let _: i64 = other_terminal
+        .query_row("SELECT count(*) FROM elders", [], |row| row.get(0))
+        .unwrap();
+    db.ok(common::IMPORT_NOW, &["init", "--drill"]);
+    let wal = std::fs::metadata(format!("{}-wal", db.path.display())).map_or(0, |m| m.len());
+    assert!(wal > 0, "the drill mark is still in the WAL");
+    let run = db.run("en", &a_year_ahead(), &["status"]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    drop(other_terminal);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Rule: `recorded_at`, every audit time count the real clock, always; `seen_at` is `--now`.
 

@@ -66,9 +66,16 @@ impl Session {
         if !self.clock.ahead_of_real(self.now) {
             return Ok(());
         }
+        // Immutable first: it leaves no file behind on a database that turns out live. It reads
+        // the main file only, so while a WAL is there (another terminal has the file open, and
+        // its shared-memory file is there too) a drill mark still in the WAL, or a page a
+        // checkpoint is rewriting under fifty writers, is looked for again the usual way.
+        let schedule = || self.config.schedule.clone();
+        let wal_in_use = PathBuf::from(format!("{}-wal", self.db.display())).exists();
         let drill = crate::store::database_exists(&self.db)
-            && Store::open_immutable(&self.db, self.config.schedule.clone())
-                .is_ok_and(|store| store.drill);
+            && (Store::open_immutable(&self.db, schedule()).is_ok_and(|store| store.drill)
+                || (wal_in_use
+                    && Store::open_read_only(&self.db, schedule()).is_ok_and(|s| s.drill)));
         if drill {
             return Ok(());
         }
