@@ -32,7 +32,7 @@ use output::Format;
     about = "窗帘行动 · community curtain patrol"
 )]
 pub struct Cli {
-    /// The database file [default: ~/.local/share/curtain/curtain.db]
+    /// The database: a file, or a postgres:// URL [default: ~/.local/share/curtain/curtain.db]
     #[arg(long, env = "CURTAIN_DB", global = true)]
     pub db: Option<PathBuf>,
     /// The time to act at: RFC 3339 or local `YYYY-MM-DD HH:MM` [default: the clock]
