@@ -248,7 +248,7 @@ impl Config {
         let path = match explicit {
             Some(path) => path.to_path_buf(),
             None => {
-                let on_a_server = db.to_str().is_some_and(crate::store::is_postgres_url);
+                let on_a_server = crate::store::postgres_url(db).is_some();
                 let beside = db
                     .parent()
                     .filter(|_| !on_a_server)

@@ -72,10 +72,9 @@ impl Session {
         // checkpoint is rewriting under fifty writers, is looked for again the usual way.
         let schedule = || self.config.schedule.clone();
         let wal_in_use = PathBuf::from(format!("{}-wal", self.db.display())).exists();
-        let drill = crate::store::database_exists(&self.db)
-            && (Store::open_immutable(&self.db, schedule()).is_ok_and(|store| store.drill)
-                || (wal_in_use
-                    && Store::open_read_only(&self.db, schedule()).is_ok_and(|s| s.drill)));
+        // Both opens refuse a database that is not there.
+        let drill = Store::open_immutable(&self.db, schedule()).is_ok_and(|store| store.drill)
+            || (wal_in_use && Store::open_read_only(&self.db, schedule()).is_ok_and(|s| s.drill));
         if drill {
             return Ok(());
         }

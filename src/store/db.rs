@@ -122,26 +122,26 @@ impl Pg {
     }
 
     fn query(&self, statement: &postgres::Statement, cells: &[Cell<'_>]) -> Result<Vec<PgRow>> {
-        let params: Vec<&(dyn ToSql + Sync)> = cells
-            .iter()
-            .map(|cell| cell as &(dyn ToSql + Sync))
-            .collect();
-        Ok(self.client.borrow_mut().query(statement, &params)?)
+        Ok(self
+            .client
+            .borrow_mut()
+            .query(statement, &postgres_params(cells))?)
     }
 
     fn execute(&self, statement: &postgres::Statement, cells: &[Cell<'_>]) -> Result<usize> {
-        let params: Vec<&(dyn ToSql + Sync)> = cells
-            .iter()
-            .map(|cell| cell as &(dyn ToSql + Sync))
-            .collect();
-        let changed = self.client.borrow_mut().execute(statement, &params)?;
+        let changed = self
+            .client
+            .borrow_mut()
+            .execute(statement, &postgres_params(cells))?;
         Ok(usize::try_from(changed).unwrap_or(usize::MAX))
     }
+}
 
-    /// The client itself, for what only PostgreSQL does (COPY, LISTEN).
-    pub fn client(&self) -> std::cell::RefMut<'_, postgres::Client> {
-        self.client.borrow_mut()
-    }
+fn postgres_params<'a>(cells: &'a [Cell<'_>]) -> Vec<&'a (dyn ToSql + Sync)> {
+    cells
+        .iter()
+        .map(|cell| cell as &(dyn ToSql + Sync))
+        .collect()
 }
 
 type PgRow = postgres::Row;
@@ -335,16 +335,6 @@ impl<'c> Statement<'c> {
     /// Whether the statement returns any row.
     pub fn exists<P: Params>(&mut self, params: P) -> Result<bool> {
         Ok(self.query(params)?.next()?.is_some())
-    }
-
-    /// How many parameters the statement takes.
-    pub fn parameter_count(&mut self) -> usize {
-        match &mut self.0 {
-            Prepared::Postgres(_, statement) => statement.params().len(),
-            _ => self
-                .sqlite()
-                .map_or(0, |statement| statement.parameter_count()),
-        }
     }
 }
 

@@ -212,7 +212,7 @@ pub fn examine_with(
 ) -> anyhow::Result<Vec<Finding>> {
     // A PostgreSQL server keeps its own pages whole; its checks are its own tools' (README,
     // "Growing": pg_amcheck, pg_dump).
-    if path.to_str().is_some_and(super::is_postgres_url) {
+    if super::postgres_url(path).is_some() {
         return Err(Refusal::NotOnPostgres.into());
     }
     let mut findings = file_modes(path)?;

@@ -3,7 +3,7 @@
 //! later change to it. What they say is decided in `crate::domain::settle`; this module keeps
 //! and reads them.
 
-use super::db::{Connection, OptionalExtension, ToCell, params};
+use super::db::{Cell, Connection, OptionalExtension, ToCell, params};
 use chrono::{DateTime, Utc};
 
 use super::{parse_ts, ts};
@@ -191,17 +191,28 @@ fn insert(
              status = excluded.status, late = excluded.late, check_id = excluded.check_id,
              severity = excluded.severity, streak = excluded.streak",
     )?
-    .execute(params![
-        round.ordinal(),
-        elder_id,
-        grid,
-        fact.status.as_str(),
-        fact.late,
-        fact.check_id,
-        fact.severity.map(Severity::as_str),
-        fact.streak,
-    ])?;
+    .execute(outcome_cells(round, elder_id, grid, fact).to_vec())?;
     Ok(())
+}
+
+/// One outcome's columns, in the order `round_outcomes` lists them.
+fn outcome_cells<'a>(
+    round: Round,
+    elder_id: &'a str,
+    grid: &'a str,
+    fact: &'a RoundFact,
+) -> [Cell<'a>; 8] {
+    let text = |value: Option<&'a str>| value.map_or(Cell::Null, |text| Cell::Text(text.into()));
+    [
+        Cell::Int(round.ordinal()),
+        Cell::Text(elder_id.into()),
+        Cell::Text(grid.into()),
+        Cell::Text(fact.status.as_str().into()),
+        fact.late.to_cell(),
+        text(fact.check_id.as_deref()),
+        text(fact.severity.map(Severity::as_str)),
+        fact.streak.to_cell(),
+    ]
 }
 
 /// Keeps one elder's outcome of a round (a later check, undo, correction or absence changed it),
@@ -255,40 +266,17 @@ pub fn keep_round<'a>(
     for chunk in outcomes.chunks(OUTCOMES_PER_INSERT) {
         let rows = (0..chunk.len())
             .map(|row| {
-                let at = row * 8;
-                format!(
-                    "(?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{})",
-                    at + 1,
-                    at + 2,
-                    at + 3,
-                    at + 4,
-                    at + 5,
-                    at + 6,
-                    at + 7,
-                    at + 8
-                )
+                let marks: Vec<String> = (1..=8)
+                    .map(|column| format!("?{}", row * 8 + column))
+                    .collect();
+                format!("({})", marks.join(", "))
             })
             .collect::<Vec<_>>()
             .join(", ");
-        let mut values: Vec<super::db::Cell<'_>> = Vec::with_capacity(chunk.len() * 8);
-        for (elder_id, grid, fact) in chunk {
-            values.extend([
-                super::db::Cell::Int(round.ordinal()),
-                elder_id.to_cell(),
-                grid.to_cell(),
-                super::db::Cell::Text(fact.status.as_str().into()),
-                fact.late.to_cell(),
-                match &fact.check_id {
-                    Some(check) => super::db::Cell::Text(check.as_str().into()),
-                    None => super::db::Cell::Null,
-                },
-                match fact.severity {
-                    Some(severity) => super::db::Cell::Text(severity.as_str().into()),
-                    None => super::db::Cell::Null,
-                },
-                fact.streak.to_cell(),
-            ]);
-        }
+        let values: Vec<Cell<'_>> = chunk
+            .iter()
+            .flat_map(|(elder_id, grid, fact)| outcome_cells(round, elder_id, grid, fact))
+            .collect();
         conn.prepare_cached(&format!(
             "INSERT INTO round_outcomes
                  (round, elder_id, grid, status, late, check_id, severity, streak)

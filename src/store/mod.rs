@@ -51,10 +51,15 @@ pub fn is_postgres_url(db: &str) -> bool {
     db.starts_with("postgres://") || db.starts_with("postgresql://")
 }
 
+/// The URL, when the database `path` names is on a PostgreSQL server.
+pub fn postgres_url(path: &Path) -> Option<&str> {
+    path.to_str().filter(|text| is_postgres_url(text))
+}
+
 /// Whether curtain's database is there: the file, or curtain's tables in the PostgreSQL database
 /// the URL names (a server that cannot be reached counts as no database; opening says why).
 pub fn database_exists(path: &Path) -> bool {
-    match path.to_str().filter(|text| is_postgres_url(text)) {
+    match postgres_url(path) {
         Some(url) => postgres::has_schema(url).unwrap_or(false),
         None => path.exists(),
     }
@@ -75,7 +80,7 @@ impl Store {
     /// Opens the database `path` names: an SQLite file, or a PostgreSQL database by its
     /// `postgres://` URL.
     pub fn open(path: &Path, create: Create, schedule: Schedule) -> anyhow::Result<Store> {
-        if let Some(url) = path.to_str().filter(|text| is_postgres_url(text)) {
+        if let Some(url) = postgres_url(path) {
             let conn = postgres::connect(url, create)?;
             let drill = is_drill(&conn)?;
             return Ok(Store {
@@ -138,7 +143,7 @@ impl Store {
     /// exactly as it is. Files from newer versions and other programs are refused as by
     /// [`Store::open`].
     pub fn open_read_only(path: &Path, schedule: Schedule) -> anyhow::Result<Store> {
-        if path.to_str().is_some_and(is_postgres_url) {
+        if postgres_url(path).is_some() {
             return Store::open(path, Create::Never, schedule);
         }
         if !path.exists() {
@@ -152,7 +157,7 @@ impl Store {
     /// full disk leaves no room for SQLite's shared-memory file) as immutable: read exactly as
     /// the main file holds it, with no lock and no file created beside it.
     pub fn open_immutable(path: &Path, schedule: Schedule) -> anyhow::Result<Store> {
-        if path.to_str().is_some_and(is_postgres_url) {
+        if postgres_url(path).is_some() {
             return Store::open(path, Create::Never, schedule);
         }
         if !path.exists() {
@@ -369,13 +374,7 @@ pub struct Census {
 
 impl Census {
     pub fn take(conn: &rusqlite::Connection) -> rusqlite::Result<Census> {
-        let names: Vec<String> = conn
-            .prepare(
-                "SELECT name FROM sqlite_schema
-                 WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-            )?
-            .query_map([], |row| row.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let names = sqlite_tables(conn)?;
         let mut tables = Vec::with_capacity(names.len());
         for name in names {
             // The name comes from sqlite_schema itself; quoted so any name is read as one.
@@ -389,6 +388,16 @@ impl Census {
             tables,
         })
     }
+}
+
+/// An SQLite file's own tables (not SQLite's), by name.
+pub(crate) fn sqlite_tables(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<String>> {
+    conn.prepare(
+        "SELECT name FROM sqlite_schema
+         WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    )?
+    .query_map([], |row| row.get(0))?
+    .collect()
 }
 
 /// Why a backup copy was not accepted. The copy is removed; the live database is untouched.

@@ -361,9 +361,17 @@ fn reason_of(error: &postgres::Error) -> String {
 
 /// Whether the database holds curtain's tables, without creating them.
 pub fn has_schema(url: &str) -> anyhow::Result<bool> {
-    let mut client = connect_client(url)?;
-    let row = client.query_one("SELECT to_regclass('curtain_schema') IS NOT NULL", &[])?;
-    Ok(row.get(0))
+    let conn = Connection::Postgres(Box::new(Pg::new(connect_client(url)?)));
+    Ok(is_marked(&conn)?)
+}
+
+/// Whether curtain's version table is there.
+fn is_marked(conn: &Connection) -> db::Result<bool> {
+    conn.query_row(
+        "SELECT to_regclass('curtain_schema') IS NOT NULL",
+        [],
+        |row| row.get(0),
+    )
 }
 
 /// A URL as it may be shown: the password, if any, left out.
@@ -414,12 +422,7 @@ fn ensure_schema(conn: &Connection, url: &str, create: Create) -> anyhow::Result
 /// The schema version curtain recorded, `None` in a database without curtain's tables; another
 /// program's `curtain_schema` is refused.
 fn schema_version(conn: &Connection, url: &str) -> anyhow::Result<Option<i64>> {
-    let marked: bool = conn.query_row(
-        "SELECT to_regclass('curtain_schema') IS NOT NULL",
-        [],
-        |row| row.get(0),
-    )?;
-    if !marked {
+    if !is_marked(conn)? {
         return Ok(None);
     }
     let (application, version): (i64, i64) = conn.query_row(
@@ -464,13 +467,7 @@ pub fn copy_to_file(
         .with_context(|| format!("opening the copy {}", file.display()))?;
     super::schema::migrate(&mut copy)?;
     progress(Stage::Counting);
-    let names: Vec<String> = copy
-        .prepare(
-            "SELECT name FROM sqlite_schema
-             WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-        )?
-        .query_map([], |row| row.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+    let names = super::sqlite_tables(&copy)?;
     let mut live = Census {
         user_version: LATEST,
         application_id: APPLICATION_ID,

@@ -229,12 +229,9 @@ impl TestDb {
     /// read-only), through curtain's own connection type, so the same SQL reads either database.
     pub fn conn(&self) -> curtain::store::Connection {
         match &self.postgres {
-            Some(database) => {
-                curtain::store::Connection::Postgres(Box::new(curtain::store::db::Pg::new(
-                    postgres::Client::connect(&database.url, postgres::NoTls)
-                        .expect("connect to the test database"),
-                )))
-            }
+            Some(database) => curtain::store::Connection::Postgres(Box::new(
+                curtain::store::db::Pg::new(database.client()),
+            )),
             None => curtain::store::Connection::Sqlite(
                 rusqlite::Connection::open_with_flags(
                     &self.path,
@@ -283,10 +280,9 @@ impl TestDb {
     pub fn mark_schema_version(&self, version: i64) {
         match &self.postgres {
             Some(database) => {
-                postgres::Client::connect(&database.url, postgres::NoTls)
-                    .and_then(|mut client| {
-                        client.execute("UPDATE curtain_schema SET version = $1", &[&version])
-                    })
+                database
+                    .client()
+                    .execute("UPDATE curtain_schema SET version = $1", &[&version])
                     .expect("mark the schema version");
             }
             None => self
@@ -343,7 +339,7 @@ pub fn command_for(db: &Path, user: &str, lang: &str, now: &str, args: &[&str]) 
     let mut cmd = curtain();
     if let Some(dir) = db
         .parent()
-        .filter(|dir| dir.is_dir() && !postgres_server::is_url(db))
+        .filter(|dir| dir.is_dir() && curtain::store::postgres_url(db).is_none())
     {
         cmd.current_dir(dir);
     }

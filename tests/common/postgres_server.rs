@@ -11,11 +11,6 @@ pub fn server() -> Option<String> {
     std::env::var(SERVER).ok().filter(|url| !url.is_empty())
 }
 
-pub fn is_url(path: &Path) -> bool {
-    path.to_str()
-        .is_some_and(|text| text.starts_with("postgres://") || text.starts_with("postgresql://"))
-}
-
 /// A database of one test's own.
 pub struct Database {
     pub url: String,
@@ -62,9 +57,14 @@ impl Database {
         })
     }
 
+    /// A client of this database.
+    pub fn client(&self) -> postgres::Client {
+        connect(&self.url)
+    }
+
     /// Every row of every table, as text, in a fixed order: what a refusal must leave as it was.
     pub fn contents(&self) -> Vec<u8> {
-        let mut client = connect(&self.url);
+        let mut client = self.client();
         let tables: Vec<String> = client
             .query(
                 "SELECT tablename::text FROM pg_catalog.pg_tables
