@@ -278,6 +278,36 @@ fn the_quick_check_by_default_and_the_full_one_with_full() {
     );
 }
 
+/// Issue #14: the quick check reads the two ledgers (checks and kept outcomes) for the last month
+/// only, so it takes seconds on a district's year; what lies further back is `--full`'s. A check
+/// of an elder who does not exist, in a round of last January, is found by the full check alone,
+/// and the quick check says which rounds it read.
+#[test]
+fn the_quick_check_reads_the_ledgers_last_month_and_the_full_one_every_row() {
+    let db = db_with_checks();
+    raw(&db)
+        .execute(
+            "INSERT INTO checks (id, elder_id, round, observation, seen_at, recorded_at, checker)
+             SELECT 'old-ghost', 'GHOST', round - 600, 'open', seen_at, recorded_at, checker
+             FROM checks LIMIT 1",
+            [],
+        )
+        .unwrap();
+    let quick = doctor(&db, "en");
+    assert_eq!(quick.code, 0, "{}", quick.describe());
+    says(&quick, &["the rounds since 2026-10-22", "--full"]);
+    let quick = doctor(&db, "zh");
+    says(&quick, &["只读 2026-10-22 以来的轮次"]);
+    let full = db.run("en", NOW, &["doctor", "--full"]);
+    assert_eq!(full.code, 1, "{}", full.describe());
+    assert!(
+        full.stdout
+            .contains("1 row(s) of checks point at elders rows that do not exist"),
+        "{}",
+        full.describe()
+    );
+}
+
 /// What curtain wrote itself is told apart from what it never writes: rounds ahead of the clock
 /// come from a `--now` ahead of it (here a drill database's), and the doctor says so instead of
 /// blaming another program.

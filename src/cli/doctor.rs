@@ -136,7 +136,10 @@ pub fn words(session: &Session, finding: &Finding) -> String {
             &[("version", version), ("latest", latest)],
         ),
         Finding::IntegrityOk => s.doctor_integrity_ok.clone(),
-        Finding::QuickCheckOk => s.doctor_quick_check_ok.clone(),
+        Finding::QuickCheckOk { from } => fill(
+            &s.doctor_quick_check_ok,
+            &[("from", &from.date.format("%Y-%m-%d"))],
+        ),
         Finding::Damaged { count, first } => fill(
             &s.doctor_damaged,
             &[("count", count), ("first", &first.join("; "))],

@@ -11,11 +11,11 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rusqlite::Connection;
 
 use super::{Stage, Store, schema};
-use crate::domain::{FlagState, Round, Schedule, Severity, Status};
+use crate::domain::{FlagState, Round, Schedule, Severity, Slot, Status};
 use crate::error::Refusal;
 
 /// How much a finding matters. Only [`Level::Problem`] makes the doctor exit 1.
@@ -73,8 +73,12 @@ pub enum Finding {
         latest: i64,
     },
     IntegrityOk,
-    /// SQLite's `quick_check` found nothing (the default; `--full` runs `integrity_check`).
-    QuickCheckOk,
+    /// SQLite's `quick_check` of every table but the two ledgers found nothing, and the ledgers'
+    /// rows of the rounds from `from` on read back whole (the default; `--full` runs
+    /// `integrity_check` over everything).
+    QuickCheckOk {
+        from: Round,
+    },
     /// SQLite's `integrity_check` found damage: its own words, the first few of them.
     Damaged {
         count: usize,
@@ -140,7 +144,7 @@ impl Finding {
             | Finding::DirModeOk { .. }
             | Finding::SchemaOk { .. }
             | Finding::IntegrityOk
-            | Finding::QuickCheckOk
+            | Finding::QuickCheckOk { .. }
             | Finding::ForeignKeysOk
             | Finding::Journal { .. }
             | Finding::SanityOk => Level::Ok,
@@ -176,10 +180,33 @@ const OPEN_TO_OTHERS: u32 = 0o077;
 /// How thoroughly `doctor` reads the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Depth {
-    /// SQLite's `quick_check` and the records' sense: seconds on a district's file.
+    /// SQLite's `quick_check` of every table but the [`LEDGERS`], whose last month is read back
+    /// row by row, and the records' sense (the ledgers' last month for what needs every row):
+    /// seconds on a district's file, whatever its history (#14).
     Quick,
-    /// `integrity_check`: every index against its table as well; minutes on a district's file.
+    /// `integrity_check` of the whole file, every index against its table, and every row of the
+    /// ledgers: minutes on a district's file.
     Full,
+}
+
+/// The two tables that grow by a row per elder and round (a district's year: 21 million rows
+/// each, three quarters of the file). Reading them whole is what makes a check take minutes.
+const LEDGERS: [&str; 2] = ["checks", "round_outcomes"];
+
+/// How far back the quick depth reads the ledgers: a month of rounds, the span a report covers.
+const RECENT_ROUNDS: i64 = 62;
+
+impl Depth {
+    /// The first round whose ledger rows this depth reads (every round for the full depth).
+    fn ledgers_from(self, schedule: &Schedule, now: DateTime<Utc>) -> i64 {
+        match self {
+            Depth::Quick => schedule
+                .current_round(now)
+                .ordinal()
+                .saturating_sub(RECENT_ROUNDS),
+            Depth::Full => i64::MIN,
+        }
+    }
 }
 
 /// Examines the database at `path` as it is, at `now`. A missing file is a refusal (nothing to
@@ -246,11 +273,12 @@ pub fn examine_with(
         Depth::Quick => Stage::QuickCheck,
         Depth::Full => Stage::IntegrityCheck,
     });
-    let intact = match integrity(conn, depth) {
+    let ledgers_from = depth.ledgers_from(schedule, now);
+    let intact = match integrity(conn, depth, ledgers_from) {
         Ok(problems) if problems.is_empty() => {
-            findings.push(match depth {
-                Depth::Quick => Finding::QuickCheckOk,
-                Depth::Full => Finding::IntegrityOk,
+            findings.push(match Round::from_ordinal(ledgers_from) {
+                Some(from) if depth == Depth::Quick => Finding::QuickCheckOk { from },
+                _ => Finding::IntegrityOk,
             });
             true
         }
@@ -275,7 +303,7 @@ pub fn examine_with(
         return Ok(findings);
     }
     progress(Stage::ForeignKeys);
-    let dangling = foreign_keys(conn)?;
+    let dangling = foreign_keys(conn, depth, ledgers_from)?;
     if dangling.is_empty() {
         findings.push(Finding::ForeignKeysOk);
     }
@@ -283,7 +311,7 @@ pub fn examine_with(
     findings.push(journal(conn, path)?);
     if version >= 1 {
         progress(Stage::Sanity);
-        let insane = sanity(conn, schedule, now)?;
+        let insane = sanity(conn, schedule, now, ledgers_from)?;
         if insane.is_empty() {
             findings.push(Finding::SanityOk);
         }
@@ -329,26 +357,126 @@ fn file_modes(path: &Path) -> anyhow::Result<Vec<Finding>> {
 }
 
 /// SQLite's own words for every problem it found; empty when the file is intact.
-fn integrity(conn: &Connection, depth: Depth) -> rusqlite::Result<Vec<String>> {
-    let pragma = match depth {
-        Depth::Quick => "quick_check",
-        Depth::Full => "integrity_check",
-    };
-    let mut statement = conn.prepare(&format!("PRAGMA {pragma}({INTEGRITY_LINES})"))?;
+fn integrity(conn: &Connection, depth: Depth, ledgers_from: i64) -> rusqlite::Result<Vec<String>> {
+    if depth == Depth::Full {
+        return pragma_lines(conn, &format!("PRAGMA integrity_check({INTEGRITY_LINES})"));
+    }
+    let tables = super::sqlite_tables(conn)?;
+    let mut problems = pragma_lines(conn, "PRAGMA quick_check(sqlite_schema)")?;
+    for table in tables
+        .iter()
+        .filter(|table| !LEDGERS.contains(&table.as_str()))
+    {
+        problems.extend(pragma_lines(
+            conn,
+            &format!("PRAGMA quick_check({})", quoted(table)),
+        )?);
+    }
+    for ledger in LEDGERS
+        .iter()
+        .filter(|ledger| tables.iter().any(|t| t == *ledger))
+    {
+        if let Err(error) = read_back(conn, ledger, ledgers_from) {
+            problems.push(format!("{ledger}: {error}"));
+        }
+    }
+    Ok(problems)
+}
+
+/// The lines a checking pragma gives that are not "ok".
+fn pragma_lines(conn: &Connection, pragma: &str) -> rusqlite::Result<Vec<String>> {
+    let mut statement = conn.prepare(pragma)?;
     let lines = statement
         .query_map([], |row| row.get::<_, String>(0))?
         .collect::<rusqlite::Result<Vec<String>>>()?;
     Ok(lines.into_iter().filter(|line| line != "ok").collect())
 }
 
-/// Rows pointing at rows that do not exist, counted by table and parent.
-fn foreign_keys(conn: &Connection) -> rusqlite::Result<Vec<Finding>> {
-    let mut statement = conn.prepare(
-        "SELECT \"table\", parent, count(*) FROM pragma_foreign_key_check
-         GROUP BY \"table\", parent ORDER BY \"table\", parent",
-    )?;
-    statement
-        .query_map([], |row| {
+/// Every column of a ledger's rows of the rounds from `from` on, read and decoded: a damaged
+/// page among them is an error here, as it would be for a screen or a report.
+fn read_back(conn: &Connection, ledger: &str, from: i64) -> rusqlite::Result<()> {
+    let mut statement = conn.prepare(&format!(
+        "SELECT * FROM {} WHERE round >= ?1",
+        quoted(ledger)
+    ))?;
+    let columns = statement.column_count();
+    let mut rows = statement.query([from])?;
+    while let Some(row) = rows.next()? {
+        for column in 0..columns {
+            row.get_ref(column)?;
+        }
+    }
+    Ok(())
+}
+
+/// A name from `sqlite_schema`, quoted so any name is read as one.
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Rows pointing at rows that do not exist, counted by table and parent: every row of every
+/// table, or for the quick depth the ledgers' rows of the rounds from `ledgers_from` on.
+fn foreign_keys(
+    conn: &Connection,
+    depth: Depth,
+    ledgers_from: i64,
+) -> rusqlite::Result<Vec<Finding>> {
+    if depth == Depth::Full {
+        return dangling(
+            conn,
+            "SELECT \"table\", parent, count(*) FROM pragma_foreign_key_check
+             GROUP BY \"table\", parent ORDER BY \"table\", parent",
+            [],
+        );
+    }
+    let mut findings = Vec::new();
+    for table in super::sqlite_tables(conn)? {
+        if !LEDGERS.contains(&table.as_str()) {
+            findings.extend(dangling(
+                conn,
+                "SELECT \"table\", parent, count(*) FROM pragma_foreign_key_check(?1)
+                 GROUP BY \"table\", parent ORDER BY \"table\", parent",
+                [table.as_str()],
+            )?);
+            continue;
+        }
+        // The ledger's own foreign keys, looked for in its recent rounds only.
+        let keys: Vec<(String, String, Option<String>)> = conn
+            .prepare("SELECT \"table\", \"from\", \"to\" FROM pragma_foreign_key_list(?1)")?
+            .query_map([table.as_str()], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        for (parent, from, to) in keys {
+            let to = to.unwrap_or_else(|| "rowid".into());
+            let sql = format!(
+                "SELECT ?1, ?2, count(*) FROM {child} AS c
+                 WHERE c.round >= ?3 AND c.{from} IS NOT NULL
+                   AND NOT EXISTS (SELECT 1 FROM {parent_table} AS p WHERE p.{to} = c.{from})
+                 HAVING count(*) > 0",
+                child = quoted(&table),
+                from = quoted(&from),
+                parent_table = quoted(&parent),
+                to = quoted(&to),
+            );
+            findings.extend(dangling(
+                conn,
+                &sql,
+                rusqlite::params![table, parent, ledgers_from],
+            )?);
+        }
+    }
+    Ok(findings)
+}
+
+/// [`Finding::Dangling`]s from rows of (table, parent, count).
+fn dangling(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<Vec<Finding>> {
+    conn.prepare(sql)?
+        .query_map(params, |row| {
             Ok(Finding::Dangling {
                 table: row.get(0)?,
                 parent: row.get(1)?,
@@ -371,23 +499,29 @@ fn journal(conn: &Connection, path: &Path) -> rusqlite::Result<Finding> {
 /// Whether a word in a flags column is one curtain writes.
 type IsKnownWord = fn(&str) -> bool;
 
-/// The domain's rules the schema cannot hold. Each query is one scan or one index walk.
+/// The domain's rules the schema cannot hold. Each query is one scan or one index walk; what
+/// needs every row of a ledger reads its rows from `ledgers_from` on.
 fn sanity(
     conn: &Connection,
     schedule: &Schedule,
     now: DateTime<Utc>,
+    ledgers_from: i64,
 ) -> rusqlite::Result<Vec<Finding>> {
     let mut findings = Vec::new();
     // A round may be entered while its window is open, so the latest round with data is the
     // one after the current round at most (an evening round opens before the next day's
     // morning one is current).
     let latest_round = schedule.current_round(now).next().ordinal();
+    // Every plausible round lies between these, so only the rows outside are read: two ends of
+    // the round index, however long the history.
+    let earliest_round = NaiveDate::from_ymd_opt(PLAUSIBLE_YEARS.0, 1, 1)
+        .map_or(0, |date| Round::new(date, Slot::Morning).ordinal());
     for table in ["checks", "flags"] {
         let (mut bad, mut future) = (0, 0);
         let mut statement = conn.prepare(&format!(
-            "SELECT round, count(*) FROM {table} GROUP BY round"
+            "SELECT round, count(*) FROM {table} WHERE round < ?1 OR round > ?2 GROUP BY round"
         ))?;
-        let mut rows = statement.query([])?;
+        let mut rows = statement.query([earliest_round, latest_round])?;
         while let Some(row) = rows.next()? {
             let (round, count): (i64, i64) = (row.get(0)?, row.get(1)?);
             if !is_plausible_round(round) {
@@ -440,6 +574,9 @@ fn sanity(
         }
     }
     let count = |sql: &str| -> rusqlite::Result<i64> { conn.query_row(sql, [], |row| row.get(0)) };
+    let count_from = |sql: &str| -> rusqlite::Result<i64> {
+        conn.query_row(sql, [ledgers_from], |row| row.get(0))
+    };
     let crossed = count(
         "SELECT count(*) FROM checks c JOIN checks s ON s.id = c.supersedes
          WHERE s.elder_id <> c.elder_id OR s.round <> c.round",
@@ -457,10 +594,11 @@ fn sanity(
         findings.push(Finding::FlagStateMismatch { count: mismatched });
     }
     // `store::ts` writes `2026-11-22T00:05:00.000Z`.
-    let bad_times = count(
+    let bad_times = count_from(
         "SELECT count(*) FROM checks
-         WHERE seen_at NOT GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:*Z'
-            OR recorded_at NOT GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:*Z'",
+         WHERE round >= ?1
+           AND (seen_at NOT GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:*Z'
+            OR recorded_at NOT GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:*Z')",
     )?;
     if bad_times > 0 {
         findings.push(Finding::BadTimes { count: bad_times });
@@ -472,9 +610,13 @@ fn sanity(
     Ok(findings)
 }
 
+/// The years a patrol can be in.
+const PLAUSIBLE_YEARS: (i32, i32) = (2000, 2200);
+
 /// A round number curtain could have written: a real date, in the years a patrol can be.
 fn is_plausible_round(ordinal: i64) -> bool {
-    Round::from_ordinal(ordinal).is_some_and(|round| (2000..=2200).contains(&round.date.year()))
+    Round::from_ordinal(ordinal)
+        .is_some_and(|round| (PLAUSIBLE_YEARS.0..=PLAUSIBLE_YEARS.1).contains(&round.date.year()))
 }
 
 #[cfg(test)]
@@ -525,7 +667,17 @@ mod tests {
             ))
             .unwrap();
         drop(store);
+        // The quick depth reads only the ends of the round index for these, and finds them too.
+        let quick = examine_to(&path, &Schedule::default(), now, Depth::Quick).unwrap();
         let findings = examine(&path, &Schedule::default(), now).unwrap();
+        let rounds = |findings: &[Finding]| -> Vec<Finding> {
+            findings
+                .iter()
+                .filter(|f| matches!(f, Finding::BadRounds { .. } | Finding::FutureRounds { .. }))
+                .cloned()
+                .collect()
+        };
+        assert_eq!(rounds(&quick), rounds(&findings));
         let table = String::from("checks");
         assert!(
             findings.contains(&Finding::BadRounds {
