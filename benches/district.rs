@@ -121,12 +121,8 @@ fn ledger_month_csv(bencher: Bencher, size: &str) {
                     .as_ref()
                     .map_or(&[][..], |flag| ledger.follow_ups(flag.id));
                 let cells = curtain::export::report::ledger_cells(Lang::Zh, tz, &row, follow_ups);
-                out.write_record(cells.iter().map(|cell| match cell {
-                    Cell::Text(text) => text.clone(),
-                    Cell::Number(number) => number.to_string(),
-                    Cell::Blank => String::new(),
-                }))
-                .expect("row");
+                out.write_record(cells.iter().map(Cell::csv_bytes))
+                    .expect("row");
             }
         }
     });

@@ -20,10 +20,19 @@ pub fn is_unsafe(c: char) -> bool {
     c.is_control() || is_bidi_control(c)
 }
 
+/// Whether `text` may hold an unsafe character, from its bytes alone: a C0 control or DEL, or
+/// the first byte of a C1 control (U+0080–U+009F), the Arabic letter mark (U+061C) or a bidi
+/// control (U+202A–U+2069). Plain ASCII and CJK text (a roster's names and addresses) is
+/// answered without decoding a character; a `true` is looked at character by character.
+fn may_be_unsafe(text: &str) -> bool {
+    text.bytes()
+        .any(|b| b < 0x20 || b == 0x7f || b == 0xc2 || b == 0xd8 || b == 0xe2)
+}
+
 /// One line of text: control characters and bidi controls removed, line breaks and tabs turned
 /// into single spaces (a table row or a message line stays one line).
 pub fn clean_line(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_unsafe) {
+    if !may_be_unsafe(text) || !text.chars().any(is_unsafe) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
@@ -45,9 +54,10 @@ pub fn clean_line(text: &str) -> Cow<'_, str> {
 /// Text that may run over several lines (a note in a CSV cell or a JSON string): line breaks
 /// (`\r\n` and a lone `\r` become `\n`) and tabs kept, every other control removed.
 pub fn clean_text(text: &str) -> Cow<'_, str> {
-    if !text
-        .chars()
-        .any(|c| is_unsafe(c) && !matches!(c, '\n' | '\t'))
+    if !may_be_unsafe(text)
+        || !text
+            .chars()
+            .any(|c| is_unsafe(c) && !matches!(c, '\n' | '\t'))
     {
         return Cow::Borrowed(text);
     }
@@ -125,6 +135,20 @@ mod tests {
         ] {
             assert_eq!(csv_cell(raw), want, "{raw:?}");
         }
+    }
+
+    /// The byte test that lets plain text through without decoding it misses no unsafe
+    /// character: every one of them, alone and between CJK letters.
+    #[test]
+    fn the_byte_test_misses_no_unsafe_character() {
+        let unsafe_chars = (0..=0x10FFFF_u32)
+            .filter_map(char::from_u32)
+            .filter(|c| is_unsafe(*c));
+        for c in unsafe_chars {
+            assert!(may_be_unsafe(&c.to_string()), "{c:?}");
+            assert!(may_be_unsafe(&format!("王{c}秀英")), "{c:?}");
+        }
+        assert!(!may_be_unsafe("王秀英 长青小区6栋 Room 302"));
     }
 
     proptest::proptest! {

@@ -9,7 +9,9 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use anyhow::Context;
-use chrono::{DateTime, NaiveDate, Utc};
+use std::borrow::Cow;
+
+use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet};
 
@@ -21,6 +23,7 @@ use crate::error::Refusal;
 use crate::i18n::{Lang, Strings, fill, t, words};
 use crate::ops::Session;
 use crate::ops::input::parse_date;
+use crate::store::date_text;
 use crate::store::flags::{FlagRecord, FollowUp};
 use crate::store::ledger::Ledger;
 use crate::store::parse_ts;
@@ -92,38 +95,54 @@ pub fn parse_span(from: &str, to: &str) -> Result<(NaiveDate, NaiveDate), Refusa
 
 /// One cell of the ledger: numbers stay numbers in XLSX.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
-    Text(String),
+pub enum Cell<'a> {
+    /// Borrowed from the row where it can be (names, words): a month's ledger is 1.8 M rows.
+    Text(Cow<'a, str>),
+    /// Text a spreadsheet would run as a formula (`=HYPERLINK(…)`): text in the XLSX, kept as
+    /// text in the CSV by a leading apostrophe. Decided on the text as typed, before cleaning.
+    FormulaLike(Cow<'a, str>),
     Number(i64),
     Blank,
 }
 
-impl Cell {
+impl<'a> Cell<'a> {
     /// A text cell, cleaned of terminal escapes and bidi overrides (they reach the XLSX too).
-    fn text(value: impl Into<String>) -> Cell {
+    fn text(value: impl Into<Cow<'a, str>>) -> Cell<'a> {
         let value = value.into();
+        let formula_like = crate::domain::text::looks_like_formula(&value);
         let value = match crate::domain::text::clean_text(&value) {
-            std::borrow::Cow::Borrowed(_) => value,
-            std::borrow::Cow::Owned(clean) => clean,
+            Cow::Borrowed(_) => value,
+            Cow::Owned(clean) => Cow::Owned(clean),
         };
         if value.is_empty() {
             Cell::Blank
+        } else if formula_like {
+            Cell::FormulaLike(value)
         } else {
             Cell::Text(value)
         }
     }
 
-    fn maybe(value: Option<impl Into<String>>) -> Cell {
+    fn maybe(value: Option<impl Into<Cow<'a, str>>>) -> Cell<'a> {
         value.map_or(Cell::Blank, Cell::text)
     }
 
     /// The cell as CSV text. Text that a spreadsheet would take for a formula (a note typed as
     /// `=HYPERLINK(…)`) is kept as text with a leading apostrophe; XLSX cells are text anyway.
-    fn csv_text(&self) -> String {
+    pub fn csv_bytes(&self) -> Cow<'_, [u8]> {
+        match self.csv_text() {
+            Cow::Borrowed(text) => Cow::Borrowed(text.as_bytes()),
+            Cow::Owned(text) => Cow::Owned(text.into_bytes()),
+        }
+    }
+
+    fn csv_text(&self) -> Cow<'_, str> {
         match self {
-            Cell::Text(text) => crate::domain::text::csv_cell(text).into_owned(),
-            Cell::Number(number) => number.to_string(),
-            Cell::Blank => String::new(),
+            // Cleaned when the cell was made.
+            Cell::FormulaLike(text) => Cow::Owned(format!("'{text}")),
+            Cell::Text(text) => Cow::Borrowed(text),
+            Cell::Number(number) => Cow::Owned(number.to_string()),
+            Cell::Blank => Cow::Borrowed(""),
         }
     }
 }
@@ -156,13 +175,18 @@ pub fn ledger_headers(lang: Lang) -> Vec<&'static str> {
 }
 
 /// One elder's round as a ledger row.
-pub fn ledger_cells(lang: Lang, tz: Tz, row: &ElderRound, follow_ups: &[FollowUp]) -> Vec<Cell> {
+pub fn ledger_cells<'a>(
+    lang: Lang,
+    tz: Tz,
+    row: &'a ElderRound,
+    follow_ups: &[FollowUp],
+) -> Vec<Cell<'a>> {
     let s = t(lang);
     let decisive = row.decisive.as_ref();
     let flag = row.flag.as_ref();
     let severity = flag.map(|f| f.severity).or(row.severity);
     vec![
-        Cell::text(row.round.date.format("%Y-%m-%d").to_string()),
+        Cell::text(date_text(row.round.date)),
         Cell::text(words::slot(lang, row.round.slot)),
         Cell::text(row.elder.grid.as_str()),
         Cell::text(row.elder.id.as_str()),
@@ -240,10 +264,16 @@ pub fn follow_up_log(lang: Lang, tz: Tz, round_date: NaiveDate, entries: &[Follo
 /// midnight, a flag closed the next day). The date column holds the round's date.
 pub fn time_after(round_date: NaiveDate, at: DateTime<Utc>, tz: Tz) -> String {
     let local = at.with_timezone(&tz);
+    // Written field by field: chrono's format reads its pattern again for each of 3.6 M times.
+    let (hour, minute) = (local.hour(), local.minute());
     if local.date_naive() == round_date {
-        local.format("%H:%M").to_string()
+        format!("{hour:02}:{minute:02}")
     } else {
-        local.format("%m-%d %H:%M").to_string()
+        format!(
+            "{:02}-{:02} {hour:02}:{minute:02}",
+            local.month(),
+            local.day()
+        )
     }
 }
 
@@ -399,7 +429,7 @@ impl LedgerSheet<'_> {
     /// Calls `each` with every row of the span, round by round; counts what it wrote.
     fn for_each_row(
         &self,
-        mut each: impl FnMut(&ElderRound, Vec<Cell>) -> anyhow::Result<()>,
+        mut each: impl FnMut(&ElderRound, Vec<Cell<'_>>) -> anyhow::Result<()>,
     ) -> anyhow::Result<Written> {
         let mut written = Written::default();
         for round in self.ledger.rounds() {
@@ -426,7 +456,7 @@ impl LedgerSheet<'_> {
         let mut writer = csv::Writer::from_writer(out);
         writer.write_record(ledger_headers(self.lang))?;
         let written = self.for_each_row(|_, cells| {
-            writer.write_record(cells.iter().map(Cell::csv_text))?;
+            writer.write_record(cells.iter().map(Cell::csv_bytes))?;
             Ok(())
         })?;
         writer.flush().context("writing the CSV ledger")?;
@@ -636,13 +666,13 @@ fn write_cells(
     for (index, cell) in cells.iter().enumerate() {
         let column = u16::try_from(index)?;
         match cell {
-            Cell::Text(text) => {
+            Cell::Text(text) | Cell::FormulaLike(text) => {
                 let wraps = widths.lines(index, text);
                 if wraps > 1 {
-                    sheet.write_string_with_format(row, column, text, &formats.wrap)?;
+                    sheet.write_string_with_format(row, column, text.as_ref(), &formats.wrap)?;
                     lines = lines.max(wraps);
                 } else {
-                    sheet.write_string_with_format(row, column, text, &formats.text)?;
+                    sheet.write_string_with_format(row, column, text.as_ref(), &formats.text)?;
                 }
                 widths.fit(index, text);
             }
@@ -699,10 +729,7 @@ fn write_summary(
     let mut last_row = 0u32;
     for (date, grid, counts) in summary.rows() {
         last_row += 1;
-        let mut cells = vec![
-            Cell::text(date.format("%Y-%m-%d").to_string()),
-            Cell::text(grid),
-        ];
+        let mut cells = vec![Cell::text(date_text(date)), Cell::text(grid)];
         cells.extend(counts.numbers().map(|n| Cell::Number(i64::from(n))));
         write_cells(sheet, last_row, &cells, formats, &mut widths)?;
     }
@@ -741,7 +768,7 @@ fn write_coverage(
     for (round, grid, counts) in coverage {
         last_row += 1;
         let mut cells = vec![
-            Cell::text(round.date.format("%Y-%m-%d").to_string()),
+            Cell::text(date_text(round.date)),
             Cell::text(words::slot(lang, round.slot)),
             Cell::text(grid.as_str()),
         ];

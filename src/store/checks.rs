@@ -55,15 +55,15 @@ pub(super) const COLUMNS: &str =
 
 pub(super) fn from_row(row: &Row<'_>) -> super::db::Result<Check> {
     let round: i64 = row.get(2)?;
-    let observation: Option<String> = row.get(3)?;
+    let observation: Option<&str> = row.get_ref(3)?.as_str_or_null()?;
     Ok(Check {
         id: row.get(0)?,
         elder_id: row.get(1)?,
         round: Round::from_ordinal(round)
             .ok_or(super::db::Error::column(2, format!("round {}", round)))?,
         observation: observation.and_then(|text| text.parse().ok()),
-        seen_at: parse_ts(&row.get::<_, String>(4)?)?,
-        recorded_at: parse_ts(&row.get::<_, String>(5)?)?,
+        seen_at: parse_ts(row.get_ref(4)?.as_str()?)?,
+        recorded_at: parse_ts(row.get_ref(5)?.as_str()?)?,
         checker: row.get(6)?,
         note: row.get(7)?,
         supersedes: row.get(8)?,

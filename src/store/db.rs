@@ -452,6 +452,14 @@ impl<'a> CellRef<'a> {
             other => Err(Error::column("?", format!("{other:?} is not text"))),
         }
     }
+
+    /// Text or null, borrowed from the row (no copy for a word that is only looked at).
+    pub fn as_str_or_null(self) -> Result<Option<&'a str>> {
+        match self {
+            CellRef::Null => Ok(None),
+            other => other.as_str().map(Some),
+        }
+    }
 }
 
 impl<'a> FromSql<'a> for CellRef<'a> {

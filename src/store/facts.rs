@@ -148,14 +148,14 @@ fn tally_of(conn: &Connection, round: Round, grid: &str) -> super::db::Result<Ta
 }
 
 fn fact_from_row(row: &super::db::Row<'_>, at: usize) -> super::db::Result<RoundFact> {
-    let status: String = row.get(at)?;
-    let severity: Option<String> = row.get(at + 3)?;
+    let status = row.get_ref(at)?.as_str()?;
+    let severity = row.get_ref(at + 3)?.as_str_or_null()?;
     Ok(RoundFact {
-        status: Status::parse(&status)
+        status: Status::parse(status)
             .ok_or_else(|| super::db::Error::column(at, format!("unexpected status `{status}`")))?,
         late: row.get(at + 1)?,
         check_id: row.get(at + 2)?,
-        severity: severity.as_deref().and_then(Severity::parse),
+        severity: severity.and_then(Severity::parse),
         streak: row.get(at + 4)?,
     })
 }
