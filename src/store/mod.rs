@@ -236,7 +236,7 @@ impl Store {
         progress: &mut dyn FnMut(Stage),
     ) -> anyhow::Result<(i64, i64)> {
         // One read transaction: the counts and the copy see the same snapshot.
-        let copied = match self.conn.backend() {
+        let verified = match self.conn.backend() {
             Backend::Sqlite => {
                 self.conn.execute_batch("BEGIN DEFERRED")?;
                 self.copy_in_snapshot(file, progress)
@@ -244,13 +244,15 @@ impl Store {
             Backend::Postgres => {
                 self.conn
                     .execute_batch("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
-                postgres::copy_to_file(&self.conn, file, progress)
+                postgres::copy_to_file(&self.conn, file, progress).and_then(|(live, copy)| {
+                    verify_backup_with(&live, &copy, progress)?;
+                    Ok(live)
+                })
             }
         };
         let ended = self.conn.execute_batch("COMMIT");
-        let (live, copy) = copied?;
+        let live = verified?;
         ended?;
-        verify_backup_with(&live, &copy, progress)?;
         let rows = |name: &str| {
             live.tables
                 .iter()
@@ -260,14 +262,20 @@ impl Store {
         Ok((rows("elders"), rows("checks")))
     }
 
+    /// Copies the snapshot the open read transaction sees, then verifies the copy while the
+    /// snapshot's own rows are counted (on this thread, in the same transaction): the counting
+    /// and the copy's checks run side by side. Returns the snapshot's census.
     fn copy_in_snapshot(
         &self,
         file: &Path,
         progress: &mut dyn FnMut(Stage),
-    ) -> anyhow::Result<(Census, rusqlite::Connection)> {
+    ) -> anyhow::Result<Census> {
         let conn = self.sqlite_only()?;
-        progress(Stage::Counting);
-        let live = Census::take(conn).context("counting the rows to copy")?;
+        // The first read starts the transaction's snapshot; the copy's steps and the counts
+        // after it all read that one.
+        conn.query_row("SELECT count(*) FROM sqlite_schema", [], |row| {
+            row.get::<_, i64>(0)
+        })?;
         let mut copy = rusqlite::Connection::open(file)
             .with_context(|| format!("opening the copy {}", file.display()))?;
         {
@@ -292,7 +300,11 @@ impl Store {
                 }
             }
         }
-        Ok((live, copy))
+        verify_copy(
+            &copy,
+            || Census::take(conn).context("counting the rows copied"),
+            progress,
+        )
     }
 
     /// The SQLite connection, for what only an SQLite file does; on PostgreSQL a refusal that
@@ -440,19 +452,49 @@ pub fn verify_backup_with(
     copy: &rusqlite::Connection,
     progress: &mut dyn FnMut(Stage),
 ) -> anyhow::Result<()> {
+    verify_copy(copy, || Ok(live.clone()), progress).map(|_| ())
+}
+
+/// Verifies a finished copy against the census `live` gives of what was copied, and returns
+/// that census. SQLite's quick check of the copy (every page read, the row and index structure
+/// checked) and the count of its rows run on connections of their own, side by side with `live`
+/// on this thread: on a district's file each is tens of seconds, and there are two cores. The
+/// full integrity check is `curtain doctor --full`'s, minutes on a district.
+fn verify_copy(
+    copy: &rusqlite::Connection,
+    live: impl FnOnce() -> anyhow::Result<Census>,
+    progress: &mut dyn FnMut(Stage),
+) -> anyhow::Result<Census> {
     progress(Stage::QuickCheck);
-    // SQLite's quick check (every page read, the row and index structure checked) and the row
-    // counts below: the full integrity check is `curtain doctor --full`'s, minutes on a district.
-    let integrity: Vec<String> = copy
-        .prepare("PRAGMA quick_check(10)")?
-        .query_map([], |row| row.get::<_, String>(0))?
-        .collect::<rusqlite::Result<_>>()
-        .map_err(|error| BackupFault::Damaged(error.to_string()))?;
+    let damaged = |error: &dyn std::fmt::Display| BackupFault::Damaged(error.to_string());
+    let (live, integrity, found) = match copy.path().filter(|path| !path.is_empty()) {
+        Some(path) => std::thread::scope(|scope| {
+            // Read-write connections that only read: the copy is in WAL mode, and its `-wal` and
+            // `-shm` go when the last connection closes, which a read-only one cannot do.
+            let reader = || {
+                let conn = rusqlite::Connection::open_with_flags(
+                    path,
+                    OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                conn.pragma_update(None, "query_only", true)?;
+                Ok::<_, rusqlite::Error>(conn)
+            };
+            let checking = scope.spawn(move || quick_check(&reader()?));
+            let counting = scope.spawn(move || Census::take(&reader()?));
+            let live = live();
+            let stopped = || BackupFault::Damaged("a verifying thread stopped".into());
+            let integrity = checking.join().map_err(|_| stopped());
+            let found = counting.join().map_err(|_| stopped());
+            (live, integrity, found)
+        }),
+        None => (live(), Ok(quick_check(copy)), Ok(Census::take(copy))),
+    };
+    let live = live?;
+    let integrity = integrity?.map_err(|error| damaged(&error))?;
     if integrity != ["ok"] {
         return Err(BackupFault::Damaged(integrity.join("; ")).into());
     }
-    progress(Stage::Counting);
-    let found = Census::take(copy).map_err(|error| BackupFault::Damaged(error.to_string()))?;
+    let found = found?.map_err(|error| damaged(&error))?;
     let differs = |what: &str, live: i64, copy: i64| BackupFault::Differs {
         what: what.to_string(),
         live,
@@ -475,10 +517,17 @@ pub fn verify_backup_with(
         }
     }
     if found.tables.len() != live.tables.len() {
-        let (live, copy) = (live.tables.len() as i64, found.tables.len() as i64);
-        return Err(differs("tables", live, copy).into());
+        let (live_tables, copy_tables) = (live.tables.len() as i64, found.tables.len() as i64);
+        return Err(differs("tables", live_tables, copy_tables).into());
     }
-    Ok(())
+    Ok(live)
+}
+
+/// SQLite's quick check, its first ten lines.
+fn quick_check(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<String>> {
+    conn.prepare("PRAGMA quick_check(10)")?
+        .query_map([], |row| row.get::<_, String>(0))?
+        .collect()
 }
 
 /// Elders' names and addresses: the file is the owner's alone (0600), in a directory of its own
