@@ -426,28 +426,49 @@ struct LedgerSheet<'a> {
 }
 
 impl LedgerSheet<'_> {
-    /// Calls `each` with every row of the span, round by round; counts what it wrote.
+    /// Calls `each` with every row of the span, round by round; counts what it wrote. Each round
+    /// is read here while the rows of the round before are made into cells and written on a
+    /// thread of its own: on a district's month, reading and writing each take about half the
+    /// time, and there are two cores. A round in flight is the most held in memory.
     fn for_each_row(
         &self,
-        mut each: impl FnMut(&ElderRound, Vec<Cell<'_>>) -> anyhow::Result<()>,
+        each: impl FnMut(&ElderRound, Vec<Cell<'_>>) -> anyhow::Result<()> + Send,
     ) -> anyhow::Result<Written> {
-        let mut written = Written::default();
-        for round in self.ledger.rounds() {
-            let rows = self.ledger.round(*round)?;
-            if !rows.is_empty() {
-                written.rounds += 1;
+        let (lang, tz) = (self.lang, self.tz);
+        let follow_ups = self.ledger.follow_ups_by_flag();
+        std::thread::scope(|scope| {
+            let (rounds, rounds_read) = std::sync::mpsc::sync_channel::<Vec<ElderRound>>(1);
+            let writer = scope.spawn(move || -> anyhow::Result<Written> {
+                let mut each = each;
+                let mut written = Written::default();
+                for rows in rounds_read {
+                    if !rows.is_empty() {
+                        written.rounds += 1;
+                    }
+                    for row in rows {
+                        written.rows += 1;
+                        let follow_ups = row
+                            .flag
+                            .as_ref()
+                            .and_then(|flag| follow_ups.get(&flag.id))
+                            .map_or(&[][..], Vec::as_slice);
+                        let cells = ledger_cells(lang, tz, &row, follow_ups);
+                        each(&row, cells)?;
+                    }
+                }
+                Ok(written)
+            });
+            for round in self.ledger.rounds() {
+                // A writer that stopped has dropped its end; its error comes from `join`.
+                if rounds.send(self.ledger.round(*round)?).is_err() {
+                    break;
+                }
             }
-            for row in rows {
-                written.rows += 1;
-                let follow_ups = row
-                    .flag
-                    .as_ref()
-                    .map_or(&[][..], |f| self.ledger.follow_ups(f.id));
-                let cells = ledger_cells(self.lang, self.tz, &row, follow_ups);
-                each(&row, cells)?;
-            }
-        }
-        Ok(written)
+            drop(rounds);
+            writer
+                .join()
+                .map_err(|_| anyhow::anyhow!("the ledger's writing thread stopped"))?
+        })
     }
 
     fn write_csv(&self, file: &mut File) -> anyhow::Result<Written> {
@@ -491,8 +512,10 @@ impl LedgerSheet<'_> {
         let mut coverage: Vec<(crate::domain::Round, String, Coverage)> = Vec::new();
         let written = self.for_each_row(|row, cells| {
             summary.add(row);
+            // Rows come round by round: this round's grids are at the end.
             match coverage
                 .iter_mut()
+                .rev()
                 .find(|(round, grid, _)| *round == row.round && *grid == row.elder.grid)
             {
                 Some((_, _, counts)) => counts.count(row.status, row.late),

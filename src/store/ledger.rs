@@ -138,6 +138,11 @@ impl<'a> Ledger<'a> {
         Ok(counts)
     }
 
+    /// Every follow-up of the span's flags, by flag, oldest first.
+    pub fn follow_ups_by_flag(&self) -> &HashMap<i64, Vec<FollowUp>> {
+        &self.follow_ups
+    }
+
     /// A flag's follow-ups, oldest first.
     pub fn follow_ups(&self, flag_id: i64) -> &[FollowUp] {
         self.follow_ups.get(&flag_id).map_or(&[], Vec::as_slice)
