@@ -587,7 +587,20 @@ fn refuse_foreign_or_newer(conn: &rusqlite::Connection, path: &Path) -> anyhow::
 
 /// Instants are stored as fixed-width UTC text, so they sort as strings and read well in sqlite3.
 pub fn ts(instant: DateTime<Utc>) -> String {
-    instant.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    use chrono::Timelike;
+    // Field by field, as `%Y-%m-%dT%H:%M:%S%.3fZ` would write it (a round's status writes two
+    // per elder; chrono reads its pattern again each time). A leap second's nanoseconds run
+    // past 999 ms, as chrono's own `%.3f` shows them.
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        instant.year(),
+        instant.month(),
+        instant.day(),
+        instant.hour(),
+        instant.minute(),
+        instant.second(),
+        instant.nanosecond() / 1_000_000
+    )
 }
 
 pub fn parse_ts(text: &str) -> db::Result<DateTime<Utc>> {
@@ -682,6 +695,11 @@ mod tests {
         fn every_written_time_reads_back(millis in 0_i64..8_000_000_000_000) {
             let instant = DateTime::from_timestamp_millis(millis).unwrap();
             proptest::prop_assert_eq!(parse_ts(&ts(instant)).unwrap(), instant);
+            let nanos = instant + chrono::Duration::nanoseconds(millis % 1_000_000);
+            proptest::prop_assert_eq!(
+                ts(nanos),
+                nanos.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+            );
         }
     }
 }
