@@ -131,8 +131,10 @@ fn event_loop(
         // thousands of key events, and one frame per character made it quadratic.
         let batch_started = Instant::now();
         let mut wait = POLL;
+        let mut answered = false;
         while !app.quit && batch_started.elapsed() < BATCH && event::poll(wait)? {
             wait = Duration::ZERO;
+            answered = true;
             let action = match event::read()? {
                 Event::Key(key) => app::action_for(&app.mode, app.tab, key),
                 Event::Mouse(mouse) => app::mouse_action(&app.mode, mouse),
@@ -150,6 +152,11 @@ fn event_loop(
                     })
                 });
             }
+        }
+        // What the keys did is on screen before other terminals' commits are read: with twenty
+        // of them writing, reading theirs first made every key wait for it (#14).
+        if answered && !app.quit {
+            terminal.draw(|frame| draw::draw(frame, app))?;
         }
         // `--now` moves on with the real clock from where it was set (a drill's clock runs).
         app.real = clock.real();
