@@ -836,8 +836,8 @@ mod tests {
             let round = schedule.current_round(spec.now).prev();
             let mut ids: Vec<String> = checks::for_round(&store.conn, round)
                 .unwrap()
-                .into_values()
-                .flatten()
+                .into_inner()
+                .into_iter()
                 .map(|check| check.id)
                 .collect();
             ids.sort();

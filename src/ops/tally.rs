@@ -26,34 +26,32 @@ pub fn tally(
     let span = checks::for_rounds(&store.conn, first, last)?;
     let undone: std::collections::HashSet<&str> = span
         .values()
-        .flat_map(|by_elder| by_elder.values().flatten())
+        .flat_map(checks::RoundChecks::all)
         .filter(|check| check.observation.is_none())
         .filter_map(|check| check.supersedes.as_deref())
         .collect();
     let mut counted = Vec::new();
-    for (round, by_elder) in &span {
-        for (elder_id, round_checks) in by_elder {
-            let Some(elder) = roster.get(elder_id) else {
+    for (round, round_checks) in &span {
+        for check in round_checks.all() {
+            let Some(elder) = roster.get(&check.elder_id) else {
                 continue;
             };
             if !viewer.grids.covers(&elder.grid) {
                 continue;
             }
-            let window = store.schedule.window_for(*round, &elder.own);
-            for check in round_checks {
-                let Some(observation) = check.observation else {
-                    continue;
-                };
-                if undone.contains(check.id.as_str()) {
-                    continue;
-                }
-                counted.push(TallyCheck {
-                    checker: check.checker.clone(),
-                    round: *round,
-                    observation,
-                    late: window.is_late(check.seen_at),
-                });
+            let Some(observation) = check.observation else {
+                continue;
+            };
+            if undone.contains(check.id.as_str()) {
+                continue;
             }
+            let window = store.schedule.window_for(*round, &elder.own);
+            counted.push(TallyCheck {
+                checker: check.checker.clone(),
+                round: *round,
+                observation,
+                late: window.is_late(check.seen_at),
+            });
         }
     }
     Ok(tally::tally(counted))

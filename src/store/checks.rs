@@ -103,21 +103,46 @@ pub fn insert(conn: &Connection, check: &Check) -> super::db::Result<()> {
 }
 
 /// Every check of a round, by elder, each elder's in the order appended.
-pub fn for_round(
-    conn: &Connection,
-    round: Round,
-) -> super::db::Result<HashMap<String, Vec<Check>>> {
+pub fn for_round(conn: &Connection, round: Round) -> super::db::Result<RoundChecks> {
     let mut statement =
         conn.prepare_cached(&format!("SELECT {COLUMNS} FROM checks {FOR_ROUND}"))?;
-    let mut by_elder: HashMap<String, Vec<Check>> = HashMap::new();
-    for check in statement.query_map([round.ordinal()], from_row)? {
-        let check = check?;
-        by_elder
-            .entry(check.elder_id.clone())
-            .or_default()
-            .push(check);
+    let checks = statement
+        .query_map([round.ordinal()], from_row)?
+        .collect::<super::db::Result<Vec<Check>>>()?;
+    Ok(RoundChecks::new(checks))
+}
+
+/// A round's checks in elder id order: each elder's found by a binary search, without a map of
+/// strings or a list per elder (a district's round: 30,000 of each).
+#[derive(Debug, Default)]
+pub struct RoundChecks(Vec<Check>);
+
+impl RoundChecks {
+    /// They come by elder from the index already; a stable sort of sorted rows is one pass, and
+    /// keeps each elder's checks in the order they came.
+    fn new(mut checks: Vec<Check>) -> RoundChecks {
+        checks.sort_by(|a, b| a.elder_id.cmp(&b.elder_id));
+        RoundChecks(checks)
     }
-    Ok(by_elder)
+
+    /// The elder's checks, in the order they came.
+    pub fn of(&self, elder_id: &str) -> &[Check] {
+        let start = self
+            .0
+            .partition_point(|check| check.elder_id.as_str() < elder_id);
+        let end =
+            start + self.0[start..].partition_point(|check| check.elder_id.as_str() == elder_id);
+        &self.0[start..end]
+    }
+
+    /// Every check of the round, by elder.
+    pub fn all(&self) -> &[Check] {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> Vec<Check> {
+        self.0
+    }
 }
 
 /// Every check of a span of rounds (inclusive), by round and elder, as appended: one
@@ -126,20 +151,18 @@ pub fn for_rounds(
     conn: &Connection,
     first: Round,
     last: Round,
-) -> super::db::Result<HashMap<Round, HashMap<String, Vec<Check>>>> {
+) -> super::db::Result<HashMap<Round, RoundChecks>> {
     let mut statement =
         conn.prepare_cached(&format!("SELECT {COLUMNS} FROM checks {FOR_ROUNDS}"))?;
-    let mut by_round: HashMap<Round, HashMap<String, Vec<Check>>> = HashMap::new();
+    let mut by_round: HashMap<Round, Vec<Check>> = HashMap::new();
     for check in statement.query_map(params![first.ordinal(), last.ordinal()], from_row)? {
         let check = check?;
-        by_round
-            .entry(check.round)
-            .or_default()
-            .entry(check.elder_id.clone())
-            .or_default()
-            .push(check);
+        by_round.entry(check.round).or_default().push(check);
     }
-    Ok(by_round)
+    Ok(by_round
+        .into_iter()
+        .map(|(round, checks)| (round, RoundChecks::new(checks)))
+        .collect())
 }
 
 pub fn for_elder_round(
@@ -208,6 +231,42 @@ pub fn last_effective_by(conn: &Connection, checker: &str) -> super::db::Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each elder's checks are found among a round's, in the order they came, whatever order
+    /// the elders came in; an elder with none gets none.
+    #[test]
+    fn a_rounds_checks_are_found_by_elder_in_the_order_they_came() {
+        let check = |elder: &str, id: &str| Check {
+            id: id.into(),
+            elder_id: elder.into(),
+            round: Round::from_ordinal(1_478_000).unwrap(),
+            observation: Some(Observation::Open),
+            seen_at: DateTime::UNIX_EPOCH,
+            recorded_at: DateTime::UNIX_EPOCH,
+            checker: "li".into(),
+            note: None,
+            supersedes: None,
+        };
+        let round = RoundChecks::new(vec![
+            check("E2", "first of E2"),
+            check("E1", "only of E1"),
+            check("E2", "second of E2"),
+            check("E3", "only of E3"),
+        ]);
+        let ids =
+            |elder: &str| -> Vec<&str> { round.of(elder).iter().map(|c| c.id.as_str()).collect() };
+        for (elder, want) in [
+            ("E1", vec!["only of E1"]),
+            ("E2", vec!["first of E2", "second of E2"]),
+            ("E3", vec!["only of E3"]),
+            ("E0", vec![]),
+            ("E20", vec![]),
+            ("E4", vec![]),
+        ] {
+            assert_eq!(ids(elder), want, "{elder}");
+        }
+        assert_eq!(round.all().len(), 4);
+    }
 
     /// Per-round reads must use an index, never scan the whole (append-only, ever-growing)
     /// checks table.

@@ -573,7 +573,7 @@ pub fn judge_round(
     let community = schedule.window(round);
     let mut rows = Vec::with_capacity(roster.len());
     for elder in roster {
-        let elder_checks = round_checks.get(&elder.id).map_or(&[][..], Vec::as_slice);
+        let elder_checks = round_checks.of(&elder.id);
         let Some(judged) = judge_in(
             window_of(schedule, community, round, elder),
             elder,
@@ -608,7 +608,7 @@ pub fn round_tally(
     let community = schedule.window(round);
     let mut out = Vec::with_capacity(roster.len());
     for (index, elder) in roster.iter().enumerate() {
-        let elder_checks = round_checks.get(&elder.id).map_or(&[][..], Vec::as_slice);
+        let elder_checks = round_checks.of(&elder.id);
         if let Some(judged) = judge_in(
             window_of(schedule, community, round, elder),
             elder,
@@ -814,13 +814,13 @@ pub fn statuses_over(
         return Ok(out);
     };
     let span_checks = checks::for_rounds(conn, *from, *to)?;
-    let no_checks = HashMap::new();
+    let no_checks = checks::RoundChecks::default();
     for (age, round) in live {
         let away = absences::away_on(conn, round.date)?;
         let community = schedule.window(round);
         let round_checks = span_checks.get(&round).unwrap_or(&no_checks);
         for elder in roster {
-            let elder_checks = round_checks.get(&elder.id).map_or(&[][..], Vec::as_slice);
+            let elder_checks = round_checks.of(&elder.id);
             let window = window_of(schedule, community, round, elder);
             if let Some(judged) = judge_in(
                 window,
@@ -867,7 +867,7 @@ pub(crate) fn settle_round(
     let mut outcomes = Vec::with_capacity(if keep_facts { roster.len() } else { 0 });
     let community = schedule.window(round);
     for elder in roster {
-        let elder_checks = round_checks.get(&elder.id).map_or(&[][..], Vec::as_slice);
+        let elder_checks = round_checks.of(&elder.id);
         let window = window_of(schedule, community, round, elder);
         let judged = judge_in(
             window,
