@@ -322,10 +322,11 @@ fn entry_from_row(row: &Row<'_>) -> super::db::Result<RosterEntry> {
             evening: clock_pair(row.get(8)?, row.get(9)?),
             community: row.get(12)?,
         },
-        added_at: parse_ts(&row.get::<_, String>(10)?)?,
+        added_at: parse_ts(row.get_ref(10)?.as_str()?)?,
         archived_at: row
-            .get::<_, Option<String>>(11)?
-            .map(|text| parse_ts(&text))
+            .get_ref(11)?
+            .as_str_or_null()?
+            .map(parse_ts)
             .transpose()?,
     })
 }

@@ -423,10 +423,12 @@ pub fn with_checks(
     conn: &Connection,
     round: Round,
 ) -> super::db::Result<Vec<(String, RoundFact, Option<super::checks::Check>)>> {
-    let mut rows: Vec<(String, RoundFact, Option<super::checks::Check>)> = for_round(conn, round)?
-        .into_iter()
-        .map(|(elder_id, fact)| (elder_id, fact, None))
-        .collect();
+    let mut rows: Vec<(String, RoundFact, Option<super::checks::Check>)> = conn
+        .prepare_cached(FOR_ROUND)?
+        .query_map([round.ordinal()], |row| {
+            Ok((row.get(0)?, fact_from_row(row, 1)?, None))
+        })?
+        .collect::<super::db::Result<_>>()?;
     let mut statement = conn.prepare_cached(&format!(
         "SELECT {} FROM checks WHERE round = ?1 ORDER BY elder_id",
         super::checks::COLUMNS

@@ -527,28 +527,27 @@ pub fn statuses_of(
         return judge_round(conn, schedule, roster, round, now);
     }
     // In elder id order: each elder of the roster is found by a binary search, not a hash.
-    type Kept = (settle::RoundFact, Option<Check>);
-    let mut kept: Vec<(String, Option<Kept>)> = facts::with_checks(conn, round)?
-        .into_iter()
-        .map(|(elder_id, fact, check)| (elder_id, Some((fact, check))))
-        .collect();
+    let mut kept = facts::with_checks(conn, round)?;
+    let mut taken = vec![false; kept.len()];
     let mut round_flags = flags::for_round(conn, round)?;
     let community = schedule.window(round);
     let mut rows = Vec::with_capacity(kept.len());
     for elder in roster {
-        let Ok(at) = kept.binary_search_by(|(id, _)| id.as_str().cmp(&elder.id)) else {
+        let Ok(at) = kept.binary_search_by(|(id, _, _)| id.as_str().cmp(&elder.id)) else {
             continue;
         };
-        let Some((fact, decisive)) = kept[at].1.take() else {
+        // An id twice on the roster is listed once, as the first.
+        if std::mem::replace(&mut taken[at], true) {
             continue;
-        };
+        }
+        let (_, fact, decisive) = &mut kept[at];
         rows.push(ElderRound {
             elder: Arc::clone(elder),
             round,
             window: window_of(schedule, community, round, elder),
             status: fact.status,
             late: fact.late,
-            decisive,
+            decisive: decisive.take(),
             severity: fact.severity,
             streak: fact.streak,
             flag: round_flags.remove(&elder.id),
