@@ -51,6 +51,19 @@ fn raw(db: &TestDb) -> Connection {
     conn
 }
 
+/// A check of an elder who is not on the roster, `rounds_back` rounds before the first check, as
+/// another program would write it.
+fn add_ghost_check(db: &TestDb, rounds_back: i64) {
+    raw(db)
+        .execute(
+            "INSERT INTO checks (id, elder_id, round, observation, seen_at, recorded_at, checker)
+             SELECT 'ghost-check', 'GHOST', round - ?1, 'open', seen_at, recorded_at, checker
+             FROM checks LIMIT 1",
+            [rounds_back],
+        )
+        .unwrap();
+}
+
 fn set_mode(path: &std::path::Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
@@ -117,14 +130,7 @@ fn garbage_over_a_page_is_called_damage_with_restore_advice() {
 #[test]
 fn a_check_of_an_elder_not_on_the_roster_is_a_dangling_row() {
     let db = db_with_checks();
-    raw(&db)
-        .execute(
-            "INSERT INTO checks (id, elder_id, round, observation, seen_at, recorded_at, checker)
-             SELECT 'ghost-check', 'GHOST', round, 'open', seen_at, recorded_at, checker
-             FROM checks LIMIT 1",
-            [],
-        )
-        .unwrap();
+    add_ghost_check(&db, 0);
     let run = doctor(&db, "en");
     assert_eq!(run.code, 1, "{}", run.describe());
     says(
@@ -285,14 +291,7 @@ fn the_quick_check_by_default_and_the_full_one_with_full() {
 #[test]
 fn the_quick_check_reads_the_ledgers_last_month_and_the_full_one_every_row() {
     let db = db_with_checks();
-    raw(&db)
-        .execute(
-            "INSERT INTO checks (id, elder_id, round, observation, seen_at, recorded_at, checker)
-             SELECT 'old-ghost', 'GHOST', round - 600, 'open', seen_at, recorded_at, checker
-             FROM checks LIMIT 1",
-            [],
-        )
-        .unwrap();
+    add_ghost_check(&db, 600);
     let quick = doctor(&db, "en");
     assert_eq!(quick.code, 0, "{}", quick.describe());
     says(&quick, &["the rounds since 2026-10-22", "--full"]);
