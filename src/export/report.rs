@@ -98,9 +98,6 @@ pub fn parse_span(from: &str, to: &str) -> Result<(NaiveDate, NaiveDate), Refusa
 pub enum Cell<'a> {
     /// Borrowed from the row where it can be (names, words): a month's ledger is 1.8 M rows.
     Text(Cow<'a, str>),
-    /// Text a spreadsheet would run as a formula (`=HYPERLINK(…)`): text in the XLSX, kept as
-    /// text in the CSV by a leading apostrophe. Decided on the text as typed, before cleaning.
-    FormulaLike(Cow<'a, str>),
     Number(i64),
     Blank,
 }
@@ -109,15 +106,12 @@ impl<'a> Cell<'a> {
     /// A text cell, cleaned of terminal escapes and bidi overrides (they reach the XLSX too).
     fn text(value: impl Into<Cow<'a, str>>) -> Cell<'a> {
         let value = value.into();
-        let formula_like = crate::domain::text::looks_like_formula(&value);
         let value = match crate::domain::text::clean_text(&value) {
             Cow::Borrowed(_) => value,
             Cow::Owned(clean) => Cow::Owned(clean),
         };
         if value.is_empty() {
             Cell::Blank
-        } else if formula_like {
-            Cell::FormulaLike(value)
         } else {
             Cell::Text(value)
         }
@@ -138,9 +132,8 @@ impl<'a> Cell<'a> {
 
     fn csv_text(&self) -> Cow<'_, str> {
         match self {
-            // Cleaned when the cell was made.
-            Cell::FormulaLike(text) => Cow::Owned(format!("'{text}")),
-            Cell::Text(text) => Cow::Borrowed(text),
+            // Judged as cleaned, as it will be read: an escape in front hides no formula.
+            Cell::Text(text) => crate::domain::text::csv_cell(text),
             Cell::Number(number) => Cow::Owned(number.to_string()),
             Cell::Blank => Cow::Borrowed(""),
         }
@@ -694,7 +687,7 @@ fn write_cells(
         .iter()
         .enumerate()
         .map(|(index, cell)| match cell {
-            Cell::Text(text) | Cell::FormulaLike(text) => widths.lines(index, text),
+            Cell::Text(text) => widths.lines(index, text),
             Cell::Number(_) | Cell::Blank => 1,
         })
         .max()
@@ -706,7 +699,7 @@ fn write_cells(
     for (index, cell) in cells.iter().enumerate() {
         let column = u16::try_from(index)?;
         match cell {
-            Cell::Text(text) | Cell::FormulaLike(text) => {
+            Cell::Text(text) => {
                 let format = if widths.lines(index, text) > 1 {
                     Some(&formats.wrap)
                 } else {
@@ -939,6 +932,8 @@ mod tests {
         assert_eq!(Cell::text("=1+1").csv_text(), "'=1+1");
         assert_eq!(Cell::text("@SUM(A1)").csv_text(), "'@SUM(A1)");
         assert_eq!(Cell::text("王秀英").csv_text(), "王秀英");
+        // An escape in front does not hide a formula: the cell is judged as it is written.
+        assert_eq!(Cell::text("\x1b=1+1").csv_text(), "'=1+1");
         assert_eq!(Cell::Number(12).csv_text(), "12");
     }
 
