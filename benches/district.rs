@@ -20,10 +20,6 @@ use curtain::domain::time::parse_instant;
 use curtain::domain::{Observation, Schedule};
 use curtain::export::report::Cell;
 use curtain::i18n::Lang;
-
-/// The allocator the `curtain` binary runs with (`src/main.rs`), so these figures are its.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use curtain::store::ledger::Ledger;
 use curtain::store::rounds::{self, NewCheck};
 use curtain::store::{Create, Store, elders, flags};
@@ -31,6 +27,10 @@ use curtain::tui::{app, data, draw};
 use divan::Bencher;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+
+/// The allocator the `curtain` binary runs with (`src/main.rs`), so these figures are its.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     divan::main();

@@ -836,9 +836,9 @@ mod tests {
             let round = schedule.current_round(spec.now).prev();
             let mut ids: Vec<String> = checks::for_round(&store.conn, round)
                 .unwrap()
-                .into_inner()
-                .into_iter()
-                .map(|check| check.id)
+                .all()
+                .iter()
+                .map(|check| check.id.clone())
                 .collect();
             ids.sort();
             ids

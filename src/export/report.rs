@@ -3,14 +3,13 @@
 //! with a BOM, so Excel on Chinese Windows reads it right) or XLSX (with a second sheet that sums
 //! up each day by grid). Words and headers are in the chosen language.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use anyhow::Context;
-use std::borrow::Cow;
-
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet};
@@ -443,8 +442,7 @@ impl LedgerSheet<'_> {
                         let follow_ups = row
                             .flag
                             .as_ref()
-                            .and_then(|flag| follow_ups.get(&flag.id))
-                            .map_or(&[][..], Vec::as_slice);
+                            .map_or(&[][..], |flag| follow_ups.of(flag.id));
                         let cells = ledger_cells(lang, tz, &row, follow_ups);
                         each(&row, cells)?;
                     }
@@ -683,15 +681,16 @@ fn write_cells(
     formats: &Formats,
     widths: &mut Widths,
 ) -> anyhow::Result<()> {
-    let lines = cells
+    // Each cell's lines, measured once: the row's height and each cell's format follow them.
+    let wraps: Vec<usize> = cells
         .iter()
         .enumerate()
         .map(|(index, cell)| match cell {
             Cell::Text(text) => widths.lines(index, text),
             Cell::Number(_) | Cell::Blank => 1,
         })
-        .max()
-        .unwrap_or(1);
+        .collect();
+    let lines = wraps.iter().copied().max().unwrap_or(1);
     // A row of one line looks the same aligned to the top or not, so its cells go without a
     // format: the writer hashes a cell's format for every cell it is given with one, a quarter
     // of a district month's XLSX time.
@@ -700,7 +699,7 @@ fn write_cells(
         let column = u16::try_from(index)?;
         match cell {
             Cell::Text(text) => {
-                let format = if widths.lines(index, text) > 1 {
+                let format = if wraps[index] > 1 {
                     Some(&formats.wrap)
                 } else {
                     aligned(&formats.text)

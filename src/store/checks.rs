@@ -139,10 +139,6 @@ impl RoundChecks {
     pub fn all(&self) -> &[Check] {
         &self.0
     }
-
-    pub fn into_inner(self) -> Vec<Check> {
-        self.0
-    }
 }
 
 /// Every check of a span of rounds (inclusive), by round and elder, as appended: one

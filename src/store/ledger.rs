@@ -51,7 +51,7 @@ fn has_opened(
 pub struct Ledger<'a> {
     store: &'a Store,
     roster: Roster,
-    follow_ups: HashMap<i64, Vec<FollowUp>>,
+    follow_ups: FollowUps,
     rounds: Vec<Round>,
     now: DateTime<Utc>,
 }
@@ -67,7 +67,7 @@ impl<'a> Ledger<'a> {
         let rounds = opened_rounds(store, &roster, from, to, now);
         let follow_ups = match (rounds.first(), rounds.last()) {
             (Some(first), Some(last)) => follow_ups_in_span(&store.conn, *first, *last)?,
-            _ => HashMap::new(),
+            _ => FollowUps::default(),
         };
         Ok(Ledger {
             store,
@@ -138,14 +138,26 @@ impl<'a> Ledger<'a> {
         Ok(counts)
     }
 
-    /// Every follow-up of the span's flags, by flag, oldest first.
-    pub fn follow_ups_by_flag(&self) -> &HashMap<i64, Vec<FollowUp>> {
+    /// Every follow-up of the span's flags, by flag: what the rows' writer looks them up in
+    /// (a thread of its own, where the ledger itself cannot go).
+    pub fn follow_ups_by_flag(&self) -> &FollowUps {
         &self.follow_ups
     }
 
     /// A flag's follow-ups, oldest first.
     pub fn follow_ups(&self, flag_id: i64) -> &[FollowUp] {
-        self.follow_ups.get(&flag_id).map_or(&[], Vec::as_slice)
+        self.follow_ups.of(flag_id)
+    }
+}
+
+/// Follow-ups by flag, each flag's oldest first.
+#[derive(Debug, Default)]
+pub struct FollowUps(HashMap<i64, Vec<FollowUp>>);
+
+impl FollowUps {
+    /// A flag's follow-ups, oldest first.
+    pub fn of(&self, flag_id: i64) -> &[FollowUp] {
+        self.0.get(&flag_id).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -154,7 +166,7 @@ pub fn follow_ups_in_span(
     conn: &Connection,
     first: Round,
     last: Round,
-) -> super::db::Result<HashMap<i64, Vec<FollowUp>>> {
+) -> super::db::Result<FollowUps> {
     let mut statement = conn.prepare_cached(
         "SELECT u.id, u.flag_id, u.action, u.note, u.actor, u.at
          FROM follow_ups AS u JOIN flags AS f ON f.id = u.flag_id
@@ -179,7 +191,7 @@ pub fn follow_ups_in_span(
             .or_default()
             .push(follow_up);
     }
-    Ok(by_flag)
+    Ok(FollowUps(by_flag))
 }
 
 /// The absence each away elder is on at a date, by elder.
