@@ -267,3 +267,56 @@ fn an_upgraded_database_knows_the_check_that_decided_each_flag() {
     );
     assert_eq!(decided("CQ008"), None, "a missed round has no check");
 }
+
+/// Schema 12 keeps a copy of each outcome's deciding check beside it, so a settled round is read
+/// from one range (#14). A database of schema 11, its outcomes kept without the copies, gets them
+/// from its checks when it is upgraded, on SQLite and on PostgreSQL alike, and the status of the
+/// settled round reads as it did.
+#[test]
+fn outcomes_kept_by_schema_11_get_their_deciding_checks_when_upgraded() {
+    let db = TestDb::with_sample_roster();
+    db.check("CQ001", "open", "2026-11-22 07:40");
+    db.check("CQ002", "unclear", "2026-11-22 07:50");
+    db.check("CQ002", "open", "2026-11-22 08:10");
+    db.ok(
+        "2026-11-22 08:20",
+        &["check", "CQ003", "closed", "--note", "窗帘没拉开"],
+    );
+    let round = "2026-11-22/morning";
+    let after_close = "2026-11-22 12:00";
+    let before = db.status(round, after_close);
+    let copies = "SELECT elder_id, check_id, check_observation, check_seen_at, check_recorded_at,
+        check_checker, check_note, check_supersedes FROM round_outcomes
+        WHERE check_id IS NOT NULL ORDER BY round, elder_id";
+    let read_copies = || -> Vec<Vec<Option<String>>> {
+        let conn = db.conn();
+        let mut statement = conn.prepare(copies).unwrap();
+        statement
+            .query_map([], |row| (0..8).map(|at| row.get(at)).collect())
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let kept = read_copies();
+    assert_eq!(kept.len(), 3, "three elders' outcomes were decided by a check: {kept:?}");
+    let opened = kept.iter().find(|row| row[0].as_deref() == Some("CQ002")).unwrap();
+    assert_eq!(opened[2].as_deref(), Some("open"), "the later check decides");
+    let noted = kept.iter().find(|row| row[0].as_deref() == Some("CQ003")).unwrap();
+    assert_eq!(noted[6].as_deref(), Some("窗帘没拉开"));
+
+    db.writable_conn()
+        .execute_batch(
+            "ALTER TABLE round_outcomes DROP COLUMN check_observation;
+             ALTER TABLE round_outcomes DROP COLUMN check_seen_at;
+             ALTER TABLE round_outcomes DROP COLUMN check_recorded_at;
+             ALTER TABLE round_outcomes DROP COLUMN check_checker;
+             ALTER TABLE round_outcomes DROP COLUMN check_note;
+             ALTER TABLE round_outcomes DROP COLUMN check_supersedes;",
+        )
+        .expect("take the outcomes back to schema 11");
+    db.mark_schema_version(11);
+
+    assert_eq!(db.status(round, after_close), before);
+    assert_eq!(db.schema_version(), schema::LATEST);
+    assert_eq!(read_copies(), kept);
+}

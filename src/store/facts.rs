@@ -6,9 +6,10 @@
 use super::db::{Cell, Connection, OptionalExtension, ToCell, params};
 use chrono::{DateTime, Utc};
 
+use super::checks::Check;
 use super::{parse_ts, ts};
 use crate::domain::settle::RoundFact;
-use crate::domain::{Round, Severity, Status};
+use crate::domain::{Observation, Round, Severity, Status};
 
 /// The first round whose outcomes are kept (rounds an older version settled are judged from
 /// their checks).
@@ -176,42 +177,60 @@ pub fn get(
     .optional()
 }
 
-fn insert(
-    conn: &Connection,
-    round: Round,
-    elder_id: &str,
-    grid: &str,
-    fact: &RoundFact,
-) -> super::db::Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO round_outcomes
-             (round, elder_id, grid, status, late, check_id, severity, streak)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-         ON CONFLICT (round, elder_id) DO UPDATE SET grid = excluded.grid,
-             status = excluded.status, late = excluded.late, check_id = excluded.check_id,
-             severity = excluded.severity, streak = excluded.streak",
-    )?
-    .execute(outcome_cells(round, elder_id, grid, fact).to_vec())?;
+/// One listed elder's outcome of a round as it is kept: the grid it counts under, the fact, and
+/// a copy of the check that decided it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome<'a> {
+    pub elder_id: &'a str,
+    pub grid: &'a str,
+    pub fact: RoundFact,
+    pub decisive: Option<Check>,
+}
+
+/// Every column of `round_outcomes`, in the order [`outcome_cells`] gives them.
+const OUTCOME_COLUMNS: &str = "round, elder_id, grid, status, late, check_id, severity, streak,
+    check_observation, check_seen_at, check_recorded_at, check_checker, check_note,
+    check_supersedes";
+const OUTCOME_WIDTH: usize = 14;
+
+fn insert(conn: &Connection, round: Round, outcome: &Outcome<'_>) -> super::db::Result<()> {
+    let marks: Vec<String> = (1..=OUTCOME_WIDTH).map(|at| format!("?{at}")).collect();
+    let updates: Vec<String> = OUTCOME_COLUMNS
+        .split(',')
+        .map(str::trim)
+        .filter(|column| !["round", "elder_id"].contains(column))
+        .map(|column| format!("{column} = excluded.{column}"))
+        .collect();
+    conn.prepare_cached(&format!(
+        "INSERT INTO round_outcomes ({OUTCOME_COLUMNS}) VALUES ({})
+         ON CONFLICT (round, elder_id) DO UPDATE SET {}",
+        marks.join(", "),
+        updates.join(", ")
+    ))?
+    .execute(outcome_cells(round, outcome).to_vec())?;
     Ok(())
 }
 
-/// One outcome's columns, in the order `round_outcomes` lists them.
-fn outcome_cells<'a>(
-    round: Round,
-    elder_id: &'a str,
-    grid: &'a str,
-    fact: &'a RoundFact,
-) -> [Cell<'a>; 8] {
+/// One outcome's columns, in the order of [`OUTCOME_COLUMNS`].
+fn outcome_cells<'a>(round: Round, outcome: &'a Outcome<'a>) -> [Cell<'a>; OUTCOME_WIDTH] {
     let text = |value: Option<&'a str>| value.map_or(Cell::Null, |text| Cell::Text(text.into()));
+    let fact = &outcome.fact;
+    let check = outcome.decisive.as_ref();
     [
         Cell::Int(round.ordinal()),
-        Cell::Text(elder_id.into()),
-        Cell::Text(grid.into()),
+        Cell::Text(outcome.elder_id.into()),
+        Cell::Text(outcome.grid.into()),
         Cell::Text(fact.status.as_str().into()),
         fact.late.to_cell(),
         text(fact.check_id.as_deref()),
         text(fact.severity.map(Severity::as_str)),
         fact.streak.to_cell(),
+        text(check.and_then(|c| c.observation).map(Observation::as_str)),
+        check.map_or(Cell::Null, |c| Cell::Text(ts(c.seen_at).into())),
+        check.map_or(Cell::Null, |c| Cell::Text(ts(c.recorded_at).into())),
+        text(check.map(|c| c.checker.as_str())),
+        text(check.and_then(|c| c.note.as_deref())),
+        text(check.and_then(|c| c.supersedes.as_deref())),
     ]
 }
 
@@ -222,11 +241,12 @@ pub fn keep(
     conn: &Connection,
     round: Round,
     elder_id: &str,
-    grid: &str,
-    fact: Option<&RoundFact>,
+    outcome: Option<&Outcome<'_>>,
 ) -> super::db::Result<()> {
     let before = get(conn, round, elder_id)?;
-    if before.as_ref().map(|(g, f)| (g.as_str(), f)) == fact.map(|f| (grid, f)) {
+    if before.as_ref().map(|(g, f)| (g.as_str(), f))
+        == outcome.map(|outcome| (outcome.grid, &outcome.fact))
+    {
         return Ok(());
     }
     if let Some((old_grid, old)) = &before {
@@ -236,24 +256,24 @@ pub fn keep(
         conn.prepare_cached("DELETE FROM round_outcomes WHERE round = ?1 AND elder_id = ?2")?
             .execute(params![round.ordinal(), elder_id])?;
     }
-    if let Some(fact) = fact {
-        insert(conn, round, elder_id, grid, fact)?;
-        let mut tally = tally_of(conn, round, grid)?;
-        tally.count(fact, 1);
+    if let Some(outcome) = outcome {
+        insert(conn, round, outcome)?;
+        let mut tally = tally_of(conn, round, outcome.grid)?;
+        tally.count(&outcome.fact, 1);
         write_tally(conn, &tally)?;
     }
     Ok(())
 }
 
-/// Outcomes written by one statement: 8 parameters each, well under either database's limit.
+/// Outcomes written by one statement: 14 parameters each, well under either database's limit.
 const OUTCOMES_PER_INSERT: usize = 250;
 
 /// Keeps a whole round's outcomes and tallies, replacing any kept before; `complete` when every
 /// window of the round had closed (the round is then read from its facts).
-pub fn keep_round<'a>(
+pub fn keep_round(
     conn: &Connection,
     round: Round,
-    outcomes: &[(&'a str, &'a str, RoundFact)],
+    outcomes: &[Outcome<'_>],
     complete: bool,
     at: DateTime<Utc>,
 ) -> super::db::Result<()> {
@@ -266,8 +286,8 @@ pub fn keep_round<'a>(
     for chunk in outcomes.chunks(OUTCOMES_PER_INSERT) {
         let rows = (0..chunk.len())
             .map(|row| {
-                let marks: Vec<String> = (1..=8)
-                    .map(|column| format!("?{}", row * 8 + column))
+                let marks: Vec<String> = (1..=OUTCOME_WIDTH)
+                    .map(|column| format!("?{}", row * OUTCOME_WIDTH + column))
                     .collect();
                 format!("({})", marks.join(", "))
             })
@@ -275,16 +295,14 @@ pub fn keep_round<'a>(
             .join(", ");
         let values: Vec<Cell<'_>> = chunk
             .iter()
-            .flat_map(|(elder_id, grid, fact)| outcome_cells(round, elder_id, grid, fact))
+            .flat_map(|outcome| outcome_cells(round, outcome))
             .collect();
         conn.prepare_cached(&format!(
-            "INSERT INTO round_outcomes
-                 (round, elder_id, grid, status, late, check_id, severity, streak)
-             VALUES {rows}"
+            "INSERT INTO round_outcomes ({OUTCOME_COLUMNS}) VALUES {rows}"
         ))?
         .execute(values)?;
     }
-    for tally in Tally::of(round, outcomes.iter().map(|(_, grid, fact)| (*grid, fact))) {
+    for tally in Tally::of(round, outcomes.iter().map(|o| (o.grid, &o.fact))) {
         write_tally(conn, &tally)?;
     }
     if complete {
@@ -423,56 +441,65 @@ pub fn settled_rounds(conn: &Connection) -> super::db::Result<Vec<Round>> {
 }
 
 /// The kept outcomes of a round with their deciding checks, by elder id in ascending order: what
-/// the status of a settled round shows. The round's checks are read as one range in the order of
-/// `checks_by_round` (rows stored together, by elder, no sort) and merged with the outcomes,
-/// which come in the same order; only the deciding ones are read in full. A lookup by UUID per
-/// outcome went all over the checks table's id index instead: 30,000 random reads into 21
-/// million rows for one round of a district.
+/// the status of a settled round shows. One range of `round_outcomes`, which keeps a copy of each
+/// deciding check: the round's checks are not read (30,000 more rows for a district's round).
 pub fn with_checks(
     conn: &Connection,
     round: Round,
-) -> super::db::Result<Vec<(String, RoundFact, Option<super::checks::Check>)>> {
-    let mut rows = outcomes_of(conn, round, |elder_id, fact| (elder_id, fact, None))?;
-    let mut statement = conn.prepare_cached(&format!(
-        "SELECT {} FROM checks WHERE round = ?1 ORDER BY elder_id",
-        super::checks::COLUMNS
-    ))?;
-    let mut checks = statement.query([round.ordinal()])?;
-    let mut at = 0;
-    while let Some(row) = checks.next()? {
-        let id = row.get_ref(0)?.as_str()?;
-        let elder_id = row.get_ref(1)?.as_str()?;
-        while rows
-            .get(at)
-            .is_some_and(|(kept, _, _)| kept.as_str() < elder_id)
-        {
-            at += 1;
-        }
-        if let Some((kept, fact, check)) = rows.get_mut(at)
-            && kept == elder_id
-            && fact.check_id.as_deref() == Some(id)
-        {
-            *check = Some(super::checks::from_row(&row)?);
-        }
-    }
-    Ok(rows)
+) -> super::db::Result<Vec<(String, RoundFact, Option<Check>)>> {
+    let mut statement = conn.prepare_cached(WITH_CHECKS)?;
+    statement
+        .query_map([round.ordinal()], |row| {
+            let elder_id: String = row.get(0)?;
+            let fact = fact_from_row(row, 1)?;
+            let check = kept_check(row, 6, &elder_id, round, fact.check_id.as_deref())?;
+            Ok((elder_id, fact, check))
+        })?
+        .collect()
+}
+
+/// A round's outcomes with the copies of their deciding checks, in elder id order.
+const WITH_CHECKS: &str = "SELECT elder_id, status, late, check_id, severity, streak,
+    check_observation, check_seen_at, check_recorded_at, check_checker, check_note,
+    check_supersedes
+    FROM round_outcomes WHERE round = ?1 ORDER BY elder_id";
+
+/// The copy of a deciding check kept from column `at` on; `None` without one.
+fn kept_check(
+    row: &super::db::Row<'_>,
+    at: usize,
+    elder_id: &str,
+    round: Round,
+    check_id: Option<&str>,
+) -> super::db::Result<Option<Check>> {
+    let (Some(id), Some(seen_at)) = (check_id, row.get_ref(at + 1)?.as_str_or_null()?) else {
+        return Ok(None);
+    };
+    let observation = row.get_ref(at)?.as_str_or_null()?;
+    Ok(Some(Check {
+        id: id.to_string(),
+        elder_id: elder_id.to_string(),
+        round,
+        observation: observation.and_then(|text| text.parse().ok()),
+        seen_at: parse_ts(seen_at)?,
+        recorded_at: parse_ts(row.get_ref(at + 2)?.as_str()?)?,
+        checker: row.get(at + 3)?,
+        note: row.get(at + 4)?,
+        supersedes: row.get(at + 5)?,
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// A settled round's outcomes and its checks come in elder id order from their keys, so
-    /// they merge without a sort or a lookup per elder.
+    /// A settled round's outcomes, with their deciding checks, come in elder id order from
+    /// their key, without a sort.
     #[test]
-    fn a_settled_rounds_outcomes_and_checks_come_in_elder_order_without_a_sort() {
+    fn a_settled_rounds_outcomes_come_in_elder_order_without_a_sort() {
         let mut conn = rusqlite::Connection::open_in_memory().unwrap();
         crate::store::schema::migrate(&mut conn).unwrap();
-        let checks = format!(
-            "SELECT {} FROM checks WHERE round = ?1 ORDER BY elder_id",
-            super::super::checks::COLUMNS
-        );
-        for sql in [FOR_ROUND, checks.as_str()] {
+        for sql in [FOR_ROUND, WITH_CHECKS] {
             let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
             let plan: Vec<String> = statement
                 .query_map([1], |row| row.get(3))

@@ -230,6 +230,12 @@ CREATE TABLE round_outcomes (
     check_id  TEXT,
     severity  TEXT,
     streak    BIGINT NOT NULL,
+    check_observation  TEXT,
+    check_seen_at      TEXT,
+    check_recorded_at  TEXT,
+    check_checker      TEXT,
+    check_note         TEXT,
+    check_supersedes   TEXT,
     PRIMARY KEY (round, elder_id)
 );
 CREATE TABLE round_tallies (
@@ -299,10 +305,34 @@ CREATE TRIGGER assignments_are_never_deleted BEFORE DELETE ON assignments FOR EA
 CREATE SEQUENCE curtain_writes;
 "#;
 
+/// The steps from an older schema to the next, as SQLite's migrations of the same number take a
+/// file: `(from, sql)`. A database at a version before the first step was never made by a
+/// released curtain and is refused.
+const UPGRADES: &[(i64, &str)] = &[(
+    11,
+    r#"
+ALTER TABLE round_outcomes
+    ADD COLUMN check_observation TEXT,
+    ADD COLUMN check_seen_at TEXT,
+    ADD COLUMN check_recorded_at TEXT,
+    ADD COLUMN check_checker TEXT,
+    ADD COLUMN check_note TEXT,
+    ADD COLUMN check_supersedes TEXT;
+UPDATE round_outcomes AS o SET check_observation = c.observation, check_seen_at = c.seen_at,
+    check_recorded_at = c.recorded_at, check_checker = c.checker, check_note = c.note,
+    check_supersedes = c.supersedes
+FROM checks AS c WHERE c.id = o.check_id;
+"#,
+)];
+
 /// The schema with every text column compared byte by byte, as SQLite compares text: ids, times
 /// and names sort the same on both databases, whatever the server's locale.
 fn schema_sql() -> String {
-    SCHEMA.replace(" TEXT", " TEXT COLLATE \"C\"")
+    collated(SCHEMA)
+}
+
+fn collated(sql: &str) -> String {
+    sql.replace(" TEXT", " TEXT COLLATE \"C\"")
 }
 
 /// Connects to the database a `postgres://` URL names, creating curtain's tables in an empty
@@ -390,13 +420,23 @@ pub fn without_password(url: &str) -> String {
 
 fn ensure_schema(conn: &Connection, url: &str, create: Create) -> anyhow::Result<()> {
     if let Some(version) = schema_version(conn, url)? {
-        return accept_version(version, url);
+        accept_version(version, url)?;
+        if version == LATEST {
+            return Ok(());
+        }
     }
-    // One process creates the tables; another opening the same empty database meanwhile waits
-    // for it and then finds them made.
+    // One process creates or upgrades the tables; another opening the same database meanwhile
+    // waits for it and then finds them made.
     let tx = conn.begin_write()?;
     if let Some(version) = schema_version(&tx, url)? {
-        return accept_version(version, url);
+        accept_version(version, url)?;
+        for (_, sql) in UPGRADES.iter().filter(|(from, _)| *from >= version) {
+            tx.execute_batch(&collated(sql))
+                .context("upgrading curtain's tables")?;
+        }
+        tx.execute("UPDATE curtain_schema SET version = ?1", [LATEST])?;
+        tx.commit()?;
+        return Ok(());
     }
     let tables: i64 = tx.query_row(
         "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()",
@@ -445,9 +485,10 @@ fn accept_version(version: i64, url: &str) -> anyhow::Result<()> {
         }
         .into());
     }
+    let oldest = UPGRADES.first().map_or(LATEST, |(from, _)| *from);
     anyhow::ensure!(
-        version == LATEST,
-        "{} holds curtain schema {version}; this curtain creates {LATEST} and upgrades none yet",
+        version >= oldest,
+        "{} holds curtain schema {version}; this curtain upgrades from {oldest} on",
         without_password(url)
     );
     Ok(())

@@ -272,7 +272,13 @@ pub fn refresh_elder_round(
     if schedule.window_for(round, &elder.own).has_closed(until)
         && round.ordinal() >= facts::facts_from(conn)?
     {
-        facts::keep(conn, round, &elder.id, &elder.grid, plan.fact.as_ref())?;
+        let outcome = plan.fact.clone().map(|fact| facts::Outcome {
+            elder_id: &elder.id,
+            grid: &elder.grid,
+            fact,
+            decisive: judged.as_ref().and_then(|judged| judged.decisive.clone()),
+        });
+        facts::keep(conn, round, &elder.id, outcome.as_ref())?;
     }
     Ok(judged.map(|judged| (judged, flag)))
 }
@@ -893,7 +899,12 @@ pub(crate) fn settle_round(
             && window.has_closed(until)
             && let Some(fact) = plan.fact
         {
-            outcomes.push((elder.id.as_str(), elder.grid.as_str(), fact));
+            outcomes.push(facts::Outcome {
+                elder_id: &elder.id,
+                grid: &elder.grid,
+                fact,
+                decisive: judged.and_then(|judged| judged.decisive),
+            });
         }
     }
     for elder_id in touched {
@@ -1057,13 +1068,19 @@ pub fn facts_against_checks(
                 )
             })
             .collect();
-        let mut kept: HashMap<String, settle::RoundFact> =
-            facts::for_round(conn, round)?.into_iter().collect();
-        for (elder_id, _, fact) in &fresh {
+        // The copy of the deciding check kept with each outcome is held to the check itself.
+        let mut kept: HashMap<String, (settle::RoundFact, Option<Check>)> = facts::with_checks(
+            conn, round,
+        )?
+        .into_iter()
+        .map(|(elder_id, fact, check)| (elder_id, (fact, check)))
+        .collect();
+        for ((elder_id, _, fact), row) in fresh.iter().zip(&live) {
             match kept.remove(*elder_id) {
-                Some(k) if k == *fact => {}
+                Some((k, check)) if k == *fact && check == row.decisive => {}
                 other => differences.push(format!(
-                    "{round} {elder_id}: kept {other:?}, judged {fact:?}"
+                    "{round} {elder_id}: kept {other:?}, judged {fact:?} {:?}",
+                    row.decisive
                 )),
             }
         }

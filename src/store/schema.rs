@@ -416,6 +416,24 @@ CREATE INDEX elders_by_windows
     ON elders (morning_opens, morning_closes, evening_opens, evening_closes, community);
 CREATE INDEX elders_by_added ON elders (added_at);
 "#,
+    r#"
+-- A settled round reads one range (#14): each outcome keeps a copy of its deciding check's
+-- columns, so the status, the strips and the ledger of a settled round read `round_outcomes`
+-- alone, not the round's checks as well. Checks are never changed, so a copy cannot go stale;
+-- when another check decides instead, the outcome is kept again with that one. NULL with
+-- `check_id`: no deciding check.
+ALTER TABLE round_outcomes ADD COLUMN check_observation TEXT;
+ALTER TABLE round_outcomes ADD COLUMN check_seen_at TEXT;
+ALTER TABLE round_outcomes ADD COLUMN check_recorded_at TEXT;
+ALTER TABLE round_outcomes ADD COLUMN check_checker TEXT;
+ALTER TABLE round_outcomes ADD COLUMN check_note TEXT;
+ALTER TABLE round_outcomes ADD COLUMN check_supersedes TEXT;
+UPDATE round_outcomes SET (check_observation, check_seen_at, check_recorded_at, check_checker,
+        check_note, check_supersedes) =
+    (SELECT observation, seen_at, recorded_at, checker, note, supersedes FROM checks
+     WHERE checks.id = round_outcomes.check_id)
+WHERE check_id IS NOT NULL;
+"#,
 ];
 
 /// The schema version this program writes.
