@@ -298,10 +298,24 @@ fn outcomes_kept_by_schema_11_get_their_deciding_checks_when_upgraded() {
             .unwrap()
     };
     let kept = read_copies();
-    assert_eq!(kept.len(), 3, "three elders' outcomes were decided by a check: {kept:?}");
-    let opened = kept.iter().find(|row| row[0].as_deref() == Some("CQ002")).unwrap();
-    assert_eq!(opened[2].as_deref(), Some("open"), "the later check decides");
-    let noted = kept.iter().find(|row| row[0].as_deref() == Some("CQ003")).unwrap();
+    assert_eq!(
+        kept.len(),
+        3,
+        "three elders' outcomes were decided by a check: {kept:?}"
+    );
+    let opened = kept
+        .iter()
+        .find(|row| row[0].as_deref() == Some("CQ002"))
+        .unwrap();
+    assert_eq!(
+        opened[2].as_deref(),
+        Some("open"),
+        "the later check decides"
+    );
+    let noted = kept
+        .iter()
+        .find(|row| row[0].as_deref() == Some("CQ003"))
+        .unwrap();
     assert_eq!(noted[6].as_deref(), Some("窗帘没拉开"));
 
     db.writable_conn()

@@ -199,6 +199,49 @@ impl Store {
         })
     }
 
+    /// Runs `aside` on a read connection of its own, on another thread, while `here` runs on this
+    /// store's: two independent reads of a district (the roster, a round's records) on two cores
+    /// instead of one after the other. Each sees what was committed when it began, as two
+    /// statements on one connection outside a transaction do. One after the other, on this
+    /// connection, where a second one would not see the same: inside a transaction (it would
+    /// miss what the transaction wrote), on a file opened to read only or a copy in memory, and
+    /// on PostgreSQL.
+    pub fn side_by_side<A: Send, B>(
+        &self,
+        aside: impl FnOnce(&Connection) -> db::Result<A> + Send,
+        here: impl FnOnce(&Connection) -> db::Result<B>,
+    ) -> db::Result<(A, B)> {
+        let Some(second) = self.second_reader() else {
+            let a = aside(&self.conn)?;
+            return Ok((a, here(&self.conn)?));
+        };
+        std::thread::scope(|scope| {
+            let other = scope.spawn(move || aside(&second));
+            let b = here(&self.conn);
+            let a = other
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            Ok((a?, b?))
+        })
+    }
+
+    /// A second connection that reads the file this store writes, as [`Store::side_by_side`]
+    /// may use it; `None` where it would not read the same.
+    fn second_reader(&self) -> Option<Connection> {
+        let conn = self.conn.sqlite()?;
+        if !conn.is_autocommit() || conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(true) {
+            return None;
+        }
+        let path = conn.path().filter(|path| !path.is_empty())?;
+        let second = rusqlite::Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .ok()?;
+        second.busy_timeout(BUSY_TIMEOUT).ok()?;
+        Some(Connection::Sqlite(second))
+    }
+
     /// A private copy of the whole database in memory: where a read works out what a file that
     /// takes no writes (read-only, or on a full disk) cannot be given.
     pub fn copy_in_memory(&self) -> anyhow::Result<Store> {

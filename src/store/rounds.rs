@@ -510,14 +510,16 @@ impl ElderRound {
 }
 
 /// Every elder on the roster for a round, in route order, with their status. Reads only: run
-/// [`sync_flags`] first for missed flags to carry their ids.
+/// [`sync_flags`] first for missed flags to carry their ids. The roster and the round's records
+/// are read side by side (a district's are 30,000 rows each).
 pub fn statuses(
     store: &Store,
     round: Round,
     now: DateTime<Utc>,
 ) -> super::db::Result<Vec<ElderRound>> {
-    let roster = elders::roster(&store.conn)?;
-    statuses_of(&store.conn, &store.schedule, &roster, round, now)
+    let (records, roster) =
+        store.side_by_side(|conn| RoundRecords::read(conn, round, now), elders::roster)?;
+    Ok(records.statuses(&store.schedule, &roster, round, now))
 }
 
 /// Every elder of `roster` listed for a round, in the roster's order, with their status: read
@@ -529,37 +531,7 @@ pub fn statuses_of(
     round: Round,
     now: DateTime<Utc>,
 ) -> super::db::Result<Vec<ElderRound>> {
-    if !facts::is_settled(conn, round, now)? {
-        return judge_round(conn, schedule, roster, round, now);
-    }
-    // In elder id order: each elder of the roster is found by a binary search, not a hash.
-    let mut kept = facts::with_checks(conn, round)?;
-    let mut taken = vec![false; kept.len()];
-    let mut round_flags = flags::for_round(conn, round)?;
-    let community = schedule.window(round);
-    let mut rows = Vec::with_capacity(kept.len());
-    for elder in roster {
-        let Ok(at) = kept.binary_search_by(|(id, _, _)| id.as_str().cmp(&elder.id)) else {
-            continue;
-        };
-        // An id twice on the roster is listed once, as the first.
-        if std::mem::replace(&mut taken[at], true) {
-            continue;
-        }
-        let (_, fact, decisive) = &mut kept[at];
-        rows.push(ElderRound {
-            elder: Arc::clone(elder),
-            round,
-            window: window_of(schedule, community, round, elder),
-            status: fact.status,
-            late: fact.late,
-            decisive: decisive.take(),
-            severity: fact.severity,
-            streak: fact.streak,
-            flag: round_flags.remove(&elder.id),
-        });
-    }
-    Ok(rows)
+    Ok(RoundRecords::read(conn, round, now)?.statuses(schedule, roster, round, now))
 }
 
 /// [`statuses_of`] judged from the round's checks, absences and roster, whether or not the round
@@ -571,31 +543,117 @@ pub fn judge_round(
     round: Round,
     now: DateTime<Utc>,
 ) -> super::db::Result<Vec<ElderRound>> {
-    let round_checks = checks::for_round(conn, round)?;
-    let away = absences::away_on(conn, round.date)?;
-    let mut round_flags = flags::for_round(conn, round)?;
-    let prev_flags = flags::for_round(conn, round.prev())?;
-    let community = schedule.window(round);
-    let mut rows = Vec::with_capacity(roster.len());
-    for elder in roster {
-        let elder_checks = round_checks.of(&elder.id);
-        let Some(judged) = judge_in(
-            window_of(schedule, community, round, elder),
-            elder,
-            round,
-            elder_checks,
-            away.contains(&elder.id),
-            now,
-        ) else {
-            continue;
-        };
-        let flag = round_flags.remove(&elder.id);
-        let prev_streak = prev_flags
-            .get(&elder.id)
-            .map_or(0, FlagRecord::streak_carried);
-        rows.push(ElderRound::new(elder, round, judged, flag, prev_streak));
+    Ok(RoundRecords::read_open(conn, round)?.statuses(schedule, roster, round, now))
+}
+
+/// What a round's statuses are worked out from, read without the roster (so that the two can be
+/// read side by side): a settled round's kept outcomes, or the records an open round is judged
+/// from.
+pub enum RoundRecords {
+    Settled {
+        /// In elder id order, each with its deciding check.
+        kept: Vec<(String, settle::RoundFact, Option<Check>)>,
+        flags: HashMap<String, FlagRecord>,
+    },
+    Open {
+        checks: checks::RoundChecks,
+        away: HashSet<String>,
+        flags: HashMap<String, FlagRecord>,
+        prev_flags: HashMap<String, FlagRecord>,
+    },
+}
+
+impl RoundRecords {
+    /// The kept outcomes when the round is settled at `now`, else what it is judged from.
+    pub fn read(conn: &Connection, round: Round, now: DateTime<Utc>) -> super::db::Result<Self> {
+        if !facts::is_settled(conn, round, now)? {
+            return RoundRecords::read_open(conn, round);
+        }
+        Ok(RoundRecords::Settled {
+            kept: facts::with_checks(conn, round)?,
+            flags: flags::for_round(conn, round)?,
+        })
     }
-    Ok(rows)
+
+    /// What the round is judged from, whether or not it is settled.
+    fn read_open(conn: &Connection, round: Round) -> super::db::Result<Self> {
+        Ok(RoundRecords::Open {
+            checks: checks::for_round(conn, round)?,
+            away: absences::away_on(conn, round.date)?,
+            flags: flags::for_round(conn, round)?,
+            prev_flags: flags::for_round(conn, round.prev())?,
+        })
+    }
+
+    /// Every elder of `roster` listed for the round, in the roster's order, with their status.
+    pub fn statuses(
+        self,
+        schedule: &Schedule,
+        roster: &[Arc<RosterEntry>],
+        round: Round,
+        now: DateTime<Utc>,
+    ) -> Vec<ElderRound> {
+        let community = schedule.window(round);
+        match self {
+            RoundRecords::Settled {
+                mut kept,
+                flags: mut round_flags,
+            } => {
+                // In elder id order: each elder of the roster is found by a binary search.
+                let mut taken = vec![false; kept.len()];
+                let mut rows = Vec::with_capacity(kept.len());
+                for elder in roster {
+                    let Ok(at) = kept.binary_search_by(|(id, _, _)| id.as_str().cmp(&elder.id))
+                    else {
+                        continue;
+                    };
+                    // An id twice on the roster is listed once, as the first.
+                    if std::mem::replace(&mut taken[at], true) {
+                        continue;
+                    }
+                    let (_, fact, decisive) = &mut kept[at];
+                    rows.push(ElderRound {
+                        elder: Arc::clone(elder),
+                        round,
+                        window: window_of(schedule, community, round, elder),
+                        status: fact.status,
+                        late: fact.late,
+                        decisive: decisive.take(),
+                        severity: fact.severity,
+                        streak: fact.streak,
+                        flag: round_flags.remove(&elder.id),
+                    });
+                }
+                rows
+            }
+            RoundRecords::Open {
+                checks: round_checks,
+                away,
+                flags: mut round_flags,
+                prev_flags,
+            } => {
+                let mut rows = Vec::with_capacity(roster.len());
+                for elder in roster {
+                    let Some(judged) = judge_in(
+                        window_of(schedule, community, round, elder),
+                        elder,
+                        round,
+                        round_checks.of(&elder.id),
+                        away.contains(&elder.id),
+                        now,
+                    ) else {
+                        continue;
+                    };
+                    let flag = round_flags.remove(&elder.id);
+                    let prev_streak = prev_flags
+                        .get(&elder.id)
+                        .map_or(0, FlagRecord::streak_carried);
+                    rows.push(ElderRound::new(elder, round, judged, flag, prev_streak));
+                }
+                rows
+            }
+        }
+    }
 }
 
 /// One elder's status for a round and the state of its flag, by index into the roster given:
@@ -1069,12 +1127,11 @@ pub fn facts_against_checks(
             })
             .collect();
         // The copy of the deciding check kept with each outcome is held to the check itself.
-        let mut kept: HashMap<String, (settle::RoundFact, Option<Check>)> = facts::with_checks(
-            conn, round,
-        )?
-        .into_iter()
-        .map(|(elder_id, fact, check)| (elder_id, (fact, check)))
-        .collect();
+        let mut kept: HashMap<String, (settle::RoundFact, Option<Check>)> =
+            facts::with_checks(conn, round)?
+                .into_iter()
+                .map(|(elder_id, fact, check)| (elder_id, (fact, check)))
+                .collect();
         for ((elder_id, _, fact), row) in fresh.iter().zip(&live) {
             match kept.remove(*elder_id) {
                 Some((k, check)) if k == *fact && check == row.decisive => {}

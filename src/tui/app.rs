@@ -613,15 +613,22 @@ pub fn reload(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
         app.keys = data::search_keys(store)?;
     }
     let selected_id = app.selected_row().map(|row| row.elder_id.clone());
-    // The roster once per load: narrow, in route order, the user's grids only.
-    app.listed = data::load_roster(store, &app.actor.grids)?;
+    // The roster once per load: narrow, in route order, the user's grids only; read beside the
+    // round's records.
+    let (round, now) = (app.round, app.now);
+    let (records, listed) = store.side_by_side(
+        |conn| rounds::RoundRecords::read(conn, round, now),
+        |conn| elders::roster_of(conn, &app.actor.grids),
+    )?;
+    app.listed = listed;
     if app.strips.0 != Some(app.round) {
         app.strips = (
             Some(app.round),
             data::load_strips_for(store, app.round, app.now, &app.listed)?,
         );
     }
-    app.data = data::load_round_for(store, app.round, app.now, &app.strips.1, &app.listed)?;
+    let current = records.statuses(&store.schedule, &app.listed, round, now);
+    app.data = data::round_data(store, app.round, &app.strips.1, &current)?;
     // A volunteer sees her part of the route first (#15); the rest follows in route order.
     let mine: Vec<_> = crate::store::assignments::current(&store.conn, None)?
         .into_iter()

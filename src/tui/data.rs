@@ -172,9 +172,19 @@ pub fn load_round_for(
     roster: &[Arc<RosterEntry>],
 ) -> anyhow::Result<RoundData> {
     let current = rounds::statuses_of(&store.conn, &store.schedule, roster, round, now)?;
+    round_data(store, round, strips, &current)
+}
+
+/// The round screen's rows of the statuses worked out for its roster.
+pub fn round_data(
+    store: &Store,
+    round: Round,
+    strips: &Strips,
+    current: &[ElderRound],
+) -> anyhow::Result<RoundData> {
     let absences_now = absences::list(&store.conn, None, Some(round.date))?;
     let mut data = RoundData::default();
-    for row in &current {
+    for row in current {
         let strip = strips
             .get(&row.elder.id)
             .cloned()
