@@ -745,4 +745,46 @@ mod tests {
             );
         }
     }
+
+    /// Two reads side by side use a second connection only where it reads what this one would:
+    /// a file outside a transaction. Inside a transaction the second read is this connection's,
+    /// and sees what the transaction wrote; a copy in memory has no second connection.
+    #[test]
+    fn side_by_side_reads_what_this_connection_would() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let store =
+            Store::open(&path, Create::IfMissing, crate::domain::Schedule::default()).unwrap();
+        let keys = |conn: &Connection| -> db::Result<i64> {
+            conn.query_row("SELECT count(*) FROM meta WHERE key = 'side'", [], |row| {
+                row.get(0)
+            })
+        };
+        let same_thread = |store: &Store| {
+            let here = std::thread::current().id();
+            let (aside, _) = store
+                .side_by_side(|_| Ok(std::thread::current().id()), |_| Ok(()))
+                .unwrap();
+            aside == here
+        };
+        assert!(!same_thread(&store), "a file, no transaction: two threads");
+
+        let tx = store.conn.begin_write().unwrap();
+        tx.execute("INSERT INTO meta (key, value) VALUES ('side', '1')", [])
+            .unwrap();
+        let (aside, here) = store.side_by_side(keys, keys).unwrap();
+        assert_eq!(
+            (aside, here),
+            (1, 1),
+            "the transaction's own row, seen by both"
+        );
+        tx.commit().unwrap();
+        assert_eq!(store.side_by_side(keys, keys).unwrap(), (1, 1));
+
+        let memory = store.copy_in_memory().unwrap();
+        assert!(
+            same_thread(&memory),
+            "a copy in memory has no second connection"
+        );
+    }
 }
