@@ -24,13 +24,13 @@ pub struct Check {
 }
 
 impl Check {
-    pub fn fact(&self) -> CheckFact {
+    pub fn fact(&self) -> CheckFact<'_> {
         CheckFact {
-            id: self.id.clone(),
+            id: &self.id,
             observation: self.observation,
             seen_at: self.seen_at,
             recorded_at: self.recorded_at,
-            supersedes: self.supersedes.clone(),
+            supersedes: self.supersedes.as_deref(),
         }
     }
 }
