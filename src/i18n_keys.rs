@@ -382,6 +382,7 @@ string_table! {
     doctor_title,
     // -- progress of long commands on a terminal (#14)
     progress_line,
+    progress_upgrading,
     progress_counting,
     progress_copying,
     progress_quick_check,

@@ -359,6 +359,13 @@ pub fn main(cli: Cli) -> ExitCode {
         Ok(session) => session,
         Err((lang, error)) => return report(lang, &error),
     };
+    let lang = session.lang;
+    crate::store::on_upgrade(Box::new(move |from, to| {
+        Box::new(progress::Progress::start(
+            lang,
+            crate::store::Stage::Upgrading { from, to },
+        ))
+    }));
     let result = match cli.command {
         None => crate::tui::run(&session),
         Some(command) => commands::run(&session, command),

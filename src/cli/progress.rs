@@ -24,6 +24,9 @@ pub fn line(lang: Lang, stage: Stage, elapsed: Duration) -> Option<String> {
     }
     let s = t(lang);
     let what = match stage {
+        Stage::Upgrading { from, to } => {
+            fill(&s.progress_upgrading, &[("from", &from), ("to", &to)])
+        }
         Stage::Counting => s.progress_counting.clone(),
         Stage::Copying { done, total } => {
             let percent = (done.saturating_mul(100))
@@ -101,7 +104,10 @@ fn draw_until_done(lang: Lang, shared: &Shared) {
         if let Some(text) = line(lang, stage, started.elapsed())
             && drawn.as_ref() != Some(&text)
         {
-            // Back to the start of the line, clear it, and write it again: one line, in place.
+            // Back to the start of the line, clear it, and write it again: one line, in place,
+            // cut to the terminal's width (a line that wrapped would not be cleared).
+            let columns = ratatui::crossterm::terminal::size().map_or(80, |(w, _)| usize::from(w));
+            let text = crate::tui::text::truncate(&text, columns.saturating_sub(1));
             let mut err = std::io::stderr().lock();
             let _ = write!(err, "\r\x1b[2K{text}");
             let _ = err.flush();
@@ -129,7 +135,11 @@ mod tests {
             assert_eq!(line(lang, copying, Duration::from_millis(999)), None);
             let shown = line(lang, copying, Duration::from_secs(12)).unwrap();
             assert!(shown.contains("25%") && shown.contains("12"), "{shown}");
+            let upgrading = Stage::Upgrading { from: 11, to: 12 };
+            let shown = line(lang, upgrading, Duration::from_secs(7)).unwrap();
+            assert!(shown.contains("11") && shown.contains("12"), "{shown}");
             for stage in [
+                upgrading,
                 Stage::Counting,
                 Stage::QuickCheck,
                 Stage::IntegrityCheck,

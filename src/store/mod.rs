@@ -76,6 +76,19 @@ pub enum Create {
 /// community machine write a check in a millisecond, so this is never reached in practice.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// What is shown while a file from an older curtain is upgraded (a progress line on the CLI's
+/// terminal): given the versions from and to, it returns what is dropped when the upgrade ends.
+pub type UpgradeNotice = Box<dyn Fn(i64, i64) -> Box<dyn std::any::Any> + Send + Sync>;
+
+static UPGRADE_NOTICE: std::sync::OnceLock<UpgradeNotice> = std::sync::OnceLock::new();
+
+/// Sets what is shown while a file is upgraded, once for the process: the first open of a file
+/// by a new version may rewrite a district's history (schema 12 took six minutes on a year of
+/// 30,000 elders), and a silent terminal for that long looks hung.
+pub fn on_upgrade(notice: UpgradeNotice) {
+    let _ = UPGRADE_NOTICE.set(notice);
+}
+
 impl Store {
     /// Opens the database `path` names: an SQLite file, or a PostgreSQL database by its
     /// `postgres://` URL.
@@ -109,7 +122,16 @@ impl Store {
             .with_context(|| format!("switching {} to WAL", path.display()))?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        if schema::user_version(&conn)? < schema::LATEST {
+        let version = schema::user_version(&conn)?;
+        if version < schema::LATEST {
+            // A new file is made in a moment; a file from an older curtain may take minutes.
+            let _shown = (version > 0)
+                .then(|| {
+                    UPGRADE_NOTICE
+                        .get()
+                        .map(|notice| notice(version, schema::LATEST))
+                })
+                .flatten();
             schema::migrate(&mut conn).with_context(|| format!("upgrading {}", path.display()))?;
         }
         let conn = Connection::Sqlite(conn);
@@ -470,6 +492,8 @@ pub enum BackupFault {
 /// command that runs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
+    /// Upgrading the schema of a file from an older curtain, once.
+    Upgrading { from: i64, to: i64 },
     /// Counting every table's rows.
     Counting,
     /// Copying the database: `done` of `total` pages.
@@ -786,5 +810,43 @@ mod tests {
             same_thread(&memory),
             "a copy in memory has no second connection"
         );
+    }
+
+    /// The first open of a file from an older curtain says so while it upgrades (the CLI's
+    /// progress line), with the versions from and to; a new file is made without a word.
+    #[test]
+    fn upgrading_an_older_file_is_told_and_making_a_new_one_is_not() {
+        static TOLD: std::sync::Mutex<Vec<(i64, i64)>> = std::sync::Mutex::new(Vec::new());
+        on_upgrade(Box::new(|from, to| {
+            TOLD.lock().unwrap().push((from, to));
+            Box::new(())
+        }));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let schedule = crate::domain::Schedule::default;
+        drop(Store::open(&path, Create::IfMissing, schedule()).unwrap());
+        assert!(
+            TOLD.lock().unwrap().is_empty(),
+            "a new file was told as an upgrade"
+        );
+        // Back to schema 11: the outcomes without their checks' copies.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        for column in [
+            "observation",
+            "seen_at",
+            "recorded_at",
+            "checker",
+            "note",
+            "supersedes",
+        ] {
+            conn.execute_batch(&format!(
+                "ALTER TABLE round_outcomes DROP COLUMN check_{column}"
+            ))
+            .unwrap();
+        }
+        conn.pragma_update(None, "user_version", 11).unwrap();
+        drop(conn);
+        drop(Store::open(&path, Create::Never, schedule()).unwrap());
+        assert_eq!(*TOLD.lock().unwrap(), [(11, schema::LATEST)]);
     }
 }
