@@ -687,6 +687,29 @@ mod tests {
         let differences = coverage_against_checks(&store, spec.now);
         assert!(differences.is_empty(), "{differences:#?}");
 
+        // The strips read as two halves side by side equal the span read at once: six rounds
+        // ending with the current one (open), so kept and judged rounds meet in them.
+        let roster = crate::store::elders::roster(&store.conn).unwrap();
+        let mut strip_first = current;
+        for _ in 1..6 {
+            strip_first = strip_first.prev();
+        }
+        let whole = rounds::statuses_over(
+            &store.conn,
+            &schedule,
+            &roster,
+            strip_first,
+            current,
+            spec.now,
+        )
+        .unwrap();
+        assert!(whole.len() > 100, "{} elders in the strips", whole.len());
+        assert_eq!(
+            rounds::statuses_over_in_halves(&store, &roster, strip_first, current, spec.now)
+                .unwrap(),
+            whole
+        );
+
         // Every past round's statuses agree with its flags: a flagged status has its open or
         // closed flag, and every flag carries the status its round has.
         let mut round = Round::new(current.date - Duration::days(29), Slot::Morning);

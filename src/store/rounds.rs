@@ -837,6 +837,45 @@ fn windows_on_roster(
     ))
 }
 
+/// [`statuses_over`] with the span read as two halves side by side (the strips beside a
+/// district's round screen: six rounds of 30,000 elders, read while the screen waits).
+pub fn statuses_over_in_halves(
+    store: &Store,
+    roster: &[Arc<RosterEntry>],
+    first: Round,
+    last: Round,
+    now: DateTime<Utc>,
+) -> super::db::Result<HashMap<String, Vec<Option<Status>>>> {
+    let mut rounds = vec![first];
+    while let Some(&latest) = rounds.last().filter(|round| **round < last) {
+        rounds.push(latest.next());
+    }
+    let half = rounds.len() / 2;
+    if half == 0 {
+        return statuses_over(&store.conn, &store.schedule, roster, first, last, now);
+    }
+    let (older_last, newer_first) = (rounds[half - 1], rounds[half]);
+    let schedule = &store.schedule;
+    let (mut older, mut newer) = store.side_by_side(
+        |conn| statuses_over(conn, schedule, roster, first, older_last, now),
+        |conn| statuses_over(conn, schedule, roster, newer_first, last, now),
+    )?;
+    let (older_width, newer_width) = (half, rounds.len() - half);
+    for (elder_id, statuses) in &mut older {
+        statuses.extend(
+            newer
+                .remove(elder_id)
+                .unwrap_or_else(|| vec![None; newer_width]),
+        );
+    }
+    for (elder_id, statuses) in newer {
+        let mut both = vec![None; older_width];
+        both.extend(statuses);
+        older.insert(elder_id, both);
+    }
+    Ok(older)
+}
+
 /// Each elder's statuses over the rounds `first..=last`, oldest first (`None` where the elder was
 /// not on the roster): the strips beside the round screen. One range read of the checks for the
 /// whole span instead of one per round, and no per-row copies of the roster.

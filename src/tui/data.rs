@@ -143,9 +143,8 @@ pub fn load_strips_for(
     for _ in 0..STRIP_ROUNDS {
         first = first.prev();
     }
-    Ok(rounds::statuses_over(
-        &store.conn,
-        &store.schedule,
+    Ok(rounds::statuses_over_in_halves(
+        store,
         roster,
         first,
         round.prev(),
