@@ -354,19 +354,10 @@ const FOR_ROUND: &str = "SELECT elder_id, status, late, check_id, severity, stre
 
 /// The kept outcomes of a round, in elder id order (narrow: no names, no times).
 pub fn for_round(conn: &Connection, round: Round) -> super::db::Result<Vec<(String, RoundFact)>> {
-    outcomes_of(conn, round, |elder_id, fact| (elder_id, fact))
-}
-
-/// [`for_round`], each outcome made into what the caller keeps, without a second vector.
-fn outcomes_of<T>(
-    conn: &Connection,
-    round: Round,
-    mut make: impl FnMut(String, RoundFact) -> T,
-) -> super::db::Result<Vec<T>> {
     let mut statement = conn.prepare_cached(FOR_ROUND)?;
     statement
         .query_map([round.ordinal()], |row| {
-            Ok(make(row.get(0)?, fact_from_row(row, 1)?))
+            Ok((row.get(0)?, fact_from_row(row, 1)?))
         })?
         .collect()
 }

@@ -125,13 +125,10 @@ impl Store {
         let version = schema::user_version(&conn)?;
         if version < schema::LATEST {
             // A new file is made in a moment; a file from an older curtain may take minutes.
-            let _shown = (version > 0)
-                .then(|| {
-                    UPGRADE_NOTICE
-                        .get()
-                        .map(|notice| notice(version, schema::LATEST))
-                })
-                .flatten();
+            let _shown = UPGRADE_NOTICE
+                .get()
+                .filter(|_| version > 0)
+                .map(|notice| notice(version, schema::LATEST));
             schema::migrate(&mut conn).with_context(|| format!("upgrading {}", path.display()))?;
         }
         let conn = Connection::Sqlite(conn);

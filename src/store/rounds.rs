@@ -16,6 +16,7 @@ use std::sync::Arc;
 use super::elders::{self, Elder, RosterEntry};
 use super::flags::{self, FlagRecord};
 use super::{Store, absences, facts, set_meta};
+use crate::domain::access::Grids;
 use crate::domain::settle::{self, FlagStep, Judgement, Plan};
 use crate::domain::status::{self, RoundFacts};
 use crate::domain::time::Times;
@@ -272,7 +273,7 @@ pub fn refresh_elder_round(
     if schedule.window_for(round, &elder.own).has_closed(until)
         && round.ordinal() >= facts::facts_from(conn)?
     {
-        let outcome = plan.fact.clone().map(|fact| facts::Outcome {
+        let outcome = plan.fact.map(|fact| facts::Outcome {
             elder_id: &elder.id,
             grid: &elder.grid,
             fact,
@@ -510,16 +511,29 @@ impl ElderRound {
 }
 
 /// Every elder on the roster for a round, in route order, with their status. Reads only: run
-/// [`sync_flags`] first for missed flags to carry their ids. The roster and the round's records
-/// are read side by side (a district's are 30,000 rows each).
+/// [`sync_flags`] first for missed flags to carry their ids.
 pub fn statuses(
     store: &Store,
     round: Round,
     now: DateTime<Utc>,
 ) -> super::db::Result<Vec<ElderRound>> {
-    let (records, roster) =
-        store.side_by_side(|conn| RoundRecords::read(conn, round, now), elders::roster)?;
+    let (roster, records) = roster_and_records(store, &Grids::Every, round, now)?;
     Ok(records.statuses(&store.schedule, &roster, round, now))
+}
+
+/// The roster of `grids` (narrow, in route order) and the round's records, read side by side
+/// (a district's are 30,000 rows each): what the round's statuses are worked out from.
+pub fn roster_and_records(
+    store: &Store,
+    grids: &Grids,
+    round: Round,
+    now: DateTime<Utc>,
+) -> super::db::Result<(elders::Roster, RoundRecords)> {
+    let (records, roster) = store.side_by_side(
+        |conn| RoundRecords::read(conn, round, now),
+        |conn| elders::roster_of(conn, grids),
+    )?;
+    Ok((roster, records))
 }
 
 /// Every elder of `roster` listed for a round, in the roster's order, with their status: read

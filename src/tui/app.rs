@@ -616,10 +616,7 @@ pub fn reload(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
     // The roster once per load: narrow, in route order, the user's grids only; read beside the
     // round's records.
     let (round, now) = (app.round, app.now);
-    let (records, listed) = store.side_by_side(
-        |conn| rounds::RoundRecords::read(conn, round, now),
-        |conn| elders::roster_of(conn, &app.actor.grids),
-    )?;
+    let (listed, records) = rounds::roster_and_records(store, &app.actor.grids, round, now)?;
     app.listed = listed;
     if app.strips.0 != Some(app.round) {
         app.strips = (

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::domain::access::Grids;
 pub use crate::domain::roster::building_of;
 use crate::domain::{Observation, Round, Schedule, Severity, Status, Window};
 use crate::search::SearchKeys;
@@ -119,20 +118,9 @@ pub fn row_view(row: &ElderRound, strip: Vec<Option<Status>>) -> RowView {
 /// Each elder's statuses over the rounds before `round`, oldest first: the strip beside them.
 pub type Strips = HashMap<String, Vec<Option<Status>>>;
 
-/// The roster as a screen load reads it, once: narrow, in route order, the elders of `grids`
-/// only (a volunteer loads her grids, not the district).
-pub fn load_roster(store: &Store, grids: &Grids) -> anyhow::Result<elders::Roster> {
-    Ok(elders::roster_of(&store.conn, grids)?)
-}
-
-/// The strips for a round. Costs one status computation per earlier round, so the screen keeps
-/// them while the round stays and a tick only reloads the round itself.
-pub fn load_strips(store: &Store, round: Round, now: DateTime<Utc>) -> anyhow::Result<Strips> {
-    let roster = load_roster(store, &Grids::Every)?;
-    load_strips_for(store, round, now, &roster)
-}
-
-/// [`load_strips`] of the elders of a roster already read.
+/// The strips for a round, of the elders of a roster already read. Costs one status computation
+/// per earlier round, so the screen keeps them while the round stays and a tick only reloads the
+/// round itself.
 pub fn load_strips_for(
     store: &Store,
     round: Round,
@@ -150,28 +138,6 @@ pub fn load_strips_for(
         round.prev(),
         now,
     )?)
-}
-
-pub fn load_round(
-    store: &Store,
-    round: Round,
-    now: DateTime<Utc>,
-    strips: &Strips,
-) -> anyhow::Result<RoundData> {
-    let roster = load_roster(store, &Grids::Every)?;
-    load_round_for(store, round, now, strips, &roster)
-}
-
-/// [`load_round`] of the elders of a roster already read.
-pub fn load_round_for(
-    store: &Store,
-    round: Round,
-    now: DateTime<Utc>,
-    strips: &Strips,
-    roster: &[Arc<RosterEntry>],
-) -> anyhow::Result<RoundData> {
-    let current = rounds::statuses_of(&store.conn, &store.schedule, roster, round, now)?;
-    round_data(store, round, strips, &current)
 }
 
 /// The round screen's rows of the statuses worked out for its roster.
