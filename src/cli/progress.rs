@@ -101,13 +101,13 @@ fn draw_until_done(lang: Lang, shared: &Shared) {
             Ok(stage) => *stage,
             Err(_) => break,
         };
-        if let Some(text) = line(lang, stage, started.elapsed())
+        let columns = ratatui::crossterm::terminal::size()
+            .ok()
+            .map(|(width, _)| width);
+        if let Some(text) = line(lang, stage, started.elapsed()).map(|text| fitted(&text, columns))
             && drawn.as_ref() != Some(&text)
         {
-            // Back to the start of the line, clear it, and write it again: one line, in place,
-            // cut to the terminal's width (a line that wrapped would not be cleared).
-            let columns = ratatui::crossterm::terminal::size().map_or(80, |(w, _)| usize::from(w));
-            let text = crate::tui::text::truncate(&text, columns.saturating_sub(1));
+            // Back to the start of the line, clear it, and write it again: one line, in place.
             let mut err = std::io::stderr().lock();
             let _ = write!(err, "\r\x1b[2K{text}");
             let _ = err.flush();
@@ -121,9 +121,20 @@ fn draw_until_done(lang: Lang, shared: &Shared) {
     }
 }
 
+/// A progress line cut to a terminal `columns` wide, one short of the edge: a line that wrapped
+/// would not be cleared. A terminal that does not know its width (a pty nobody sized says 0)
+/// gets the whole line.
+fn fitted(text: &str, columns: Option<u16>) -> String {
+    match columns.filter(|columns| *columns > 1) {
+        Some(columns) => crate::tui::text::truncate(text, usize::from(columns) - 1),
+        None => text.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use unicode_width::UnicodeWidthStr;
 
     #[test]
     fn nothing_is_shown_in_the_first_second_then_the_stage_and_the_time_in_both_languages() {
@@ -156,5 +167,17 @@ mod tests {
             line(Lang::En, Stage::IntegrityCheck, QUIET_FOR).unwrap()
                 != line(Lang::Zh, Stage::IntegrityCheck, QUIET_FOR).unwrap()
         );
+    }
+
+    #[test]
+    fn a_line_is_cut_to_the_terminal_and_whole_where_the_width_is_unknown() {
+        let shown = line(Lang::Zh, Stage::QuickCheck, Duration::from_secs(3)).unwrap();
+        let cut = fitted(&shown, Some(12));
+        assert!(cut.width() <= 11 && cut.starts_with("[3"), "{cut}");
+        // `script` and other ptys nobody sized report 0 columns: the line was drawn empty.
+        for columns in [None, Some(0), Some(1)] {
+            assert_eq!(fitted(&shown, columns), shown, "{columns:?}");
+        }
+        assert_eq!(fitted(&shown, Some(200)), shown);
     }
 }
