@@ -637,6 +637,7 @@ pub fn reload(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
                 .iter()
                 .any(|a| a.grid == row.grid && a.part().covers(&row.address, row.route))
         });
+        app.data.index_rows();
     }
     if let Some(detail) = &app.detail {
         let id = detail.elder.id.clone();
@@ -712,7 +713,7 @@ pub fn reload_changes(
             app.strips.0 = None;
             return reload(app, store);
         }
-        let shown = app.data.rows.iter().any(|row| row.elder_id == elder_id);
+        let shown = app.data.position(&elder_id).is_some();
         let away = app.data.away.iter().any(|row| row.elder_id == elder_id);
         if away {
             return reload(app, store);
@@ -805,11 +806,7 @@ fn refresh_row_alone(app: &mut App, store: &mut Store, elder_id: &str) -> anyhow
     };
     let elder = std::sync::Arc::new(elder);
     let fresh = rounds::status_of_elder(&store.conn, &store.schedule, &elder, app.round, app.now)?;
-    let position = app
-        .data
-        .rows
-        .iter()
-        .position(|row| row.elder_id == elder_id);
+    let position = app.data.position(elder_id);
     match (fresh, position) {
         (Some(fresh), Some(index)) => {
             let strip = std::mem::take(&mut app.data.rows[index].strip);

@@ -52,6 +52,9 @@ impl RowView {
 pub struct RoundData {
     pub rows: Vec<RowView>,
     pub away: Vec<AwayView>,
+    /// Where each elder's row is in `rows`, as of the last [`RoundData::index_rows`]: another
+    /// terminal's check finds its row without comparing 30,000 ids.
+    positions: HashMap<String, usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -63,12 +66,45 @@ pub struct AwayView {
 }
 
 impl RoundData {
-    /// Each grid's coverage of the round (DESIGN.md section 3), grids in route order.
+    /// Notes where each row is; called whenever `rows` is built or reordered.
+    pub fn index_rows(&mut self) {
+        self.positions = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(index, row)| (row.elder_id.clone(), index))
+            .collect();
+    }
+
+    /// Where the elder's row is, if she has one (an elder away has none).
+    pub fn position(&self, elder_id: &str) -> Option<usize> {
+        let holds = |index: &usize| {
+            self.rows
+                .get(*index)
+                .is_some_and(|row| row.elder_id == elder_id)
+        };
+        match self.positions.get(elder_id).copied().filter(holds) {
+            Some(index) => Some(index),
+            // Rows set without `index_rows` (a test's): looked for one by one.
+            None => self.rows.iter().position(|row| row.elder_id == elder_id),
+        }
+    }
+
+    /// Each grid's coverage of the round (DESIGN.md section 3), grids in route order. Drawn with
+    /// every frame: a row's grid is looked for from the last one found, as rows in route order
+    /// come grid by grid.
     pub fn coverage_by_grid(&self) -> Vec<(String, crate::domain::coverage::Coverage)> {
         let mut out: Vec<(String, crate::domain::coverage::Coverage)> = Vec::new();
         for row in &self.rows {
-            match out.iter_mut().find(|(grid, _)| *grid == row.grid) {
-                Some((_, coverage)) => coverage.count(row.status, row.late),
+            let found = match out.last_mut() {
+                Some((grid, coverage)) if *grid == row.grid => Some(coverage),
+                _ => out
+                    .iter_mut()
+                    .find(|(grid, _)| *grid == row.grid)
+                    .map(|(_, coverage)| coverage),
+            };
+            match found {
+                Some(coverage) => coverage.count(row.status, row.late),
                 None => out.push((
                     row.grid.clone(),
                     crate::domain::coverage::Coverage::of([(row.status, row.late)]),
@@ -168,6 +204,7 @@ pub fn round_data(
             data.rows.push(row_view(row, strip));
         }
     }
+    data.index_rows();
     Ok(data)
 }
 
