@@ -661,6 +661,26 @@ mod tests {
     }
 
     #[test]
+    fn a_row_is_found_by_its_elder_whether_or_not_the_rows_were_indexed_since_they_moved() {
+        let mut app = screen();
+        assert_eq!(app.data.position("CQ003"), Some(2), "not indexed yet");
+        app.data.index_rows();
+        assert_eq!(app.data.position("CQ002"), Some(1));
+        app.data.rows.reverse();
+        assert_eq!(app.data.position("CQ001"), Some(2), "moved since indexed");
+        assert_eq!(app.data.position("CQ009"), None);
+        app.data
+            .rows
+            .push(row("CQ004", "李桂兰", "第二网格", Status::Alert));
+        let coverage = app.data.coverage_by_grid();
+        let grids: Vec<_> = coverage
+            .iter()
+            .map(|(grid, c)| (grid.as_str(), c.listed))
+            .collect();
+        assert_eq!(grids, [("第十网格", 1), ("第一网格", 1), ("第二网格", 2)]);
+    }
+
+    #[test]
     fn the_round_update_asks_for_a_tick_of_the_selected_elder_and_changes_nothing_else() {
         let mut app = screen();
         assert_eq!(update(&mut app, &Action::Down), Step::Done);
