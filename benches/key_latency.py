@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""Keystroke latency of the patrol screen (issue #14), measured at the terminal itself: curtain
+runs in a pseudo-terminal this script holds, and a key's latency is the time from writing `j`
+(or `k`) to reading back the selection marker (▶) drawn on its new line. Nothing is spawned
+between the key and the answer, so the figure is curtain's and the kernel's, not a tmux client's
+(`tui_latency.sh` polls `tmux capture-pane`, whose own start-up under load is in its figures).
+
+WRITERS other processes meanwhile commit checks of the current round, each a whole `curtain
+check`, as fast as the two cores let them or with GAP seconds between one writer's checks.
+
+    cargo build --release
+    benches/key_latency.py DB [--writers 20] [--seconds 30] [--gap 0] [--bin target/release/curtain]
+
+The selection goes five rows down from the top and five back up: there the list does not
+scroll, so each key moves the marker on the screen. The writers append real checks to DB.
+"""
+
+import argparse
+import csv
+import fcntl
+import io
+import os
+import pty
+import select
+import shlex
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+
+NOW = "2026-11-22 08:30"
+MARKER = "▶".encode()
+
+
+def read_until(fd, wanted, timeout):
+    """Reads the terminal until `wanted` comes; returns the seconds it took, or None."""
+    started = time.perf_counter()
+    seen = b""
+    while True:
+        left = timeout - (time.perf_counter() - started)
+        if left <= 0:
+            return None
+        ready, _, _ = select.select([fd], [], [], left)
+        if ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return None
+            # Keep the tail: the marker's three bytes may be split across two reads.
+            seen = seen[-8:] + chunk
+            if wanted in seen:
+                return time.perf_counter() - started
+
+
+def drain(fd, seconds):
+    end = time.perf_counter() + seconds
+    while (left := end - time.perf_counter()) > 0:
+        ready, _, _ = select.select([fd], [], [], left)
+        if ready and not os.read(fd, 65536):
+            return
+
+
+def percentile(sorted_values, share):
+    return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * share))]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("db")
+    parser.add_argument("--writers", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--gap", type=float, default=0)
+    parser.add_argument("--bin", default=os.environ.get("CURTAIN_BIN", "target/release/curtain"))
+    args = parser.parse_args()
+    binary = os.path.abspath(args.bin)
+    env = dict(os.environ, CURTAIN_NOW=NOW, CURTAIN_LANG="en", TERM="xterm-256color")
+
+    status = subprocess.run(
+        [binary, "--db", args.db, "status", "--format", "csv"],
+        env=env, capture_output=True, text=True, check=True,
+    ).stdout
+    ids = [row["elder_id"] for row in csv.DictReader(io.StringIO(status)) if row["status"] != "away"]
+
+    work = tempfile.mkdtemp()
+    writers = []
+    committed_files = []
+    # Each writer ticks its own stretch from the far end of the route, away from the rows shown.
+    for writer in range(1, args.writers + 1):
+        stretch = ids[max(0, len(ids) - writer * 200):len(ids) - (writer - 1) * 200]
+        ids_file = os.path.join(work, f"ids.{writer}")
+        with open(ids_file, "w") as out:
+            out.write("\n".join(reversed(stretch)) + "\n")
+        committed = os.path.join(work, f"committed.{writer}")
+        committed_files.append(committed)
+        pause = f"sleep {args.gap};" if args.gap > 0 else ""
+        loop = (
+            f"while :; do while read -r id; do "
+            f"{shlex.quote(binary)} --db {shlex.quote(args.db)} --user writer{writer} check \"$id\" open "
+            f">/dev/null 2>&1 && echo >>{shlex.quote(committed)}; {pause} done <{shlex.quote(ids_file)}; done"
+        )
+        writers.append(subprocess.Popen(["sh", "-c", loop], env=env, start_new_session=True))
+
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(binary, [binary, "--db", args.db, "--now", NOW, "--lang", "en", "--user", "bench"], env)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    os.kill(pid, signal.SIGWINCH)
+    try:
+        if read_until(fd, b"checked", 30) is None:
+            sys.exit("the patrol screen did not come up")
+        drain(fd, 3)  # the strips fill in after the first frame
+        # To the top, where the list does not scroll.
+        os.write(fd, b"\x1b[H")  # Home
+        drain(fd, 0.5)
+
+        def committed():
+            return sum(os.path.getsize(f) for f in committed_files if os.path.exists(f))
+
+        before, started = committed(), time.perf_counter()
+        latencies, missed, n = [], 0, 0
+        while time.perf_counter() - started < args.seconds:
+            key = b"j" if (n // 5) % 2 == 0 else b"k"
+            n += 1
+            os.write(fd, key)
+            took = read_until(fd, MARKER, 5)
+            if took is None:
+                missed += 1
+                continue
+            latencies.append(took * 1000)
+            drain(fd, 0.02)
+        rate = (committed() - before) / (time.perf_counter() - started)
+    finally:
+        for writer in writers:
+            os.killpg(writer.pid, signal.SIGTERM)
+        os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
+
+    latencies.sort()
+    print(
+        f"keystrokes at the terminal with {args.writers} writers ({rate:.0f} checks committed a second): "
+        f"{len(latencies)} keys, median {percentile(latencies, 0.5):.1f} ms, "
+        f"99th percentile {percentile(latencies, 0.99):.1f} ms, worst {latencies[-1]:.1f} ms"
+        + (f", {missed} keys not answered in 5 s" if missed else "")
+    )
+
+
+if __name__ == "__main__":
+    main()
