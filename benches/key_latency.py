@@ -10,6 +10,10 @@ check`, as fast as the two cores let them or with GAP seconds between one writer
 
     cargo build --release
     benches/key_latency.py DB [--writers 20] [--seconds 30] [--gap 0] [--bin target/release/curtain]
+    benches/key_latency.py DB --first-frame 10
+
+With --first-frame RUNS it measures, RUNS times, the real process from its start to the round
+screen's first frame read at the terminal (`first_frame.sh` polls tmux for the same).
 
 The selection goes five rows down from the top and five back up: there the list does not
 scroll, so each key moves the marker on the screen. The writers append real checks to DB.
@@ -62,6 +66,29 @@ def drain(fd, seconds):
             return
 
 
+def start(binary, db, env):
+    """curtain's patrol screen in a 120×40 pseudo-terminal: its pid and the terminal's end."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(binary, [binary, "--db", db, "--now", NOW, "--lang", "en", "--user", "bench"], env)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    os.kill(pid, signal.SIGWINCH)
+    return pid, fd
+
+
+def first_frames(binary, db, env, runs):
+    for run in range(1, runs + 1):
+        started = time.perf_counter()
+        pid, fd = start(binary, db, env)
+        took = read_until(fd, b"checked", 30)
+        os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
+        os.close(fd)
+        shown = "no frame in 30 s" if took is None else f"{(time.perf_counter() - started) * 1000:.0f} ms"
+        print(f"first frame, run {run}: {shown}")
+        time.sleep(0.5)
+
+
 def percentile(sorted_values, share):
     return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * share))]
 
@@ -73,9 +100,13 @@ def main():
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--gap", type=float, default=0)
     parser.add_argument("--bin", default=os.environ.get("CURTAIN_BIN", "target/release/curtain"))
+    parser.add_argument("--first-frame", type=int, metavar="RUNS")
     args = parser.parse_args()
     binary = os.path.abspath(args.bin)
     env = dict(os.environ, CURTAIN_NOW=NOW, CURTAIN_LANG="en", TERM="xterm-256color")
+    if args.first_frame:
+        first_frames(binary, args.db, env, args.first_frame)
+        return
 
     status = subprocess.run(
         [binary, "--db", args.db, "status", "--format", "csv"],
@@ -102,11 +133,7 @@ def main():
         )
         writers.append(subprocess.Popen(["sh", "-c", loop], env=env, start_new_session=True))
 
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execve(binary, [binary, "--db", args.db, "--now", NOW, "--lang", "en", "--user", "bench"], env)
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    os.kill(pid, signal.SIGWINCH)
+    pid, fd = start(binary, args.db, env)
     try:
         if read_until(fd, b"checked", 30) is None:
             sys.exit("the patrol screen did not come up")
