@@ -16,7 +16,9 @@ With --first-frame RUNS it measures, RUNS times, the real process from its start
 screen's first frame read at the terminal (`first_frame.sh` polls tmux for the same).
 
 The selection goes five rows down from the top and five back up: there the list does not
-scroll, so each key moves the marker on the screen. The writers append real checks to DB.
+scroll, so each key moves the marker on the screen. The writers append real checks to DB's
+current round, 100-200 a second, and the first frame then reads them too: take first-frame and
+round figures before a run with writers, or on a copy of DB.
 """
 
 import argparse

@@ -7,7 +7,8 @@
 #     list (turning her line into an alert), from the moment that process has committed until
 #     her line changes on this pane.
 # The polling adds a millisecond or two; the figures are upper bounds. The writers and the
-# redraw append real checks to DB's current round.
+# redraw append real checks to DB's current round, and the first frame then reads them too: take
+# first-frame and round figures before a run with writers, or on a copy of DB.
 #
 # The writers go as fast as two cores let them (about 250 checks a second on ours, sixty times a
 # district's busiest: 30,000 elders ticked in a two-hour window is four a second) unless
