@@ -247,6 +247,37 @@ fn a_backup_copy_that_lost_rows_is_refused_by_its_verification() {
 }
 
 #[test]
+fn a_backup_copy_with_a_damaged_index_is_refused_though_every_row_is_there() {
+    let db = db_with_checks();
+    let census = Census::take(&db.sqlite()).unwrap();
+    let root: i64 = db
+        .sqlite()
+        .query_row(
+            "SELECT rootpage FROM sqlite_schema WHERE name = 'checks_by_elder'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    let mut bytes = std::fs::read(&db.path).unwrap();
+    let page = 4096;
+    let start = (root as usize - 1) * page;
+    for (i, byte) in bytes[start..start + page].iter_mut().enumerate() {
+        *byte = (i * 7 + 13) as u8;
+    }
+    let copy_path = db.file("copy.db");
+    std::fs::write(&copy_path, &bytes).unwrap();
+    let copy = Connection::open(&copy_path).unwrap();
+    let fault = verify_backup(&census, &copy).unwrap_err();
+    assert!(
+        matches!(
+            fault.downcast_ref::<BackupFault>(),
+            Some(BackupFault::Damaged(_))
+        ),
+        "{fault:#}"
+    );
+}
+
+#[test]
 fn a_backup_is_healthy_to_the_doctor() {
     let db = db_with_checks();
     let copy = db.file("backup.db");
