@@ -613,14 +613,21 @@ impl RoundRecords {
                 mut kept,
                 flags: mut round_flags,
             } => {
-                // In elder id order: each elder of the roster is found by a binary search.
+                // In elder id order: each elder of the roster is looked for just after the one
+                // before (where ids follow the route, as an import in route order gives), and
+                // else by a binary search.
                 let mut taken = vec![false; kept.len()];
                 let mut rows = Vec::with_capacity(kept.len());
+                let mut next = 0;
                 for elder in roster {
-                    let Ok(at) = kept.binary_search_by(|(id, _, _)| id.as_str().cmp(&elder.id))
-                    else {
-                        continue;
+                    let at = match kept.get(next) {
+                        Some((id, _, _)) if *id == elder.id => next,
+                        _ => match kept.binary_search_by(|(id, _, _)| id.as_str().cmp(&elder.id)) {
+                            Ok(at) => at,
+                            Err(_) => continue,
+                        },
                     };
+                    next = at + 1;
                     // An id twice on the roster is listed once, as the first.
                     if std::mem::replace(&mut taken[at], true) {
                         continue;
@@ -1206,4 +1213,103 @@ pub fn facts_against_checks(
         }
     }
     Ok(differences)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Slot;
+    use crate::domain::window::OwnWindows;
+
+    fn elder(id: &str) -> Arc<RosterEntry> {
+        Arc::new(RosterEntry {
+            id: id.into(),
+            name: format!("name of {id}"),
+            address: String::new(),
+            grid: "第一网格".into(),
+            window_hint: None,
+            route: None,
+            own: OwnWindows::default(),
+            added_at: DateTime::UNIX_EPOCH,
+            archived_at: None,
+        })
+    }
+
+    /// A settled round's kept outcomes come in elder id order; its rows follow the roster, in
+    /// whatever order the roster has its ids (the ones that follow the route are found without a
+    /// search): each elder listed once, none that was not kept.
+    #[test]
+    fn rule_a_settled_rounds_rows_follow_the_roster_whatever_the_order_of_its_ids() {
+        let schedule = Schedule::default();
+        let round = Round {
+            date: chrono::NaiveDate::from_ymd_opt(2026, 11, 21).expect("a date"),
+            slot: Slot::Evening,
+        };
+        let statuses = [
+            Status::Ok,
+            Status::Alert,
+            Status::Missed,
+            Status::Unclear,
+            Status::Ok,
+        ];
+        let kept = || {
+            statuses
+                .iter()
+                .enumerate()
+                .map(|(index, status)| {
+                    let fact = settle::RoundFact {
+                        status: *status,
+                        late: false,
+                        check_id: None,
+                        severity: None,
+                        streak: 0,
+                    };
+                    (format!("A{}", index + 1), fact, None)
+                })
+                .collect::<Vec<_>>()
+        };
+        let cases: [(&str, &[&str], &[&str]); 5] = [
+            (
+                "ids in route order",
+                &["A1", "A2", "A3", "A4", "A5"],
+                &["A1", "A2", "A3", "A4", "A5"],
+            ),
+            (
+                "reversed",
+                &["A5", "A4", "A3", "A2", "A1"],
+                &["A5", "A4", "A3", "A2", "A1"],
+            ),
+            (
+                "shuffled",
+                &["A3", "A1", "A5", "A2", "A4"],
+                &["A3", "A1", "A5", "A2", "A4"],
+            ),
+            (
+                "an id twice",
+                &["A2", "A2", "A3", "A1"],
+                &["A2", "A3", "A1"],
+            ),
+            ("one not kept", &["A9", "A1", "A0", "A2"], &["A1", "A2"]),
+        ];
+        for (case, roster, listed) in cases {
+            let roster: Vec<_> = roster.iter().map(|id| elder(id)).collect();
+            let records = RoundRecords::Settled {
+                kept: kept(),
+                flags: HashMap::new(),
+            };
+            let rows = records.statuses(&schedule, &roster, round, DateTime::UNIX_EPOCH);
+            let got: Vec<(&str, Status)> = rows
+                .iter()
+                .map(|row| (row.elder.id.as_str(), row.status))
+                .collect();
+            let want: Vec<(&str, Status)> = listed
+                .iter()
+                .map(|id| {
+                    let index: usize = id[1..].parse().expect("a number");
+                    (*id, statuses[index - 1])
+                })
+                .collect();
+            assert_eq!(got, want, "{case}");
+        }
+    }
 }
