@@ -460,8 +460,8 @@ pub fn with_checks(
     Ok(outcomes)
 }
 
-/// The most outcomes room is made for ahead, whatever a tally says: a city's round.
-const MOST_EXPECTED: usize = 1_000_000;
+/// The most outcomes room is made for ahead, whatever a tally says (about 50 MB).
+const MOST_EXPECTED: usize = 200_000;
 
 /// A round's outcomes with the copies of their deciding checks, in elder id order.
 const WITH_CHECKS: &str = "SELECT elder_id, status, late, check_id, severity, streak,

@@ -520,11 +520,10 @@ pub fn verify_backup_with(
 }
 
 /// Verifies a finished copy against the census `live` gives of what was copied, and returns
-/// that census. SQLite's quick check of the copy, table by table on two connections of its own
-/// ([`quick_check_by_table`]), and the count of its rows run side by side with `live` on this
-/// thread: on a district's file the check was 25 s on one thread, and there are two cores. What
-/// only a check of the whole file adds (pages of no table, the free-page list) and the full
-/// integrity check are `curtain doctor --full`'s, minutes on a district.
+/// that census. SQLite's quick check of the copy (every page read, the row and index structure
+/// checked) and the count of its rows run on connections of their own, side by side with `live`
+/// on this thread: on a district's file each is tens of seconds, and there are two cores. The
+/// full integrity check is `curtain doctor --full`'s, minutes on a district.
 fn verify_copy(
     copy: &rusqlite::Connection,
     live: impl FnOnce() -> anyhow::Result<Census>,
@@ -534,9 +533,6 @@ fn verify_copy(
     let damaged = |error: &dyn std::fmt::Display| BackupFault::Damaged(error.to_string());
     let (live, integrity, found) = match copy.path().filter(|path| !path.is_empty()) {
         Some(path) => std::thread::scope(|scope| {
-            // Read on this connection: one opened and closed just for it, while the others
-            // opened, left the copy's `-wal` behind now and then.
-            let tables = sqlite_tables(copy);
             // Read-write connections that only read: the copy is in WAL mode, and its `-wal` and
             // `-shm` go when the last connection closes, which a read-only one cannot do.
             let reader = || {
@@ -547,7 +543,7 @@ fn verify_copy(
                 conn.pragma_update(None, "query_only", true)?;
                 Ok::<_, rusqlite::Error>(conn)
             };
-            let checking = scope.spawn(move || quick_check_by_table(tables?, reader));
+            let checking = scope.spawn(move || quick_check(&reader()?));
             let counting = scope.spawn(move || Census::take(&reader()?));
             let live = live();
             let stopped = || BackupFault::Damaged("a verifying thread stopped".into());
@@ -555,18 +551,12 @@ fn verify_copy(
             let found = counting.join().map_err(|_| stopped());
             (live, integrity, found)
         }),
-        None => {
-            let problems = quick_check(copy)
-                .map(|lines| lines.into_iter().filter(|line| line != "ok").collect())
-                .map_err(anyhow::Error::from);
-            (live(), Ok(problems), Ok(Census::take(copy)))
-        }
+        None => (live(), Ok(quick_check(copy)), Ok(Census::take(copy))),
     };
     let live = live?;
-    let mut problems = integrity?.map_err(|error| damaged(&error))?;
-    if !problems.is_empty() {
-        problems.truncate(10);
-        return Err(BackupFault::Damaged(problems.join("; ")).into());
+    let integrity = integrity?.map_err(|error| damaged(&error))?;
+    if integrity != ["ok"] {
+        return Err(BackupFault::Damaged(integrity.join("; ")).into());
     }
     let found = found?.map_err(|error| damaged(&error))?;
     let differs = |what: &str, live: i64, copy: i64| BackupFault::Differs {
@@ -595,42 +585,6 @@ fn verify_copy(
         return Err(differs("tables", live_tables, copy_tables).into());
     }
     Ok(live)
-}
-
-/// SQLite's quick check of the schema and of each of `tables` with its indexes, two at a time on
-/// connections `open` makes; the lines that are not "ok" (none: all is well). Each connection
-/// takes the next table when it is free, so a district's two largest (the checks and the kept
-/// outcomes, with their indexes most of the file) are checked side by side.
-fn quick_check_by_table(
-    tables: Vec<String>,
-    open: impl Fn() -> rusqlite::Result<rusqlite::Connection> + Sync,
-) -> anyhow::Result<Vec<String>> {
-    let tables: Vec<String> = std::iter::once("sqlite_schema".to_string())
-        .chain(tables)
-        .collect();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let check = || -> rusqlite::Result<Vec<String>> {
-        let conn = open()?;
-        let mut problems = Vec::new();
-        while let Some(table) = tables.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
-        {
-            let quoted = table.replace('"', "\"\"");
-            let mut statement = conn.prepare(&format!("PRAGMA quick_check(\"{quoted}\")"))?;
-            for line in statement.query_map([], |row| row.get::<_, String>(0))? {
-                problems.extend(Some(line?).filter(|line| line != "ok"));
-            }
-        }
-        Ok(problems)
-    };
-    std::thread::scope(|scope| {
-        let other = scope.spawn(check);
-        let mut problems = check()?;
-        let theirs = other
-            .join()
-            .map_err(|_| anyhow::anyhow!("a checking thread stopped"))?;
-        problems.extend(theirs?);
-        Ok(problems)
-    })
 }
 
 /// SQLite's quick check, its first ten lines.
