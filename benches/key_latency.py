@@ -25,10 +25,12 @@ import argparse
 import csv
 import fcntl
 import io
+import math
 import os
 import pty
 import select
 import shlex
+import shutil
 import signal
 import struct
 import subprocess
@@ -72,9 +74,12 @@ def start(binary, db, env):
     """curtain's patrol screen in a 120×40 pseudo-terminal: its pid and the terminal's end."""
     pid, fd = pty.fork()
     if pid == 0:
-        os.execve(binary, [binary, "--db", db, "--now", NOW, "--lang", "en", "--user", "bench"], env)
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    os.kill(pid, signal.SIGWINCH)
+        try:
+            # Sized before curtain starts, so its first frame is drawn at 120×40.
+            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+            os.execve(binary, [binary, "--db", db, "--now", NOW, "--lang", "en", "--user", "bench"], env)
+        finally:
+            os._exit(127)
     return pid, fd
 
 
@@ -92,7 +97,9 @@ def first_frames(binary, db, env, runs):
 
 
 def percentile(sorted_values, share):
-    return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * share))]
+    """Nearest rank: the smallest value at least `share` of the values are at or under."""
+    rank = max(1, math.ceil(len(sorted_values) * share))
+    return sorted_values[rank - 1]
 
 
 def main():
@@ -119,9 +126,34 @@ def main():
     work = tempfile.mkdtemp()
     writers = []
     committed_files = []
-    # Each writer ticks its own stretch from the far end of the route, away from the rows shown.
+    try:
+        measured = measure(args, binary, env, ids, work, writers, committed_files)
+    finally:
+        for writer in writers:
+            os.killpg(writer.pid, signal.SIGTERM)
+            writer.wait()
+        shutil.rmtree(work, ignore_errors=True)
+    latencies, missed, rate = measured
+    if not latencies:
+        sys.exit(f"no key was answered ({missed} sent)")
+    latencies.sort()
+    print(
+        f"keystrokes at the terminal with {args.writers} writers ({rate:.0f} checks committed a second): "
+        f"{len(latencies)} keys, median {percentile(latencies, 0.5):.1f} ms, "
+        f"99th percentile {percentile(latencies, 0.99):.1f} ms, worst {latencies[-1]:.1f} ms"
+        + (f", {missed} keys not answered in 5 s" if missed else "")
+    )
+
+
+def measure(args, binary, env, ids, work, writers, committed_files):
+    """Starts the writers and the screen, sends the keys; the latencies in ms, the keys not
+    answered and the writers' checks a second."""
+    # Each writer ticks its own stretch of 200 from the far end of the route, away from the rows
+    # shown; a roster too short for them all gives some none.
     for writer in range(1, args.writers + 1):
-        stretch = ids[max(0, len(ids) - writer * 200):len(ids) - (writer - 1) * 200]
+        stretch = ids[max(100, len(ids) - writer * 200):max(100, len(ids) - (writer - 1) * 200)]
+        if not stretch:
+            continue
         ids_file = os.path.join(work, f"ids.{writer}")
         with open(ids_file, "w") as out:
             out.write("\n".join(reversed(stretch)) + "\n")
@@ -155,24 +187,18 @@ def main():
             os.write(fd, key)
             took = read_until(fd, MARKER, 5)
             if took is None:
+                # Its answer may still come: let it pass before the next key.
                 missed += 1
+                drain(fd, 1)
                 continue
             latencies.append(took * 1000)
             drain(fd, 0.02)
         rate = (committed() - before) / (time.perf_counter() - started)
     finally:
-        for writer in writers:
-            os.killpg(writer.pid, signal.SIGTERM)
         os.kill(pid, signal.SIGTERM)
         os.waitpid(pid, 0)
-
-    latencies.sort()
-    print(
-        f"keystrokes at the terminal with {args.writers} writers ({rate:.0f} checks committed a second): "
-        f"{len(latencies)} keys, median {percentile(latencies, 0.5):.1f} ms, "
-        f"99th percentile {percentile(latencies, 0.99):.1f} ms, worst {latencies[-1]:.1f} ms"
-        + (f", {missed} keys not answered in 5 s" if missed else "")
-    )
+        os.close(fd)
+    return latencies, missed, rate
 
 
 if __name__ == "__main__":
