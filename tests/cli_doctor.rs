@@ -64,6 +64,26 @@ fn add_ghost_check(db: &TestDb, rounds_back: i64) {
         .unwrap();
 }
 
+/// The database file's bytes with the first page of a table or index (`object`) overwritten
+/// with garbage.
+fn garbled(db: &TestDb, object: &str) -> Vec<u8> {
+    let root: i64 = db
+        .sqlite()
+        .query_row(
+            "SELECT rootpage FROM sqlite_schema WHERE name = ?1",
+            [object],
+            |row| row.get(0),
+        )
+        .unwrap();
+    let mut bytes = std::fs::read(&db.path).unwrap();
+    let page = 4096;
+    let start = (root as usize - 1) * page;
+    for (i, byte) in bytes[start..start + page].iter_mut().enumerate() {
+        *byte = (i * 7 + 13) as u8;
+    }
+    bytes
+}
+
 fn set_mode(path: &std::path::Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
@@ -96,21 +116,7 @@ fn a_healthy_database_gets_a_line_per_check_and_exit_0() {
 #[test]
 fn garbage_over_a_page_is_called_damage_with_restore_advice() {
     let db = db_with_checks();
-    let root: i64 = db
-        .sqlite()
-        .query_row(
-            "SELECT rootpage FROM sqlite_schema WHERE name = 'elders'",
-            [],
-            |row| row.get(0),
-        )
-        .unwrap();
-    let mut bytes = std::fs::read(&db.path).unwrap();
-    let page = 4096;
-    let start = (root as usize - 1) * page;
-    for (i, byte) in bytes[start..start + page].iter_mut().enumerate() {
-        *byte = (i * 7 + 13) as u8;
-    }
-    std::fs::write(&db.path, &bytes).unwrap();
+    std::fs::write(&db.path, garbled(&db, "elders")).unwrap();
 
     let run = doctor(&db, "en");
     assert_eq!(run.code, 1, "{}", run.describe());
@@ -250,22 +256,8 @@ fn a_backup_copy_that_lost_rows_is_refused_by_its_verification() {
 fn a_backup_copy_with_a_damaged_index_is_refused_though_every_row_is_there() {
     let db = db_with_checks();
     let census = Census::take(&db.sqlite()).unwrap();
-    let root: i64 = db
-        .sqlite()
-        .query_row(
-            "SELECT rootpage FROM sqlite_schema WHERE name = 'checks_by_elder'",
-            [],
-            |row| row.get(0),
-        )
-        .unwrap();
-    let mut bytes = std::fs::read(&db.path).unwrap();
-    let page = 4096;
-    let start = (root as usize - 1) * page;
-    for (i, byte) in bytes[start..start + page].iter_mut().enumerate() {
-        *byte = (i * 7 + 13) as u8;
-    }
     let copy_path = db.file("copy.db");
-    std::fs::write(&copy_path, &bytes).unwrap();
+    std::fs::write(&copy_path, garbled(&db, "checks_by_elder")).unwrap();
     let copy = Connection::open(&copy_path).unwrap();
     let fault = verify_backup(&census, &copy).unwrap_err();
     assert!(
