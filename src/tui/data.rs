@@ -76,17 +76,22 @@ impl RoundData {
             .collect();
     }
 
-    /// Where the elder's row is, if she has one (an elder away has none).
+    /// Where the elder's row is, if she has one (an elder away, or of a grid not shown, has
+    /// none: most of another terminal's checks on a volunteer's screen).
     pub fn position(&self, elder_id: &str) -> Option<usize> {
-        let holds = |index: &usize| {
-            self.rows
-                .get(*index)
-                .is_some_and(|row| row.elder_id == elder_id)
-        };
-        match self.positions.get(elder_id).copied().filter(holds) {
-            Some(index) => Some(index),
-            // Rows set without `index_rows` (a test's): looked for one by one.
-            None => self.rows.iter().position(|row| row.elder_id == elder_id),
+        match self.positions.get(elder_id) {
+            Some(&index)
+                if self
+                    .rows
+                    .get(index)
+                    .is_some_and(|row| row.elder_id == elder_id) =>
+            {
+                Some(index)
+            }
+            // Not in an index of every row: no row.
+            None if self.positions.len() == self.rows.len() => None,
+            // Rows set or moved without `index_rows` (a test's): looked for one by one.
+            _ => self.rows.iter().position(|row| row.elder_id == elder_id),
         }
     }
 
