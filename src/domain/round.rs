@@ -112,6 +112,15 @@ impl Round {
     pub fn expected(self) -> Expected {
         self.slot.expected()
     }
+
+    /// This round and each after it up to `last`, in order; none when `last` is earlier.
+    pub fn through(self, last: Round) -> impl Iterator<Item = Round> {
+        let first = (self <= last).then_some(self);
+        // `next` stays put at the calendar's end: stopping there too keeps the walk finite.
+        std::iter::successors(first, move |round| {
+            Some(round.next()).filter(|next| *next > *round && *next <= last)
+        })
+    }
 }
 
 impl fmt::Display for Round {
@@ -187,6 +196,30 @@ mod tests {
                 assert_eq!(round.to_string().parse::<Round>().ok(), Some(round));
             }
         }
+    }
+
+    #[test]
+    fn rounds_through_a_last_one_are_each_round_in_order_and_none_when_it_is_earlier() {
+        let first = Round::new(d("2026-12-31"), Slot::Evening);
+        let names = |last: Round| -> Vec<String> {
+            first.through(last).map(|round| round.to_string()).collect()
+        };
+        assert_eq!(
+            names(Round::new(d("2027-01-01"), Slot::Evening)),
+            [
+                "2026-12-31/evening",
+                "2027-01-01/morning",
+                "2027-01-01/evening"
+            ]
+        );
+        assert_eq!(names(first), ["2026-12-31/evening"]);
+        assert!(names(first.prev()).is_empty());
+        let end = Round::new(NaiveDate::MAX, Slot::Evening);
+        assert_eq!(
+            end.through(end).count(),
+            1,
+            "the calendar's end stops the walk"
+        );
     }
 
     #[test]

@@ -867,10 +867,7 @@ pub fn statuses_over_in_halves(
     last: Round,
     now: DateTime<Utc>,
 ) -> super::db::Result<HashMap<String, Vec<Option<Status>>>> {
-    let mut rounds = vec![first];
-    while let Some(&latest) = rounds.last().filter(|round| **round < last) {
-        rounds.push(latest.next());
-    }
+    let rounds: Vec<Round> = first.through(last).collect();
     let half = rounds.len() / 2;
     if half == 0 {
         return statuses_over(&store.conn, &store.schedule, roster, first, last, now);
@@ -908,12 +905,7 @@ pub fn statuses_over(
     last: Round,
     now: DateTime<Utc>,
 ) -> super::db::Result<HashMap<String, Vec<Option<Status>>>> {
-    let mut rounds = Vec::new();
-    let mut round = first;
-    while round <= last {
-        rounds.push(round);
-        round = round.next();
-    }
+    let rounds: Vec<Round> = first.through(last).collect();
     let mut out: HashMap<String, Vec<Option<Status>>> = HashMap::with_capacity(roster.len());
     // Settled rounds are read from their kept statuses; only the others are judged.
     let settled = facts::settled_between(conn, first, last, now)?;
