@@ -12,9 +12,9 @@ use std::path::Path;
 use anyhow::Context;
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
-use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet};
 
-use super::{Orientation, OutFile, OutKind, Widths, check_out_path, print_on_a4};
+use super::xlsx::{Book, Look, SheetSetup};
+use super::{Orientation, OutFile, OutKind, Widths, check_out_path};
 use crate::domain::access::Capability;
 use crate::domain::coverage::Coverage;
 use crate::domain::{Expected, FlagState, Observation, Outcome, Status};
@@ -256,17 +256,20 @@ pub fn follow_up_log(lang: Lang, tz: Tz, round_date: NaiveDate, entries: &[Follo
 /// midnight, a flag closed the next day). The date column holds the round's date.
 pub fn time_after(round_date: NaiveDate, at: DateTime<Utc>, tz: Tz) -> String {
     let local = at.with_timezone(&tz);
-    // Written field by field: chrono's format reads its pattern again for each of 3.6 M times.
-    let (hour, minute) = (local.hour(), local.minute());
-    if local.date_naive() == round_date {
-        format!("{hour:02}:{minute:02}")
-    } else {
-        format!(
-            "{:02}-{:02} {hour:02}:{minute:02}",
-            local.month(),
-            local.day()
-        )
+    // Written digit by digit: a district month has 3.6 M of them.
+    let two_digits = |text: &mut String, number: u32, after: Option<char>| {
+        text.push(char::from(b'0' + (number / 10 % 10) as u8));
+        text.push(char::from(b'0' + (number % 10) as u8));
+        text.extend(after);
+    };
+    let mut text = String::with_capacity(11);
+    if local.date_naive() != round_date {
+        two_digits(&mut text, local.month(), Some('-'));
+        two_digits(&mut text, local.day(), Some(' '));
     }
+    two_digits(&mut text, local.hour(), Some(':'));
+    two_digits(&mut text, local.minute(), None);
+    text
 }
 
 /// How a closed flag ended: the grid worker's outcome, or why the rules closed it.
@@ -475,15 +478,13 @@ impl LedgerSheet<'_> {
         Ok(written)
     }
 
-    /// The ledger in XLSX, written row by row in constant memory (each sheet's rows go to a
-    /// temporary file as they are written). One sheet while the whole span fits in one; a sheet
-    /// per grid when it does not (a district's month), each split again at a sheet's row limit.
-    /// Which it is, is known before the first row is written.
+    /// The ledger in XLSX, written row by row as it is read (see [`super::xlsx`]). One sheet
+    /// while the whole span fits in one; a sheet per grid when it does not (a district's month),
+    /// each split again at a sheet's row limit. Which it is, is known before the first row is
+    /// written.
     fn write_xlsx(&self, file: &mut File) -> anyhow::Result<Written> {
         let headers = ledger_headers(self.lang);
-        let mut workbook = Workbook::new();
-        workbook.set_zip_compression_level(LEDGER_ZIP_LEVEL);
-        let formats = Formats::new();
+        let mut book = Book::new(LEDGER_ZIP_LEVEL);
         let mut summary = Summary::new(self.ledger.grids());
         let by_grid = self.ledger.rows_by_grid()?;
         let total: usize = by_grid.iter().map(|(_, rows)| rows).sum();
@@ -495,10 +496,10 @@ impl LedgerSheet<'_> {
         };
         if per_grid {
             for (grid, _) in &by_grid {
-                sheets.open(&mut workbook, Some(grid), &headers, &formats)?;
+                sheets.open(&mut book, Some(grid), &headers)?;
             }
         } else {
-            sheets.open(&mut workbook, None, &headers, &formats)?;
+            sheets.open(&mut book, None, &headers)?;
         }
         let mut coverage: Vec<(crate::domain::Round, String, Coverage)> = Vec::new();
         let written = self.for_each_row(|row, cells| {
@@ -517,25 +518,29 @@ impl LedgerSheet<'_> {
                 )),
             }
             let grid = per_grid.then_some(row.elder.grid.as_str());
-            let (sheet, at, widths) = sheets.next_row(&mut workbook, grid, &headers, &formats)?;
-            write_cells(sheet, at, &cells, &formats, widths)
+            let (sheet, at, widths) = sheets.next_row(&mut book, grid, &headers)?;
+            write_cells(&mut book, sheet, at, &cells, widths)
         })?;
         for ledger in &sheets.sheets {
-            let sheet = workbook.worksheet_from_index(ledger.index)?;
-            finish_table(sheet, &ledger.widths, ledger.rows, headers.len())?;
+            finish_table(
+                &mut book,
+                ledger.index,
+                &ledger.widths,
+                ledger.rows,
+                headers.len(),
+            )?;
         }
-        write_summary(&mut workbook, self.lang, &summary, &formats)?;
-        write_coverage(&mut workbook, self.lang, &coverage, &formats)?;
-        workbook
-            .save_to_writer(&mut *file)
+        write_summary(&mut book, self.lang, &summary)?;
+        write_coverage(&mut book, self.lang, &coverage)?;
+        book.save(&mut std::io::BufWriter::new(&mut *file))
             .context("writing the XLSX ledger")?;
         Ok(written)
     }
 }
 
-/// Deflate's level for the ledger workbook: Excel's own. The default (6) spends a third of a
-/// district month's XLSX time compressing, for a file a few percent smaller.
-const LEDGER_ZIP_LEVEL: u8 = 3;
+/// Deflate's level for the ledger workbook. The default (6) spends a third of a district
+/// month's XLSX time compressing, for a file a few percent smaller.
+const LEDGER_ZIP_LEVEL: u32 = 2;
 
 /// One ledger sheet: the grid it holds (none: every grid; a grid split has several), where
 /// it is in the workbook, how many data rows it holds and its column widths.
@@ -556,10 +561,9 @@ struct LedgerSheets {
 impl LedgerSheets {
     fn open(
         &mut self,
-        workbook: &mut Workbook,
+        book: &mut Book,
         grid: Option<&str>,
         headers: &[&str],
-        formats: &Formats,
     ) -> anyhow::Result<()> {
         let part = 1 + self
             .sheets
@@ -570,14 +574,14 @@ impl LedgerSheets {
             Some(grid) => sheet_name(grid, part),
             None => sheet_name(t(self.lang).report_sheet_ledger.as_str(), part),
         };
-        let index = self.sheets.len();
-        let sheet = workbook.add_worksheet_with_constant_memory()?;
-        sheet.set_name(name)?;
-        // Row 0 is written first and flushed when row 1 is: its height goes before it.
-        sheet.set_row_height(0, 30)?;
-        write_header_row(sheet, headers, &formats.header)?;
-        sheet.set_freeze_panes(1, NAME_COLUMN + 1)?;
-        print_on_a4(sheet, self.lang, Orientation::Landscape, 0)?;
+        let index = book.add_sheet(SheetSetup {
+            name,
+            frozen_rows: 1,
+            frozen_columns: NAME_COLUMN + 1,
+            orientation: Orientation::Landscape,
+            footer: t(self.lang).sheet_footer.clone(),
+        });
+        write_header_row(book, index, headers, Some(HEADER_HEIGHT))?;
         self.sheets.push(LedgerPart {
             grid: grid.map(str::to_string),
             index,
@@ -593,31 +597,26 @@ impl LedgerSheets {
 
     /// The sheet, row and widths the next row of `grid` goes to; a new part when the grid's
     /// sheet is full.
-    fn next_row<'w>(
+    fn next_row(
         &mut self,
-        workbook: &'w mut Workbook,
+        book: &mut Book,
         grid: Option<&str>,
         headers: &[&str],
-        formats: &Formats,
-    ) -> anyhow::Result<(&'w mut Worksheet, u32, &mut Widths)> {
+    ) -> anyhow::Result<(usize, u32, &mut Widths)> {
         let last = self
             .sheets
             .iter()
             .rposition(|sheet| sheet.grid.as_deref() == grid);
         let full = last.is_none_or(|at| self.sheets[at].rows as usize + 1 >= self.limit);
         let at = if full {
-            self.open(workbook, grid, headers, formats)?;
+            self.open(book, grid, headers)?;
             self.sheets.len() - 1
         } else {
             last.unwrap_or_default()
         };
         let ledger = &mut self.sheets[at];
         ledger.rows += 1;
-        Ok((
-            workbook.worksheet_from_index(ledger.index)?,
-            ledger.rows,
-            &mut ledger.widths,
-        ))
+        Ok((ledger.index, ledger.rows, &mut ledger.widths))
     }
 }
 
@@ -638,129 +637,93 @@ fn sheet_name(base: &str, part: usize) -> String {
     clean.chars().take(room).collect::<String>() + &suffix
 }
 
-/// The few cell formats the ledger uses.
-struct Formats {
-    header: Format,
-    text: Format,
-    wrap: Format,
-    number: Format,
-}
-
-impl Formats {
-    fn new() -> Formats {
-        Formats {
-            header: Format::new()
-                .set_bold()
-                .set_background_color(Color::RGB(0xDDEBF7))
-                .set_border(FormatBorder::Thin)
-                .set_align(FormatAlign::Center)
-                .set_align(FormatAlign::VerticalCenter)
-                .set_text_wrap(),
-            text: Format::new().set_align(FormatAlign::Top),
-            wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
-            number: Format::new().set_align(FormatAlign::Top),
-        }
-    }
-}
+/// The header row's height in points: room for a header on two lines.
+const HEADER_HEIGHT: f64 = 30.0;
 
 fn write_header_row(
-    sheet: &mut Worksheet,
+    book: &mut Book,
+    sheet: usize,
     headers: &[&str],
-    format: &Format,
+    height: Option<f64>,
 ) -> anyhow::Result<()> {
+    let mut row = book.row(sheet, 0, height)?;
     for (column, header) in headers.iter().enumerate() {
-        sheet.write_string_with_format(0, u16::try_from(column)?, *header, format)?;
+        row.text(u16::try_from(column)?, header, Look::Header);
     }
-    Ok(())
+    row.end()
 }
 
 fn write_cells(
-    sheet: &mut Worksheet,
+    book: &mut Book,
+    sheet: usize,
     row: u32,
     cells: &[Cell],
-    formats: &Formats,
     widths: &mut Widths,
 ) -> anyhow::Result<()> {
-    // Each cell's lines, measured once: the row's height and each cell's format follow them.
+    // Each cell's lines, measured once as the column is fitted: the row's height and each
+    // cell's look follow them.
     let wraps: Vec<usize> = cells
         .iter()
         .enumerate()
         .map(|(index, cell)| match cell {
-            Cell::Text(text) => widths.lines(index, text),
-            Cell::Number(_) | Cell::Blank => 1,
+            Cell::Text(text) => widths.measure(index, text),
+            Cell::Number(number) => {
+                widths.fit(index, itoa::Buffer::new().format(*number));
+                1
+            }
+            Cell::Blank => 1,
         })
         .collect();
     let lines = wraps.iter().copied().max().unwrap_or(1);
-    // A row of one line looks the same aligned to the top or not, so its cells go without a
-    // format: the writer hashes a cell's format for every cell it is given with one, a quarter
-    // of a district month's XLSX time.
-    let aligned = |format| (lines > 1).then_some(format);
+    // Spreadsheets do not grow a row for wrapped text on their own when printing.
+    #[allow(clippy::cast_precision_loss)]
+    let height = (lines > 1).then_some(lines as f64 * LINE_HEIGHT);
+    // A row of one line looks the same aligned to the top or not.
+    let aligned = if lines > 1 { Look::Top } else { Look::Plain };
+    let mut out = book.row(sheet, row, height)?;
     for (index, cell) in cells.iter().enumerate() {
         let column = u16::try_from(index)?;
         match cell {
             Cell::Text(text) => {
-                let format = if wraps[index] > 1 {
-                    Some(&formats.wrap)
+                let look = if wraps[index] > 1 {
+                    Look::WrapTop
                 } else {
-                    aligned(&formats.text)
+                    aligned
                 };
-                match format {
-                    Some(format) => {
-                        sheet.write_string_with_format(row, column, text.as_ref(), format)?
-                    }
-                    None => sheet.write_string(row, column, text.as_ref())?,
-                };
-                widths.fit(index, text);
+                out.text(column, text, look);
             }
-            Cell::Number(number) => {
-                // Flag ids and streaks are small whole numbers: exact as f64.
-                #[allow(clippy::cast_precision_loss)]
-                let value = *number as f64;
-                match aligned(&formats.number) {
-                    Some(format) => sheet.write_number_with_format(row, column, value, format)?,
-                    None => sheet.write_number(row, column, value)?,
-                };
-                widths.fit(index, &number.to_string());
-            }
+            Cell::Number(number) => out.number(column, *number, aligned),
             Cell::Blank => {}
         }
     }
-    if lines > 1 {
-        // Spreadsheets do not grow a row for wrapped text on their own when printing.
-        #[allow(clippy::cast_precision_loss)]
-        sheet.set_row_height(row, lines as f64 * LINE_HEIGHT)?;
-    }
-    Ok(())
+    out.end()
 }
 
 /// Column widths and an autofilter over the header and `last_row` rows.
 fn finish_table(
-    sheet: &mut Worksheet,
+    book: &mut Book,
+    sheet: usize,
     widths: &Widths,
     last_row: u32,
     columns: usize,
 ) -> anyhow::Result<()> {
-    for (column, width) in widths.columns() {
-        sheet.set_column_width(column, width)?;
-    }
+    book.set_widths(sheet, widths.columns());
     let last_column = u16::try_from(columns.saturating_sub(1))?;
-    sheet.autofilter(0, 0, last_row, last_column)?;
-    sheet.set_print_gridlines(true);
+    book.set_autofilter(sheet, last_row, last_column);
     Ok(())
 }
 
-fn write_summary(
-    workbook: &mut Workbook,
-    lang: Lang,
-    summary: &Summary,
-    formats: &Formats,
-) -> anyhow::Result<()> {
+fn write_summary(book: &mut Book, lang: Lang, summary: &Summary) -> anyhow::Result<()> {
     let headers = summary_headers(lang);
-    let sheet = workbook.add_worksheet();
-    sheet.set_name(t(lang).report_sheet_summary.as_str())?;
+    let sheet = book.add_sheet(SheetSetup {
+        name: t(lang).report_sheet_summary.clone(),
+        frozen_rows: 1,
+        frozen_columns: 2,
+        orientation: Orientation::Portrait,
+        footer: t(lang).sheet_footer.clone(),
+    });
     // Headers wrap onto two lines rather than widen a column of short values.
-    sheet.set_row_height(0, 30)?;
-    write_header_row(sheet, &headers, &formats.header)?;
+    write_header_row(book, sheet, &headers, Some(HEADER_HEIGHT))?;
     let mut widths = Widths::of_headers(&headers);
     // Few columns, room to spare: headers on one line.
     for (column, header) in headers.iter().enumerate() {
@@ -771,20 +734,16 @@ fn write_summary(
         last_row += 1;
         let mut cells = vec![Cell::text(date_text(date)), Cell::text(grid)];
         cells.extend(counts.numbers().map(|n| Cell::Number(i64::from(n))));
-        write_cells(sheet, last_row, &cells, formats, &mut widths)?;
+        write_cells(book, sheet, last_row, &cells, &mut widths)?;
     }
-    finish_table(sheet, &widths, last_row, headers.len())?;
-    sheet.set_freeze_panes(1, 2)?;
-    print_on_a4(sheet, lang, Orientation::Portrait, 0)?;
-    Ok(())
+    finish_table(book, sheet, &widths, last_row, headers.len())
 }
 
 /// The coverage sheet (#15): each round by grid — listed, checked, late, away, missed.
 fn write_coverage(
-    workbook: &mut Workbook,
+    book: &mut Book,
     lang: Lang,
     coverage: &[(crate::domain::Round, String, Coverage)],
-    formats: &Formats,
 ) -> anyhow::Result<()> {
     let s = t(lang);
     let headers: Vec<&str> = vec![
@@ -797,9 +756,14 @@ fn write_coverage(
         &s.col_away,
         &s.col_missed,
     ];
-    let sheet = workbook.add_worksheet();
-    sheet.set_name(s.sheet_coverage.as_str())?;
-    write_header_row(sheet, &headers, &formats.header)?;
+    let sheet = book.add_sheet(SheetSetup {
+        name: s.sheet_coverage.clone(),
+        frozen_rows: 1,
+        frozen_columns: 3,
+        orientation: Orientation::Portrait,
+        footer: s.sheet_footer.clone(),
+    });
+    write_header_row(book, sheet, &headers, None)?;
     let mut widths = Widths::of_headers(&headers);
     for (column, header) in headers.iter().enumerate() {
         widths.fit(column, header);
@@ -822,12 +786,9 @@ fn write_coverage(
             ]
             .map(|n| Cell::Number(i64::from(n))),
         );
-        write_cells(sheet, last_row, &cells, formats, &mut widths)?;
+        write_cells(book, sheet, last_row, &cells, &mut widths)?;
     }
-    finish_table(sheet, &widths, last_row, headers.len())?;
-    sheet.set_freeze_panes(1, 3)?;
-    print_on_a4(sheet, lang, Orientation::Portrait, 0)?;
-    Ok(())
+    finish_table(book, sheet, &widths, last_row, headers.len())
 }
 
 #[cfg(test)]
@@ -837,17 +798,14 @@ mod tests {
     #[test]
     fn a_grid_that_passes_a_sheets_row_limit_goes_on_in_a_sheet_of_its_own() {
         let headers = ledger_headers(Lang::Zh);
-        let formats = Formats::new();
-        let mut workbook = Workbook::new();
+        let mut book = Book::new(LEDGER_ZIP_LEVEL);
         let mut sheets = LedgerSheets {
             sheets: Vec::new(),
             lang: Lang::Zh,
             limit: 4,
         };
         for grid in ["第一网格", "第二网格"] {
-            sheets
-                .open(&mut workbook, Some(grid), &headers, &formats)
-                .unwrap();
+            sheets.open(&mut book, Some(grid), &headers).unwrap();
         }
         let rows = [
             "第一网格",
@@ -858,12 +816,11 @@ mod tests {
             "第一网格",
         ];
         for grid in rows {
-            let (sheet, at, widths) = sheets
-                .next_row(&mut workbook, Some(grid), &headers, &formats)
-                .unwrap();
-            write_cells(sheet, at, &[Cell::text(grid)], &formats, widths).unwrap();
+            let (sheet, at, widths) = sheets.next_row(&mut book, Some(grid), &headers).unwrap();
+            write_cells(&mut book, sheet, at, &[Cell::text(grid)], widths).unwrap();
         }
-        let bytes = workbook.save_to_buffer().unwrap();
+        let mut bytes = Vec::new();
+        book.save(&mut bytes).unwrap();
         let mut book: calamine::Xlsx<_> =
             calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
         use calamine::Reader;
