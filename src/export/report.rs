@@ -55,7 +55,7 @@ pub fn run(session: &Session, from: &str, to: &str, out: &Path) -> anyhow::Resul
     let mut file = OutFile::create(out)?;
     let written = match kind {
         OutKind::Csv => sheet.write_csv(file.file()?)?,
-        OutKind::Xlsx => sheet.write_xlsx(file.file()?)?,
+        OutKind::Xlsx => sheet.write_xlsx(file.file()?, &super::out_dir(out))?,
     };
     file.finish()?;
     writeln!(
@@ -482,9 +482,9 @@ impl LedgerSheet<'_> {
     /// while the whole span fits in one; a sheet per grid when it does not (a district's month),
     /// each split again at a sheet's row limit. Which it is, is known before the first row is
     /// written.
-    fn write_xlsx(&self, file: &mut File) -> anyhow::Result<Written> {
+    fn write_xlsx(&self, file: &mut File, scratch: &Path) -> anyhow::Result<Written> {
         let headers = ledger_headers(self.lang);
-        let mut book = Book::new(LEDGER_ZIP_LEVEL);
+        let mut book = Book::new(LEDGER_ZIP_LEVEL, scratch);
         let mut summary = Summary::new(self.ledger.grids());
         let by_grid = self.ledger.rows_by_grid()?;
         let total: usize = by_grid.iter().map(|(_, rows)| rows).sum();
@@ -798,7 +798,7 @@ mod tests {
     #[test]
     fn a_grid_that_passes_a_sheets_row_limit_goes_on_in_a_sheet_of_its_own() {
         let headers = ledger_headers(Lang::Zh);
-        let mut book = Book::new(LEDGER_ZIP_LEVEL);
+        let mut book = Book::new(LEDGER_ZIP_LEVEL, &std::env::temp_dir());
         let mut sheets = LedgerSheets {
             sheets: Vec::new(),
             lang: Lang::Zh,

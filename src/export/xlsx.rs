@@ -13,6 +13,7 @@
 
 use std::fs::File;
 use std::io::{self, Seek, Write};
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
@@ -94,15 +95,21 @@ pub struct Book {
     compressing: Option<JoinHandle<io::Result<Vec<Body>>>>,
     level: u32,
     zip64_from: u64,
+    scratch: PathBuf,
 }
 
 impl Book {
-    /// A workbook whose sheets are deflated at `level` (0–9).
-    pub fn new(level: u32) -> Book {
+    /// A workbook whose sheets are deflated at `level` (0–9), their compressed rows held until
+    /// the end in unnamed temporary files in `scratch` (where the workbook goes: the space it
+    /// needs is there, and a small `/tmp` in memory is not filled).
+    pub fn new(level: u32, scratch: &Path) -> Book {
         let (pieces, pieces_read) = mpsc::sync_channel::<Piece>(16);
         let (spare_back, spare) = mpsc::channel();
-        let compressing =
-            std::thread::spawn(move || compress_pieces(level, pieces_read, spare_back));
+        let scratch = scratch.to_path_buf();
+        let thread_scratch = scratch.clone();
+        let compressing = std::thread::spawn(move || {
+            compress_pieces(level, &thread_scratch, pieces_read, spare_back)
+        });
         Book {
             sheets: Vec::new(),
             pieces: Some(pieces),
@@ -110,6 +117,7 @@ impl Book {
             compressing: Some(compressing),
             level,
             zip64_from: u64::from(u32::MAX),
+            scratch,
         }
     }
 
@@ -197,7 +205,7 @@ impl Book {
         for (index, sheet) in self.sheets.iter().enumerate() {
             let body = match bodies.get_mut(index).and_then(Option::take) {
                 Some(body) => body,
-                None => Body::empty()?,
+                None => Body::empty(&self.scratch)?,
             };
             let name = format!("xl/worksheets/sheet{}.xml", index + 1);
             zip.deflated_around(
@@ -514,9 +522,9 @@ impl Sheet {
 }
 
 impl Body {
-    fn empty() -> io::Result<Body> {
+    fn empty(scratch: &Path) -> io::Result<Body> {
         Ok(Body {
-            file: tempfile::tempfile()?,
+            file: tempfile::tempfile_in(scratch)?,
             compressed: 0,
             raw: 0,
             crc: crc32fast::Hasher::new(),
@@ -527,6 +535,7 @@ impl Body {
 /// The compressing thread: each piece deflated on its own and added to its sheet's file.
 fn compress_pieces(
     level: u32,
+    scratch: &Path,
     pieces: mpsc::Receiver<Piece>,
     spare: mpsc::Sender<Vec<u8>>,
 ) -> io::Result<Vec<Body>> {
@@ -535,7 +544,7 @@ fn compress_pieces(
     let mut bodies: Vec<Body> = Vec::new();
     for Piece { sheet, xml } in pieces {
         while bodies.len() <= sheet {
-            bodies.push(Body::empty()?);
+            bodies.push(Body::empty(scratch)?);
         }
         let body = &mut bodies[sheet];
         deflate_alone(&mut compress, &xml, FlushCompress::Sync, &mut out)?;
@@ -966,7 +975,7 @@ mod tests {
         // Each sheet's 3,000 rows are over 500 KB of XML: compressed in several pieces.
         const ROWS: u32 = 6_000;
         for zip64_from in [u64::from(u32::MAX), 0] {
-            let mut book = Book::new(2);
+            let mut book = Book::new(2, &std::env::temp_dir());
             book.zip64_from = zip64_from;
             let names = ["第一网格", "Li's 'grid'"];
             for name in names {
@@ -1029,8 +1038,33 @@ mod tests {
     }
 
     #[test]
+    fn a_scratch_directory_that_cannot_be_written_is_an_error_not_a_hang() {
+        let mut book = Book::new(2, Path::new("/nonexistent/scratch"));
+        let sheet = book.add_sheet(setup("台账"));
+        let mut failed = None;
+        for at in 0..20_000 {
+            let written = book.row(sheet, at, None).and_then(|mut row| {
+                row.text(0, "和平1小区 9栋 1单元 202", Look::Plain);
+                row.end()
+            });
+            if let Err(error) = written {
+                failed = Some(error);
+                break;
+            }
+        }
+        let error = match failed {
+            Some(error) => error,
+            None => book.save(&mut Vec::new()).unwrap_err(),
+        };
+        assert!(
+            format!("{error:#}").contains("compressing"),
+            "the error says what failed: {error:#}"
+        );
+    }
+
+    #[test]
     fn rows_of_a_sheet_go_in_order() {
-        let mut book = Book::new(2);
+        let mut book = Book::new(2, &std::env::temp_dir());
         let sheet = book.add_sheet(setup("台账"));
         book.row(sheet, 5, None).unwrap().end().unwrap();
         assert!(book.row(sheet, 3, None).is_err(), "row 3 after row 5");
@@ -1039,7 +1073,7 @@ mod tests {
 
     #[test]
     fn a_sheet_freezes_its_header_filters_prints_on_a4_and_repeats_its_header() {
-        let mut book = Book::new(2);
+        let mut book = Book::new(2, &std::env::temp_dir());
         let sheet = book.add_sheet(setup("第一网格"));
         let mut row = book.row(sheet, 0, Some(30.0)).unwrap();
         row.text(19, "closed by", Look::Header);
