@@ -523,8 +523,14 @@ impl Sheet {
 
 impl Body {
     fn empty(scratch: &Path) -> io::Result<Body> {
+        let file = tempfile::tempfile_in(scratch).map_err(|error| {
+            io::Error::new(
+                error.kind(),
+                format!("a temporary file in {}: {error}", scratch.display()),
+            )
+        })?;
         Ok(Body {
-            file: tempfile::tempfile_in(scratch)?,
+            file,
             compressed: 0,
             raw: 0,
             crc: crc32fast::Hasher::new(),
@@ -885,26 +891,32 @@ fn escape_attribute(text: &str) -> String {
     escape_text(text).replace('"', "&quot;")
 }
 
-/// Text as cell XML: markup escaped; control characters, which XML cannot hold, and text that
-/// reads as one of their escapes (`_x0007_`) in Excel's `_xHHHH_` form.
+/// Text as cell XML: markup escaped; characters XML cannot hold (control characters, a carriage
+/// return, which XML would read back as a newline, U+FFFE and U+FFFF) and text that reads as one
+/// of their escapes (`_x0007_`) in Excel's `_xHHHH_` form.
 fn push_escaped(out: &mut Vec<u8>, text: &str) {
-    let plain = text
-        .bytes()
-        .all(|b| b >= 0x20 && !matches!(b, b'&' | b'<' | b'>' | b'_') || b == b'\n' || b == b'\t');
+    // 0xEF leads U+FFFE and U+FFFF in UTF-8.
+    let plain = text.bytes().all(|b| {
+        (b >= 0x20 && !matches!(b, b'&' | b'<' | b'>' | b'_' | 0xEF)) || b == b'\n' || b == b'\t'
+    });
     if plain {
         out.extend_from_slice(text.as_bytes());
         return;
     }
-    let bytes = text.as_bytes();
-    for (at, &byte) in bytes.iter().enumerate() {
-        match byte {
-            b'&' => out.extend_from_slice(b"&amp;"),
-            b'<' => out.extend_from_slice(b"&lt;"),
-            b'>' => out.extend_from_slice(b"&gt;"),
-            b'\n' | b'\t' | b'\r' => out.push(byte),
-            b'_' if looks_like_escape(&bytes[at..]) => out.extend_from_slice(b"_x005F_"),
-            0..0x20 => out.extend_from_slice(format!("_x{byte:04X}_").as_bytes()),
-            _ => out.push(byte),
+    for (at, character) in text.char_indices() {
+        match character {
+            '&' => out.extend_from_slice(b"&amp;"),
+            '<' => out.extend_from_slice(b"&lt;"),
+            '>' => out.extend_from_slice(b"&gt;"),
+            '\n' | '\t' => out.push(character as u8),
+            '_' if looks_like_escape(&text.as_bytes()[at..]) => out.extend_from_slice(b"_x005F_"),
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => {
+                out.extend_from_slice(format!("_x{:04X}_", u32::from(character)).as_bytes());
+            }
+            _ => {
+                let mut utf8 = [0u8; 4];
+                out.extend_from_slice(character.encode_utf8(&mut utf8).as_bytes());
+            }
         }
     }
 }
@@ -945,6 +957,12 @@ mod tests {
             ("_x0041_ stays", "_x005F_x0041_ stays"),
             ("snake_case_x", "snake_case_x"),
             ("two\nlines", "two\nlines"),
+            ("cr\r", "cr_x000D_"),
+            (
+                "not a character \u{fffe}\u{ffff}",
+                "not a character _xFFFE__xFFFF_",
+            ),
+            ("\u{ef}\u{20000} 𠀀", "\u{ef}\u{20000} 𠀀"),
         ] {
             assert_eq!(escape_text(text), xml, "{text:?}");
         }
