@@ -389,6 +389,8 @@ string_table! {
     progress_integrity_check,
     progress_foreign_keys,
     progress_sanity,
+    progress_ledger_reading,
+    progress_ledger,
     doctor_file_ok,
     doctor_file_open,
     doctor_dir_ok,

@@ -143,7 +143,7 @@ pub fn run(session: &Session, command: Command) -> anyhow::Result<()> {
         Command::Backup { file } => backup(session, &file),
         Command::Handover { to } => handover(session, &to),
         Command::Doctor { full } => super::doctor::run(session, full),
-        Command::Report { from, to, out } => crate::export::report::run(session, &from, &to, &out),
+        Command::Report { from, to, out } => report(session, &from, &to, &out),
         Command::Watch { interval, once } => super::notify::watch(session, interval, once),
         Command::Outbox {
             action,
@@ -856,6 +856,16 @@ fn handover(session: &Session, to: &str) -> anyhow::Result<()> {
             fill(&s.handover_roster_kept, &[("elders", &elders)])
         )?;
     }
+    Ok(())
+}
+
+fn report(session: &Session, from: &str, to: &str, out: &Path) -> anyhow::Result<()> {
+    let reading = crate::store::Stage::Ledger { done: 0, total: 0 };
+    let progress = super::progress::Progress::start(session.lang, reading);
+    let result =
+        crate::export::report::run(session, from, to, out, &mut |stage| progress.stage(stage));
+    drop(progress);
+    writeln!(stdout(), "{}", result?)?;
     Ok(())
 }
 

@@ -1,4 +1,4 @@
-//! A progress line for the long commands (#14: `backup`, `doctor --full`): on stderr, only when
+//! A progress line for the long commands (#14: `backup`, `doctor --full`, `report`): on stderr, only when
 //! stderr is a terminal, and only once a task has run for a second. It says what is being done
 //! and for how long, redrawn in place by a thread of its own while the work goes on, and is
 //! cleared when the work ends, so stdout and a redirected stderr stay as they were.
@@ -39,6 +39,10 @@ pub fn line(lang: Lang, stage: Stage, elapsed: Duration) -> Option<String> {
         Stage::IntegrityCheck => s.progress_integrity_check.clone(),
         Stage::ForeignKeys => s.progress_foreign_keys.clone(),
         Stage::Sanity => s.progress_sanity.clone(),
+        Stage::Ledger { total: 0, .. } => s.progress_ledger_reading.clone(),
+        Stage::Ledger { done, total } => {
+            fill(&s.progress_ledger, &[("done", &done), ("total", &total)])
+        }
     };
     Some(fill(
         &s.progress_line,
@@ -160,6 +164,17 @@ mod tests {
                 let shown = line(lang, stage, Duration::from_secs(3)).unwrap();
                 assert!(!shown.contains('{') && shown.contains('3'), "{shown}");
             }
+        }
+        for (lang, words) in [(Lang::Zh, "12/60"), (Lang::En, "12 of 60")] {
+            let ledger = Stage::Ledger {
+                done: 12,
+                total: 60,
+            };
+            let shown = line(lang, ledger, Duration::from_secs(4)).unwrap();
+            assert!(shown.contains(words), "{shown}");
+            let reading = Stage::Ledger { done: 0, total: 0 };
+            let shown = line(lang, reading, Duration::from_secs(4)).unwrap();
+            assert!(!shown.contains('0') && !shown.contains('{'), "{shown}");
         }
         let empty = Stage::Copying { done: 0, total: 0 };
         assert!(line(Lang::En, empty, QUIET_FOR).unwrap().contains("0%"));

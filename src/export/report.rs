@@ -22,6 +22,7 @@ use crate::error::Refusal;
 use crate::i18n::{Lang, Strings, fill, t, words};
 use crate::ops::Session;
 use crate::ops::input::parse_date;
+use crate::store::Stage;
 use crate::store::date_text;
 use crate::store::flags::{FlagRecord, FollowUp};
 use crate::store::ledger::Ledger;
@@ -40,7 +41,15 @@ const WRAPPED_COLUMNS: [(usize, usize); 4] = [(4, 10), (15, 10), (16, 30), (17, 
 /// Points per line of wrapped 11-point text.
 const LINE_HEIGHT: f64 = 15.0;
 
-pub fn run(session: &Session, from: &str, to: &str, out: &Path) -> anyhow::Result<()> {
+/// Writes the ledger of `from`..`to` to `out`, telling `progress` which round it is at; returns
+/// what it wrote, in words, for the command to say once its progress line is gone.
+pub fn run(
+    session: &Session,
+    from: &str,
+    to: &str,
+    out: &Path,
+    progress: &mut dyn FnMut(Stage),
+) -> anyhow::Result<String> {
     let (from, to) = parse_span(from, to)?;
     let kind = check_out_path(out, &[OutKind::Csv, OutKind::Xlsx])?;
     let (store, actor, _) =
@@ -54,23 +63,18 @@ pub fn run(session: &Session, from: &str, to: &str, out: &Path) -> anyhow::Resul
     };
     let mut file = OutFile::create(out)?;
     let written = match kind {
-        OutKind::Csv => sheet.write_csv(file.file()?)?,
-        OutKind::Xlsx => sheet.write_xlsx(file.file()?, &super::out_dir(out))?,
+        OutKind::Csv => sheet.write_csv(file.file()?, progress)?,
+        OutKind::Xlsx => sheet.write_xlsx(file.file()?, &super::out_dir(out), progress)?,
     };
     file.finish()?;
-    writeln!(
-        std::io::stdout().lock(),
-        "{}",
-        fill(
-            &t(session.lang).report_done,
-            &[
-                ("path", &out.display()),
-                ("rounds", &written.rounds),
-                ("rows", &written.rows),
-            ]
-        )
-    )?;
-    Ok(())
+    Ok(fill(
+        &t(session.lang).report_done,
+        &[
+            ("path", &out.display()),
+            ("rounds", &written.rounds),
+            ("rows", &written.rows),
+        ],
+    ))
 }
 
 /// Reads `--from` and `--to`: dates, in order, at most [`MAX_SPAN_DAYS`] days.
@@ -427,6 +431,7 @@ impl LedgerSheet<'_> {
     /// time, and there are two cores. A round in flight is the most held in memory.
     fn for_each_row(
         &self,
+        progress: &mut dyn FnMut(Stage),
         each: impl FnMut(&ElderRound, Vec<Cell<'_>>) -> anyhow::Result<()> + Send,
     ) -> anyhow::Result<Written> {
         let (lang, tz) = (self.lang, self.tz);
@@ -452,11 +457,13 @@ impl LedgerSheet<'_> {
                 }
                 Ok(written)
             });
-            for round in self.ledger.rounds() {
+            let total = self.ledger.rounds().len() as u64;
+            for (done, round) in (1u64..).zip(self.ledger.rounds()) {
                 // A writer that stopped has dropped its end; its error comes from `join`.
                 if rounds.send(self.ledger.round(*round)?).is_err() {
                     break;
                 }
+                progress(Stage::Ledger { done, total });
             }
             drop(rounds);
             writer
@@ -465,12 +472,16 @@ impl LedgerSheet<'_> {
         })
     }
 
-    fn write_csv(&self, file: &mut File) -> anyhow::Result<Written> {
+    fn write_csv(
+        &self,
+        file: &mut File,
+        progress: &mut dyn FnMut(Stage),
+    ) -> anyhow::Result<Written> {
         let mut out = BufWriter::new(file);
         out.write_all("\u{feff}".as_bytes())?;
         let mut writer = csv::Writer::from_writer(out);
         writer.write_record(ledger_headers(self.lang))?;
-        let written = self.for_each_row(|_, cells| {
+        let written = self.for_each_row(progress, |_, cells| {
             writer.write_record(cells.iter().map(Cell::csv_bytes))?;
             Ok(())
         })?;
@@ -482,7 +493,12 @@ impl LedgerSheet<'_> {
     /// while the whole span fits in one; a sheet per grid when it does not (a district's month),
     /// each split again at a sheet's row limit. Which it is, is known before the first row is
     /// written.
-    fn write_xlsx(&self, file: &mut File, scratch: &Path) -> anyhow::Result<Written> {
+    fn write_xlsx(
+        &self,
+        file: &mut File,
+        scratch: &Path,
+        progress: &mut dyn FnMut(Stage),
+    ) -> anyhow::Result<Written> {
         let headers = ledger_headers(self.lang);
         let mut book = Book::new(LEDGER_ZIP_LEVEL, scratch);
         let mut summary = Summary::new(self.ledger.grids());
@@ -502,7 +518,7 @@ impl LedgerSheet<'_> {
             sheets.open(&mut book, None, &headers)?;
         }
         let mut coverage: Vec<(crate::domain::Round, String, Coverage)> = Vec::new();
-        let written = self.for_each_row(|row, cells| {
+        let written = self.for_each_row(progress, |row, cells| {
             summary.add(row);
             // Rows come round by round: this round's grids are at the end.
             match coverage

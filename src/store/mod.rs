@@ -503,6 +503,9 @@ pub enum Stage {
     ForeignKeys,
     /// Reading the records for sense.
     Sanity,
+    /// Writing the ledger (台账): `done` of `total` rounds, or its flags and follow-ups still
+    /// being read (`total` 0).
+    Ledger { done: u64, total: u64 },
 }
 
 /// Checks a finished copy against the census of what was copied.
