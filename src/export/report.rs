@@ -124,6 +124,21 @@ impl<'a> Cell<'a> {
         value.map_or(Cell::Blank, Cell::text)
     }
 
+    /// Text curtain wrote itself (dates, times, words from the string tables): nothing in it to
+    /// clean, and ten of a ledger row's cells.
+    fn own(value: impl Into<Cow<'a, str>>) -> Cell<'a> {
+        let value = value.into();
+        if value.is_empty() {
+            Cell::Blank
+        } else {
+            Cell::Text(value)
+        }
+    }
+
+    fn own_maybe(value: Option<impl Into<Cow<'a, str>>>) -> Cell<'a> {
+        value.map_or(Cell::Blank, Cell::own)
+    }
+
     /// The cell as CSV text. Text that a spreadsheet would take for a formula (a note typed as
     /// `=HYPERLINK(…)`) is kept as text with a leading apostrophe; XLSX cells are text anyway.
     pub fn csv_bytes(&self) -> Cow<'_, [u8]> {
@@ -182,32 +197,32 @@ pub fn ledger_cells<'a>(
     let flag = row.flag.as_ref();
     let severity = flag.map(|f| f.severity).or(row.severity);
     vec![
-        Cell::text(date_text(row.round.date)),
-        Cell::text(words::slot(lang, row.round.slot)),
+        Cell::own(date_text(row.round.date)),
+        Cell::own(words::slot(lang, row.round.slot)),
         Cell::text(row.elder.grid.as_str()),
         Cell::text(row.elder.id.as_str()),
         Cell::text(row.elder.name.as_str()),
         Cell::text(row.elder.address.as_str()),
-        Cell::text(expected_words(lang, row.round.expected())),
-        Cell::maybe(
+        Cell::own(expected_words(lang, row.round.expected())),
+        Cell::own_maybe(
             decisive
                 .and_then(|c| c.observation)
                 .map(|o| words::observation(lang, o)),
         ),
-        Cell::text(words::status(lang, row.status)),
-        Cell::maybe(row.late.then_some(s.report_yes.as_str())),
+        Cell::own(words::status(lang, row.status)),
+        Cell::own_maybe(row.late.then_some(s.report_yes.as_str())),
         Cell::maybe(decisive.map(|c| c.checker.as_str())),
-        Cell::maybe(decisive.map(|c| time_after(row.round.date, c.seen_at, tz))),
+        Cell::own_maybe(decisive.map(|c| time_after(row.round.date, c.seen_at, tz))),
         // When it was typed in: a make-up round or a late entry shows here, not in `seen at`.
-        Cell::maybe(decisive.map(|c| time_after(row.round.date, c.recorded_at, tz))),
-        Cell::maybe(severity.map(|sv| words::severity(lang, sv))),
+        Cell::own_maybe(decisive.map(|c| time_after(row.round.date, c.recorded_at, tz))),
+        Cell::own_maybe(severity.map(|sv| words::severity(lang, sv))),
         if row.status.is_flagged() && row.streak > 0 {
             Cell::Number(i64::from(row.streak))
         } else {
             Cell::Blank
         },
         flag.map_or(Cell::Blank, |f| Cell::Number(f.id)),
-        Cell::maybe(flag.map(|f| words::flag_state(lang, f.state))),
+        Cell::own_maybe(flag.map(|f| words::flag_state(lang, f.state))),
         Cell::text(follow_up_log(lang, tz, row.round.date, follow_ups)),
         Cell::maybe(flag.and_then(|f| outcome_words(lang, f))),
         Cell::maybe(flag.and_then(|f| closed_by_at(tz, row.round.date, f))),
@@ -374,6 +389,8 @@ pub fn summary_headers(lang: Lang) -> Vec<&'static str> {
 struct Summary {
     grids: Vec<String>,
     days: BTreeMap<(NaiveDate, usize), DayGrid>,
+    /// The grid of the last row added.
+    last_grid: Option<usize>,
 }
 
 impl Summary {
@@ -381,17 +398,24 @@ impl Summary {
         Summary {
             grids,
             days: BTreeMap::new(),
+            last_grid: None,
         }
     }
 
     fn add(&mut self, row: &ElderRound) {
-        let grid = match self.grids.iter().position(|g| *g == row.elder.grid) {
+        // Rows come grid by grid: most are of the grid of the row before.
+        let last = self
+            .last_grid
+            .filter(|at| self.grids.get(*at) == Some(&row.elder.grid));
+        let found = last.or_else(|| self.grids.iter().position(|g| *g == row.elder.grid));
+        let grid = match found {
             Some(index) => index,
             None => {
                 self.grids.push(row.elder.grid.clone());
                 self.grids.len() - 1
             }
         };
+        self.last_grid = Some(grid);
         self.days
             .entry((row.round.date, grid))
             .or_default()

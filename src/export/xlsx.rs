@@ -893,33 +893,53 @@ fn escape_attribute(text: &str) -> String {
 
 /// Text as cell XML: markup escaped; characters XML cannot hold (control characters, a carriage
 /// return, which XML would read back as a newline, U+FFFE and U+FFFF) and text that reads as one
-/// of their escapes (`_x0007_`) in Excel's `_xHHHH_` form.
+/// of their escapes (`_x0007_`) in Excel's `_xHHHH_` form. Runs of other bytes are copied whole.
 fn push_escaped(out: &mut Vec<u8>, text: &str) {
-    // 0xEF leads U+FFFE and U+FFFF in UTF-8.
-    let plain = text.bytes().all(|b| {
-        (b >= 0x20 && !matches!(b, b'&' | b'<' | b'>' | b'_' | 0xEF)) || b == b'\n' || b == b'\t'
-    });
-    if plain {
-        out.extend_from_slice(text.as_bytes());
-        return;
-    }
-    for (at, character) in text.char_indices() {
-        match character {
-            '&' => out.extend_from_slice(b"&amp;"),
-            '<' => out.extend_from_slice(b"&lt;"),
-            '>' => out.extend_from_slice(b"&gt;"),
-            '\n' | '\t' => out.push(character as u8),
-            '_' if looks_like_escape(&text.as_bytes()[at..]) => out.extend_from_slice(b"_x005F_"),
-            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => {
-                out.extend_from_slice(format!("_x{:04X}_", u32::from(character)).as_bytes());
+    let bytes = text.as_bytes();
+    let (mut copied, mut at) = (0, 0);
+    while let Some(offset) = bytes[at..].iter().position(|b| LOOK_AT[usize::from(*b)]) {
+        at += offset;
+        let rest = &bytes[at..];
+        let escape: Option<(std::borrow::Cow<'static, [u8]>, usize)> = match rest[0] {
+            b'&' => Some((b"&amp;".into(), 1)),
+            b'<' => Some((b"&lt;".into(), 1)),
+            b'>' => Some((b"&gt;".into(), 1)),
+            b'_' if looks_like_escape(rest) => Some((b"_x005F_".into(), 1)),
+            // U+FFFE and U+FFFF; 0xEF leads other characters too.
+            0xEF if rest.starts_with(&[0xEF, 0xBF, 0xBE]) => Some((b"_xFFFE_".into(), 3)),
+            0xEF if rest.starts_with(&[0xEF, 0xBF, 0xBF]) => Some((b"_xFFFF_".into(), 3)),
+            control @ 0..0x20 => Some((format!("_x{control:04X}_").into_bytes().into(), 1)),
+            _ => None,
+        };
+        match escape {
+            Some((escaped, width)) => {
+                out.extend_from_slice(&bytes[copied..at]);
+                out.extend_from_slice(&escaped);
+                at += width;
+                copied = at;
             }
-            _ => {
-                let mut utf8 = [0u8; 4];
-                out.extend_from_slice(character.encode_utf8(&mut utf8).as_bytes());
-            }
+            None => at += 1,
         }
     }
+    out.extend_from_slice(&bytes[copied..]);
 }
+
+/// The bytes [`push_escaped`] looks at: control characters but a newline and a tab, markup, the
+/// underscore that starts `_xHHHH_`, and the first byte of U+FFFE and U+FFFF.
+const LOOK_AT: [bool; 256] = {
+    let mut look = [false; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        look[byte] = byte != b'\n' as usize && byte != b'\t' as usize;
+        byte += 1;
+    }
+    look[b'&' as usize] = true;
+    look[b'<' as usize] = true;
+    look[b'>' as usize] = true;
+    look[b'_' as usize] = true;
+    look[0xEF] = true;
+    look
+};
 
 /// `_x` four hex digits `_`: how Excel writes a character XML cannot hold.
 fn looks_like_escape(bytes: &[u8]) -> bool {
@@ -963,6 +983,7 @@ mod tests {
                 "not a character _xFFFE__xFFFF_",
             ),
             ("\u{ef}\u{20000} 𠀀", "\u{ef}\u{20000} 𠀀"),
+            ("全角，逗号：", "全角，逗号："),
         ] {
             assert_eq!(escape_text(text), xml, "{text:?}");
         }
