@@ -403,6 +403,68 @@ fn a_resolved_flag_shows_its_follow_up_outcome_and_who_closed_it() {
     assert_eq!(table.get(away, ZH.flag_id), "");
 }
 
+/// Every entry of a workbook, read to its end (the zip reader checks each CRC there), by name.
+fn entries_of(path: &Path) -> HashMap<String, Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).expect("the report opens");
+    let mut archive = zip::ZipArchive::new(file).expect("the report is a zip archive");
+    (0..archive.len())
+        .map(|index| {
+            let mut entry = archive.by_index(index).expect("an entry");
+            let name = entry.name().expect("a name").to_string();
+            let mut content = Vec::new();
+            entry
+                .read_to_end(&mut content)
+                .unwrap_or_else(|error| panic!("{name}: {error}"));
+            (name, content)
+        })
+        .collect()
+}
+
+#[test]
+fn the_xlsx_ledger_is_a_sound_zip_whose_sheets_hold_only_what_xml_can() {
+    let db = patrolled();
+    // CQ002's evening alert, closed with a note holding characters XML has no room for.
+    let flag = db
+        .flag_of("CQ002", EVENING, "2026-11-22 21:00")
+        .expect("CQ002's evening alert has a flag");
+    db.ok_as(
+        "zhao_wangge",
+        "2026-11-22 21:05",
+        &[
+            "resolve",
+            &flag["id"].to_string(),
+            "--outcome",
+            "elder_fine",
+            "--note",
+            "门口\u{fffe}等\u{ffff}候 <ok> & _x0041_",
+        ],
+    );
+    let out = db.file("ledger.xlsx");
+    report(&db, "zh", REPORT_NOW, "2026-11-22", "2026-11-23", &out);
+    let entries = entries_of(&out);
+    for part in ["[Content_Types].xml", "xl/workbook.xml", "xl/styles.xml"] {
+        assert!(entries.contains_key(part), "{part} in {:?}", entries.keys());
+    }
+    let ledger = &entries["xl/worksheets/sheet1.xml"];
+    let text = String::from_utf8(ledger.clone()).expect("the sheet is UTF-8");
+    for forbidden in ['\u{fffe}', '\u{ffff}'] {
+        assert!(!text.contains(forbidden), "{forbidden:?} written raw");
+    }
+    assert!(
+        text.contains("门口_xFFFE_等_xFFFF_候 &lt;ok&gt; &amp; _x005F_x0041_"),
+        "escaped as Excel reads it back"
+    );
+    let table = Table::new(read_xlsx(&out)["台账"].clone());
+    assert!(
+        table
+            .rows
+            .iter()
+            .any(|row| row.iter().any(|cell| cell.ends_with("候 <ok> & _x0041_"))),
+        "the note reads back as it was typed, after what XML cannot hold"
+    );
+}
+
 /// The summary's numbers as they follow from `status` and `flags` for the same rounds.
 fn expected_summary(db: &TestDb) -> HashMap<(String, String), [u32; 9]> {
     let mut grids_of: HashMap<String, String> = HashMap::new();
