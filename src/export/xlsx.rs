@@ -134,10 +134,6 @@ impl Book {
         self.sheets.len() - 1
     }
 
-    pub fn sheet_count(&self) -> usize {
-        self.sheets.len()
-    }
-
     /// Starts row `row` (from 0) of `sheet`, `height` points high or the default; rows of a
     /// sheet go in order, and the row's cells in order of their columns.
     pub fn row(&mut self, sheet: usize, row: u32, height: Option<f64>) -> anyhow::Result<Row<'_>> {
