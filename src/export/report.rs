@@ -113,11 +113,7 @@ impl<'a> Cell<'a> {
             Cow::Borrowed(_) => value,
             Cow::Owned(clean) => Cow::Owned(clean),
         };
-        if value.is_empty() {
-            Cell::Blank
-        } else {
-            Cell::Text(value)
-        }
+        Cell::own(value)
     }
 
     fn maybe(value: Option<impl Into<Cow<'a, str>>>) -> Cell<'a> {
