@@ -119,11 +119,12 @@ fn ledger_month_csv(bencher: Bencher, size: &str) {
             .expect("header");
         let tz = store.schedule.tz;
         for round in ledger.rounds() {
+            let of_round = ledger.follow_ups_of(*round).expect("follow-ups");
             for row in ledger.round(*round).expect("round") {
                 let follow_ups = row
                     .flag
                     .as_ref()
-                    .map_or(&[][..], |flag| ledger.follow_ups(flag.id));
+                    .map_or(&[][..], |flag| of_round.of(flag.id));
                 let cells = curtain::export::report::ledger_cells(Lang::Zh, tz, &row, follow_ups);
                 out.write_record(cells.iter().map(Cell::csv_bytes))
                     .expect("row");

@@ -25,7 +25,7 @@ use crate::ops::input::parse_date;
 use crate::store::Stage;
 use crate::store::date_text;
 use crate::store::flags::{FlagRecord, FollowUp};
-use crate::store::ledger::Ledger;
+use crate::store::ledger::{FollowUps, Ledger};
 use crate::store::parse_ts;
 use crate::store::rounds::ElderRound;
 
@@ -455,13 +455,13 @@ impl LedgerSheet<'_> {
         each: impl FnMut(&ElderRound, Vec<Cell<'_>>) -> anyhow::Result<()> + Send,
     ) -> anyhow::Result<Written> {
         let (lang, tz) = (self.lang, self.tz);
-        let follow_ups = self.ledger.follow_ups_by_flag();
         std::thread::scope(|scope| {
-            let (rounds, rounds_read) = std::sync::mpsc::sync_channel::<Vec<ElderRound>>(1);
+            let (rounds, rounds_read) =
+                std::sync::mpsc::sync_channel::<(Vec<ElderRound>, FollowUps)>(1);
             let writer = scope.spawn(move || -> anyhow::Result<Written> {
                 let mut each = each;
                 let mut written = Written::default();
-                for rows in rounds_read {
+                for (rows, follow_ups) in rounds_read {
                     if !rows.is_empty() {
                         written.rounds += 1;
                     }
@@ -480,7 +480,11 @@ impl LedgerSheet<'_> {
             let total = self.ledger.rounds().len() as u64;
             for (done, round) in (1u64..).zip(self.ledger.rounds()) {
                 // A writer that stopped has dropped its end; its error comes from `join`.
-                if rounds.send(self.ledger.round(*round)?).is_err() {
+                let read = (
+                    self.ledger.round(*round)?,
+                    self.ledger.follow_ups_of(*round)?,
+                );
+                if rounds.send(read).is_err() {
                     break;
                 }
                 progress(Stage::Ledger { done, total });

@@ -51,7 +51,6 @@ fn has_opened(
 pub struct Ledger<'a> {
     store: &'a Store,
     roster: Roster,
-    follow_ups: FollowUps,
     rounds: Vec<Round>,
     now: DateTime<Utc>,
 }
@@ -65,14 +64,9 @@ impl<'a> Ledger<'a> {
     ) -> super::db::Result<Ledger<'a>> {
         let roster = elders::roster(&store.conn)?;
         let rounds = opened_rounds(store, &roster, from, to, now);
-        let follow_ups = match (rounds.first(), rounds.last()) {
-            (Some(first), Some(last)) => follow_ups_in_span(&store.conn, *first, *last)?,
-            _ => FollowUps::default(),
-        };
         Ok(Ledger {
             store,
             roster,
-            follow_ups,
             rounds,
             now,
         })
@@ -138,15 +132,10 @@ impl<'a> Ledger<'a> {
         Ok(counts)
     }
 
-    /// Every follow-up of the span's flags, by flag: what the rows' writer looks them up in
-    /// (a thread of its own, where the ledger itself cannot go).
-    pub fn follow_ups_by_flag(&self) -> &FollowUps {
-        &self.follow_ups
-    }
-
-    /// A flag's follow-ups, oldest first.
-    pub fn follow_ups(&self, flag_id: i64) -> &[FollowUp] {
-        self.follow_ups.of(flag_id)
+    /// Every follow-up of the round's flags, by flag: read round by round with its rows, so a
+    /// year's ledger holds one round's, not the year's 400,000 (a district's), while it writes.
+    pub fn follow_ups_of(&self, round: Round) -> super::db::Result<FollowUps> {
+        follow_ups_in_span(&self.store.conn, round, round)
     }
 }
 
