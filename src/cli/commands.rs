@@ -860,7 +860,7 @@ fn handover(session: &Session, to: &str) -> anyhow::Result<()> {
 }
 
 fn report(session: &Session, from: &str, to: &str, out: &Path) -> anyhow::Result<()> {
-    let reading = crate::store::Stage::Ledger { done: 0, total: 0 };
+    let reading = crate::store::Stage::LedgerReading;
     let progress = super::progress::Progress::start(session.lang, reading);
     let result =
         crate::export::report::run(session, from, to, out, &mut |stage| progress.stage(stage));

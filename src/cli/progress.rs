@@ -1,7 +1,7 @@
-//! A progress line for the long commands (#14: `backup`, `doctor --full`, `report`): on stderr, only when
-//! stderr is a terminal, and only once a task has run for a second. It says what is being done
-//! and for how long, redrawn in place by a thread of its own while the work goes on, and is
-//! cleared when the work ends, so stdout and a redirected stderr stay as they were.
+//! A progress line for the long commands (#14: `backup`, `doctor --full`, `report`): on stderr,
+//! only when stderr is a terminal, and only once a task has run for a second. It says what is
+//! being done and for how long, redrawn in place by a thread of its own while the work goes on,
+//! and is cleared when the work ends, so stdout and a redirected stderr stay as they were.
 
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -39,7 +39,7 @@ pub fn line(lang: Lang, stage: Stage, elapsed: Duration) -> Option<String> {
         Stage::IntegrityCheck => s.progress_integrity_check.clone(),
         Stage::ForeignKeys => s.progress_foreign_keys.clone(),
         Stage::Sanity => s.progress_sanity.clone(),
-        Stage::Ledger { total: 0, .. } => s.progress_ledger_reading.clone(),
+        Stage::LedgerReading => s.progress_ledger_reading.clone(),
         Stage::Ledger { done, total } => {
             fill(&s.progress_ledger, &[("done", &done), ("total", &total)])
         }
@@ -172,8 +172,7 @@ mod tests {
             };
             let shown = line(lang, ledger, Duration::from_secs(4)).unwrap();
             assert!(shown.contains(words), "{shown}");
-            let reading = Stage::Ledger { done: 0, total: 0 };
-            let shown = line(lang, reading, Duration::from_secs(4)).unwrap();
+            let shown = line(lang, Stage::LedgerReading, Duration::from_secs(4)).unwrap();
             assert!(!shown.contains('0') && !shown.contains('{'), "{shown}");
         }
         let empty = Stage::Copying { done: 0, total: 0 };

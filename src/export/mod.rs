@@ -220,20 +220,11 @@ impl Widths {
     /// [`Widths::lines`] would, measuring each line once (a district month has 37 M cells).
     pub fn measure(&mut self, column: usize, text: &str) -> usize {
         let cap = self.caps.get(column).copied().unwrap_or(MAX_COLUMN_WIDTH);
-        let per_line = cap.saturating_sub(1).max(1);
-        let (widest, lines) = if is_plain_ascii(text) {
-            // One line (a newline is not plain), one column a character.
-            (text.len(), text.len().div_ceil(per_line))
-        } else {
-            text.lines().fold((0, 0), |(widest, lines), line| {
-                let width = line_width(line);
-                (widest.max(width), lines + width.div_ceil(per_line).max(1))
-            })
-        };
+        let (widest, lines) = widest_and_lines(text, cap);
         if let Some(content) = self.content.get_mut(column) {
             *content = (*content).max(widest.min(MAX_COLUMN_WIDTH));
         }
-        lines.max(1)
+        lines
     }
 
     /// The width text gets in a column before it wraps.
@@ -283,11 +274,22 @@ fn header_room(header: &str) -> usize {
 /// How many printed lines text takes in a column `room` characters wide. Wrapping breaks at
 /// spaces, so a line is counted as one character narrower than the room.
 pub fn wrapped_lines(text: &str, room: usize) -> usize {
+    widest_and_lines(text, room).1
+}
+
+/// The width of text's widest line, and the printed lines it takes `room` characters wide (as
+/// [`wrapped_lines`] counts them), each line measured once.
+fn widest_and_lines(text: &str, room: usize) -> (usize, usize) {
     let per_line = room.saturating_sub(1).max(1);
-    text.lines()
-        .map(|line| line_width(line).div_ceil(per_line).max(1))
-        .sum::<usize>()
-        .max(1)
+    if is_plain_ascii(text) {
+        // One line (a newline is not plain), one column a character.
+        return (text.len(), text.len().div_ceil(per_line).max(1));
+    }
+    let (widest, lines) = text.lines().fold((0, 0), |(widest, lines), line| {
+        let width = line_width(line);
+        (widest.max(width), lines + width.div_ceil(per_line).max(1))
+    });
+    (widest, lines.max(1))
 }
 
 /// Which way up a printed sheet goes.

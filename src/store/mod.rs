@@ -503,8 +503,10 @@ pub enum Stage {
     ForeignKeys,
     /// Reading the records for sense.
     Sanity,
-    /// Writing the ledger (台账): `done` of `total` rounds, or its flags and follow-ups still
-    /// being read (`total` 0).
+    /// Reading what the ledger (台账) needs before its first row: the roster, its rounds and
+    /// how many rows each grid has.
+    LedgerReading,
+    /// Writing the ledger: `done` of `total` rounds.
     Ledger { done: u64, total: u64 },
 }
 
