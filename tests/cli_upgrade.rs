@@ -334,3 +334,99 @@ fn outcomes_kept_by_schema_11_get_their_deciding_checks_when_upgraded() {
     assert_eq!(db.schema_version(), schema::LATEST);
     assert_eq!(read_copies(), kept);
 }
+
+/// Schema 13 writes the checks' rule on an observation as ORs instead of an IN list: SQLite's
+/// quick check (of every backup, and of `doctor`) built the list into a temporary index for each
+/// of a district's millions of checks. An SQLite file of schema 12 keeps every check, and the
+/// rule still refuses a word that is not an observation and takes an undo (no observation).
+#[test]
+fn the_checks_rule_on_an_observation_is_written_as_ors_and_still_holds() {
+    let db = TestDb::sqlite_file_with_sample_roster();
+    db.check("CQ001", "open", "2026-11-22 07:40");
+    db.check("CQ002", "unclear", "2026-11-22 07:50");
+    let rule = |conn: &Connection| -> String {
+        conn.query_row(
+            "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'checks'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap()
+    };
+    {
+        let conn = db.sqlite();
+        let written = rule(&conn);
+        assert!(!written.contains("observation IN ("), "{written}");
+        let as_in_schema_12 = written.replace(
+            "CHECK (observation = 'open' OR observation = 'closed' OR observation = 'seen'\n                         OR observation = 'unclear')",
+            "CHECK (observation IN ('open', 'closed', 'seen', 'unclear'))",
+        );
+        assert_ne!(
+            as_in_schema_12, written,
+            "the rule as the migration writes it"
+        );
+        let cookie: i64 = conn
+            .query_row("PRAGMA schema_version", [], |row| row.get(0))
+            .unwrap();
+        conn.execute_batch("PRAGMA writable_schema = ON").unwrap();
+        conn.execute(
+            "UPDATE sqlite_schema SET sql = ?1 WHERE type = 'table' AND name = 'checks'",
+            [&as_in_schema_12],
+        )
+        .unwrap();
+        conn.pragma_update(None, "schema_version", cookie + 1)
+            .unwrap();
+        conn.execute_batch("PRAGMA writable_schema = RESET")
+            .unwrap();
+        conn.pragma_update(None, "user_version", 12).unwrap();
+    }
+    assert!(rule(&db.sqlite()).contains("observation IN ("));
+
+    db.check("CQ003", "closed", "2026-11-22 07:55");
+    db.ok("2026-11-22 07:56", &["undo"]);
+
+    let conn = db.sqlite();
+    assert_eq!(user_version(&conn), schema::LATEST);
+    let written = rule(&conn);
+    assert!(
+        written.contains("observation = 'unclear'") && !written.contains("observation IN ("),
+        "{written}"
+    );
+    let quick: String = conn
+        .query_row("PRAGMA quick_check", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(quick, "ok");
+    let observations: Vec<Option<String>> = conn
+        .prepare("SELECT observation FROM checks ORDER BY rowid")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        observations,
+        [
+            Some("open".to_string()),
+            Some("unclear".to_string()),
+            Some("closed".to_string()),
+            None
+        ],
+        "every check kept, the undo a check with no observation"
+    );
+    let insert = |observation: &str| {
+        conn.execute(
+            "INSERT INTO checks (id, elder_id, round, observation, seen_at, recorded_at, checker)
+             VALUES (?1, 'CQ004', 1, ?2, 't', 't', 'test')",
+            [format!("rule-{observation}"), observation.to_string()],
+        )
+    };
+    for observation in ["open", "closed", "seen", "unclear"] {
+        insert(observation).unwrap_or_else(|error| panic!("{observation}: {error}"));
+    }
+    for wrong in ["opened", "OPEN", "", "waved"] {
+        let refused = insert(wrong).expect_err(wrong).to_string();
+        assert!(
+            refused.contains("CHECK constraint failed"),
+            "{wrong}: {refused}"
+        );
+    }
+}
