@@ -385,6 +385,7 @@ string_table! {
     progress_upgrading,
     progress_counting,
     progress_copying,
+    progress_comparing,
     progress_quick_check,
     progress_integrity_check,
     progress_foreign_keys,

@@ -17,6 +17,14 @@ const QUIET_FOR: Duration = Duration::from_secs(1);
 /// How often the line is redrawn.
 const EVERY: Duration = Duration::from_millis(200);
 
+/// `done` of `total` in whole percent, at most 100; 0 of nothing.
+fn percent_of(done: u64, total: u64) -> u64 {
+    done.saturating_mul(100)
+        .checked_div(total)
+        .unwrap_or(0)
+        .min(100)
+}
+
 /// The line for a stage after `elapsed`; `None` within the first second.
 pub fn line(lang: Lang, stage: Stage, elapsed: Duration) -> Option<String> {
     if elapsed < QUIET_FOR {
@@ -28,13 +36,14 @@ pub fn line(lang: Lang, stage: Stage, elapsed: Duration) -> Option<String> {
             fill(&s.progress_upgrading, &[("from", &from), ("to", &to)])
         }
         Stage::Counting => s.progress_counting.clone(),
-        Stage::Copying { done, total } => {
-            let percent = (done.saturating_mul(100))
-                .checked_div(total)
-                .unwrap_or(0)
-                .min(100);
-            fill(&s.progress_copying, &[("percent", &percent)])
-        }
+        Stage::Copying { done, total } => fill(
+            &s.progress_copying,
+            &[("percent", &percent_of(done, total))],
+        ),
+        Stage::Comparing { done, total } => fill(
+            &s.progress_comparing,
+            &[("percent", &percent_of(done, total))],
+        ),
         Stage::QuickCheck => s.progress_quick_check.clone(),
         Stage::IntegrityCheck => s.progress_integrity_check.clone(),
         Stage::ForeignKeys => s.progress_foreign_keys.clone(),

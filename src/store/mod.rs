@@ -19,6 +19,7 @@ pub mod outbox;
 pub mod postgres;
 pub mod rounds;
 pub mod schema;
+mod snapshot;
 pub mod users;
 
 use std::fs::{self, OpenOptions};
@@ -299,10 +300,7 @@ impl Store {
     ) -> anyhow::Result<(i64, i64)> {
         // One read transaction: the counts and the copy see the same snapshot.
         let verified = match self.conn.backend() {
-            Backend::Sqlite => {
-                self.conn.execute_batch("BEGIN DEFERRED")?;
-                self.copy_in_snapshot(file, progress)
-            }
+            Backend::Sqlite => self.copy_in_snapshot(file, progress),
             Backend::Postgres => {
                 self.conn
                     .execute_batch("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
@@ -324,49 +322,60 @@ impl Store {
         Ok((rows("elders"), rows("checks")))
     }
 
-    /// Copies the snapshot the open read transaction sees, then verifies the copy while the
-    /// snapshot's own rows are counted (on this thread, in the same transaction): the counting
-    /// and the copy's checks run side by side. Returns the snapshot's census.
+    /// Copies the snapshot the open read transaction sees and verifies the copy. Where SQLite
+    /// can open that snapshot on a second connection, its quick check runs there while the copy
+    /// is made, and the copy is then read back and found to be that snapshot byte for byte, so
+    /// the check holds for the copy: the quick check no longer waits for the copy on two cores.
+    /// Otherwise the copy is checked after it is made. Either way the snapshot's rows and the
+    /// copy's are counted and compared. Returns the snapshot's census.
     fn copy_in_snapshot(
         &self,
         file: &Path,
         progress: &mut dyn FnMut(Stage),
     ) -> anyhow::Result<Census> {
         let conn = self.sqlite_only()?;
-        // The first read starts the transaction's snapshot; the copy's steps and the counts
-        // after it all read that one.
-        conn.query_row("SELECT count(*) FROM sqlite_schema", [], |row| {
-            row.get::<_, i64>(0)
-        })?;
+        // The copy's steps and the counts after it all read this transaction's snapshot.
+        let shared = snapshot::begin_read_to_share(conn)?;
         let mut copy = rusqlite::Connection::open(file)
             .with_context(|| format!("opening the copy {}", file.display()))?;
-        {
-            use rusqlite::backup::StepResult;
-            let backup = rusqlite::backup::Backup::new(conn, &mut copy)?;
-            // The copy reads inside its own read transaction, which in WAL mode blocks no
-            // writer: no pause between steps is needed for other terminals to go on.
-            loop {
-                let step = backup.step(4096).context("copying the database")?;
-                let at = backup.progress();
-                let total = u64::try_from(at.pagecount).unwrap_or(0);
-                let remaining = u64::try_from(at.remaining).unwrap_or(0);
-                progress(Stage::Copying {
-                    done: total.saturating_sub(remaining),
-                    total,
+        let checker = shared
+            .as_ref()
+            .and_then(|shared| snapshot::reader_at(shared, &self.path, BUSY_TIMEOUT));
+        let Some(checker) = checker else {
+            copy_pages(conn, &mut copy, progress)?;
+            return verify_copy(
+                &copy,
+                || Census::take(conn).context("counting the rows copied"),
+                progress,
+            );
+        };
+        let stop_checking = checker.get_interrupt_handle();
+        std::thread::scope(|scope| {
+            let checking = scope.spawn(move || quick_check(&checker));
+            let copied = copy_pages(conn, &mut copy, progress)
+                .and_then(|()| {
+                    drop(copy);
+                    snapshot::first_difference(conn, file, progress)
+                })
+                .and_then(|difference| match difference {
+                    Some(what) => Err(BackupFault::Damaged(format!(
+                        "the copy is not what was copied: {what}"
+                    ))
+                    .into()),
+                    None => Census::take(conn).context("counting the rows copied"),
                 });
-                match step {
-                    StepResult::Done => break,
-                    StepResult::More => {}
-                    // Only while another connection holds a lock: wait a moment, not a spin.
-                    _ => std::thread::sleep(Duration::from_millis(1)),
-                }
+            if copied.is_err() {
+                stop_checking.interrupt();
             }
-        }
-        verify_copy(
-            &copy,
-            || Census::take(conn).context("counting the rows copied"),
-            progress,
-        )
+            progress(Stage::QuickCheck);
+            let integrity = checking
+                .join()
+                .map_err(|_| BackupFault::Damaged("a verifying thread stopped".into()));
+            let live = copied?;
+            accept_quick_check(integrity?)?;
+            same_census(&live, &census_of_copy(file)?)?;
+            Ok(live)
+        })
     }
 
     /// The SQLite connection, for what only an SQLite file does; on PostgreSQL a refusal that
@@ -495,6 +504,8 @@ pub enum Stage {
     Counting,
     /// Copying the database: `done` of `total` pages.
     Copying { done: u64, total: u64 },
+    /// Reading a backup's copy back: `done` of `total` pages found as in the database.
+    Comparing { done: u64, total: u64 },
     /// SQLite's quick check.
     QuickCheck,
     /// SQLite's full integrity check.
@@ -508,6 +519,54 @@ pub enum Stage {
     LedgerReading,
     /// Writing the ledger: `done` of `total` rounds.
     Ledger { done: u64, total: u64 },
+}
+
+/// Copies every page `conn`'s open read transaction sees into `copy` with SQLite's online
+/// backup, telling `progress` how far it is.
+fn copy_pages(
+    conn: &rusqlite::Connection,
+    copy: &mut rusqlite::Connection,
+    progress: &mut dyn FnMut(Stage),
+) -> anyhow::Result<()> {
+    use rusqlite::backup::StepResult;
+    let backup = rusqlite::backup::Backup::new(conn, copy)?;
+    // The copy reads inside its own read transaction, which in WAL mode blocks no writer: no
+    // pause between steps is needed for other terminals to go on.
+    loop {
+        let step = backup.step(4096).context("copying the database")?;
+        let at = backup.progress();
+        let total = u64::try_from(at.pagecount).unwrap_or(0);
+        let remaining = u64::try_from(at.remaining).unwrap_or(0);
+        progress(Stage::Copying {
+            done: total.saturating_sub(remaining),
+            total,
+        });
+        match step {
+            StepResult::Done => return Ok(()),
+            StepResult::More => {}
+            // Only while another connection holds a lock: wait a moment, not a spin.
+            _ => std::thread::sleep(Duration::from_millis(1)),
+        }
+    }
+}
+
+/// A connection to a finished copy that only reads. Read-write, though: the copy is in WAL
+/// mode, and its `-wal` and `-shm` go when the last connection closes, which a read-only one
+/// cannot do.
+fn copy_reader(path: &Path) -> rusqlite::Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.pragma_update(None, "query_only", true)?;
+    Ok(conn)
+}
+
+/// The census of a finished copy, read through SQLite.
+fn census_of_copy(path: &Path) -> Result<Census, BackupFault> {
+    copy_reader(path)
+        .and_then(|copy| Census::take(&copy))
+        .map_err(|error| BackupFault::Damaged(error.to_string()))
 }
 
 /// Checks a finished copy against the census of what was copied.
@@ -528,54 +587,70 @@ pub fn verify_backup_with(
 /// that census. SQLite's quick check of the copy (every page read, the row and index structure
 /// checked) runs on a connection of its own, side by side with `live` and the count of the
 /// copy's rows on this thread: on a district's file the check is tens of seconds, the counts a
-/// second or two each, and there are two cores. The
-/// full integrity check is `curtain doctor --full`'s, minutes on a district.
+/// second or two each, and there are two cores. The full integrity check is
+/// `curtain doctor --full`'s, minutes on a district.
 fn verify_copy(
     copy: &rusqlite::Connection,
     live: impl FnOnce() -> anyhow::Result<Census>,
     progress: &mut dyn FnMut(Stage),
 ) -> anyhow::Result<Census> {
     progress(Stage::QuickCheck);
-    let damaged = |error: &dyn std::fmt::Display| BackupFault::Damaged(error.to_string());
     let (live, integrity, found) = match copy.path().filter(|path| !path.is_empty()) {
         Some(path) => std::thread::scope(|scope| {
-            // Read-write connections that only read: the copy is in WAL mode, and its `-wal` and
-            // `-shm` go when the last connection closes, which a read-only one cannot do.
-            let reader = || {
-                let conn = rusqlite::Connection::open_with_flags(
-                    path,
-                    OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )?;
-                conn.pragma_update(None, "query_only", true)?;
-                Ok::<_, rusqlite::Error>(conn)
-            };
+            let path = Path::new(path);
             // The quick check is the long one: it has a core to itself, and both counts run
             // one after the other on this thread (three threads on two cores slowed it).
-            let checking = scope.spawn(move || quick_check(&reader()?));
+            let checking = scope.spawn(move || quick_check(&copy_reader(path)?));
             let live = live();
-            let found = Ok::<_, BackupFault>(reader().and_then(|copy| Census::take(&copy)));
-            let stopped = || BackupFault::Damaged("a verifying thread stopped".into());
-            let integrity = checking.join().map_err(|_| stopped());
+            let found = census_of_copy(path);
+            let integrity = checking
+                .join()
+                .map_err(|_| BackupFault::Damaged("a verifying thread stopped".into()));
             (live, integrity, found)
         }),
-        None => (live(), Ok(quick_check(copy)), Ok(Census::take(copy))),
+        None => (
+            live(),
+            Ok(quick_check(copy)),
+            Census::take(copy).map_err(|error| BackupFault::Damaged(error.to_string())),
+        ),
     };
     let live = live?;
-    let integrity = integrity?.map_err(|error| damaged(&error))?;
-    if integrity != ["ok"] {
-        return Err(BackupFault::Damaged(integrity.join("; ")).into());
+    accept_quick_check(integrity?)?;
+    same_census(&live, &found?)?;
+    Ok(live)
+}
+
+/// What SQLite's quick check said, as a backup takes it: "ok", or the copy is damaged.
+fn accept_quick_check(said: rusqlite::Result<Vec<String>>) -> Result<(), BackupFault> {
+    let said = said.map_err(|error| BackupFault::Damaged(error.to_string()))?;
+    if said == ["ok"] {
+        Ok(())
+    } else {
+        Err(BackupFault::Damaged(said.join("; ")))
     }
-    let found = found?.map_err(|error| damaged(&error))?;
+}
+
+/// The copy's census against the database's: the same header fields, the same tables, the
+/// same rows in each.
+fn same_census(live: &Census, found: &Census) -> Result<(), BackupFault> {
     let differs = |what: &str, live: i64, copy: i64| BackupFault::Differs {
         what: what.to_string(),
         live,
         copy,
     };
     if found.user_version != live.user_version {
-        return Err(differs("user_version", live.user_version, found.user_version).into());
+        return Err(differs(
+            "user_version",
+            live.user_version,
+            found.user_version,
+        ));
     }
     if found.application_id != live.application_id {
-        return Err(differs("application_id", live.application_id, found.application_id).into());
+        return Err(differs(
+            "application_id",
+            live.application_id,
+            found.application_id,
+        ));
     }
     for (table, rows) in &live.tables {
         let copied = found
@@ -584,14 +659,14 @@ fn verify_copy(
             .find(|(name, _)| name == table)
             .map_or(-1, |(_, count)| *count);
         if copied != *rows {
-            return Err(differs(table, *rows, copied).into());
+            return Err(differs(table, *rows, copied));
         }
     }
     if found.tables.len() != live.tables.len() {
         let (live_tables, copy_tables) = (live.tables.len() as i64, found.tables.len() as i64);
-        return Err(differs("tables", live_tables, copy_tables).into());
+        return Err(differs("tables", live_tables, copy_tables));
     }
-    Ok(live)
+    Ok(())
 }
 
 /// SQLite's quick check, its first ten lines.
@@ -777,6 +852,42 @@ mod tests {
     /// Two reads side by side use a second connection only where it reads what this one would:
     /// a file outside a transaction. Inside a transaction the second read is this connection's,
     /// and sees what the transaction wrote; a copy in memory has no second connection.
+    /// A backup of a file whose WAL is empty (every connection had closed) still shares its
+    /// snapshot with the quick check, reads the copy back and accepts it; the live rows are as
+    /// they were.
+    #[test]
+    fn a_backup_checks_its_snapshot_beside_the_copy_and_reads_the_copy_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("live.db");
+        {
+            let store =
+                Store::open(&path, Create::IfMissing, crate::domain::Schedule::default()).unwrap();
+            set_meta(&store.conn, "kept", "1").unwrap();
+        }
+        assert!(
+            !dir.path().join("live.db-wal").exists(),
+            "the WAL went at close"
+        );
+        let store = Store::open(&path, Create::Never, crate::domain::Schedule::default()).unwrap();
+        let mut stages = Vec::new();
+        let copy = dir.path().join("copy.db");
+        store
+            .backup_with(&copy, &mut |stage| stages.push(stage))
+            .unwrap();
+        assert!(
+            stages
+                .iter()
+                .any(|stage| matches!(stage, Stage::Comparing { .. })),
+            "{stages:?}"
+        );
+        assert_eq!(store.meta("kept").unwrap().as_deref(), Some("1"));
+        let copied = rusqlite::Connection::open(&copy).unwrap();
+        assert_eq!(
+            Census::take(&copied).unwrap(),
+            Census::take(store.sqlite_only().unwrap()).unwrap()
+        );
+    }
+
     #[test]
     fn side_by_side_reads_what_this_connection_would() {
         let dir = tempfile::tempdir().unwrap();
