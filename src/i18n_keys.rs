@@ -424,6 +424,7 @@ string_table! {
     storage_full,
     storage_read_only,
     backup_damaged,
+    backup_live_damaged,
     backup_differs,
     // -- notifications (#7)
     notify_brand,

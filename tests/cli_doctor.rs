@@ -355,3 +355,27 @@ fn rounds_ahead_of_the_clock_are_named_as_curtains_own_not_as_tampering() {
     says(&run, &["还没开始的轮次", "curtain 自己写的"]);
     assert!(!run.stdout.contains("别的程序"), "{}", run.describe());
 }
+
+/// A backup checks the very snapshot it copies beside the copy (#14): where that snapshot is
+/// damaged, the database itself is, and the backup says so (not "try another disk"), in the
+/// user's language, and leaves no copy behind.
+#[test]
+#[cfg_attr(
+    not(sqlite_shared_snapshot),
+    ignore = "SQLite built without its snapshot API (see build.rs)"
+)]
+fn a_backup_of_a_damaged_database_says_the_database_is_damaged_and_keeps_no_copy() {
+    let db = db_with_checks();
+    std::fs::write(&db.path, garbled(&db, "checks_by_elder")).unwrap();
+    for (lang, words) in [
+        ("en", "the database itself failed SQLite's quick check"),
+        ("zh", "数据库本身没有通过 SQLite 快速检查"),
+    ] {
+        let copy = db.file(&format!("backup-{lang}.db"));
+        let run = db.run(lang, NOW, &["backup", copy.to_str().unwrap()]);
+        assert_eq!(run.code, 1, "{}", run.describe());
+        assert!(run.stderr.contains(words), "{}", run.describe());
+        assert!(run.stderr.contains("curtain doctor"), "{}", run.describe());
+        assert!(!copy.exists(), "no copy left behind");
+    }
+}

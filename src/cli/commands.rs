@@ -878,6 +878,9 @@ fn backup(session: &Session, file: &Path) -> anyhow::Result<()> {
         Some(BackupFault::Damaged(reason)) => {
             anyhow::anyhow!(fill(&s.backup_damaged, &[("reason", reason)]))
         }
+        Some(BackupFault::LiveDamaged(reason)) => {
+            anyhow::anyhow!(fill(&s.backup_live_damaged, &[("reason", reason)]))
+        }
         Some(BackupFault::Differs { what, live, copy }) => anyhow::anyhow!(fill(
             &s.backup_differs,
             &[("what", what), ("live", live), ("copy", copy)]

@@ -16,6 +16,32 @@ use rusqlite::{OpenFlags, ffi};
 
 use super::Stage;
 
+/// SQLite's snapshot functions, where SQLite was built with them.
+#[cfg(sqlite_shared_snapshot)]
+mod c_api {
+    pub use rusqlite::ffi::{
+        sqlite3_snapshot_free as free, sqlite3_snapshot_get as get, sqlite3_snapshot_open as open,
+    };
+}
+
+/// Built without SQLite's snapshot API (see `build.rs`): no snapshot is ever taken, and a
+/// backup checks its copy after making it.
+#[cfg(not(sqlite_shared_snapshot))]
+#[allow(clippy::missing_safety_doc)]
+mod c_api {
+    use std::ffi::{c_char, c_int};
+
+    use rusqlite::ffi::{SQLITE_ERROR, sqlite3, sqlite3_snapshot};
+
+    pub unsafe fn get(_: *mut sqlite3, _: *const c_char, _: *mut *mut sqlite3_snapshot) -> c_int {
+        SQLITE_ERROR
+    }
+    pub unsafe fn open(_: *mut sqlite3, _: *const c_char, _: *mut sqlite3_snapshot) -> c_int {
+        SQLITE_ERROR
+    }
+    pub unsafe fn free(_: *mut sqlite3_snapshot) {}
+}
+
 /// The snapshot an open read transaction sees (WAL mode only).
 pub struct Snapshot(NonNull<ffi::sqlite3_snapshot>);
 
@@ -27,8 +53,7 @@ impl Snapshot {
         // SAFETY: the handle is `conn`'s own and is used while `conn` is borrowed, on this
         // thread; the schema name is a NUL-terminated literal; SQLite writes the out-pointer
         // only when it returns SQLITE_OK.
-        let code =
-            unsafe { ffi::sqlite3_snapshot_get(conn.handle(), c"main".as_ptr(), &mut snapshot) };
+        let code = unsafe { c_api::get(conn.handle(), c"main".as_ptr(), &mut snapshot) };
         if code == ffi::SQLITE_OK {
             NonNull::new(snapshot).map(Snapshot)
         } else {
@@ -40,8 +65,7 @@ impl Snapshot {
     pub fn open_in(&self, conn: &rusqlite::Connection) -> rusqlite::Result<()> {
         // SAFETY: as in `of`; the snapshot is live until `self` is dropped, and SQLite copies
         // what it needs from it.
-        let code =
-            unsafe { ffi::sqlite3_snapshot_open(conn.handle(), c"main".as_ptr(), self.0.as_ptr()) };
+        let code = unsafe { c_api::open(conn.handle(), c"main".as_ptr(), self.0.as_ptr()) };
         if code == ffi::SQLITE_OK {
             Ok(())
         } else {
@@ -53,7 +77,7 @@ impl Snapshot {
 impl Drop for Snapshot {
     fn drop(&mut self) {
         // SAFETY: the pointer came from sqlite3_snapshot_get and is freed once, here.
-        unsafe { ffi::sqlite3_snapshot_free(self.0.as_ptr()) }
+        unsafe { c_api::free(self.0.as_ptr()) }
     }
 }
 
@@ -62,17 +86,32 @@ impl Drop for Snapshot {
 /// transaction is begun either way).
 pub fn begin_read_to_share(conn: &rusqlite::Connection) -> rusqlite::Result<Option<Snapshot>> {
     begin_read(conn)?;
+    if !cfg!(sqlite_shared_snapshot) {
+        return Ok(None);
+    }
     if let Some(snapshot) = Snapshot::of(conn) {
         return Ok(Some(snapshot));
     }
     // SQLite takes no snapshot of a WAL no transaction has been written to since it was made,
     // as when the last connection closed and emptied it. Writing a header field as it already
     // is writes one.
+    // Read and written in one write transaction, so a newer curtain upgrading the file
+    // meanwhile cannot have its version written back over.
     conn.execute_batch("COMMIT")?;
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    let written = conn.pragma_update(None, "user_version", version);
+    let written = rewrite_user_version(conn);
+    if written.is_err() {
+        // Nothing to roll back where the write transaction never began.
+        let _ = conn.execute_batch("ROLLBACK");
+    }
     begin_read(conn)?;
     Ok(written.ok().and_then(|()| Snapshot::of(conn)))
+}
+
+fn rewrite_user_version(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    conn.pragma_update(None, "user_version", version)?;
+    conn.execute_batch("COMMIT")
 }
 
 /// Begins a read transaction and reads, so its snapshot is fixed.
@@ -99,9 +138,19 @@ pub fn reader_at(
     reader.busy_timeout(busy_timeout).ok()?;
     // SQLite opens a snapshot where the connection has its WAL open: a first read does.
     begin_read(&reader).ok()?;
-    snapshot.open_in(&reader).ok()?;
-    Some(reader)
+    // While another connection checkpoints, SQLite says busy at once instead of waiting: try
+    // again for a moment before the backup goes the slower way.
+    for _ in 0..OPEN_ATTEMPTS {
+        if snapshot.open_in(&reader).is_ok() {
+            return Some(reader);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
 }
+
+/// Attempts at opening a snapshot on the second connection, 20 ms apart.
+const OPEN_ATTEMPTS: u32 = 50;
 
 /// Where the copy of a database file may differ from the snapshot it was copied from: in the
 /// first page's header, the fields SQLite's online backup and the copy's own commit write (the
@@ -146,7 +195,9 @@ pub fn first_difference(
         file.read_exact(&mut read_back)
             .with_context(|| format!("reading back {}", copy.display()))?;
         compared += 1;
-        if page != compared || !same_page(page, data, &read_back) {
+        let sound = same_page(page, data, &read_back)
+            && (page != 1 || own_header_is_sound(&read_back, page_count));
+        if page != compared || !sound {
             return Ok(Some(format!("page {page} differs")));
         }
         if compared.is_multiple_of(PAGES_PER_REPORT) {
@@ -179,9 +230,49 @@ fn same_page(page: u64, live: &[u8], copy: &[u8]) -> bool {
     live[start..] == copy[start..]
 }
 
+/// Whether the header fields a copy writes for itself say what they must: SQLite trusts the
+/// header's page count where the change counter matches the version-valid-for number, so the
+/// page count must be the snapshot's, the two numbers equal, and the version this SQLite's.
+fn own_header_is_sound(copy: &[u8], page_count: u64) -> bool {
+    let field = |at: usize| {
+        copy.get(at..at + 4)
+            .and_then(|bytes| <[u8; 4]>::try_from(bytes).ok())
+            .map(u32::from_be_bytes)
+    };
+    let version = u32::try_from(rusqlite::version_number()).ok();
+    field(28).map(u64::from) == Some(page_count)
+        && field(24).is_some()
+        && field(24) == field(92)
+        && field(96).is_some()
+        && field(96) == version
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_copys_own_header_must_give_the_page_count_and_this_sqlites_version() {
+        let mut header = vec![0u8; 100];
+        let put = |header: &mut Vec<u8>, at: usize, value: u32| {
+            header[at..at + 4].copy_from_slice(&value.to_be_bytes())
+        };
+        let version = u32::try_from(rusqlite::version_number()).unwrap();
+        put(&mut header, 24, 7);
+        put(&mut header, 28, 1234);
+        put(&mut header, 92, 7);
+        put(&mut header, 96, version);
+        assert!(own_header_is_sound(&header, 1234));
+        // (field, value written there instead)
+        let table: &[(usize, u32)] = &[(28, 1233), (28, 0), (24, 8), (92, 6), (96, 3_045_001)];
+        for &(at, value) in table {
+            let mut wrong = header.clone();
+            put(&mut wrong, at, value);
+            assert!(!own_header_is_sound(&wrong, 1234), "field {at} = {value}");
+        }
+        assert!(!own_header_is_sound(&header, 1235), "another page count");
+        assert!(!own_header_is_sound(&header[..99], 1234), "too short");
+    }
 
     /// A file in WAL mode holding `rows` rows of 4 KB each (a page or more apiece).
     fn database(dir: &Path, rows: i64) -> std::path::PathBuf {
@@ -218,6 +309,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        not(sqlite_shared_snapshot),
+        ignore = "SQLite built without its snapshot API (see build.rs)"
+    )]
     fn a_second_connection_reads_the_snapshot_not_what_was_committed_after_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = database(dir.path(), 3);
@@ -239,6 +334,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        not(sqlite_shared_snapshot),
+        ignore = "SQLite built without its snapshot API (see build.rs)"
+    )]
     fn a_copy_is_found_to_be_its_snapshot_and_any_other_byte_is_found() {
         let dir = tempfile::tempdir().unwrap();
         let path = database(dir.path(), 40);
@@ -267,8 +366,12 @@ mod tests {
         let page_size = 4096;
         // (byte changed in the copy, what is found)
         let table: &[(usize, Option<&str>)] = &[
-            (24, None),
+            // The schema cookie is the copy's own; the change counter and page count are too,
+            // but must agree with the version-valid-for number and the snapshot.
             (40, None),
+            (43, None),
+            (27, Some("page 1 differs")),
+            (31, Some("page 1 differs")),
             (0, Some("page 1 differs")),
             (page_size * 2 + 100, Some("page 3 differs")),
             (copied.len() - 1, Some("differs")),
