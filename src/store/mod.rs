@@ -896,6 +896,74 @@ mod tests {
         );
     }
 
+    /// Other terminals commit and checkpoint all through a backup: the copy is still the
+    /// snapshot it started from, checked beside it, and neither side waits for the other.
+    #[test]
+    #[cfg_attr(
+        not(sqlite_shared_snapshot),
+        ignore = "SQLite built without its snapshot API (see build.rs)"
+    )]
+    fn a_backup_with_writers_and_checkpoints_meanwhile_is_its_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("live.db");
+        let store =
+            Store::open(&path, Create::IfMissing, crate::domain::Schedule::default()).unwrap();
+        store
+            .conn
+            .execute_batch(
+                "CREATE TABLE ballast (id INTEGER PRIMARY KEY, body BLOB NOT NULL);
+                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12000)
+                 INSERT INTO ballast (body) SELECT randomblob(3000) FROM n;",
+            )
+            .unwrap();
+        let writing = std::sync::atomic::AtomicBool::new(true);
+        let copy = dir.path().join("copy.db");
+        let mut stages = Vec::new();
+        let (backed_up, written) = std::thread::scope(|scope| {
+            let writer = scope.spawn(|| {
+                let conn = rusqlite::Connection::open(&path).unwrap();
+                conn.busy_timeout(Duration::from_secs(5)).unwrap();
+                let mut written = 0;
+                while writing.load(std::sync::atomic::Ordering::Relaxed) {
+                    conn.execute(
+                        "INSERT INTO meta (key, value) VALUES (?1, 'x')",
+                        [format!("w{written}")],
+                    )
+                    .unwrap();
+                    if written % 20 == 0 {
+                        conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE)")
+                            .unwrap();
+                    }
+                    written += 1;
+                }
+                written
+            });
+            std::thread::sleep(Duration::from_millis(20));
+            let backed_up = store.backup_with(&copy, &mut |stage| stages.push(stage));
+            writing.store(false, std::sync::atomic::Ordering::Relaxed);
+            (backed_up, writer.join().unwrap())
+        });
+        backed_up.unwrap();
+        assert!(written > 0);
+        assert!(
+            stages
+                .iter()
+                .any(|stage| matches!(stage, Stage::Comparing { .. })),
+            "{stages:?}"
+        );
+        let copied = rusqlite::Connection::open(&copy).unwrap();
+        let in_copy: i64 = copied
+            .query_row("SELECT count(*) FROM meta WHERE key LIKE 'w%'", [], |row| {
+                row.get(0)
+            })
+            .unwrap();
+        assert!(
+            in_copy < written,
+            "{in_copy} of {written}: a snapshot, not the end"
+        );
+        assert_eq!(quick_check(&copied).unwrap(), ["ok"]);
+    }
+
     /// Two reads side by side use a second connection only where it reads what this one would:
     /// a file outside a transaction. Inside a transaction the second read is this connection's,
     /// and sees what the transaction wrote; a copy in memory has no second connection.
