@@ -372,10 +372,8 @@ impl Store {
                 .join()
                 .map_err(|_| BackupFault::Damaged("a verifying thread stopped".into()));
             let live = copied?;
-            accept_quick_check(integrity?).map_err(|fault| match fault {
-                BackupFault::Damaged(reason) => BackupFault::LiveDamaged(reason),
-                other => other,
-            })?;
+            // The check read the database's own snapshot: what it finds is in the database.
+            accept_quick_check(integrity?, BackupFault::LiveDamaged)?;
             same_census(&live, &census_of_copy(file)?)?;
             Ok(live)
         })
@@ -622,18 +620,22 @@ fn verify_copy(
         ),
     };
     let live = live?;
-    accept_quick_check(integrity?)?;
+    accept_quick_check(integrity?, BackupFault::Damaged)?;
     same_census(&live, &found?)?;
     Ok(live)
 }
 
-/// What SQLite's quick check said, as a backup takes it: "ok", or the copy is damaged.
-fn accept_quick_check(said: rusqlite::Result<Vec<String>>) -> Result<(), BackupFault> {
-    let said = said.map_err(|error| BackupFault::Damaged(error.to_string()))?;
+/// What SQLite's quick check said, as a backup takes it: "ok", or the `damaged` fault (of the
+/// copy, or of the database whose snapshot was checked) with what it found.
+fn accept_quick_check(
+    said: rusqlite::Result<Vec<String>>,
+    damaged: fn(String) -> BackupFault,
+) -> Result<(), BackupFault> {
+    let said = said.map_err(|error| damaged(error.to_string()))?;
     if said == ["ok"] {
         Ok(())
     } else {
-        Err(BackupFault::Damaged(said.join("; ")))
+        Err(damaged(said.join("; ")))
     }
 }
 
