@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::db::{Connection, params};
+use super::db::Connection;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::Store;
@@ -135,7 +135,7 @@ impl<'a> Ledger<'a> {
     /// Every follow-up of the round's flags, by flag: read round by round with its rows, so a
     /// year's ledger holds one round's, not the year's 400,000 (a district's), while it writes.
     pub fn follow_ups_of(&self, round: Round) -> super::db::Result<FollowUps> {
-        follow_ups_in_span(&self.store.conn, round, round)
+        follow_ups_of_round(&self.store.conn, round)
     }
 }
 
@@ -150,20 +150,16 @@ impl FollowUps {
     }
 }
 
-/// Every follow-up of the flags of rounds `first..=last`, by flag, oldest first.
-pub fn follow_ups_in_span(
-    conn: &Connection,
-    first: Round,
-    last: Round,
-) -> super::db::Result<FollowUps> {
+/// Every follow-up of the flags of `round`, by flag, oldest first.
+fn follow_ups_of_round(conn: &Connection, round: Round) -> super::db::Result<FollowUps> {
     let mut statement = conn.prepare_cached(
         "SELECT u.id, u.flag_id, u.action, u.note, u.actor, u.at
          FROM follow_ups AS u JOIN flags AS f ON f.id = u.flag_id
-         WHERE f.round BETWEEN ?1 AND ?2
+         WHERE f.round = ?1
          ORDER BY u.flag_id, u.at, u.id",
     )?;
     let mut by_flag: HashMap<i64, Vec<FollowUp>> = HashMap::new();
-    let rows = statement.query_map(params![first.ordinal(), last.ordinal()], |row| {
+    let rows = statement.query_map([round.ordinal()], |row| {
         Ok(FollowUp {
             id: row.get(0)?,
             flag_id: row.get(1)?,
