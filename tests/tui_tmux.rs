@@ -466,19 +466,19 @@ fn sigterm_to_curtain_as_the_pane_process_leaves_the_alternate_screen() {
         tmux.wait_dead(session);
         let state = tmux.display(
             session,
-            "status=#{pane_dead_status} alternate=#{alternate_on} mouse=#{mouse_any_flag}",
+            "status=#{pane_dead_status} signal=#{pane_dead_signal} alternate=#{alternate_on} mouse=#{mouse_any_flag}",
         );
         let want: &[&str] = match session {
-            "kill" => &["status= alternate=1 mouse=1"],
-            // SIGTERM may end it with 128 + 15, as shells expect, or (seen once on a loaded CI
-            // machine) as killed by the signal after the handler gave the terminal back: what
-            // this test holds is that the terminal is given back.
+            "kill" => &["status= signal=9 alternate=1 mouse=1"],
+            // SIGTERM may end it with 128 + 15, as shells expect, or as killed by the signal
+            // after the handler gave the terminal back: what this test holds is that the
+            // terminal is given back.
             "term" => &[
-                "status=0 alternate=0 mouse=0",
-                "status=143 alternate=0 mouse=0",
-                "status= alternate=0 mouse=0",
+                "status=0 signal= alternate=0 mouse=0",
+                "status=143 signal= alternate=0 mouse=0",
+                "status= signal=15 alternate=0 mouse=0",
             ],
-            _ => &["status=0 alternate=0 mouse=0"],
+            _ => &["status=0 signal= alternate=0 mouse=0"],
         };
         assert!(want.contains(&state.as_str()), "{session}: {state}");
     }

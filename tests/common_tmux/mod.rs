@@ -351,19 +351,47 @@ exec sleep 120"#;
             .expect("pane_pid is a number")
     }
 
+    /// The pane's terminal has closed: its process is gone (perhaps not yet reaped).
     pub fn is_dead(&self, name: &str) -> bool {
         self.display(name, "#{pane_dead}") == "1"
     }
 
-    /// Waits until the pane's process has exited.
+    /// Dead and reaped: tmux marks a pane dead when its terminal closes, which comes before it
+    /// has collected the process's exit; until then `pane_dead_status` and `pane_dead_signal`
+    /// are both empty.
+    fn is_reaped(&self, name: &str) -> bool {
+        let state = self.display(name, "#{pane_dead}:#{pane_dead_status}#{pane_dead_signal}");
+        state.starts_with("1:") && state.len() > "1:".len()
+    }
+
+    /// Waits until the pane's process has exited and tmux has its status or signal. On a loaded
+    /// machine tmux 3.3a has been seen to leave an exited pane process a zombie, its SIGCHLD
+    /// never handled (the next child's exit reaps it); so each second the pane stays dead and
+    /// unreaped, the server is sent a SIGCHLD of its own to collect what is there to collect.
     pub fn wait_dead(&self, name: &str) {
         let start = Instant::now();
-        while !self.is_dead(name) {
+        let mut last_nudge = start;
+        while !self.is_reaped(name) {
             assert!(
                 start.elapsed() < TIMEOUT,
-                "session {name}: the process did not exit within {TIMEOUT:?}; screen:\n{}",
+                "session {name}: the process did not exit within {TIMEOUT:?} ({}); screen:\n{}",
+                self.display(
+                    name,
+                    "dead=#{pane_dead} status=#{pane_dead_status} signal=#{pane_dead_signal}"
+                ),
                 self.ok(&["capture-pane", "-p", "-t", name])
             );
+            if last_nudge.elapsed() > Duration::from_secs(1) && self.is_dead(name) {
+                let server: u32 = self
+                    .display(name, "#{pid}")
+                    .parse()
+                    .expect("the server's pid");
+                signal(server, "CHLD");
+                last_nudge = Instant::now();
+                eprintln!(
+                    "session {name}: its process exited, unreaped; sent the tmux server a SIGCHLD"
+                );
+            }
             std::thread::sleep(Duration::from_millis(50));
         }
     }
