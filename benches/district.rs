@@ -82,12 +82,23 @@ fn open(size: &str) -> Store {
     Store::open(&path, Create::Never, Schedule::default()).expect("opening the bench database")
 }
 
-/// Status of every elder for the last settled round (what `curtain status` computes).
+/// Status of every elder for the last settled round (what `curtain status` computes), read
+/// again by a store that has read it before (a screen going back to a round): the roster kept.
 #[divan::bench(args = sizes())]
 fn status_of_round(bencher: Bencher, size: &str) {
     let store = open(size);
     let round = store.schedule.current_round(now()).prev();
     bencher.bench_local(|| rounds::statuses(&store, round, now()).expect("statuses"));
+}
+
+/// [`status_of_round`] as the first read of a store just opened (`curtain status --round`, a
+/// screen's first load): the roster read as well, not kept from an earlier read.
+#[divan::bench(args = sizes())]
+fn status_of_round_first_read(bencher: Bencher, size: &str) {
+    let round = open(size).schedule.current_round(now()).prev();
+    bencher
+        .with_inputs(|| open(size))
+        .bench_local_refs(|store| rounds::statuses(store, round, now()).expect("statuses"));
 }
 
 /// The open flags over the whole history, most severe first (`curtain flags`).

@@ -6,6 +6,10 @@ mod common;
 use std::collections::HashMap;
 
 use common::{IMPORT_NOW, TestDb, by_elder, sample_roster};
+use curtain::domain::access::Grids;
+use curtain::domain::time::parse_instant;
+use curtain::domain::{Round, Schedule, Slot};
+use curtain::store::{Create, Store, elders, rounds};
 use serde_json::Value;
 
 fn gbk(text: &str) -> Vec<u8> {
@@ -293,4 +297,124 @@ fn broken_xlsx_roster_is_refused_naming_row_and_column() {
         // The column is named as the file heads it (issue 12), not by its internal key.
         &["line 3", "姓名"],
     );
+}
+
+/// The elders listed for 2026-11-22's evening round by `store`, each with what a list shows of
+/// them, in the order listed.
+fn listed_for_the_evening(store: &Store) -> Vec<String> {
+    let round = Round::new(
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+        Slot::Evening,
+    );
+    let now = parse_instant("2026-11-22 21:00", store.schedule.tz, None).unwrap();
+    rounds::statuses(store, round, now)
+        .unwrap()
+        .iter()
+        .map(|row| {
+            let elder = &row.elder;
+            format!(
+                "{} {} {} {:?}",
+                elder.id, elder.name, elder.address, elder.route
+            )
+        })
+        .collect()
+}
+
+/// The roster a process has read (a patrol screen, `watch`) is used again only while the
+/// roster's stamp reads the same, and every change to an elder moves the stamp, whoever makes
+/// it: an import by another process, or SQL from another program. After each change, what the
+/// process lists is what a process opened afresh lists; a check, which leaves the roster as it
+/// is, leaves the stamp and the kept roster.
+#[test]
+fn rule_a_roster_kept_in_a_process_is_read_again_after_any_change_to_an_elder() {
+    let db = TestDb::with_sample_roster();
+    let open = || Store::open(&db.path, Create::Never, Schedule::default()).unwrap();
+    let reader = open();
+    let other_program = open();
+    let stamp = |store: &Store| elders::roster_stamp(&store.conn).unwrap();
+    let mut shown = listed_for_the_evening(&reader);
+    assert_eq!(shown, listed_for_the_evening(&open()));
+    assert!(
+        reader.kept_roster(stamp(&reader), &Grids::Every).is_some(),
+        "the roster read for the round is kept"
+    );
+
+    let text = std::fs::read_to_string(sample_roster()).unwrap();
+    let added = format!("{text}CQ999,周桂兰,长青小区 D区 12栋 101,第二网格,,,,,,61,,,,\n");
+    let added = common::write_text(&db, "added.csv", &added);
+    let changed = changed_sample(&db);
+    let import = |file: &std::path::Path| {
+        db.ok("2026-11-22 12:00", &["import", file.to_str().unwrap()]);
+    };
+    let sql = |statement: &str| {
+        other_program.conn.execute(statement, []).unwrap();
+    };
+    let changes: [(&str, &dyn Fn()); 6] = [
+        ("an import in another process adds an elder", &|| {
+            import(&added)
+        }),
+        ("an import in another process moves an address", &|| {
+            import(&changed)
+        }),
+        ("another program renames an elder", &|| {
+            sql("UPDATE elders SET name = '张建军' WHERE id = 'CQ002'")
+        }),
+        (
+            "another program moves an elder to the front of the route",
+            &|| sql("UPDATE elders SET route = 0 WHERE id = 'CQ060'"),
+        ),
+        ("another program archives an elder", &|| {
+            sql("UPDATE elders SET archived_at = '2026-11-22T03:00:00.000Z' WHERE id = 'CQ003'")
+        }),
+        (
+            "another program removes an elder nothing points at",
+            &|| {
+                sql("DELETE FROM roster_audit WHERE elder_id = 'CQ999'");
+                sql("DELETE FROM elders WHERE id = 'CQ999'")
+            },
+        ),
+    ];
+    for (what, change) in changes {
+        let before = stamp(&reader);
+        change();
+        assert_ne!(stamp(&reader), before, "{what}: the stamp moves");
+        let now_shown = listed_for_the_evening(&reader);
+        assert_ne!(now_shown, shown, "{what}: the change is one a list shows");
+        assert_eq!(
+            now_shown,
+            listed_for_the_evening(&open()),
+            "{what}: listed as a process opened afresh lists"
+        );
+        shown = now_shown;
+    }
+
+    let before = stamp(&reader);
+    db.check("CQ001", "closed", "2026-11-22 20:10");
+    assert_eq!(stamp(&reader), before, "a check leaves the roster's stamp");
+    assert!(reader.kept_roster(before, &Grids::Every).is_some());
+
+    // A volunteer's grid and every grid, both kept, both read again after a change.
+    let first_grid = Grids::Only(["第一网格".to_string()].into());
+    let ids = |roster: elders::Roster| -> Vec<String> {
+        roster.iter().map(|elder| elder.name.clone()).collect()
+    };
+    for grids in [&first_grid, &Grids::Every] {
+        reader.roster_of(grids).unwrap();
+    }
+    let before = stamp(&reader);
+    for grids in [&first_grid, &Grids::Every] {
+        assert!(
+            reader.kept_roster(before, grids).is_some(),
+            "{grids:?} kept"
+        );
+    }
+    sql("UPDATE elders SET name = '王秀兰' WHERE id = 'CQ001'");
+    for grids in [&first_grid, &Grids::Every] {
+        let names = ids(reader.roster_of(grids).unwrap());
+        assert!(
+            names.contains(&"王秀兰".to_string()),
+            "{grids:?}: {names:?}"
+        );
+        assert_eq!(names, ids(elders::roster_of(&open().conn, grids).unwrap()));
+    }
 }

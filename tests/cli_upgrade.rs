@@ -328,6 +328,7 @@ fn outcomes_kept_by_schema_11_get_their_deciding_checks_when_upgraded() {
              ALTER TABLE round_outcomes DROP COLUMN check_supersedes;",
         )
         .expect("take the outcomes back to schema 11");
+    db.take_back_the_roster_stamp();
     db.mark_schema_version(11);
 
     assert_eq!(db.status(round, after_close), before);
@@ -379,6 +380,7 @@ fn the_checks_rule_on_an_observation_is_written_as_ors_and_still_holds() {
             .unwrap();
         conn.pragma_update(None, "user_version", 12).unwrap();
     }
+    db.take_back_the_roster_stamp();
     assert!(rule(&db.sqlite()).contains("observation IN ("));
 
     db.check("CQ003", "closed", "2026-11-22 07:55");

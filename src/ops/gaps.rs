@@ -50,7 +50,7 @@ pub fn coverage(
     round: Round,
     times: Times,
 ) -> anyhow::Result<Vec<GridCoverage>> {
-    let roster = elders::roster_of(&store.conn, &viewer.grids)?;
+    let roster = store.roster_of(&viewer.grids)?;
     Ok(gaps::coverage(
         &store.conn,
         &store.schedule,
@@ -125,7 +125,7 @@ pub fn early_warnings(
             continue;
         }
         if roster.is_none() {
-            roster = Some(elders::roster_of(&store.conn, grids)?);
+            roster = Some(store.roster_of(grids)?);
         }
         let in_zone: crate::store::elders::Roster = roster
             .iter()

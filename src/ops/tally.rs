@@ -18,11 +18,11 @@ pub fn tally(
 ) -> anyhow::Result<Vec<VolunteerTally>> {
     let first = Round::new(from, Slot::Morning);
     let last = Round::new(to, Slot::Evening);
-    let roster: std::collections::HashMap<String, std::sync::Arc<elders::RosterEntry>> =
-        elders::roster_of(&store.conn, &viewer.grids)?
-            .into_iter()
-            .map(|elder| (elder.id.clone(), elder))
-            .collect();
+    let roster: std::collections::HashMap<String, std::sync::Arc<elders::RosterEntry>> = store
+        .roster_of(&viewer.grids)?
+        .into_iter()
+        .map(|elder| (elder.id.clone(), elder))
+        .collect();
     let span = checks::for_rounds(&store.conn, first, last)?;
     let undone: std::collections::HashSet<&str> = span
         .values()

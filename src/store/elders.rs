@@ -340,6 +340,13 @@ pub fn roster(conn: &Connection) -> super::db::Result<Roster> {
         .collect()
 }
 
+/// The roster's stamp: a new random number after every change to `elders`, drawn by triggers
+/// (schema 14), so that a roster read after it is current while it reads the same.
+pub fn roster_stamp(conn: &Connection) -> super::db::Result<i64> {
+    conn.prepare_cached("SELECT stamp FROM roster_stamp")?
+        .query_row([], |row| row.get(0))
+}
+
 /// [`roster`] of the elders of `grids` only: a volunteer loads her grids, not the district. One
 /// indexed read per grid; several grids are merged back into route order.
 pub fn roster_of(conn: &Connection, grids: &Grids) -> super::db::Result<Roster> {

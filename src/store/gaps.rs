@@ -434,7 +434,7 @@ fn sync_zone(
     while round <= current && zone.window(round).has_closed(now) {
         if roster.is_none() {
             if everyone.is_none() {
-                *everyone = Some(elders::roster(&store.conn)?);
+                *everyone = Some(store.roster_of(&crate::domain::access::Grids::Every)?);
             }
             let home = &store.schedule;
             roster = Some(

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::Store;
 use super::absences::{self, Absence};
-use super::elders::{self, Roster, RosterEntry};
+use super::elders::{Roster, RosterEntry};
 use super::flags::FollowUp;
 use super::rounds::{self, ElderRound};
 use crate::domain::{Round, Slot};
@@ -62,7 +62,7 @@ impl<'a> Ledger<'a> {
         to: NaiveDate,
         now: DateTime<Utc>,
     ) -> super::db::Result<Ledger<'a>> {
-        let roster = elders::roster(&store.conn)?;
+        let roster = store.roster_of(&crate::domain::access::Grids::Every)?;
         let rounds = opened_rounds(store, &roster, from, to, now);
         Ok(Ledger {
             store,

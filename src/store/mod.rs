@@ -25,6 +25,7 @@ pub mod users;
 use std::fs::{self, OpenOptions};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -35,6 +36,7 @@ use db::OptionalExtension;
 pub use db::{Backend, Connection};
 
 use crate::domain::Schedule;
+use crate::domain::access::Grids;
 use crate::error::Refusal;
 
 /// An open database and the community schedule its rules are read with.
@@ -44,6 +46,39 @@ pub struct Store {
     pub path: PathBuf,
     /// A drill database (`curtain init --drill`): it follows `--now` wherever it points.
     pub drill: bool,
+    /// The read connection [`Store::side_by_side`] runs its other half on, opened on first use
+    /// and kept: a fresh one read the schema again and began with an empty page cache each
+    /// time.
+    aside: Mutex<Option<Connection>>,
+    /// The rosters last read (of every grid, of a volunteer's), each under the stamp read just
+    /// before it: used again while the stamp reads the same.
+    rosters: Mutex<Vec<KeptRoster>>,
+}
+
+impl Drop for Store {
+    /// The second reader closes first, so the store's own connection is the last to close, as
+    /// when the second closed after each read: the last to close a file checkpoints and removes
+    /// its WAL, and a second reader closing last (read-only) left a refused command's file
+    /// changed where it had not been.
+    fn drop(&mut self) {
+        drop(
+            self.aside
+                .get_mut()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take(),
+        );
+    }
+}
+
+/// How many rosters of different grids a store keeps: a screen reads its viewer's grids, and
+/// settling reads every grid.
+const KEPT_ROSTERS: usize = 4;
+
+/// A roster as read under a stamp of the roster (see [`elders::roster_stamp`]).
+struct KeptRoster {
+    stamp: i64,
+    grids: Grids,
+    roster: elders::Roster,
 }
 
 /// A `postgres://` (or `postgresql://`) URL names a PostgreSQL database, not a file
@@ -102,6 +137,8 @@ impl Store {
                 schedule,
                 path: path.to_path_buf(),
                 drill,
+                aside: Mutex::default(),
+                rosters: Mutex::default(),
             });
         }
         if !path.exists() {
@@ -139,6 +176,8 @@ impl Store {
             schedule,
             path: path.to_path_buf(),
             drill,
+            aside: Mutex::default(),
+            rosters: Mutex::default(),
         })
     }
 
@@ -216,6 +255,8 @@ impl Store {
             schedule,
             path: path.to_path_buf(),
             drill,
+            aside: Mutex::default(),
+            rosters: Mutex::default(),
         })
     }
 
@@ -231,12 +272,13 @@ impl Store {
         aside: impl FnOnce(&Connection) -> db::Result<A> + Send,
         here: impl FnOnce(&Connection) -> db::Result<B>,
     ) -> db::Result<(A, B)> {
-        let Some(second) = self.second_reader() else {
+        let mut kept = self.aside.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(second) = self.second_reader(&mut kept) else {
             let a = aside(&self.conn)?;
             return Ok((a, here(&self.conn)?));
         };
         std::thread::scope(|scope| {
-            let other = scope.spawn(move || aside(&second));
+            let other = scope.spawn(move || aside(second));
             let b = here(&self.conn);
             let a = other
                 .join()
@@ -245,21 +287,67 @@ impl Store {
         })
     }
 
-    /// A second connection that reads the file this store writes, as [`Store::side_by_side`]
-    /// may use it; `None` where it would not read the same.
-    fn second_reader(&self) -> Option<Connection> {
+    /// The roster of `grids`, in route order: the one read before while the roster's stamp has
+    /// not moved since (nobody has added, changed, archived or removed an elder), else read now
+    /// and kept.
+    pub fn roster_of(&self, grids: &Grids) -> db::Result<elders::Roster> {
+        let stamp = elders::roster_stamp(&self.conn)?;
+        if let Some(roster) = self.kept_roster(stamp, grids) {
+            return Ok(roster);
+        }
+        let roster = elders::roster_of(&self.conn, grids)?;
+        self.keep_roster(stamp, grids, &roster);
+        Ok(roster)
+    }
+
+    /// The roster of `grids` kept by [`Store::keep_roster`] if the stamp it was kept under is
+    /// `stamp`, read from the database before.
+    pub fn kept_roster(&self, stamp: i64, grids: &Grids) -> Option<elders::Roster> {
+        let kept = self.rosters.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.iter()
+            .find(|kept| kept.stamp == stamp && kept.grids == *grids)
+            .map(|kept| kept.roster.clone())
+    }
+
+    /// Keeps `roster`, read on this store's connection after its stamp read `stamp`: read in
+    /// that order, a change between the two leaves a newer roster under an older stamp, which
+    /// the next stamp read no longer matches. Rosters under another stamp are let go.
+    pub fn keep_roster(&self, stamp: i64, grids: &Grids, roster: &elders::Roster) {
+        let mut kept = self.rosters.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.retain(|kept| kept.stamp == stamp && kept.grids != *grids);
+        if kept.len() >= KEPT_ROSTERS {
+            kept.remove(0);
+        }
+        kept.push(KeptRoster {
+            stamp,
+            grids: grids.clone(),
+            roster: roster.clone(),
+        });
+    }
+
+    /// The second connection that reads the file this store writes, as [`Store::side_by_side`]
+    /// may use it, opened into `kept` the first time; `None` where it would not read the same.
+    /// Outside a transaction each of its statements sees the latest commit, as this
+    /// connection's do.
+    fn second_reader<'kept>(
+        &self,
+        kept: &'kept mut Option<Connection>,
+    ) -> Option<&'kept mut Connection> {
         let conn = self.conn.sqlite()?;
         if !conn.is_autocommit() || conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(true) {
             return None;
         }
-        let path = conn.path().filter(|path| !path.is_empty())?;
-        let second = rusqlite::Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .ok()?;
-        second.busy_timeout(BUSY_TIMEOUT).ok()?;
-        Some(Connection::Sqlite(second))
+        if kept.is_none() {
+            let path = conn.path().filter(|path| !path.is_empty())?;
+            let second = rusqlite::Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .ok()?;
+            second.busy_timeout(BUSY_TIMEOUT).ok()?;
+            *kept = Some(Connection::Sqlite(second));
+        }
+        kept.as_mut()
     }
 
     /// A private copy of the whole database in memory: where a read works out what a file that
@@ -279,6 +367,8 @@ impl Store {
             schedule: self.schedule.clone(),
             path: self.path.clone(),
             drill: self.drill,
+            aside: Mutex::default(),
+            rosters: Mutex::default(),
         })
     }
 
@@ -1040,6 +1130,13 @@ mod tests {
             ))
             .unwrap();
         }
+        conn.execute_batch(
+            "DROP TRIGGER elders_inserted_move_the_roster_stamp;
+             DROP TRIGGER elders_updated_move_the_roster_stamp;
+             DROP TRIGGER elders_deleted_move_the_roster_stamp;
+             DROP TABLE roster_stamp;",
+        )
+        .unwrap();
         conn.pragma_update(None, "user_version", 11).unwrap();
         drop(conn);
         drop(Store::open(&path, Create::Never, schedule()).unwrap());

@@ -305,12 +305,31 @@ CREATE TRIGGER assignments_are_never_deleted BEFORE DELETE ON assignments FOR EA
 CREATE SEQUENCE curtain_writes;
 "#;
 
+/// The roster's stamp, as SQLite's migration 14 makes it: a new random stamp after every
+/// statement that changes `elders` (53 random bits, as many as `random()` gives).
+const ROSTER_STAMP: &str = r#"
+CREATE FUNCTION curtain_new_stamp() RETURNS BIGINT LANGUAGE sql VOLATILE AS $$
+    SELECT floor(random() * 9007199254740992)::BIGINT
+$$;
+CREATE TABLE roster_stamp (stamp BIGINT NOT NULL);
+INSERT INTO roster_stamp VALUES (curtain_new_stamp());
+CREATE FUNCTION curtain_move_the_roster_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE roster_stamp SET stamp = curtain_new_stamp();
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER elders_move_the_roster_stamp AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON elders FOR EACH STATEMENT EXECUTE FUNCTION curtain_move_the_roster_stamp();
+"#;
+
 /// The steps from an older schema to the next, as SQLite's migrations of the same number take a
 /// file: `(from, sql)`. A database at a version before the first step was never made by a
 /// released curtain and is refused.
-const UPGRADES: &[(i64, &str)] = &[(
-    11,
-    r#"
+const UPGRADES: &[(i64, &str)] = &[
+    (
+        11,
+        r#"
 ALTER TABLE round_outcomes
     ADD COLUMN check_observation TEXT,
     ADD COLUMN check_seen_at TEXT,
@@ -323,12 +342,14 @@ UPDATE round_outcomes AS o SET check_observation = c.observation, check_seen_at 
     check_supersedes = c.supersedes
 FROM checks AS c WHERE c.id = o.check_id;
 "#,
-)];
+    ),
+    (13, ROSTER_STAMP),
+];
 
 /// The schema with every text column compared byte by byte, as SQLite compares text: ids, times
 /// and names sort the same on both databases, whatever the server's locale.
 fn schema_sql() -> String {
-    collated(SCHEMA)
+    collated(&format!("{SCHEMA}{ROSTER_STAMP}"))
 }
 
 fn collated(sql: &str) -> String {
@@ -536,6 +557,9 @@ pub fn copy_to_file(
         if name == "checks" {
             columns.insert(0, "rowid".to_string());
         }
+        // The copy's schema seeds rows of its own (the roster's stamp): the database's replace
+        // them.
+        tx.execute(&format!("DELETE FROM \"{name}\""), [])?;
         let list = columns.join(", ");
         let marks = vec!["?"; columns.len()].join(", ");
         let mut insert =

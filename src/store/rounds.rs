@@ -521,18 +521,24 @@ pub fn statuses(
     Ok(records.statuses(&store.schedule, &roster, round, now))
 }
 
-/// The roster of `grids` (narrow, in route order) and the round's records, read side by side
-/// (a district's are 30,000 rows each): what the round's statuses are worked out from.
+/// The roster of `grids` (narrow, in route order) and the round's records: what the round's
+/// statuses are worked out from. The roster this store read before while its stamp has not
+/// moved; else the two read side by side (a district's are 30,000 rows each).
 pub fn roster_and_records(
     store: &Store,
     grids: &Grids,
     round: Round,
     now: DateTime<Utc>,
 ) -> super::db::Result<(elders::Roster, RoundRecords)> {
+    let stamp = elders::roster_stamp(&store.conn)?;
+    if let Some(roster) = store.kept_roster(stamp, grids) {
+        return Ok((roster, RoundRecords::read(&store.conn, round, now)?));
+    }
     let (records, roster) = store.side_by_side(
         |conn| RoundRecords::read(conn, round, now),
         |conn| elders::roster_of(conn, grids),
     )?;
+    store.keep_roster(stamp, grids, &roster);
     Ok((roster, records))
 }
 
@@ -758,7 +764,7 @@ pub fn sync_flags(store: &mut Store, times: Times) -> anyhow::Result<()> {
             break;
         }
         if roster.is_none() {
-            roster = Some(elders::roster(&store.conn)?);
+            roster = Some(store.roster_of(&Grids::Every)?);
         }
         let roster = roster.as_deref().unwrap_or_default();
         let tx = store.write().context("starting to settle flags")?;

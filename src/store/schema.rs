@@ -450,6 +450,27 @@ SET sql = replace(sql,
 WHERE type = 'table' AND name = 'checks';
 PRAGMA writable_schema = RESET;
 "#,
+    r#"
+-- The roster's stamp (#14): every change to `elders` draws a new stamp, by trigger, whoever
+-- writes it, so that a process that has read the roster can tell from one row whether what it
+-- read is still the roster; the roster is read once per change, not once per round shown.
+-- Random, not counted: a database restored from a backup, or another community's, does not
+-- bring back a stamp a process has already seen with another roster.
+CREATE TABLE roster_stamp (stamp INTEGER NOT NULL) STRICT;
+INSERT INTO roster_stamp VALUES (random());
+CREATE TRIGGER elders_inserted_move_the_roster_stamp AFTER INSERT ON elders
+BEGIN
+    UPDATE roster_stamp SET stamp = random();
+END;
+CREATE TRIGGER elders_updated_move_the_roster_stamp AFTER UPDATE ON elders
+BEGIN
+    UPDATE roster_stamp SET stamp = random();
+END;
+CREATE TRIGGER elders_deleted_move_the_roster_stamp AFTER DELETE ON elders
+BEGIN
+    UPDATE roster_stamp SET stamp = random();
+END;
+"#,
 ];
 
 /// The schema version this program writes.

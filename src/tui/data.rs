@@ -479,7 +479,7 @@ pub fn load_history(
     now: DateTime<Utc>,
     grids_seen: &crate::domain::access::Grids,
 ) -> anyhow::Result<HistoryView> {
-    let roster = elders::roster_of(&store.conn, grids_seen)?;
+    let roster = store.roster_of(grids_seen)?;
     // Grids in the order the route meets them.
     let mut grids: Vec<String> = Vec::new();
     for elder in &roster {

@@ -292,6 +292,31 @@ impl TestDb {
         }
     }
 
+    /// Takes the database back from schema 14 to 13: no roster stamp, nor what moves it. For a
+    /// test that takes it further back and marks it so.
+    pub fn take_back_the_roster_stamp(&self) {
+        match &self.postgres {
+            Some(database) => database
+                .client()
+                .batch_execute(
+                    "DROP TRIGGER elders_move_the_roster_stamp ON elders;
+                     DROP FUNCTION curtain_move_the_roster_stamp();
+                     DROP TABLE roster_stamp;
+                     DROP FUNCTION curtain_new_stamp();",
+                )
+                .expect("take back the roster stamp"),
+            None => self
+                .sqlite()
+                .execute_batch(
+                    "DROP TRIGGER elders_inserted_move_the_roster_stamp;
+                     DROP TRIGGER elders_updated_move_the_roster_stamp;
+                     DROP TRIGGER elders_deleted_move_the_roster_stamp;
+                     DROP TABLE roster_stamp;",
+                )
+                .expect("take back the roster stamp"),
+        }
+    }
+
     /// The SQLite file itself, for what only a file has; a test that needs it makes its
     /// database with [`TestDb::sqlite_file`].
     pub fn sqlite(&self) -> rusqlite::Connection {
