@@ -710,6 +710,46 @@ mod tests {
             whole
         );
 
+        // Every settled round's outcomes read in two halves, split at its middle elder, equal
+        // them read whole; and a store that keeps its roster lists each round as one just opened.
+        let mut split = 0;
+        for round in &settled {
+            let whole = crate::store::facts::with_checks(&store.conn, *round).unwrap();
+            let Some(middle) = crate::store::facts::middle_elder(&store.conn, *round, 0).unwrap()
+            else {
+                assert!(
+                    whole.is_empty(),
+                    "{round}: no middle of {} outcomes",
+                    whole.len()
+                );
+                continue;
+            };
+            let half =
+                |half| crate::store::facts::with_checks_half(&store.conn, *round, half).unwrap();
+            let mut halves = half(crate::store::facts::Half::Below(&middle));
+            let below = halves.len();
+            halves.extend(half(crate::store::facts::Half::From(&middle)));
+            assert_eq!(halves, whole, "{round}");
+            assert!(
+                below.abs_diff(whole.len() - below) <= 1,
+                "{round}: {below} of {}",
+                whole.len()
+            );
+            split += 1;
+        }
+        assert!(split >= 59, "{split} rounds read in halves");
+        let listed = |store: &Store, round| -> Vec<String> {
+            rounds::statuses(store, round, spec.now)
+                .unwrap()
+                .iter()
+                .map(|row| format!("{row:?}"))
+                .collect()
+        };
+        for round in settled.iter().rev().take(4) {
+            let fresh = Store::open(&path, Create::Never, schedule.clone()).unwrap();
+            assert_eq!(listed(&store, *round), listed(&fresh, *round), "{round}");
+        }
+
         // Every past round's statuses agree with its flags: a flagged status has its open or
         // closed flag, and every flag carries the status its round has.
         let mut round = Round::new(current.date - Duration::days(29), Slot::Morning);

@@ -352,6 +352,18 @@ pub fn is_settled(conn: &Connection, round: Round, now: DateTime<Utc>) -> super:
 const FOR_ROUND: &str = "SELECT elder_id, status, late, check_id, severity, streak
     FROM round_outcomes WHERE round = ?1 ORDER BY elder_id";
 
+/// [`WITH_CHECKS`] of the elders before `?2`.
+const WITH_CHECKS_BELOW: &str = "SELECT elder_id, status, late, check_id, severity, streak,
+    check_observation, check_seen_at, check_recorded_at, check_checker, check_note,
+    check_supersedes
+    FROM round_outcomes WHERE round = ?1 AND elder_id < ?2 ORDER BY elder_id";
+
+/// [`WITH_CHECKS`] of the elders from `?2` on.
+const WITH_CHECKS_FROM: &str = "SELECT elder_id, status, late, check_id, severity, streak,
+    check_observation, check_seen_at, check_recorded_at, check_checker, check_note,
+    check_supersedes
+    FROM round_outcomes WHERE round = ?1 AND elder_id >= ?2 ORDER BY elder_id";
+
 /// The kept outcomes of a round, in elder id order (narrow: no names, no times).
 pub fn for_round(conn: &Connection, round: Round) -> super::db::Result<Vec<(String, RoundFact)>> {
     let mut statement = conn.prepare_cached(FOR_ROUND)?;
@@ -438,23 +450,87 @@ pub fn with_checks(
     conn: &Connection,
     round: Round,
 ) -> super::db::Result<Vec<(String, RoundFact, Option<Check>)>> {
-    // Sized from the round's tallies first: a district's 30,000 rows of some 250 bytes each,
-    // grown by doubling, were copied over again and again. (PostgreSQL's sum of a BIGINT is a
-    // NUMERIC.)
+    let listed = listed_in(conn, round)?;
+    read_with_checks(conn, WITH_CHECKS, round, None, listed)
+}
+
+/// [`with_checks`] of the elders whose ids sort before `middle` (`Half::Below`) or from it on
+/// (`Half::From`): the two halves [`middle_elder`] splits a round into, to be read side by side.
+pub fn with_checks_half(
+    conn: &Connection,
+    round: Round,
+    half: Half<'_>,
+) -> super::db::Result<Vec<(String, RoundFact, Option<Check>)>> {
+    let listed = listed_in(conn, round)?.div_ceil(2);
+    match half {
+        Half::Below(middle) => {
+            read_with_checks(conn, WITH_CHECKS_BELOW, round, Some(middle), listed)
+        }
+        Half::From(middle) => read_with_checks(conn, WITH_CHECKS_FROM, round, Some(middle), listed),
+    }
+}
+
+/// One side of an elder id that splits a round's outcomes in two.
+#[derive(Debug, Clone, Copy)]
+pub enum Half<'a> {
+    Below(&'a str),
+    From(&'a str),
+}
+
+/// The elder id half way through a round's outcomes (by the round's tallies), found along the
+/// outcomes' key without reading their rows; `None` for a round of fewer than `at_least`
+/// outcomes, read whole.
+pub fn middle_elder(
+    conn: &Connection,
+    round: Round,
+    at_least: usize,
+) -> super::db::Result<Option<String>> {
+    let listed = listed_in(conn, round)?;
+    if listed < at_least {
+        return Ok(None);
+    }
+    let half = i64::try_from(listed / 2).unwrap_or(i64::MAX);
+    conn.prepare_cached(
+        "SELECT elder_id FROM round_outcomes WHERE round = ?1 ORDER BY elder_id LIMIT 1 OFFSET ?2",
+    )?
+    .query_row(params![round.ordinal(), half], |row| row.get(0))
+    .optional()
+}
+
+/// How many elders the round's tallies list (PostgreSQL's sum of a BIGINT is a NUMERIC).
+fn listed_in(conn: &Connection, round: Round) -> super::db::Result<usize> {
     let listed: i64 = conn
         .prepare_cached(
             "SELECT CAST(coalesce(sum(listed), 0) AS BIGINT) FROM round_tallies WHERE round = ?1",
         )?
         .query_row([round.ordinal()], |row| row.get(0))?;
-    let expected = usize::try_from(listed).unwrap_or(0);
+    Ok(usize::try_from(listed).unwrap_or(0))
+}
+
+/// Reads outcomes with their deciding checks by `sql`, whose parameters are the round and, for a
+/// half, the middle elder id; room made for `expected` of them.
+fn read_with_checks(
+    conn: &Connection,
+    sql: &str,
+    round: Round,
+    middle: Option<&str>,
+    expected: usize,
+) -> super::db::Result<Vec<(String, RoundFact, Option<Check>)>> {
+    // Sized from the round's tallies first: a district's 30,000 rows of some 250 bytes each,
+    // grown by doubling, were copied over again and again.
     let mut outcomes = Vec::with_capacity(expected.min(MOST_EXPECTED));
-    let mut statement = conn.prepare_cached(WITH_CHECKS)?;
-    for outcome in statement.query_map([round.ordinal()], |row| {
+    let mut statement = conn.prepare_cached(sql)?;
+    let read = |row: &super::db::Row<'_>| {
         let elder_id: String = row.get(0)?;
         let fact = fact_from_row(row, 1)?;
         let check = kept_check(row, 6, &elder_id, round, fact.check_id.as_deref())?;
         Ok((elder_id, fact, check))
-    })? {
+    };
+    let rows = match middle {
+        Some(middle) => statement.query_map(params![round.ordinal(), middle], read)?,
+        None => statement.query_map([round.ordinal()], read)?,
+    };
+    for outcome in rows {
         outcomes.push(outcome?);
     }
     Ok(outcomes)
@@ -504,10 +580,13 @@ mod tests {
     fn a_settled_rounds_outcomes_come_in_elder_order_without_a_sort() {
         let mut conn = rusqlite::Connection::open_in_memory().unwrap();
         crate::store::schema::migrate(&mut conn).unwrap();
-        for sql in [FOR_ROUND, WITH_CHECKS] {
+        for sql in [FOR_ROUND, WITH_CHECKS, WITH_CHECKS_BELOW, WITH_CHECKS_FROM] {
             let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let parameters = statement.parameter_count();
+            let all: [&dyn rusqlite::ToSql; 2] = [&1, &"CQ030"];
+            let values = &all[..parameters];
             let plan: Vec<String> = statement
-                .query_map([1], |row| row.get(3))
+                .query_map(values, |row| row.get(3))
                 .unwrap()
                 .collect::<Result<_, _>>()
                 .unwrap();
