@@ -487,11 +487,12 @@ impl Store {
 }
 
 /// Marks that move when other terminals change what screens show: the last check stored, the
-/// last roster change, and the absences (each new one, and each ended early).
+/// roster's stamp (moved by any change to an elder, whoever makes it), and the absences (each
+/// new one, and each ended early).
 pub fn change_marks(conn: &Connection) -> db::Result<(i64, i64, i64)> {
     conn.prepare_cached(
         "SELECT (SELECT coalesce(max(rowid), 0) FROM checks),
-                (SELECT coalesce(max(id), 0) FROM roster_audit),
+                (SELECT stamp FROM roster_stamp),
                 (SELECT coalesce(max(id), 0) + count(ended_at) FROM absences)",
     )?
     .query_row([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
