@@ -526,8 +526,8 @@ fn a_mouse_click_selects_the_row_under_it_and_the_wheel_moves_down() {
 /// A volunteer reading an elder's details while a colleague ticks that elder sees the tick
 /// (DESIGN §7: terminals see each other's checks within a second).
 /// An open patrol screen keeps the roster it read and reads it again when anyone changes it: a
-/// name corrected by an import in another process shows in place, and an elder archived by SQL
-/// from another program (no audit row, no curtain at all) leaves the round.
+/// name corrected by an import in another process shows in place, and an elder archived by bare
+/// SQL (no audit row, as another program would write it) leaves the round.
 #[test]
 #[cfg_attr(missing_tmux, ignore = "tmux is not installed")]
 fn roster_changes_from_another_process_show_on_an_open_patrol_screen() {
@@ -545,15 +545,21 @@ fn roster_changes_from_another_process_show_on_an_open_patrol_screen() {
     .unwrap();
     let corrected = roster.replace("CQ002,张建国,", "CQ002,张建军,");
     assert_ne!(corrected, roster);
-    let file = db.with_file_name("corrected.csv");
+    let file = tmux.file("corrected.csv");
     std::fs::write(&file, corrected).unwrap();
     cli(&db, "admin", &["import", file.to_str().unwrap()]);
     let screen = tmux.wait_for("a", "张建军");
     assert!(!screen.contains("张建国"), "{screen}");
     assert!(screen.contains("已查 1/60"), "{screen}");
 
-    let other_program = rusqlite::Connection::open(&db).unwrap();
+    let other_program = curtain::store::Store::open(
+        &db,
+        curtain::store::Create::Never,
+        curtain::domain::Schedule::default(),
+    )
+    .unwrap();
     other_program
+        .conn
         .execute(
             "UPDATE elders SET archived_at = '2026-11-21T00:00:00.000Z' WHERE id = 'CQ003'",
             [],

@@ -606,11 +606,15 @@ fn sqlite_value(cell: db::CellRef<'_>) -> rusqlite::types::Value {
     }
 }
 
-/// How many write transactions have committed: moves whenever another terminal writes.
+/// Moves whenever another terminal writes: the count of curtain's committed write transactions
+/// (counted after each commit), mixed with the roster's stamp, which moves with any committed
+/// change to an elder, by whoever writes it (another program's SQL included).
 pub fn writes(conn: &Connection) -> db::Result<i64> {
-    conn.query_row("SELECT last_value FROM curtain_writes", [], |row| {
-        row.get(0)
-    })
+    conn.query_row(
+        "SELECT (SELECT last_value FROM curtain_writes) # (SELECT stamp FROM roster_stamp)",
+        [],
+        |row| row.get(0),
+    )
 }
 
 #[cfg(test)]
