@@ -53,9 +53,18 @@ fn run_as(uid: Option<u32>, db: &Path, args: &[&str]) -> Run {
 /// (0400), or the file and its directory (0500). As root, both belong to `nobody`, who runs the
 /// binary. `None` (with the reason printed) when the setup is impossible here.
 fn read_only_db(whole_dir: bool) -> Option<(TestDb, PathBuf, Option<u32>)> {
+    read_only_db_after(whole_dir, |_| {})
+}
+
+/// [`read_only_db`], `before` done to the database before it is made read-only.
+fn read_only_db_after(
+    whole_dir: bool,
+    before: impl FnOnce(&TestDb),
+) -> Option<(TestDb, PathBuf, Option<u32>)> {
     let db = TestDb::sqlite_file_with_sample_roster();
     db.check("CQ001", "open", "2026-11-22 07:30");
     db.check("CQ002", "closed", "2026-11-22 07:35");
+    before(&db);
     let dir = db.file("ro");
     std::fs::create_dir(&dir).unwrap();
     let path = dir.join("curtain.db");
@@ -215,4 +224,41 @@ fn a_full_disk_says_so_and_loses_nothing_already_saved() {
     assert_eq!(doctor.code, 0, "{}", doctor.describe());
     let out = db.check(&elders[29].id, "open", NOW);
     assert!(out.contains("saved"), "{out}");
+}
+
+/// A file of schema 13 (before the roster's stamp) in a read-only directory cannot be upgraded,
+/// so it is read as it is: the round is listed, with its checks, and nothing is written.
+#[test]
+fn a_file_from_before_the_roster_stamp_in_a_read_only_directory_is_still_read() {
+    let Some((db, path, uid)) = read_only_db_after(true, |db| {
+        db.take_back_the_roster_stamp();
+        db.mark_schema_version(13);
+    }) else {
+        return;
+    };
+    let before = std::fs::read(&path).unwrap();
+    let run = run_as(
+        uid,
+        &path,
+        &["status", "--round", MORNING, "--format", "csv"],
+    );
+    assert_eq!(run.code, 0, "{}", run.describe());
+    let rows: Vec<&str> = run.stdout.lines().skip(1).collect();
+    assert_eq!(rows.len(), 60, "{}", run.stdout);
+    let first = rows.iter().find(|row| row.starts_with("CQ001,")).unwrap();
+    assert!(first.contains(",open,"), "{first}");
+    assert!(
+        std::fs::read(&path).unwrap() == before,
+        "the file kept every byte"
+    );
+    set_mode(&path.with_file_name(""), 0o700);
+    assert_eq!(
+        count(
+            &path,
+            "SELECT count(*) FROM sqlite_schema WHERE name = 'roster_stamp'"
+        ),
+        0,
+        "still of schema 13"
+    );
+    drop(db);
 }

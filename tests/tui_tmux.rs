@@ -526,8 +526,9 @@ fn a_mouse_click_selects_the_row_under_it_and_the_wheel_moves_down() {
 /// A volunteer reading an elder's details while a colleague ticks that elder sees the tick
 /// (DESIGN §7: terminals see each other's checks within a second).
 /// An open patrol screen keeps the roster it read and reads it again when anyone changes it: a
-/// name corrected by an import in another process shows in place, and an elder archived by bare
-/// SQL (no audit row, as another program would write it) leaves the round.
+/// name corrected by an import in another process shows in place and is found by a search under
+/// its new name (not the old), and an elder archived by bare SQL (no audit row, as another
+/// program would write it) leaves the round.
 #[test]
 #[cfg_attr(missing_tmux, ignore = "tmux is not installed")]
 fn roster_changes_from_another_process_show_on_an_open_patrol_screen() {
@@ -538,6 +539,14 @@ fn roster_changes_from_another_process_show_on_an_open_patrol_screen() {
     tmux.keys("a", &["o"]);
     tmux.wait_for("a", "已保存：王秀英");
     tmux.wait_for("a", "已查 1/60");
+    // A search builds the pinyin keys, which the rename below must not leave behind.
+    tmux.type_text("a", "/zhangjianguo");
+    tmux.keys("a", &["Enter"]);
+    tmux.wait_for("a", "搜索“zhangjianguo”：1 人");
+    tmux.keys("a", &["Escape"]);
+    tmux.wait_until("a", "the search cleared", |screen| {
+        !screen.contains("搜索“")
+    });
 
     let roster = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample-roster.csv"),
@@ -551,6 +560,22 @@ fn roster_changes_from_another_process_show_on_an_open_patrol_screen() {
     let screen = tmux.wait_for("a", "张建军");
     assert!(!screen.contains("张建国"), "{screen}");
     assert!(screen.contains("已查 1/60"), "{screen}");
+    // Found by the new name in pinyin; the old one finds nobody.
+    tmux.type_text("a", "/zhangjianjun");
+    tmux.keys("a", &["Enter"]);
+    let screen = tmux.wait_for("a", "搜索“zhangjianjun”：1 人");
+    assert!(selected_line(&screen).contains("张建军"), "{screen}");
+    tmux.keys("a", &["Escape"]);
+    tmux.wait_until("a", "the search cleared", |screen| {
+        !screen.contains("搜索“")
+    });
+    tmux.type_text("a", "/zhangjianguo");
+    tmux.keys("a", &["Enter"]);
+    tmux.wait_for("a", "搜索“zhangjianguo”：0 人");
+    tmux.keys("a", &["Escape"]);
+    tmux.wait_until("a", "the search cleared", |screen| {
+        !screen.contains("搜索“")
+    });
 
     let other_program = curtain::store::Store::open(
         &db,

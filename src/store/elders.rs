@@ -347,6 +347,22 @@ pub fn roster_stamp(conn: &Connection) -> super::db::Result<i64> {
         .query_row([], |row| row.get(0))
 }
 
+/// Whether the database has the roster's stamp: schema 14 on. A file older than that is read
+/// without one where it cannot be upgraded (a full disk, a read-only file).
+pub fn has_roster_stamp(conn: &Connection) -> super::db::Result<bool> {
+    conn.query_row(
+        match conn.backend() {
+            super::Backend::Sqlite => {
+                "SELECT EXISTS (SELECT 1 FROM sqlite_schema
+                 WHERE type = 'table' AND name = 'roster_stamp')"
+            }
+            super::Backend::Postgres => "SELECT to_regclass('roster_stamp') IS NOT NULL",
+        },
+        [],
+        |row| row.get(0),
+    )
+}
+
 /// [`roster`] of the elders of `grids` only: a volunteer loads her grids, not the district. One
 /// indexed read per grid; several grids are merged back into route order.
 pub fn roster_of(conn: &Connection, grids: &Grids) -> super::db::Result<Roster> {

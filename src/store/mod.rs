@@ -53,6 +53,10 @@ pub struct Store {
     /// The rosters last read (of every grid, of a volunteer's), each under the stamp read just
     /// before it: used again while the stamp reads the same.
     rosters: Mutex<Vec<KeptRoster>>,
+    /// Whether the database has the roster's stamp (schema 14 on): a file older than that, read
+    /// where it cannot be upgraded (a full disk, a read-only file), has not, and its roster is
+    /// read every time.
+    roster_stamped: bool,
 }
 
 impl Drop for Store {
@@ -132,6 +136,7 @@ impl Store {
         if let Some(url) = postgres_url(path) {
             let conn = postgres::connect(url, create)?;
             let drill = is_drill(&conn)?;
+            let roster_stamped = elders::has_roster_stamp(&conn)?;
             return Ok(Store {
                 conn,
                 schedule,
@@ -139,6 +144,7 @@ impl Store {
                 drill,
                 aside: Mutex::default(),
                 rosters: Mutex::default(),
+                roster_stamped,
             });
         }
         if !path.exists() {
@@ -171,6 +177,7 @@ impl Store {
         }
         let conn = Connection::Sqlite(conn);
         let drill = is_drill(&conn)?;
+        let roster_stamped = elders::has_roster_stamp(&conn)?;
         Ok(Store {
             conn,
             schedule,
@@ -178,6 +185,7 @@ impl Store {
             drill,
             aside: Mutex::default(),
             rosters: Mutex::default(),
+            roster_stamped,
         })
     }
 
@@ -250,6 +258,7 @@ impl Store {
         refuse_foreign_or_newer(&conn, path)?;
         let conn = Connection::Sqlite(conn);
         let drill = is_drill(&conn)?;
+        let roster_stamped = elders::has_roster_stamp(&conn)?;
         Ok(Store {
             conn,
             schedule,
@@ -257,6 +266,7 @@ impl Store {
             drill,
             aside: Mutex::default(),
             rosters: Mutex::default(),
+            roster_stamped,
         })
     }
 
@@ -291,7 +301,7 @@ impl Store {
     /// not moved since (nobody has added, changed, archived or removed an elder), else read now
     /// and kept.
     pub fn roster_of(&self, grids: &Grids) -> db::Result<elders::Roster> {
-        let stamp = elders::roster_stamp(&self.conn)?;
+        let stamp = self.roster_stamp()?;
         if let Some(roster) = self.kept_roster(stamp, grids) {
             return Ok(roster);
         }
@@ -300,9 +310,36 @@ impl Store {
         Ok(roster)
     }
 
+    /// The roster of `grids` and what `read` reads: with the roster kept, `read_alone` on this
+    /// store; else `read` on a connection of its own beside the roster read on this one
+    /// ([`Store::side_by_side`]), the roster then kept.
+    pub fn roster_and<T: Send>(
+        &self,
+        grids: &Grids,
+        read: impl FnOnce(&Connection) -> db::Result<T> + Send,
+        read_alone: impl FnOnce(&Store) -> db::Result<T>,
+    ) -> db::Result<(elders::Roster, T)> {
+        let stamp = self.roster_stamp()?;
+        if let Some(roster) = self.kept_roster(stamp, grids) {
+            return Ok((roster, read_alone(self)?));
+        }
+        let (read, roster) = self.side_by_side(read, |conn| elders::roster_of(conn, grids))?;
+        self.keep_roster(stamp, grids, &roster);
+        Ok((roster, read))
+    }
+
+    /// The roster's stamp (see [`elders::roster_stamp`]); `None` on a database without one.
+    pub fn roster_stamp(&self) -> db::Result<Option<i64>> {
+        if !self.roster_stamped {
+            return Ok(None);
+        }
+        elders::roster_stamp(&self.conn).map(Some)
+    }
+
     /// The roster of `grids` kept by [`Store::keep_roster`] if the stamp it was kept under is
-    /// `stamp`, read from the database before.
-    pub fn kept_roster(&self, stamp: i64, grids: &Grids) -> Option<elders::Roster> {
+    /// `stamp`, read from this store's connection before.
+    fn kept_roster(&self, stamp: Option<i64>, grids: &Grids) -> Option<elders::Roster> {
+        let stamp = stamp?;
         let kept = self.rosters.lock().unwrap_or_else(PoisonError::into_inner);
         kept.iter()
             .find(|kept| kept.stamp == stamp && kept.grids == *grids)
@@ -312,7 +349,10 @@ impl Store {
     /// Keeps `roster`, read on this store's connection after its stamp read `stamp`: read in
     /// that order, a change between the two leaves a newer roster under an older stamp, which
     /// the next stamp read no longer matches. Rosters under another stamp are let go.
-    pub fn keep_roster(&self, stamp: i64, grids: &Grids, roster: &elders::Roster) {
+    fn keep_roster(&self, stamp: Option<i64>, grids: &Grids, roster: &elders::Roster) {
+        let Some(stamp) = stamp else {
+            return;
+        };
         let mut kept = self.rosters.lock().unwrap_or_else(PoisonError::into_inner);
         kept.retain(|kept| kept.stamp == stamp && kept.grids != *grids);
         if kept.len() >= KEPT_ROSTERS {
@@ -323,6 +363,11 @@ impl Store {
             grids: grids.clone(),
             roster: roster.clone(),
         });
+    }
+
+    /// Whether a roster of `grids` is kept under the roster's stamp as it reads now.
+    pub fn has_kept_roster(&self, grids: &Grids) -> db::Result<bool> {
+        Ok(self.kept_roster(self.roster_stamp()?, grids).is_some())
     }
 
     /// The second connection that reads the file this store writes, as [`Store::side_by_side`]
@@ -369,6 +414,7 @@ impl Store {
             drill: self.drill,
             aside: Mutex::default(),
             rosters: Mutex::default(),
+            roster_stamped: self.roster_stamped,
         })
     }
 
@@ -487,15 +533,21 @@ impl Store {
 }
 
 /// Marks that move when other terminals change what screens show: the last check stored, the
-/// roster's stamp (moved by any change to an elder, whoever makes it), and the absences (each
-/// new one, and each ended early).
-pub fn change_marks(conn: &Connection) -> db::Result<(i64, i64, i64)> {
-    conn.prepare_cached(
-        "SELECT (SELECT coalesce(max(rowid), 0) FROM checks),
-                (SELECT stamp FROM roster_stamp),
-                (SELECT coalesce(max(id), 0) + count(ended_at) FROM absences)",
-    )?
-    .query_row([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+/// roster's stamp (moved by any change to an elder, whoever makes it; the last roster audit row
+/// on a database older than the stamp), and the absences (each new one, and each ended early).
+pub fn change_marks(store: &Store) -> db::Result<(i64, i64, i64)> {
+    store
+        .conn
+        .prepare_cached(if store.roster_stamped {
+            "SELECT (SELECT coalesce(max(rowid), 0) FROM checks),
+                    (SELECT stamp FROM roster_stamp),
+                    (SELECT coalesce(max(id), 0) + count(ended_at) FROM absences)"
+        } else {
+            "SELECT (SELECT coalesce(max(rowid), 0) FROM checks),
+                    (SELECT coalesce(max(id), 0) FROM roster_audit),
+                    (SELECT coalesce(max(id), 0) + count(ended_at) FROM absences)"
+        })?
+        .query_row([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
 }
 
 const DRILL: &str = "drill";

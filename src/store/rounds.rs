@@ -530,16 +530,11 @@ pub fn roster_and_records(
     round: Round,
     now: DateTime<Utc>,
 ) -> super::db::Result<(elders::Roster, RoundRecords)> {
-    let stamp = elders::roster_stamp(&store.conn)?;
-    if let Some(roster) = store.kept_roster(stamp, grids) {
-        return Ok((roster, RoundRecords::read_in_halves(store, round, now)?));
-    }
-    let (records, roster) = store.side_by_side(
+    store.roster_and(
+        grids,
         |conn| RoundRecords::read(conn, round, now),
-        |conn| elders::roster_of(conn, grids),
-    )?;
-    store.keep_roster(stamp, grids, &roster);
-    Ok((roster, records))
+        |store| RoundRecords::read_in_halves(store, round, now),
+    )
 }
 
 /// Every elder of `roster` listed for a round, in the roster's order, with their status: read

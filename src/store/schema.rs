@@ -522,6 +522,20 @@ fn migrate_in_one_transaction(conn: &mut Connection) -> anyhow::Result<()> {
                 && rewritten.contains("observation = 'unclear'"),
             "migrating the schema left the checks' rule as it was"
         );
+        // A later migration that rebuilt `elders` would take its triggers with it, and a kept
+        // roster would no longer be told of a change.
+        let (moving, stamps): (i64, i64) = tx.query_row(
+            "SELECT (SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'
+                     AND tbl_name = 'elders' AND name LIKE 'elders_%_move_the_roster_stamp'),
+                    (SELECT count(*) FROM roster_stamp)",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
+        anyhow::ensure!(
+            moving == 3 && stamps == 1,
+            "migrating the schema left {moving} of the 3 triggers that move the roster's stamp, \
+             and {stamps} stamps instead of 1"
+        );
         for table in POINTING_AT_REBUILT {
             let broken: Option<i64> = tx
                 .query_row(&format!("PRAGMA foreign_key_check({table})"), [], |row| {

@@ -268,6 +268,9 @@ pub struct App {
     /// the first frame are judged against it instead of reading it again.
     pub listed: crate::store::elders::Roster,
     pub keys: HashMap<String, SearchKeys>,
+    /// The roster's stamp the search keys were built under: built again when it moves (a name
+    /// corrected elsewhere is found by its new name). `None` on a database without a stamp.
+    pub keys_stamp: Option<i64>,
     /// Active elders on the roster, as of the last reload.
     pub roster_size: usize,
     pub selected: usize,
@@ -331,6 +334,7 @@ impl App {
             strips: (None, data::Strips::new()),
             listed: Vec::new(),
             keys: HashMap::new(),
+            keys_stamp: None,
             roster_size: 0,
             selected: 0,
             mode: Mode::Normal,
@@ -608,9 +612,12 @@ pub fn reload(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
     let store = copy.as_ref().unwrap_or(store);
     app.roster_size = elders::count_active(&store.conn)? as usize;
     // The pinyin keys of 30,000 elders take a good part of a second: built when the first
-    // search starts, then kept in step with the roster.
-    if !app.keys.is_empty() && app.keys.len() != app.roster_size {
+    // search starts, then again whenever the roster's stamp moves (on a file without one, at
+    // every load).
+    let stamp = store.roster_stamp()?;
+    if !app.keys.is_empty() && (stamp.is_none() || stamp != app.keys_stamp) {
         app.keys = data::search_keys(store)?;
+        app.keys_stamp = stamp;
     }
     let selected_id = app.selected_row().map(|row| row.elder_id.clone());
     // The roster once per load: narrow, in route order, the user's grids only; read beside the
@@ -1038,7 +1045,10 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
 fn carry_out(app: &mut App, store: &mut Store, effect: Effect) -> anyhow::Result<()> {
     match effect {
         Effect::Reload => reload(app, store)?,
-        Effect::LoadSearchKeys => app.keys = data::search_keys(store)?,
+        Effect::LoadSearchKeys => {
+            app.keys_stamp = store.roster_stamp()?;
+            app.keys = data::search_keys(store)?;
+        }
         Effect::LoadDetail(id) => {
             app.detail = data::load_detail(store, &id, app.round)?;
             app.overlay_scroll = 0;

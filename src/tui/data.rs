@@ -224,7 +224,7 @@ pub struct Marks {
 }
 
 pub fn marks(store: &Store) -> anyhow::Result<Marks> {
-    let (last_check, roster, absences) = crate::store::change_marks(&store.conn)?;
+    let (last_check, roster, absences) = crate::store::change_marks(store)?;
     Ok(Marks {
         last_check,
         roster,

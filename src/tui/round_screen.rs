@@ -86,7 +86,7 @@ pub fn update(app: &mut App, action: &Action) -> Step {
         Action::StartSearch => {
             app.mode = Mode::Search;
             // The pinyin keys of a district take a moment: built at the first search.
-            if app.keys.len() == app.roster_size {
+            if !app.keys.is_empty() {
                 Step::Done
             } else {
                 Step::Effect(Effect::LoadSearchKeys)
