@@ -417,6 +417,7 @@ string_table! {
     doctor_flag_state_mismatch,
     doctor_bad_times,
     doctor_absences_backwards,
+    doctor_roster_stamp_broken,
     doctor_data_advice,
     doctor_future_advice,
     doctor_healthy,

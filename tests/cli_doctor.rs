@@ -148,6 +148,42 @@ fn a_check_of_an_elder_not_on_the_roster_is_a_dangling_row() {
     );
 }
 
+/// The triggers that move the roster's stamp, dropped by another program (or a second stamp
+/// row): a screen kept open would keep listing the roster as it was, so the doctor names it, in
+/// either language, and changes nothing.
+#[test]
+fn a_roster_stamp_without_its_triggers_is_named() {
+    let healthy = doctor(&db_with_checks(), "en");
+    assert!(
+        !healthy.stdout.contains("roster stamp"),
+        "{}",
+        healthy.describe()
+    );
+    for (what, sql, en, zh) in [
+        (
+            "a trigger dropped",
+            "DROP TRIGGER elders_updated_move_the_roster_stamp",
+            "The roster's stamp is broken: 2 of the 3 triggers that tell open screens of a change to the roster, and 1 stamp row(s)",
+            "名单标记已损坏：告知已打开的屏幕名单有变的触发器应有 3 个、现有 2 个，标记应为 1 行、现有 1 行",
+        ),
+        (
+            "a second stamp",
+            "INSERT INTO roster_stamp VALUES (7)",
+            "The roster's stamp is broken: 3 of the 3 triggers that tell open screens of a change to the roster, and 2 stamp row(s)",
+            "名单标记已损坏：告知已打开的屏幕名单有变的触发器应有 3 个、现有 3 个，标记应为 1 行、现有 2 行",
+        ),
+    ] {
+        let db = db_with_checks();
+        raw(&db).execute_batch(sql).unwrap();
+        let run = doctor(&db, "en");
+        assert_eq!(run.code, 1, "{what}: {}", run.describe());
+        says(&run, &[en, "something else changed the file"]);
+        let run = doctor(&db, "zh");
+        assert_eq!(run.code, 1, "{what}: {}", run.describe());
+        says(&run, &[zh]);
+    }
+}
+
 #[test]
 fn impossible_records_are_named_one_line_each() {
     let db = db_with_checks();

@@ -97,6 +97,7 @@ fn is_data_problem(finding: &Finding) -> bool {
             | Finding::FlagStateMismatch { .. }
             | Finding::BadTimes { .. }
             | Finding::AbsencesBackwards { .. }
+            | Finding::RosterStampBroken { .. }
     )
 }
 
@@ -193,5 +194,9 @@ pub fn words(session: &Session, finding: &Finding) -> String {
         Finding::AbsencesBackwards { count } => {
             fill(&s.doctor_absences_backwards, &[("count", count)])
         }
+        Finding::RosterStampBroken { triggers, stamps } => fill(
+            &s.doctor_roster_stamp_broken,
+            &[("triggers", triggers), ("stamps", stamps)],
+        ),
     }
 }

@@ -135,6 +135,12 @@ pub enum Finding {
     AbsencesBackwards {
         count: i64,
     },
+    /// The roster's stamp is not as schema 14 makes it: `triggers` of the three that move it,
+    /// `stamps` rows instead of one. A screen kept open could list a roster that has changed.
+    RosterStampBroken {
+        triggers: i64,
+        stamps: i64,
+    },
 }
 
 impl Finding {
@@ -164,7 +170,8 @@ impl Finding {
             | Finding::CrossedCorrections { .. }
             | Finding::FlagStateMismatch { .. }
             | Finding::BadTimes { .. }
-            | Finding::AbsencesBackwards { .. } => Level::Problem,
+            | Finding::AbsencesBackwards { .. }
+            | Finding::RosterStampBroken { .. } => Level::Problem,
         }
     }
 }
@@ -311,7 +318,10 @@ pub fn examine_with(
     findings.push(journal(conn, path)?);
     if version >= 1 {
         progress(Stage::Sanity);
-        let insane = sanity(conn, schedule, now, ledgers_from)?;
+        let mut insane = sanity(conn, schedule, now, ledgers_from)?;
+        if version >= schema::ROSTER_STAMPED {
+            insane.extend(roster_stamp(conn)?);
+        }
         if insane.is_empty() {
             findings.push(Finding::SanityOk);
         }
@@ -501,6 +511,19 @@ type IsKnownWord = fn(&str) -> bool;
 
 /// The domain's rules the schema cannot hold. Each query is one scan or one index walk; what
 /// needs every row of a ledger reads its rows from `ledgers_from` on.
+/// The three triggers that move the roster's stamp and its one row, as schema 14 makes them
+/// (`None` when they are there): without them a screen kept open keeps a roster that changed.
+fn roster_stamp(conn: &Connection) -> rusqlite::Result<Option<Finding>> {
+    let (triggers, stamps): (i64, i64) = conn.query_row(
+        "SELECT (SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'
+                 AND tbl_name = 'elders' AND name LIKE 'elders_%_move_the_roster_stamp'),
+                (SELECT count(*) FROM roster_stamp)",
+        [],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    Ok((triggers != 3 || stamps != 1).then_some(Finding::RosterStampBroken { triggers, stamps }))
+}
+
 fn sanity(
     conn: &Connection,
     schedule: &Schedule,

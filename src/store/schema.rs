@@ -473,6 +473,9 @@ END;
 "#,
 ];
 
+/// The first schema with the roster's stamp.
+pub const ROSTER_STAMPED: i64 = 14;
+
 /// The schema version this program writes.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
 
