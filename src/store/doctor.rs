@@ -514,13 +514,7 @@ type IsKnownWord = fn(&str) -> bool;
 /// The three triggers that move the roster's stamp and its one row, as schema 14 makes them
 /// (`None` when they are there): without them a screen kept open keeps a roster that changed.
 fn roster_stamp(conn: &Connection) -> rusqlite::Result<Option<Finding>> {
-    let (triggers, stamps): (i64, i64) = conn.query_row(
-        "SELECT (SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'
-                 AND tbl_name = 'elders' AND name LIKE 'elders_%_move_the_roster_stamp'),
-                (SELECT count(*) FROM roster_stamp)",
-        [],
-        |row| Ok((row.get(0)?, row.get(1)?)),
-    )?;
+    let (triggers, stamps) = schema::roster_stamp_parts(conn)?;
     Ok((triggers != 3 || stamps != 1).then_some(Finding::RosterStampBroken { triggers, stamps }))
 }
 

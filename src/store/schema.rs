@@ -476,6 +476,18 @@ END;
 /// The first schema with the roster's stamp.
 pub const ROSTER_STAMPED: i64 = 14;
 
+/// How many of the three triggers that move the roster's stamp are there, and how many stamp
+/// rows (one, as schema 14 makes it).
+pub fn roster_stamp_parts(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
+    conn.query_row(
+        "SELECT (SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'
+                 AND tbl_name = 'elders' AND name LIKE 'elders_%_move_the_roster_stamp'),
+                (SELECT count(*) FROM roster_stamp)",
+        [],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )
+}
+
 /// The schema version this program writes.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
 
@@ -527,13 +539,7 @@ fn migrate_in_one_transaction(conn: &mut Connection) -> anyhow::Result<()> {
         );
         // A later migration that rebuilt `elders` would take its triggers with it, and a kept
         // roster would no longer be told of a change.
-        let (moving, stamps): (i64, i64) = tx.query_row(
-            "SELECT (SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'
-                     AND tbl_name = 'elders' AND name LIKE 'elders_%_move_the_roster_stamp'),
-                    (SELECT count(*) FROM roster_stamp)",
-            [],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )?;
+        let (moving, stamps) = roster_stamp_parts(&tx)?;
         anyhow::ensure!(
             moving == 3 && stamps == 1,
             "migrating the schema left {moving} of the 3 triggers that move the roster's stamp, \
