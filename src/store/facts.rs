@@ -454,47 +454,56 @@ pub fn with_checks(
     read_with_checks(conn, WITH_CHECKS, round, None, listed)
 }
 
-/// [`with_checks`] of the elders whose ids sort before `middle` (`Half::Below`) or from it on
-/// (`Half::From`): the two halves [`middle_elder`] splits a round into, to be read side by side.
+/// [`with_checks`] of the elders whose ids sort before the middle one (`Half::Below`) or from
+/// it on (`Half::From`): the two halves [`middle_elder`] splits a round into, to be read side
+/// by side.
 pub fn with_checks_half(
     conn: &Connection,
     round: Round,
     half: Half<'_>,
 ) -> super::db::Result<Vec<(String, RoundFact, Option<Check>)>> {
-    let listed = listed_in(conn, round)?.div_ceil(2);
-    match half {
-        Half::Below(middle) => {
-            read_with_checks(conn, WITH_CHECKS_BELOW, round, Some(middle), listed)
-        }
-        Half::From(middle) => read_with_checks(conn, WITH_CHECKS_FROM, round, Some(middle), listed),
-    }
+    let (sql, middle) = match half {
+        Half::Below(middle) => (WITH_CHECKS_BELOW, middle),
+        Half::From(middle) => (WITH_CHECKS_FROM, middle),
+    };
+    let room = middle.listed.div_ceil(2);
+    read_with_checks(conn, sql, round, Some(&middle.elder), room)
 }
 
-/// One side of an elder id that splits a round's outcomes in two.
+/// The elder half way through a round's outcomes, and how many the round's tallies list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Middle {
+    pub elder: String,
+    listed: usize,
+}
+
+/// One side of the elder that splits a round's outcomes in two.
 #[derive(Debug, Clone, Copy)]
 pub enum Half<'a> {
-    Below(&'a str),
-    From(&'a str),
+    Below(&'a Middle),
+    From(&'a Middle),
 }
 
-/// The elder id half way through a round's outcomes (by the round's tallies), found along the
+/// The elder half way through a round's outcomes (by the round's tallies), found along the
 /// outcomes' key without reading their rows; `None` for a round of fewer than `at_least`
 /// outcomes, read whole.
 pub fn middle_elder(
     conn: &Connection,
     round: Round,
     at_least: usize,
-) -> super::db::Result<Option<String>> {
+) -> super::db::Result<Option<Middle>> {
     let listed = listed_in(conn, round)?;
     if listed < at_least {
         return Ok(None);
     }
     let half = i64::try_from(listed / 2).unwrap_or(i64::MAX);
-    conn.prepare_cached(
-        "SELECT elder_id FROM round_outcomes WHERE round = ?1 ORDER BY elder_id LIMIT 1 OFFSET ?2",
-    )?
-    .query_row(params![round.ordinal(), half], |row| row.get(0))
-    .optional()
+    let elder: Option<String> = conn
+        .prepare_cached(
+            "SELECT elder_id FROM round_outcomes WHERE round = ?1 ORDER BY elder_id LIMIT 1 OFFSET ?2",
+        )?
+        .query_row(params![round.ordinal(), half], |row| row.get(0))
+        .optional()?;
+    Ok(elder.map(|elder| Middle { elder, listed }))
 }
 
 /// How many elders the round's tallies list (PostgreSQL's sum of a BIGINT is a NUMERIC).

@@ -536,17 +536,17 @@ impl Store {
 /// roster's stamp (moved by any change to an elder, whoever makes it; the last roster audit row
 /// on a database older than the stamp), and the absences (each new one, and each ended early).
 pub fn change_marks(store: &Store) -> db::Result<(i64, i64, i64)> {
+    let roster = if store.roster_stamped {
+        "(SELECT stamp FROM roster_stamp)"
+    } else {
+        "(SELECT coalesce(max(id), 0) FROM roster_audit)"
+    };
     store
         .conn
-        .prepare_cached(if store.roster_stamped {
-            "SELECT (SELECT coalesce(max(rowid), 0) FROM checks),
-                    (SELECT stamp FROM roster_stamp),
+        .prepare_cached(&format!(
+            "SELECT (SELECT coalesce(max(rowid), 0) FROM checks), {roster},
                     (SELECT coalesce(max(id), 0) + count(ended_at) FROM absences)"
-        } else {
-            "SELECT (SELECT coalesce(max(rowid), 0) FROM checks),
-                    (SELECT coalesce(max(id), 0) FROM roster_audit),
-                    (SELECT coalesce(max(id), 0) + count(ended_at) FROM absences)"
-        })?
+        ))?
         .query_row([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
 }
 

@@ -588,6 +588,11 @@ impl RoundRecords {
         if !facts::is_settled(conn, round, now)? {
             return RoundRecords::read_open(conn, round);
         }
+        RoundRecords::read_settled(conn, round)
+    }
+
+    /// A settled round's kept outcomes and its flags.
+    fn read_settled(conn: &Connection, round: Round) -> super::db::Result<Self> {
         Ok(RoundRecords::Settled {
             kept: facts::with_checks(conn, round)?,
             flags: flags::for_round(conn, round)?,
@@ -602,7 +607,7 @@ impl RoundRecords {
             return RoundRecords::read_open(conn, round);
         }
         let Some(middle) = facts::middle_elder(conn, round, SPLIT_FROM)? else {
-            return RoundRecords::read(conn, round, now);
+            return RoundRecords::read_settled(conn, round);
         };
         let (upper, (mut kept, flags)) = store.side_by_side(
             |conn| facts::with_checks_half(conn, round, facts::Half::From(&middle)),
