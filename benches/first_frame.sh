@@ -10,6 +10,12 @@ DB=$1
 RUNS=${2:-10}
 NOW=${CURTAIN_BENCH_NOW:-2026-11-22 08:30}
 SESSION=curtain-first-frame-$$
+# A server of its own, kept alive between runs by an idle session: killing a server's last
+# session ends it, and the next run's `new-session` could reach the one still exiting.
+TMUX_SOCKET=curtain-first-frame-$$
+tmux() { command tmux -L "$TMUX_SOCKET" "$@"; }
+tmux new-session -d -s keep-alive "sleep 3600"
+trap 'tmux kill-server 2>/dev/null || true' EXIT
 for run in $(seq "$RUNS"); do
     start=$(date +%s%N)
     tmux new-session -d -s "$SESSION" -x 120 -y 40 \
