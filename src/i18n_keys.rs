@@ -168,6 +168,7 @@ string_table! {
     tui_picked_round,
     tui_progress,
     tui_search_label,
+    tui_grids_left_out,
     tui_away_until,
     tui_away_label,
     tui_round_empty,

@@ -282,19 +282,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             &[("query", &app.search.value()), ("count", &visible.len())],
         ));
     }
-    // Coverage per grid (#15) where the screen shows more than one, as many as leave the bar
-    // room to show (the rest are on the history screen and in `curtain coverage`).
     let coverage = app.data.coverage_by_grid();
-    if coverage.len() > 1 {
-        let room = usize::from(gauge.width).saturating_sub(12);
-        for (grid, counts) in &coverage {
-            let piece = format!(" · {grid} {}/{}", counts.checked, counts.listed);
-            if unicode_width::UnicodeWidthStr::width(format!("{label}{piece}").as_str()) > room {
-                break;
-            }
-            label.push_str(&piece);
-        }
-    }
+    let label = with_grid_coverage(
+        app.lang,
+        label,
+        &coverage,
+        usize::from(gauge.width).saturating_sub(12),
+    );
     let ratio = if total == 0 {
         0.0
     } else {
@@ -339,6 +333,45 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             away,
         );
     }
+}
+
+/// The gauge's label with each grid's coverage (#15) where the screen shows more than one, as
+/// many as fit in `room` columns; the grids left out are counted at the end (` · 另2个网格`), so
+/// a screen that shows some grids never hides that there are more (all are on the history screen
+/// and in `curtain coverage`). Where not one fits with the count, none is shown.
+fn with_grid_coverage(
+    lang: Lang,
+    label: String,
+    coverage: &[(String, crate::domain::coverage::Coverage)],
+    room: usize,
+) -> String {
+    if coverage.len() < 2 {
+        return label;
+    }
+    let pieces: Vec<String> = coverage
+        .iter()
+        .map(|(grid, counts)| format!(" · {grid} {}/{}", counts.checked, counts.listed))
+        .collect();
+    let left_out = |count: usize| match count {
+        0 => String::new(),
+        count => fill(&t(lang).tui_grids_left_out, &[("count", &count)]),
+    };
+    let mut used = label.width();
+    let mut with_grids = label.clone();
+    for (shown, piece) in pieces.iter().enumerate() {
+        let rest = left_out(pieces.len() - shown - 1);
+        if used + piece.width() + rest.width() > room {
+            // Not even one grid: the bar keeps to the round's own count, as on a phone.
+            if shown == 0 {
+                return label;
+            }
+            with_grids.push_str(&left_out(pieces.len() - shown));
+            return with_grids;
+        }
+        used += piece.width();
+        with_grids.push_str(piece);
+    }
+    with_grids
 }
 
 /// The strip of earlier rounds shows from this width on.
@@ -678,6 +711,85 @@ mod tests {
             .map(|(grid, c)| (grid.as_str(), c.listed))
             .collect();
         assert_eq!(grids, [("第十网格", 1), ("第一网格", 1), ("第二网格", 2)]);
+    }
+
+    #[test]
+    fn rule_grids_that_do_not_fit_the_gauge_are_counted_not_dropped() {
+        use crate::domain::coverage::Coverage;
+        let grid = |name: &str, checked: u32| {
+            let coverage = Coverage {
+                listed: 10,
+                checked,
+                ..Coverage::default()
+            };
+            (name.to_string(), coverage)
+        };
+        let four = [
+            grid("第01网格", 3),
+            grid("第02网格", 4),
+            grid("第03网格", 5),
+            grid("第04网格", 6),
+        ];
+        let all = " · 第01网格 3/10 · 第02网格 4/10 · 第03网格 5/10 · 第04网格 6/10";
+        type Grids<'a> = &'a [(String, Coverage)];
+        let cases: [(&str, Lang, Grids, usize, String); 7] = [
+            (
+                "one grid: no pieces",
+                Lang::Zh,
+                &four[..1],
+                80,
+                "已查 18/40".into(),
+            ),
+            (
+                "room for all",
+                Lang::Zh,
+                &four,
+                80,
+                format!("已查 18/40{all}"),
+            ),
+            (
+                "room for three but not the fourth: two and a count",
+                Lang::Zh,
+                &four,
+                56,
+                "已查 18/40 · 第01网格 3/10 · 第02网格 4/10 · 另2个网格".into(),
+            ),
+            (
+                "the count itself takes room",
+                Lang::Zh,
+                &four,
+                40,
+                "已查 18/40 · 第01网格 3/10 · 另3个网格".into(),
+            ),
+            (
+                "no room for one grid and the count: none",
+                Lang::Zh,
+                &four,
+                37,
+                "已查 18/40".into(),
+            ),
+            (
+                "English",
+                Lang::En,
+                &four,
+                40,
+                "已查 18/40 · 第01网格 3/10 · 3 more".into(),
+            ),
+            (
+                "exactly room for all",
+                Lang::Zh,
+                &four,
+                UnicodeWidthStr::width(format!("已查 18/40{all}").as_str()),
+                format!("已查 18/40{all}"),
+            ),
+        ];
+        for (rule, lang, coverage, room, want) in cases {
+            let got = with_grid_coverage(lang, "已查 18/40".into(), coverage, room);
+            assert_eq!(got, want, "{rule}");
+            if coverage.len() > 1 {
+                assert!(got.width() <= room, "{rule}: {} > {room}", got.width());
+            }
+        }
     }
 
     #[test]
