@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod import;
 pub mod notify;
 pub mod ops;
+pub mod pages;
 pub mod search;
 pub mod store;
 pub mod tui;

@@ -440,26 +440,41 @@ fn is_cooked(stty: &[String]) -> bool {
         .all(|flag| stty.iter().any(|got| got == flag))
 }
 
-/// curtain runs on small pages only (`use_small_pages` in `main.rs`): on a virtual machine whose
-/// host takes back free memory, 2 MiB pages made a district's first frame after a pause take
-/// about 180 ms instead of about 70 (#14).
+/// Memory is faulted in on small pages while curtain starts, up to the login, and the patrol
+/// screen allows huge pages again once the round is up (`curtain::pages`, #14).
 #[test]
 #[cfg(target_os = "linux")]
 #[cfg_attr(missing_tmux, ignore = "tmux is not installed")]
-fn the_patrol_screen_runs_without_transparent_huge_pages() {
+fn curtain_starts_on_small_pages_and_the_open_round_screen_allows_huge_ones() {
     let tmux = tmux_or_skip!();
-    let db = sample_db(&tmux, "curtain.db");
+    let db = sample_db(&tmux, "users.db");
+    cli_with_pins(&db, "wang", "1357", None, &["init", "--admin", "wang"]);
+    let huge_pages = |pid: u32| {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("its status");
+        let line = status
+            .lines()
+            .find(|line| line.starts_with("THP_enabled:"))
+            .unwrap_or_else(|| panic!("this kernel does not say THP_enabled:\n{status}"))
+            .to_string();
+        line.split_whitespace().nth(1) == Some("1")
+    };
     tmux.open("s", (100, 30), Lang::Zh, &db, "wang");
-    tmux.wait_for("s", "已查 0/60");
+    tmux.wait_for("s", "本数据库有多位用户");
     let pid = tmux.pane_pid("s");
     let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
     assert_eq!(comm.trim(), "curtain", "pane_pid is curtain itself");
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("its status");
-    let thp = status
-        .lines()
-        .find(|line| line.starts_with("THP_enabled:"))
-        .unwrap_or_else(|| panic!("this kernel does not say THP_enabled:\n{status}"));
-    assert_eq!(thp.split_whitespace().nth(1), Some("0"), "{thp}");
+    assert!(!huge_pages(pid), "small pages only at the login");
+    tmux.type_text("s", "1357");
+    tmux.keys("s", &["Enter"]);
+    tmux.wait_for("s", "已查 0/60");
+    let started = Instant::now();
+    while !huge_pages(pid) {
+        assert!(
+            started.elapsed() < SEEN_WITHIN,
+            "huge pages still not allowed with the round on screen"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// Started as the pane's own process (`pane_pid` is curtain), SIGTERM ends it cleanly and the

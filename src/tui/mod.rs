@@ -118,6 +118,7 @@ fn event_loop(
     let mut marks = data::marks(&store)?;
     let mut windows = (None, Vec::new());
     let mut phase = phase_of(app, &store, &mut windows)?;
+    let mut started = false;
     loop {
         terminal.draw(|frame| draw::draw(frame, app))?;
         if app.quit {
@@ -126,6 +127,12 @@ fn event_loop(
         // The strips of earlier rounds come after the round itself is on screen.
         if let Err(error) = app::fill_strips(app, &store) {
             app.say(Tone::Problem, format!("{error:#}"));
+        }
+        // A screen that stays open reloads often: huge pages from here on (see `crate::pages`),
+        // but not at the login, where the round is still to be read after a pause for the PIN.
+        if !started && app.mode != Mode::Login {
+            crate::pages::huge_allowed();
+            started = true;
         }
         // Every event already waiting is handled before the next frame: a paste arrives as
         // thousands of key events, and one frame per character made it quadratic.
