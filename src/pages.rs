@@ -8,7 +8,9 @@
 //! instead of 10–30, and the patrol screen's first frame took about 180 ms instead of about 70
 //! (#14). Small pages are faulted in as they are used. A screen that stays open reloads what
 //! other terminals change, again and again, and there huge pages answered keys sooner (its
-//! slowest key under 20 writers 20–30 ms against 40–65 ms on small pages).
+//! slowest key under 20 writers 20–30 ms with huge pages throughout, 21–66 ms on small pages
+//! throughout). Allowing them again once the screen is up did not win all of that back (15–93 ms;
+//! README, "Issue #14: every row at three sizes"): what stalls it is not found yet.
 
 /// Small pages from here on, for memory not yet faulted in.
 pub fn small_only() {

@@ -341,7 +341,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
 /// and in `curtain coverage`). Where not one fits with the count, none is shown.
 fn with_grid_coverage(
     lang: Lang,
-    label: String,
+    mut label: String,
     coverage: &[(String, crate::domain::coverage::Coverage)],
     room: usize,
 ) -> String {
@@ -357,21 +357,19 @@ fn with_grid_coverage(
         count => fill(&t(lang).tui_grids_left_out, &[("count", &count)]),
     };
     let mut used = label.width();
-    let mut with_grids = label.clone();
     for (shown, piece) in pieces.iter().enumerate() {
         let rest = left_out(pieces.len() - shown - 1);
         if used + piece.width() + rest.width() > room {
             // Not even one grid: the bar keeps to the round's own count, as on a phone.
-            if shown == 0 {
-                return label;
+            if shown > 0 {
+                label.push_str(&left_out(pieces.len() - shown));
             }
-            with_grids.push_str(&left_out(pieces.len() - shown));
-            return with_grids;
+            return label;
         }
         used += piece.width();
-        with_grids.push_str(piece);
+        label.push_str(piece);
     }
-    with_grids
+    label
 }
 
 /// The strip of earlier rounds shows from this width on.
