@@ -246,7 +246,7 @@ fn keystroke_check(bencher: Bencher, size: &str) {
     let mut app = loaded_app(&mut store);
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
     bencher.bench_local(|| {
-        app.selected = (app.selected + 1) % app.data.rows.len().max(1);
+        app.selected = (app.selected + 1) % app.data.rows().len().max(1);
         app::update(&mut app, &mut store, app::Action::Mark(Observation::Open)).expect("a tick");
         terminal
             .draw(|frame| draw::draw(frame, &app))

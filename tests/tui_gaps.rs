@@ -232,7 +232,7 @@ fn the_roster_screen_assigns_a_part_of_a_grid_and_the_volunteer_sees_it_first() 
     let first: Vec<(String, Option<i64>)> = w
         .app
         .data
-        .rows
+        .rows()
         .iter()
         .take(3)
         .map(|row| (row.grid.clone(), row.route))

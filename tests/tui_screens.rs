@@ -374,7 +374,7 @@ fn a_marks_the_selected_elder_away_and_they_leave_the_round() {
     f.key(KeyCode::Enter);
     assert_eq!(f.app.mode, Mode::Normal);
     assert_eq!(f.status_of(&id), Status::Away);
-    assert!(f.app.data.rows.iter().all(|row| row.elder_id != id));
+    assert!(f.app.data.rows().iter().all(|row| row.elder_id != id));
     assert!(f.app.data.away.iter().any(|away| away.elder_id == id));
 }
 
@@ -440,7 +440,8 @@ fn the_roster_moves_an_elder_along_the_route() {
             .any(|entry| entry.action == "route")
     );
     assert_eq!(
-        f.app.data.rows[0].elder_id, before[1],
+        f.app.data.rows()[0].elder_id,
+        before[1],
         "the patrol walks it"
     );
     f.key(KeyCode::Char('-'));
@@ -685,12 +686,12 @@ fn a_volunteer_logged_in_works_on_her_grid_only() {
     let grids: std::collections::BTreeSet<&str> = f
         .app
         .data
-        .rows
+        .rows()
         .iter()
         .map(|row| row.grid.as_str())
         .collect();
     assert_eq!(grids, ["第一网格"].into(), "only her grid is loaded");
-    assert_eq!(f.app.data.rows.len(), 16);
+    assert_eq!(f.app.data.rows().len(), 16);
     let id = f.selected_id();
     f.keys("o");
     assert_eq!(f.status_of(&id), Status::Ok);
@@ -753,7 +754,7 @@ fn an_absence_leaves_one_count_of_listed_elders_on_the_round_and_the_history() {
     assert_eq!(f.app.history.view.rows[0].round, f.app.round);
     assert_eq!(
         listed,
-        f.app.data.rows.len(),
+        f.app.data.rows().len(),
         "the round and the history agree"
     );
     assert_eq!(listed, 59, "the elder away is not listed");

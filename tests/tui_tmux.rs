@@ -17,6 +17,9 @@ use common_tmux::{status_of, wait_child_of, wait_file};
 /// leaves room for a loaded CI machine.
 const SEEN_WITHIN: Duration = Duration::from_secs(2);
 
+/// How long after its time a change with no key pressed may take to show, on a loaded machine.
+const TIMEOUT_AFTER: Duration = Duration::from_secs(5);
+
 /// A moment for the app to draw at a size too small to show anything to wait for.
 const SETTLE: Duration = Duration::from_millis(200);
 
@@ -89,6 +92,29 @@ fn a_volunteers_tick_in_the_tui_reaches_the_database() {
         .filter(|row| row["status"] != "pending")
         .count();
     assert_eq!(checked, 1, "only 李德明 was ticked");
+}
+
+/// The screen draws when something on it changed, not 20 times a second (#14); the clock
+/// passing is such a change: a saved message goes after its seconds with no key pressed.
+#[test]
+#[cfg_attr(missing_tmux, ignore = "tmux is not installed")]
+fn a_saved_message_leaves_the_screen_by_itself_when_its_seconds_are_up() {
+    let tmux = tmux_or_skip!();
+    let db = tmux.db("curtain.db");
+    open_with_sample(&tmux, "s", (100, 30), &db);
+    let shown = Instant::now();
+    tmux.wait_until_within(
+        "s",
+        "the message gone with no key pressed",
+        Duration::from_secs(curtain::tui::app::MESSAGE_SECONDS.unsigned_abs()) + TIMEOUT_AFTER,
+        |screen| !screen.contains("已载入示例名单") && screen.contains("已查 0/60"),
+    );
+    assert!(
+        shown.elapsed()
+            >= Duration::from_secs(curtain::tui::app::MESSAGE_SECONDS.unsigned_abs() - 1),
+        "the message stayed its seconds ({:?})",
+        shown.elapsed()
+    );
 }
 
 #[test]

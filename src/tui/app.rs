@@ -383,7 +383,7 @@ impl App {
     pub fn visible(&self) -> Vec<&RowView> {
         let query = self.search.value();
         self.data
-            .rows
+            .rows()
             .iter()
             .filter(|row| self.grid.as_ref().is_none_or(|grid| &row.grid == grid))
             .filter(|row| {
@@ -428,7 +428,7 @@ impl App {
     }
 
     pub fn grids(&self) -> Vec<String> {
-        let mut grids: Vec<String> = self.data.rows.iter().map(|r| r.grid.clone()).collect();
+        let mut grids: Vec<String> = self.data.rows().iter().map(|r| r.grid.clone()).collect();
         grids.sort();
         grids.dedup();
         crate::domain::order::sort_naturally(&mut grids);
@@ -639,7 +639,7 @@ pub fn reload(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
         .filter(|assignment| assignment.volunteer == app.user)
         .collect();
     if !mine.is_empty() {
-        app.data.rows.sort_by_key(|row| {
+        app.data.rows_mut().sort_by_key(|row| {
             !mine
                 .iter()
                 .any(|a| a.grid == row.grid && a.part().covers(&row.address, row.route))
@@ -684,19 +684,19 @@ pub fn reload_first_frame(app: &mut App, store: &mut Store) -> anyhow::Result<()
 }
 
 /// Loads the strips of earlier rounds when the round shown has none yet, and puts them beside
-/// the rows already shown.
-pub fn fill_strips(app: &mut App, store: &Store) -> anyhow::Result<()> {
+/// the rows already shown; whether it did.
+pub fn fill_strips(app: &mut App, store: &Store) -> anyhow::Result<bool> {
     if app.mode == Mode::Login || app.strips.0 == Some(app.round) {
-        return Ok(());
+        return Ok(false);
     }
     let strips = data::load_strips_for(store, app.round, app.now, &app.listed)?;
-    for row in &mut app.data.rows {
+    for row in app.data.rows_mut() {
         if let Some(strip) = strips.get(&row.elder_id) {
             row.strip.clone_from(strip);
         }
     }
     app.strips = (Some(app.round), strips);
-    Ok(())
+    Ok(true)
 }
 
 /// Another terminal committed: reads only what changed since `marks`. New checks of the round
@@ -816,8 +816,8 @@ fn refresh_row_alone(app: &mut App, store: &mut Store, elder_id: &str) -> anyhow
     let position = app.data.position(elder_id);
     match (fresh, position) {
         (Some(fresh), Some(index)) => {
-            let strip = std::mem::take(&mut app.data.rows[index].strip);
-            app.data.rows[index] = data::row_view(&fresh, strip);
+            let strip = std::mem::take(&mut app.data.rows_mut()[index].strip);
+            app.data.replace_row(index, data::row_view(&fresh, strip));
             Ok(true)
         }
         _ => {
@@ -995,7 +995,7 @@ pub fn update(app: &mut App, store: &mut Store, action: Action) -> anyhow::Resul
                 app.flags.resolving = None;
                 app.say_in(Tone::Info, |lang| t(lang).tui_resolve_cancelled.clone());
             }
-            app.mode = if app.data.rows.is_empty() && app.roster_size == 0 {
+            app.mode = if app.data.rows().is_empty() && app.roster_size == 0 {
                 Mode::Welcome
             } else {
                 Mode::Normal

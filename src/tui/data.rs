@@ -1,7 +1,8 @@
 //! View models: what the screens show, loaded from the store in one place so that drawing never
 //! touches the database.
 
-use std::collections::HashMap;
+use std::cell::OnceCell;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -24,7 +25,9 @@ pub struct RowView {
     pub name: String,
     pub address: String,
     pub grid: String,
-    pub building: String,
+    /// One string for the rows of a building ([`RoundData::new`]), so that the list, which
+    /// heads each building, compares pointers rather than names at 30,000 rows.
+    pub building: Arc<str>,
     /// Route order, for a volunteer's assigned range (#15).
     pub route: Option<i64>,
     pub window_hint: String,
@@ -48,13 +51,79 @@ impl RowView {
 }
 
 /// Everything the round screen shows.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct RoundData {
-    pub rows: Vec<RowView>,
+    rows: Vec<RowView>,
     pub away: Vec<AwayView>,
     /// Where each elder's row is in `rows`, as of the last [`RoundData::index_rows`]: another
     /// terminal's check finds its row without comparing 30,000 ids.
     positions: HashMap<String, usize>,
+    /// The counts every frame shows, counted once after the rows change rather than in every
+    /// frame: at 30,000 elders, counting them was most of a frame (#14).
+    tally: OnceCell<Tally>,
+}
+
+/// Rows and absences make a round's data; the index and the counts only follow from them.
+impl PartialEq for RoundData {
+    fn eq(&self, other: &Self) -> bool {
+        self.rows == other.rows && self.away == other.away
+    }
+}
+
+/// The counts over all the rows of a round screen.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tally {
+    /// Rows that need no tick from the patrol any more.
+    pub checked: usize,
+    /// How many rows have each status, statuses in the order first met.
+    pub statuses: Vec<(Status, usize)>,
+    /// Rows whose elder keeps her own window in this round.
+    pub own_windows: usize,
+    /// Each grid's coverage of the round (DESIGN.md section 3), grids in route order.
+    pub coverage: Vec<(String, crate::domain::coverage::Coverage)>,
+}
+
+impl Tally {
+    fn of(rows: &[RowView]) -> Tally {
+        let mut tally = Tally::default();
+        for row in rows {
+            tally.checked += usize::from(!row.unchecked());
+            tally.own_windows += usize::from(row.own_window.is_some());
+            match tally
+                .statuses
+                .iter_mut()
+                .find(|(status, _)| *status == row.status)
+            {
+                Some((_, count)) => *count += 1,
+                None => tally.statuses.push((row.status, 1)),
+            }
+            // Rows in route order come grid by grid: the last grid found is looked at first.
+            let found = match tally.coverage.last_mut() {
+                Some((grid, coverage)) if *grid == row.grid => Some(coverage),
+                _ => tally
+                    .coverage
+                    .iter_mut()
+                    .find(|(grid, _)| *grid == row.grid)
+                    .map(|(_, coverage)| coverage),
+            };
+            match found {
+                Some(coverage) => coverage.count(row.status, row.late),
+                None => tally.coverage.push((
+                    row.grid.clone(),
+                    crate::domain::coverage::Coverage::of([(row.status, row.late)]),
+                )),
+            }
+        }
+        tally
+    }
+
+    /// How many rows have `status`.
+    pub fn count(&self, status: Status) -> usize {
+        self.statuses
+            .iter()
+            .find(|(counted, _)| *counted == status)
+            .map_or(0, |(_, count)| *count)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -66,6 +135,37 @@ pub struct AwayView {
 }
 
 impl RoundData {
+    /// The rows of a round, in the order the list shows them, indexed.
+    pub fn new(rows: Vec<RowView>, away: Vec<AwayView>) -> RoundData {
+        let mut data = RoundData {
+            rows: share_buildings(rows),
+            away,
+            ..RoundData::default()
+        };
+        data.index_rows();
+        data
+    }
+
+    pub fn rows(&self) -> &[RowView] {
+        &self.rows
+    }
+
+    /// The rows to change in place; the counts are counted again at the next frame.
+    pub fn rows_mut(&mut self) -> &mut Vec<RowView> {
+        self.tally = OnceCell::new();
+        &mut self.rows
+    }
+
+    /// Puts a row read again in the place of the old one.
+    pub fn replace_row(&mut self, index: usize, mut row: RowView) {
+        if let Some(old) = self.rows.get(index) {
+            if old.building == row.building {
+                row.building = Arc::clone(&old.building);
+            }
+            self.rows_mut()[index] = row;
+        }
+    }
+
     /// Notes where each row is; called whenever `rows` is built or reordered.
     pub fn index_rows(&mut self) {
         self.positions = self
@@ -95,39 +195,25 @@ impl RoundData {
         }
     }
 
-    /// Each grid's coverage of the round (DESIGN.md section 3), grids in route order. Drawn with
-    /// every frame: a row's grid is looked for from the last one found, as rows in route order
-    /// come grid by grid.
-    pub fn coverage_by_grid(&self) -> Vec<(String, crate::domain::coverage::Coverage)> {
-        let mut out: Vec<(String, crate::domain::coverage::Coverage)> = Vec::new();
-        for row in &self.rows {
-            let found = match out.last_mut() {
-                Some((grid, coverage)) if *grid == row.grid => Some(coverage),
-                _ => out
-                    .iter_mut()
-                    .find(|(grid, _)| *grid == row.grid)
-                    .map(|(_, coverage)| coverage),
-            };
-            match found {
-                Some(coverage) => coverage.count(row.status, row.late),
-                None => out.push((
-                    row.grid.clone(),
-                    crate::domain::coverage::Coverage::of([(row.status, row.late)]),
-                )),
-            }
-        }
-        out
+    /// The counts every frame shows, counted at the first frame after the rows changed.
+    pub fn tally(&self) -> &Tally {
+        self.tally.get_or_init(|| Tally::of(&self.rows))
     }
 
+    /// Rows that need no tick from the patrol any more.
     pub fn checked(&self) -> usize {
-        self.rows.iter().filter(|row| !row.unchecked()).count()
+        self.tally().checked
     }
 
+    /// Rows whose status is a flag.
     pub fn flagged(&self) -> usize {
-        self.rows
+        let tally = self.tally();
+        tally
+            .statuses
             .iter()
-            .filter(|row| row.status.is_flagged())
-            .count()
+            .filter(|(status, _)| status.is_flagged())
+            .map(|(_, count)| count)
+            .sum()
     }
 }
 
@@ -138,7 +224,7 @@ pub fn row_view(row: &ElderRound, strip: Vec<Option<Status>>) -> RowView {
         name: row.elder.name.clone(),
         address: row.elder.address.clone(),
         grid: row.elder.grid.clone(),
-        building: building_of(&row.elder.address),
+        building: building_of(&row.elder.address).into(),
         route: row.elder.route,
         window_hint: row.elder.window_hint.clone().unwrap_or_default(),
         status: row.status,
@@ -154,6 +240,25 @@ pub fn row_view(row: &ElderRound, strip: Vec<Option<Status>>) -> RowView {
         }
         .map(|_| row.window),
     }
+}
+
+/// Gives rows of the same building one string between them.
+fn share_buildings(mut rows: Vec<RowView>) -> Vec<RowView> {
+    let mut buildings: HashSet<Arc<str>> = HashSet::new();
+    for row in &mut rows {
+        match buildings.get(&row.building) {
+            Some(shared) => row.building = Arc::clone(shared),
+            None => {
+                buildings.insert(Arc::clone(&row.building));
+            }
+        }
+    }
+    rows
+}
+
+/// Whether two rows are of one building: the same string, as a rule (see [`RowView::building`]).
+pub fn same_building(a: &RowView, b: &RowView) -> bool {
+    Arc::ptr_eq(&a.building, &b.building) || a.building == b.building
 }
 
 /// Each elder's statuses over the rounds before `round`, oldest first: the strip beside them.
@@ -189,7 +294,7 @@ pub fn round_data(
     current: &[ElderRound],
 ) -> anyhow::Result<RoundData> {
     let absences_now = absences::list(&store.conn, None, Some(round.date))?;
-    let mut data = RoundData::default();
+    let (mut rows, mut away) = (Vec::new(), Vec::new());
     for row in current {
         let strip = strips
             .get(&row.elder.id)
@@ -199,18 +304,17 @@ pub fn round_data(
             let absence = absences_now
                 .iter()
                 .find(|a| a.elder_id == row.elder.id && a.from <= round.date);
-            data.away.push(AwayView {
+            away.push(AwayView {
                 elder_id: row.elder.id.clone(),
                 name: row.elder.name.clone(),
                 until: absence.map(|a| a.to),
                 reason: absence.and_then(|a| a.reason.clone()),
             });
         } else {
-            data.rows.push(row_view(row, strip));
+            rows.push(row_view(row, strip));
         }
     }
-    data.index_rows();
-    Ok(data)
+    Ok(RoundData::new(rows, away))
 }
 
 /// What other terminals changed since a screen was loaded, as far as reloading goes: the checks

@@ -28,24 +28,44 @@ pub enum ListLine<'a> {
 }
 
 /// The list's lines: buildings as headings, and `hint_lines` lines under the selected elder.
+/// Lazy, so that a frame takes only the lines it shows from a district's 30,000 rows.
 pub fn list_lines<'a>(
-    rows: &[&'a RowView],
+    rows: &'a [&'a RowView],
     selected: usize,
     hint_lines: usize,
-) -> Vec<ListLine<'a>> {
-    let mut lines = Vec::with_capacity(rows.len() + rows.len() / 4 + hint_lines);
-    let mut building: Option<&str> = None;
-    for (index, row) in rows.iter().enumerate() {
-        if building != Some(row.building.as_str()) {
-            building = Some(row.building.as_str());
-            lines.push(ListLine::Building(row.building.as_str()));
-        }
-        lines.push(ListLine::Elder(index));
+) -> impl Iterator<Item = ListLine<'a>> + 'a {
+    rows.iter().enumerate().flat_map(move |(index, row)| {
+        let hints = if index == selected { hint_lines } else { 0 };
+        heads_building(rows, index)
+            .then_some(ListLine::Building(&row.building))
+            .into_iter()
+            .chain(std::iter::once(ListLine::Elder(index)))
+            .chain((0..hints).map(move |line| ListLine::Hint(index, line)))
+    })
+}
+
+/// Whether the row at `index` is the first of its building in `rows`, and so under a heading.
+fn heads_building(rows: &[&RowView], index: usize) -> bool {
+    match index.checked_sub(1).and_then(|before| rows.get(before)) {
+        Some(before) => rows
+            .get(index)
+            .is_some_and(|row| !super::data::same_building(before, row)),
+        None => true,
+    }
+}
+
+/// Where the selected elder's line is among [`list_lines`], and how many lines there are, in
+/// one walk over the rows comparing buildings and making no lines.
+pub fn list_extent(rows: &[&RowView], selected: usize, hint_lines: usize) -> (usize, usize) {
+    let (mut selected_line, mut headings) = (0, 0);
+    for index in 0..rows.len() {
+        headings += usize::from(heads_building(rows, index));
         if index == selected {
-            lines.extend((0..hint_lines).map(|line| ListLine::Hint(index, line)));
+            selected_line = index + headings;
         }
     }
-    lines
+    let hints = if selected < rows.len() { hint_lines } else { 0 };
+    (selected_line, rows.len() + headings + hints)
 }
 
 /// The round screen's update: what an action does to the list, the search, the grid filter and
@@ -197,12 +217,7 @@ pub fn round_title(
 pub fn title_lines(app: &App, width: usize) -> Vec<String> {
     let s = t(app.lang);
     let (what, mut when) = round_title(app.lang, &app.schedule, app.round, app.now);
-    let own = app
-        .data
-        .rows
-        .iter()
-        .filter(|row| row.own_window.is_some())
-        .count();
+    let own = app.data.tally().own_windows;
     if own > 0 {
         when.push_str(&fill(&s.tui_own_windows, &[("count", &own)]));
     }
@@ -225,18 +240,13 @@ pub fn progress_label(app: &App) -> String {
         &s.tui_progress,
         &[
             ("checked", &app.data.checked()),
-            ("total", &app.data.rows.len()),
+            ("total", &app.data.rows().len()),
         ],
     );
     let marks: Vec<String> = [Status::Alert, Status::Unclear, Status::Missed]
         .into_iter()
         .filter_map(|status| {
-            let count = app
-                .data
-                .rows
-                .iter()
-                .filter(|row| row.status == status)
-                .count();
+            let count = app.data.tally().count(status);
             (count > 0).then(|| format!("{}{count}", status_style(status).1))
         })
         .collect();
@@ -251,7 +261,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let width = usize::from(area.width);
     let titles = title_lines(app, width);
     let away_height = u16::from(!app.data.away.is_empty());
-    let legend_height = u16::from(shows_strip(width) && !app.data.rows.is_empty());
+    let legend_height = u16::from(shows_strip(width) && !app.data.rows().is_empty());
     let [title, gauge, list, legend, away] = area.layout(&Layout::vertical([
         Constraint::Length(u16::try_from(titles.len()).unwrap_or(1)),
         Constraint::Length(1),
@@ -270,7 +280,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         title,
     );
     let visible = app.visible();
-    let total = app.data.rows.len();
+    let total = app.data.rows().len();
     let checked = app.data.checked();
     let mut label = progress_label(app);
     if let Some(grid) = &app.grid {
@@ -282,11 +292,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             &[("query", &app.search.value()), ("count", &visible.len())],
         ));
     }
-    let coverage = app.data.coverage_by_grid();
+    let coverage = &app.data.tally().coverage;
     let label = with_grid_coverage(
         app.lang,
         label,
-        &coverage,
+        coverage,
         usize::from(gauge.width).saturating_sub(12),
     );
     let ratio = if total == 0 {
@@ -465,7 +475,7 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, visible: &[&RowView]) {
     }
     let s = t(app.lang);
     if visible.is_empty() {
-        let text = if app.data.rows.is_empty() {
+        let text = if app.data.rows().is_empty() {
             &s.tui_round_empty
         } else {
             &s.tui_no_match
@@ -487,34 +497,31 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, visible: &[&RowView]) {
         Vec::new()
     };
     app.list_hints.set(hints.len());
-    let lines = list_lines(visible, app.selected, hints.len());
-    let selected_line = lines
-        .iter()
-        .position(|line| *line == ListLine::Elder(app.selected))
-        .unwrap_or(0);
+    let (selected_line, total) = list_extent(visible, app.selected, hints.len());
     let height = usize::from(area.height);
     // The hint under the selection stays in sight with it.
     let first = first_line(
         selected_line,
-        lines.len(),
+        total,
         height.saturating_sub(hints.len()).max(1),
     )
-    .min(lines.len().saturating_sub(height));
+    .min(total.saturating_sub(height));
     app.list_offset.set(first);
     let layout = RowLayout::new(app, visible, width);
-    let rendered: Vec<Line<'static>> = lines[first..(first + height).min(lines.len())]
-        .iter()
+    let rendered: Vec<Line<'static>> = list_lines(visible, app.selected, hints.len())
+        .skip(first)
+        .take(height)
         .map(|line| match line {
             ListLine::Building(building) => Line::styled(
                 truncate(&format!("── {building} ──"), width),
                 Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
             ),
             ListLine::Elder(index) => {
-                let row = visible[*index];
-                elder_line(app, row, *index == app.selected, &layout)
+                let row = visible[index];
+                elder_line(app, row, index == app.selected, &layout)
             }
             ListLine::Hint(_, line) => Line::styled(
-                format!("    {}", hints.get(*line).map_or("", String::as_str)),
+                format!("    {}", hints.get(line).map_or("", String::as_str)),
                 Style::new().fg(Color::Yellow),
             ),
         })
@@ -587,7 +594,7 @@ impl RowLayout {
 /// The room part of the address: what follows the building.
 fn room_of(row: &RowView) -> &str {
     row.address
-        .strip_prefix(row.building.as_str())
+        .strip_prefix(&*row.building)
         .unwrap_or(&row.address)
         .trim()
 }
@@ -643,9 +650,10 @@ pub fn elder_at_row(app: &App, screen_row: u16) -> Option<usize> {
         return None;
     }
     let visible = app.visible();
-    let lines = list_lines(&visible, app.selected, app.list_hints.get());
-    match lines.get(app.list_offset.get() + usize::from(screen_row - top)) {
-        Some(ListLine::Elder(index) | ListLine::Hint(index, _)) => Some(*index),
+    let line = list_lines(&visible, app.selected, app.list_hints.get())
+        .nth(app.list_offset.get() + usize::from(screen_row - top));
+    match line {
+        Some(ListLine::Elder(index) | ListLine::Hint(index, _)) => Some(index),
         _ => None,
     }
 }
@@ -682,7 +690,7 @@ mod tests {
         let now = crate::domain::time::parse_instant("2026-11-22 08:05", schedule.tz, None)
             .expect("a time");
         let mut app = App::new(Lang::Zh, "wang".into(), None, schedule, now);
-        app.data.rows = vec![
+        *app.data.rows_mut() = vec![
             row("CQ001", "王秀英", "第二网格", Status::Pending),
             row("CQ002", "张建国", "第一网格", Status::Ok),
             row("CQ003", "单秀英", "第十网格", Status::Pending),
@@ -692,18 +700,56 @@ mod tests {
     }
 
     #[test]
+    fn the_lists_extent_counts_the_lines_the_list_draws() {
+        let in_building = |id: &str, building: &str| RowView {
+            building: building.into(),
+            ..row(id, "王秀英", "第一网格", Status::Pending)
+        };
+        // A building met again after another one is headed again; the hint lines under the
+        // selection count wherever it is.
+        let rows = [
+            in_building("CQ001", "1栋"),
+            in_building("CQ002", "1栋"),
+            in_building("CQ003", "2栋"),
+            in_building("CQ004", "1栋"),
+            in_building("CQ005", "1栋"),
+        ];
+        let rows: Vec<&RowView> = rows.iter().collect();
+        for (selected, hints, expected) in [
+            (0, 0, (1, 8)),
+            (1, 2, (2, 10)),
+            (2, 0, (4, 8)),
+            (3, 1, (6, 9)),
+            (4, 2, (7, 10)),
+            (9, 2, (0, 8)),
+        ] {
+            let lines: Vec<ListLine> = list_lines(&rows, selected, hints).collect();
+            let drawn = (
+                lines
+                    .iter()
+                    .position(|line| *line == ListLine::Elder(selected))
+                    .unwrap_or(0),
+                lines.len(),
+            );
+            assert_eq!(drawn, expected, "selected {selected}, {hints} hint lines");
+            assert_eq!(list_extent(&rows, selected, hints), expected);
+        }
+        assert_eq!(list_extent(&[], 0, 2), (0, 0));
+    }
+
+    #[test]
     fn a_row_is_found_by_its_elder_whether_or_not_the_rows_were_indexed_since_they_moved() {
         let mut app = screen();
         assert_eq!(app.data.position("CQ003"), Some(2), "not indexed yet");
         app.data.index_rows();
         assert_eq!(app.data.position("CQ002"), Some(1));
-        app.data.rows.reverse();
+        app.data.rows_mut().reverse();
         assert_eq!(app.data.position("CQ001"), Some(2), "moved since indexed");
         assert_eq!(app.data.position("CQ009"), None);
         app.data
-            .rows
+            .rows_mut()
             .push(row("CQ004", "李桂兰", "第二网格", Status::Alert));
-        let coverage = app.data.coverage_by_grid();
+        let coverage = &app.data.tally().coverage;
         let grids: Vec<_> = coverage
             .iter()
             .map(|(grid, c)| (grid.as_str(), c.listed))
@@ -803,7 +849,7 @@ mod tests {
             })
         );
         assert_eq!(
-            app.data.rows[1].status,
+            app.data.rows()[1].status,
             Status::Ok,
             "the update writes nothing"
         );
