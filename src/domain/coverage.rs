@@ -62,21 +62,32 @@ impl Coverage {
     /// Counts one elder's status for the round (`late`: the check that stands was seen after
     /// the window closed). An elder not on the roster for the round is not counted at all.
     pub fn count(&mut self, status: Status, late: bool) {
+        self.step(status, late, |n| n.saturating_add(1));
+    }
+
+    /// Takes back what [`Coverage::count`] counted: an elder's status that has changed since
+    /// (a screen keeps its counts as other terminals' checks come in).
+    pub fn uncount(&mut self, status: Status, late: bool) {
+        self.step(status, late, |n| n.saturating_sub(1));
+    }
+
+    /// Moves each count a status stands in.
+    fn step(&mut self, status: Status, late: bool, by: impl Fn(u32) -> u32) {
         match status {
-            Status::Away => self.away = self.away.saturating_add(1),
+            Status::Away => self.away = by(self.away),
             Status::Missed => {
-                self.listed = self.listed.saturating_add(1);
-                self.missed = self.missed.saturating_add(1);
+                self.listed = by(self.listed);
+                self.missed = by(self.missed);
             }
             Status::Pending => {
-                self.listed = self.listed.saturating_add(1);
-                self.pending = self.pending.saturating_add(1);
+                self.listed = by(self.listed);
+                self.pending = by(self.pending);
             }
             Status::Ok | Status::Alert | Status::Unclear => {
-                self.listed = self.listed.saturating_add(1);
-                self.checked = self.checked.saturating_add(1);
+                self.listed = by(self.listed);
+                self.checked = by(self.checked);
                 if late {
-                    self.late = self.late.saturating_add(1);
+                    self.late = by(self.late);
                 }
             }
         }
@@ -127,6 +138,30 @@ mod tests {
                 .iter()
                 .flat_map(|&(status, late, n)| std::iter::repeat_n((status, late), n as usize)),
         )
+    }
+
+    #[test]
+    fn rule_an_uncounted_status_leaves_the_coverage_as_if_never_counted() {
+        let base = of(&[(Status::Ok, false, 3), (Status::Pending, false, 2)]);
+        for (status, late) in [
+            (Status::Ok, false),
+            (Status::Ok, true),
+            (Status::Alert, true),
+            (Status::Unclear, false),
+            (Status::Missed, false),
+            (Status::Pending, false),
+            (Status::Away, false),
+        ] {
+            let mut coverage = base;
+            coverage.count(status, late);
+            assert_ne!(coverage, base, "{status:?} late {late} is counted");
+            coverage.uncount(status, late);
+            assert_eq!(coverage, base, "{status:?} late {late} taken back");
+        }
+        // Nothing below zero: taking back what was never counted changes nothing there.
+        let mut empty = Coverage::default();
+        empty.uncount(Status::Ok, true);
+        assert_eq!(empty, Coverage::default());
     }
 
     #[test]

@@ -59,8 +59,12 @@ pub struct RoundData {
     /// terminal's check finds its row without comparing 30,000 ids.
     positions: HashMap<String, usize>,
     /// The counts every frame shows, counted once after the rows change rather than in every
-    /// frame: at 30,000 elders, counting them was most of a frame (#14).
+    /// frame, and kept in step as rows are read again: at 30,000 elders, counting them was most
+    /// of a frame, and every row a frame touches is a page of memory to reach (#14).
     tally: OnceCell<Tally>,
+    /// For each row, how many building headings the whole list has up to it: see
+    /// [`RoundData::headings`].
+    headings: OnceCell<Vec<u32>>,
 }
 
 /// Rows and absences make a round's data; the index and the counts only follow from them.
@@ -87,34 +91,58 @@ impl Tally {
     fn of(rows: &[RowView]) -> Tally {
         let mut tally = Tally::default();
         for row in rows {
-            tally.checked += usize::from(!row.unchecked());
-            tally.own_windows += usize::from(row.own_window.is_some());
-            match tally
-                .statuses
-                .iter_mut()
-                .find(|(status, _)| *status == row.status)
-            {
-                Some((_, count)) => *count += 1,
-                None => tally.statuses.push((row.status, 1)),
-            }
-            // Rows in route order come grid by grid: the last grid found is looked at first.
-            let found = match tally.coverage.last_mut() {
-                Some((grid, coverage)) if *grid == row.grid => Some(coverage),
-                _ => tally
-                    .coverage
-                    .iter_mut()
-                    .find(|(grid, _)| *grid == row.grid)
-                    .map(|(_, coverage)| coverage),
-            };
-            match found {
-                Some(coverage) => coverage.count(row.status, row.late),
-                None => tally.coverage.push((
-                    row.grid.clone(),
-                    crate::domain::coverage::Coverage::of([(row.status, row.late)]),
-                )),
-            }
+            tally.add(row);
         }
         tally
+    }
+
+    fn add(&mut self, row: &RowView) {
+        self.checked += usize::from(!row.unchecked());
+        self.own_windows += usize::from(row.own_window.is_some());
+        match self
+            .statuses
+            .iter_mut()
+            .find(|(status, _)| *status == row.status)
+        {
+            Some((_, count)) => *count += 1,
+            None => self.statuses.push((row.status, 1)),
+        }
+        match self.coverage_of(&row.grid) {
+            Some(coverage) => coverage.count(row.status, row.late),
+            None => self.coverage.push((
+                row.grid.clone(),
+                crate::domain::coverage::Coverage::of([(row.status, row.late)]),
+            )),
+        }
+    }
+
+    /// Takes back what [`Tally::add`] counted of a row.
+    fn remove(&mut self, row: &RowView) {
+        self.checked = self.checked.saturating_sub(usize::from(!row.unchecked()));
+        self.own_windows = self
+            .own_windows
+            .saturating_sub(usize::from(row.own_window.is_some()));
+        if let Some((_, count)) = self
+            .statuses
+            .iter_mut()
+            .find(|(status, _)| *status == row.status)
+        {
+            *count = count.saturating_sub(1);
+        }
+        if let Some(coverage) = self.coverage_of(&row.grid) {
+            coverage.uncount(row.status, row.late);
+        }
+    }
+
+    /// Rows in route order come grid by grid: the last grid found is looked at first.
+    fn coverage_of(&mut self, grid: &str) -> Option<&mut crate::domain::coverage::Coverage> {
+        let last = self.coverage.len().checked_sub(1)?;
+        let index = if self.coverage[last].0 == grid {
+            last
+        } else {
+            self.coverage.iter().position(|(found, _)| found == grid)?
+        };
+        Some(&mut self.coverage[index].1)
     }
 
     /// How many rows have `status`.
@@ -150,20 +178,40 @@ impl RoundData {
         &self.rows
     }
 
-    /// The rows to change in place; the counts are counted again at the next frame.
+    /// The rows to change in place; the counts and headings are worked out again at the next
+    /// frame.
     pub fn rows_mut(&mut self) -> &mut Vec<RowView> {
         self.tally = OnceCell::new();
+        self.headings = OnceCell::new();
         &mut self.rows
     }
 
-    /// Puts a row read again in the place of the old one.
+    /// Puts a row read again in the place of the old one, the counts moved from one to the
+    /// other: another terminal's check costs the frame after it one row, not the district.
     pub fn replace_row(&mut self, index: usize, mut row: RowView) {
-        if let Some(old) = self.rows.get(index) {
-            if old.building == row.building {
-                row.building = Arc::clone(&old.building);
-            }
-            self.rows_mut()[index] = row;
+        let Some(old) = self.rows.get_mut(index) else {
+            return;
+        };
+        if old.building == row.building {
+            row.building = Arc::clone(&old.building);
+        } else {
+            self.headings = OnceCell::new();
         }
+        if let Some(tally) = self.tally.get_mut() {
+            tally.remove(old);
+            tally.add(&row);
+        }
+        *old = row;
+    }
+
+    /// For each row, how many building headings the whole list has up to and including it
+    /// (see [`heads_building`]), worked out once after the rows change: a frame of 30,000 rows
+    /// places its window by these numbers and reads only the rows it shows.
+    pub fn headings(&self) -> &[u32] {
+        self.headings.get_or_init(|| {
+            let rows: Vec<&RowView> = self.rows.iter().collect();
+            headings_through(&rows)
+        })
     }
 
     /// Notes where each row is; called whenever `rows` is built or reordered.
@@ -257,8 +305,30 @@ fn share_buildings(mut rows: Vec<RowView>) -> Vec<RowView> {
 }
 
 /// Whether two rows are of one building: the same string, as a rule (see [`RowView::building`]).
-pub fn same_building(a: &RowView, b: &RowView) -> bool {
+fn same_building(a: &RowView, b: &RowView) -> bool {
     Arc::ptr_eq(&a.building, &b.building) || a.building == b.building
+}
+
+/// Whether the row at `index` of a list is the first of its building there, and so comes under
+/// a heading.
+pub fn heads_building(rows: &[&RowView], index: usize) -> bool {
+    match index.checked_sub(1).and_then(|before| rows.get(before)) {
+        Some(before) => rows
+            .get(index)
+            .is_some_and(|row| !same_building(before, row)),
+        None => true,
+    }
+}
+
+/// For each row of a list, how many building headings it has up to and including that row.
+pub fn headings_through(rows: &[&RowView]) -> Vec<u32> {
+    let mut headings = 0u32;
+    (0..rows.len())
+        .map(|index| {
+            headings = headings.saturating_add(u32::from(heads_building(rows, index)));
+            headings
+        })
+        .collect()
 }
 
 /// Each elder's statuses over the rounds before `round`, oldest first: the strip beside them.

@@ -2,7 +2,10 @@
 //! in route order grouped by building, and the away elders apart. Its keys are `keymap::ROUND`;
 //! its update (below) is pure and asks for ticks and loads as effects.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -11,7 +14,7 @@ use ratatui::widgets::{Gauge, Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
 use super::app::{Action, App, Effect, Mode, Step, moved, next_grid};
-use super::data::{RowView, STRIP_ROUNDS};
+use super::data::{RowView, STRIP_ROUNDS, headings_through, heads_building};
 use super::draw::status_style;
 use super::text::{fit, truncate};
 use crate::domain::time::format_local_time;
@@ -27,45 +30,107 @@ pub enum ListLine<'a> {
     Hint(usize, usize),
 }
 
-/// The list's lines: buildings as headings, and `hint_lines` lines under the selected elder.
-/// Lazy, so that a frame takes only the lines it shows from a district's 30,000 rows.
+/// The list's lines from the row `from` on: buildings as headings, and `hint_lines` lines under
+/// the selected elder. Lazy, so that a frame takes only the lines it shows.
 pub fn list_lines<'a>(
     rows: &'a [&'a RowView],
+    from: usize,
     selected: usize,
     hint_lines: usize,
 ) -> impl Iterator<Item = ListLine<'a>> + 'a {
-    rows.iter().enumerate().flat_map(move |(index, row)| {
-        let hints = if index == selected { hint_lines } else { 0 };
-        heads_building(rows, index)
-            .then_some(ListLine::Building(&row.building))
-            .into_iter()
-            .chain(std::iter::once(ListLine::Elder(index)))
-            .chain((0..hints).map(move |line| ListLine::Hint(index, line)))
-    })
+    rows.iter()
+        .enumerate()
+        .skip(from)
+        .flat_map(move |(index, row)| {
+            let hints = if index == selected { hint_lines } else { 0 };
+            heads_building(rows, index)
+                .then_some(ListLine::Building(&row.building))
+                .into_iter()
+                .chain(std::iter::once(ListLine::Elder(index)))
+                .chain((0..hints).map(move |line| ListLine::Hint(index, line)))
+        })
 }
 
-/// Whether the row at `index` is the first of its building in `rows`, and so under a heading.
-fn heads_building(rows: &[&RowView], index: usize) -> bool {
-    match index.checked_sub(1).and_then(|before| rows.get(before)) {
-        Some(before) => rows
-            .get(index)
-            .is_some_and(|row| !super::data::same_building(before, row)),
-        None => true,
-    }
+/// Where each row's lines fall in the list, from how many headings come up to each row: a
+/// window of a 30,000-row list is found by these numbers and made from the rows it shows alone.
+pub struct ListShape<'a> {
+    rows: &'a [&'a RowView],
+    headings: Cow<'a, [u32]>,
+    selected: usize,
+    hint_lines: usize,
 }
 
-/// Where the selected elder's line is among [`list_lines`], and how many lines there are, in
-/// one walk over the rows comparing buildings and making no lines.
-pub fn list_extent(rows: &[&RowView], selected: usize, hint_lines: usize) -> (usize, usize) {
-    let (mut selected_line, mut headings) = (0, 0);
-    for index in 0..rows.len() {
-        headings += usize::from(heads_building(rows, index));
-        if index == selected {
-            selected_line = index + headings;
+impl<'a> ListShape<'a> {
+    /// The shape of `rows`; `headings` are [`headings_through`] them where already worked out.
+    pub fn new(
+        rows: &'a [&'a RowView],
+        headings: Option<&'a [u32]>,
+        selected: usize,
+        hint_lines: usize,
+    ) -> ListShape<'a> {
+        let headings = match headings {
+            Some(headings) if headings.len() == rows.len() => Cow::Borrowed(headings),
+            _ => Cow::Owned(headings_through(rows)),
+        };
+        let hint_lines = if selected < rows.len() { hint_lines } else { 0 };
+        ListShape {
+            rows,
+            headings,
+            selected,
+            hint_lines,
         }
     }
-    let hints = if selected < rows.len() { hint_lines } else { 0 };
-    (selected_line, rows.len() + headings + hints)
+
+    /// The line of the row at `index` (its elder's line).
+    fn line_of(&self, index: usize) -> usize {
+        let headings = self.headings.get(index).map_or(0, |&count| count as usize);
+        let hints_above = if index > self.selected {
+            self.hint_lines
+        } else {
+            0
+        };
+        index + headings + hints_above
+    }
+
+    /// The selected elder's line; 0 with nobody selected.
+    pub fn selected_line(&self) -> usize {
+        if self.selected < self.rows.len() {
+            self.line_of(self.selected)
+        } else {
+            0
+        }
+    }
+
+    pub fn total(&self) -> usize {
+        self.rows.len() + self.headings.last().map_or(0, |&count| count as usize) + self.hint_lines
+    }
+
+    /// The lines from line `first` on, made from the rows from the one that line is of.
+    pub fn lines_from(&self, first: usize) -> impl Iterator<Item = ListLine<'a>> + 'a {
+        let last_line_of = |index: usize| {
+            self.line_of(index)
+                + if index == self.selected {
+                    self.hint_lines
+                } else {
+                    0
+                }
+        };
+        let (mut low, mut high) = (0, self.rows.len());
+        while low < high {
+            let middle = low + (high - low) / 2;
+            if last_line_of(middle) < first {
+                low = middle + 1;
+            } else {
+                high = middle;
+            }
+        }
+        let from = low;
+        let first_made = self
+            .line_of(from)
+            .saturating_sub(usize::from(heads_building(self.rows, from)));
+        list_lines(self.rows, from, self.selected, self.hint_lines)
+            .skip(first.saturating_sub(first_made))
+    }
 }
 
 /// The round screen's update: what an action does to the list, the search, the grid filter and
@@ -497,7 +562,13 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, visible: &[&RowView]) {
         Vec::new()
     };
     app.list_hints.set(hints.len());
-    let (selected_line, total) = list_extent(visible, app.selected, hints.len());
+    let shape = ListShape::new(
+        visible,
+        all_rows_headings(app, visible),
+        app.selected,
+        hints.len(),
+    );
+    let (selected_line, total) = (shape.selected_line(), shape.total());
     let height = usize::from(area.height);
     // The hint under the selection stays in sight with it.
     let first = first_line(
@@ -508,8 +579,8 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, visible: &[&RowView]) {
     .min(total.saturating_sub(height));
     app.list_offset.set(first);
     let layout = RowLayout::new(app, visible, width);
-    let rendered: Vec<Line<'static>> = list_lines(visible, app.selected, hints.len())
-        .skip(first)
+    let rendered: Vec<Line<'static>> = shape
+        .lines_from(first)
         .take(height)
         .map(|line| match line {
             ListLine::Building(building) => Line::styled(
@@ -643,6 +714,12 @@ fn elder_line(app: &App, row: &RowView, selected: bool, layout: &RowLayout) -> L
     Line::from(spans)
 }
 
+/// The headings kept for all the rows, when the list shows them all (no grid chosen, no search).
+fn all_rows_headings<'a>(app: &'a App, visible: &[&RowView]) -> Option<&'a [u32]> {
+    // The visible rows are the rows in order, less those filtered out: as many means all.
+    (visible.len() == app.data.rows().len()).then(|| app.data.headings())
+}
+
 /// Which elder a click on a screen row lands on (a click on the hint under them, too).
 pub fn elder_at_row(app: &App, screen_row: u16) -> Option<usize> {
     let top = app.list_top.get();
@@ -650,8 +727,15 @@ pub fn elder_at_row(app: &App, screen_row: u16) -> Option<usize> {
         return None;
     }
     let visible = app.visible();
-    let line = list_lines(&visible, app.selected, app.list_hints.get())
-        .nth(app.list_offset.get() + usize::from(screen_row - top));
+    let shape = ListShape::new(
+        &visible,
+        all_rows_headings(app, &visible),
+        app.selected,
+        app.list_hints.get(),
+    );
+    let line = shape
+        .lines_from(app.list_offset.get() + usize::from(screen_row - top))
+        .next();
     match line {
         Some(ListLine::Elder(index) | ListLine::Hint(index, _)) => Some(index),
         _ => None,
@@ -700,7 +784,7 @@ mod tests {
     }
 
     #[test]
-    fn the_lists_extent_counts_the_lines_the_list_draws() {
+    fn the_lists_shape_places_every_window_where_the_whole_list_has_it() {
         let in_building = |id: &str, building: &str| RowView {
             building: building.into(),
             ..row(id, "王秀英", "第一网格", Status::Pending)
@@ -715,6 +799,8 @@ mod tests {
             in_building("CQ005", "1栋"),
         ];
         let rows: Vec<&RowView> = rows.iter().collect();
+        let kept = headings_through(&rows);
+        assert_eq!(kept, [1, 1, 2, 3, 3]);
         for (selected, hints, expected) in [
             (0, 0, (1, 8)),
             (1, 2, (2, 10)),
@@ -723,18 +809,87 @@ mod tests {
             (4, 2, (7, 10)),
             (9, 2, (0, 8)),
         ] {
-            let lines: Vec<ListLine> = list_lines(&rows, selected, hints).collect();
-            let drawn = (
-                lines
-                    .iter()
-                    .position(|line| *line == ListLine::Elder(selected))
-                    .unwrap_or(0),
-                lines.len(),
+            let whole: Vec<ListLine> = list_lines(&rows, 0, selected, hints).collect();
+            let selected_line = whole
+                .iter()
+                .position(|line| *line == ListLine::Elder(selected))
+                .unwrap_or(0);
+            assert_eq!(
+                (selected_line, whole.len()),
+                expected,
+                "selected {selected}, {hints} hint lines"
             );
-            assert_eq!(drawn, expected, "selected {selected}, {hints} hint lines");
-            assert_eq!(list_extent(&rows, selected, hints), expected);
+            for headings in [None, Some(kept.as_slice())] {
+                let shape = ListShape::new(&rows, headings, selected, hints);
+                assert_eq!((shape.selected_line(), shape.total()), expected);
+                for first in 0..=whole.len() + 1 {
+                    let window: Vec<ListLine> = shape.lines_from(first).collect();
+                    assert_eq!(
+                        window,
+                        whole.get(first..).unwrap_or_default(),
+                        "selected {selected}, {hints} hint lines, from line {first}"
+                    );
+                }
+            }
         }
-        assert_eq!(list_extent(&[], 0, 2), (0, 0));
+        let none = ListShape::new(&[], None, 0, 2);
+        assert_eq!((none.selected_line(), none.total()), (0, 0));
+        assert_eq!(none.lines_from(0).count(), 0);
+    }
+
+    #[test]
+    fn counts_kept_as_rows_are_read_again_equal_counts_made_afresh() {
+        use super::super::data::RoundData;
+        let mut app = screen();
+        let counted = |data: &RoundData| {
+            let tally = data.tally();
+            let statuses: Vec<usize> = [
+                Status::Pending,
+                Status::Ok,
+                Status::Alert,
+                Status::Unclear,
+                Status::Missed,
+            ]
+            .into_iter()
+            .map(|status| tally.count(status))
+            .collect();
+            (
+                tally.checked,
+                tally.own_windows,
+                statuses,
+                tally.coverage.clone(),
+            )
+        };
+        let before = counted(&app.data);
+        for (index, status, late) in [
+            (0, Status::Ok, false),
+            (0, Status::Alert, true),
+            (2, Status::Missed, false),
+            (1, Status::Pending, false),
+            (0, Status::Pending, false),
+            (2, Status::Pending, false),
+        ] {
+            let again = RowView {
+                status,
+                late,
+                ..app.data.rows()[index].clone()
+            };
+            app.data.replace_row(index, again);
+            let afresh = RoundData::new(app.data.rows().to_vec(), Vec::new());
+            assert_eq!(
+                counted(&app.data),
+                counted(&afresh),
+                "row {index} read again as {status:?}"
+            );
+        }
+        app.data.replace_row(
+            1,
+            RowView {
+                status: Status::Ok,
+                ..app.data.rows()[1].clone()
+            },
+        );
+        assert_eq!(counted(&app.data), before, "every row back as it was");
     }
 
     #[test]
