@@ -12,7 +12,7 @@ use ratatui::crossterm::event::{
 };
 use tui_input::Input;
 
-use super::data::{self, DetailView, RoundData, RowView};
+use super::data::{self, DetailView, RoundData, RowView, Visible};
 use crate::domain::access::{Actor, Capability, Grids};
 use crate::domain::assignment::Part;
 use crate::domain::followup::FollowUpAction;
@@ -380,9 +380,13 @@ impl App {
         }
     }
 
-    pub fn visible(&self) -> Vec<&RowView> {
+    pub fn visible(&self) -> Visible<'_> {
         let query = self.search.value();
-        self.data
+        if self.grid.is_none() && query.is_empty() {
+            return Visible::All(self.data.rows());
+        }
+        let rows = self
+            .data
             .rows()
             .iter()
             .filter(|row| self.grid.as_ref().is_none_or(|grid| &row.grid == grid))
@@ -393,7 +397,8 @@ impl App {
                         .get(&row.elder_id)
                         .is_some_and(|keys| keys.matches(query))
             })
-            .collect()
+            .collect();
+        Visible::Some(rows)
     }
 
     /// The elder an absence is being typed for: the roster's selection on the roster screen,
@@ -423,8 +428,15 @@ impl App {
         self.flags.gaps.iter().find(|fold| fold.gap.id == -flag.id)
     }
 
+    /// Where the elder is in the list shown, if she is in it.
+    pub fn position_in_list(&self, elder_id: &str) -> Option<usize> {
+        self.visible()
+            .iter()
+            .position(|row| row.elder_id == elder_id)
+    }
+
     pub fn selected_row(&self) -> Option<&RowView> {
-        self.visible().get(self.selected).copied()
+        self.visible().get(self.selected)
     }
 
     pub fn grids(&self) -> Vec<String> {
@@ -497,14 +509,14 @@ impl App {
 
     /// After a tick, the next elder down the route that still needs one (wrapping round).
     pub(super) fn advance_to_next_unchecked(&mut self, after_id: &str) {
-        let visible = self.visible();
-        let Some(start) = visible.iter().position(|row| row.elder_id == after_id) else {
+        let Some(start) = self.position_in_list(after_id) else {
             return;
         };
+        let visible = self.visible();
         let count = visible.len();
         let next = (1..count)
             .map(|step| (start + step) % count)
-            .find(|&index| visible[index].unchecked());
+            .find(|&index| visible.get(index).is_some_and(RowView::unchecked));
         self.selected = next.unwrap_or(start);
     }
 }
@@ -666,7 +678,7 @@ pub fn reload(app: &mut App, store: &mut Store) -> anyhow::Result<()> {
         })
         .collect();
     if let Some(id) = selected_id
-        && let Some(index) = app.visible().iter().position(|row| row.elder_id == id)
+        && let Some(index) = app.position_in_list(&id)
     {
         app.selected = index;
     }
@@ -1138,11 +1150,7 @@ fn carry_out(app: &mut App, store: &mut Store, effect: Effect) -> anyhow::Result
                         )
                     });
                     refresh_row(app, store, &undone.elder_id)?;
-                    if let Some(index) = app
-                        .visible()
-                        .iter()
-                        .position(|row| row.elder_id == undone.elder_id)
-                    {
+                    if let Some(index) = app.position_in_list(&undone.elder_id) {
                         app.selected = index;
                     }
                 }

@@ -50,6 +50,38 @@ impl RowView {
     }
 }
 
+/// The rows a list shows: all of the round's, or those a grid filter or a search leaves. All of
+/// them are the slice itself, so that a key on a list of 30,000 reads only the rows it shows.
+#[derive(Debug, Clone)]
+pub enum Visible<'a> {
+    All(&'a [RowView]),
+    Some(Vec<&'a RowView>),
+}
+
+impl<'a> Visible<'a> {
+    pub fn len(&self) -> usize {
+        match self {
+            Visible::All(rows) => rows.len(),
+            Visible::Some(rows) => rows.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn get(&self, index: usize) -> Option<&'a RowView> {
+        match self {
+            Visible::All(rows) => rows.get(index),
+            Visible::Some(rows) => rows.get(index).copied(),
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &'a RowView> + '_ {
+        (0..self.len()).filter_map(|index| self.get(index))
+    }
+}
+
 /// Everything the round screen shows.
 #[derive(Debug, Clone, Default)]
 pub struct RoundData {
@@ -208,10 +240,8 @@ impl RoundData {
     /// (see [`heads_building`]), worked out once after the rows change: a frame of 30,000 rows
     /// places its window by these numbers and reads only the rows it shows.
     pub fn headings(&self) -> &[u32] {
-        self.headings.get_or_init(|| {
-            let rows: Vec<&RowView> = self.rows.iter().collect();
-            headings_through(&rows)
-        })
+        self.headings
+            .get_or_init(|| headings_through(&Visible::All(&self.rows)))
     }
 
     /// Notes where each row is; called whenever `rows` is built or reordered.
@@ -311,7 +341,7 @@ fn same_building(a: &RowView, b: &RowView) -> bool {
 
 /// Whether the row at `index` of a list is the first of its building there, and so comes under
 /// a heading.
-pub fn heads_building(rows: &[&RowView], index: usize) -> bool {
+pub fn heads_building(rows: &Visible, index: usize) -> bool {
     match index.checked_sub(1).and_then(|before| rows.get(before)) {
         Some(before) => rows
             .get(index)
@@ -321,7 +351,7 @@ pub fn heads_building(rows: &[&RowView], index: usize) -> bool {
 }
 
 /// For each row of a list, how many building headings it has up to and including that row.
-pub fn headings_through(rows: &[&RowView]) -> Vec<u32> {
+pub fn headings_through(rows: &Visible) -> Vec<u32> {
     let mut headings = 0u32;
     (0..rows.len())
         .map(|index| {

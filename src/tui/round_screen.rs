@@ -14,7 +14,7 @@ use ratatui::widgets::{Gauge, Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
 use super::app::{Action, App, Effect, Mode, Step, moved, next_grid};
-use super::data::{RowView, STRIP_ROUNDS, headings_through, heads_building};
+use super::data::{RowView, STRIP_ROUNDS, Visible, headings_through, heads_building};
 use super::draw::status_style;
 use super::text::{fit, truncate};
 use crate::domain::time::format_local_time;
@@ -33,14 +33,13 @@ pub enum ListLine<'a> {
 /// The list's lines from the row `from` on: buildings as headings, and `hint_lines` lines under
 /// the selected elder. Lazy, so that a frame takes only the lines it shows.
 pub fn list_lines<'a>(
-    rows: &'a [&'a RowView],
+    rows: &'a Visible<'a>,
     from: usize,
     selected: usize,
     hint_lines: usize,
 ) -> impl Iterator<Item = ListLine<'a>> + 'a {
-    rows.iter()
-        .enumerate()
-        .skip(from)
+    (from..rows.len())
+        .filter_map(|index| Some((index, rows.get(index)?)))
         .flat_map(move |(index, row)| {
             let hints = if index == selected { hint_lines } else { 0 };
             heads_building(rows, index)
@@ -54,7 +53,7 @@ pub fn list_lines<'a>(
 /// Where each row's lines fall in the list, from how many headings come up to each row: a
 /// window of a 30,000-row list is found by these numbers and made from the rows it shows alone.
 pub struct ListShape<'a> {
-    rows: &'a [&'a RowView],
+    rows: &'a Visible<'a>,
     headings: Cow<'a, [u32]>,
     selected: usize,
     hint_lines: usize,
@@ -63,7 +62,7 @@ pub struct ListShape<'a> {
 impl<'a> ListShape<'a> {
     /// The shape of `rows`; `headings` are [`headings_through`] them where already worked out.
     pub fn new(
-        rows: &'a [&'a RowView],
+        rows: &'a Visible<'a>,
         headings: Option<&'a [u32]>,
         selected: usize,
         hint_lines: usize,
@@ -533,7 +532,7 @@ fn hint_lines(app: &App, row: Option<&RowView>, width: usize, most: usize) -> Ve
     lines
 }
 
-fn draw_list(frame: &mut Frame, area: Rect, app: &App, visible: &[&RowView]) {
+fn draw_list(frame: &mut Frame, area: Rect, app: &App, visible: &Visible) {
     app.list_top.set(area.y);
     if area.height == 0 || area.width == 0 {
         return;
@@ -557,7 +556,7 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, visible: &[&RowView]) {
     let hints = if phone {
         // A short list keeps its rows for elders: the hint takes one line there.
         let most = if area.height < 8 { 1 } else { 2 };
-        hint_lines(app, visible.get(app.selected).copied(), width, most)
+        hint_lines(app, visible.get(app.selected), width, most)
     } else {
         Vec::new()
     };
@@ -587,10 +586,10 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, visible: &[&RowView]) {
                 truncate(&format!("── {building} ──"), width),
                 Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
             ),
-            ListLine::Elder(index) => {
-                let row = visible[index];
+            // The lines name only rows there are.
+            ListLine::Elder(index) => visible.get(index).map_or_else(Line::default, |row| {
                 elder_line(app, row, index == app.selected, &layout)
-            }
+            }),
             ListLine::Hint(_, line) => Line::styled(
                 format!("    {}", hints.get(line).map_or("", String::as_str)),
                 Style::new().fg(Color::Yellow),
@@ -612,7 +611,7 @@ struct RowLayout {
 }
 
 impl RowLayout {
-    fn new(app: &App, visible: &[&RowView], width: usize) -> RowLayout {
+    fn new(app: &App, visible: &Visible, width: usize) -> RowLayout {
         let status_word = if app.lang == Lang::Zh { 8 } else { 10 };
         if width < usize::from(super::draw::PHONE_WIDTH) {
             let longest_name = visible
@@ -715,9 +714,8 @@ fn elder_line(app: &App, row: &RowView, selected: bool, layout: &RowLayout) -> L
 }
 
 /// The headings kept for all the rows, when the list shows them all (no grid chosen, no search).
-fn all_rows_headings<'a>(app: &'a App, visible: &[&RowView]) -> Option<&'a [u32]> {
-    // The visible rows are the rows in order, less those filtered out: as many means all.
-    (visible.len() == app.data.rows().len()).then(|| app.data.headings())
+fn all_rows_headings<'a>(app: &'a App, visible: &Visible) -> Option<&'a [u32]> {
+    matches!(visible, Visible::All(_)).then(|| app.data.headings())
 }
 
 /// Which elder a click on a screen row lands on (a click on the hint under them, too).
@@ -798,41 +796,45 @@ mod tests {
             in_building("CQ004", "1栋"),
             in_building("CQ005", "1栋"),
         ];
-        let rows: Vec<&RowView> = rows.iter().collect();
-        let kept = headings_through(&rows);
+        let all = Visible::All(&rows);
+        let kept = headings_through(&all);
         assert_eq!(kept, [1, 1, 2, 3, 3]);
-        for (selected, hints, expected) in [
-            (0, 0, (1, 8)),
-            (1, 2, (2, 10)),
-            (2, 0, (4, 8)),
-            (3, 1, (6, 9)),
-            (4, 2, (7, 10)),
-            (9, 2, (0, 8)),
-        ] {
-            let whole: Vec<ListLine> = list_lines(&rows, 0, selected, hints).collect();
-            let selected_line = whole
-                .iter()
-                .position(|line| *line == ListLine::Elder(selected))
-                .unwrap_or(0);
-            assert_eq!(
-                (selected_line, whole.len()),
-                expected,
-                "selected {selected}, {hints} hint lines"
-            );
-            for headings in [None, Some(kept.as_slice())] {
-                let shape = ListShape::new(&rows, headings, selected, hints);
-                assert_eq!((shape.selected_line(), shape.total()), expected);
-                for first in 0..=whole.len() + 1 {
-                    let window: Vec<ListLine> = shape.lines_from(first).collect();
-                    assert_eq!(
-                        window,
-                        whole.get(first..).unwrap_or_default(),
-                        "selected {selected}, {hints} hint lines, from line {first}"
-                    );
+        let some = Visible::Some(rows.iter().collect());
+        assert_eq!(headings_through(&some), kept);
+        for rows in [&all, &some] {
+            for (selected, hints, expected) in [
+                (0, 0, (1, 8)),
+                (1, 2, (2, 10)),
+                (2, 0, (4, 8)),
+                (3, 1, (6, 9)),
+                (4, 2, (7, 10)),
+                (9, 2, (0, 8)),
+            ] {
+                let whole: Vec<ListLine> = list_lines(rows, 0, selected, hints).collect();
+                let selected_line = whole
+                    .iter()
+                    .position(|line| *line == ListLine::Elder(selected))
+                    .unwrap_or(0);
+                assert_eq!(
+                    (selected_line, whole.len()),
+                    expected,
+                    "selected {selected}, {hints} hint lines"
+                );
+                for headings in [None, Some(kept.as_slice())] {
+                    let shape = ListShape::new(rows, headings, selected, hints);
+                    assert_eq!((shape.selected_line(), shape.total()), expected);
+                    for first in 0..=whole.len() + 1 {
+                        let window: Vec<ListLine> = shape.lines_from(first).collect();
+                        assert_eq!(
+                            window,
+                            whole.get(first..).unwrap_or_default(),
+                            "selected {selected}, {hints} hint lines, from line {first}"
+                        );
+                    }
                 }
             }
         }
-        let none = ListShape::new(&[], None, 0, 2);
+        let none = ListShape::new(&Visible::All(&[]), None, 0, 2);
         assert_eq!((none.selected_line(), none.total()), (0, 0));
         assert_eq!(none.lines_from(0).count(), 0);
     }
