@@ -467,11 +467,12 @@ fn is_cooked(stty: &[String]) -> bool {
 }
 
 /// Memory is faulted in on small pages while curtain starts, up to the login, and the patrol
-/// screen allows huge pages again once the round is up (`curtain::pages`, #14).
+/// screen allows huge pages again once the round is up, gathering what it already has onto them
+/// where the kernel offers transparent huge pages (`curtain::pages`, #14).
 #[test]
 #[cfg(target_os = "linux")]
 #[cfg_attr(missing_tmux, ignore = "tmux is not installed")]
-fn curtain_starts_on_small_pages_and_the_open_round_screen_allows_huge_ones() {
+fn curtain_starts_on_small_pages_and_the_open_round_screen_settles_on_huge_ones() {
     let tmux = tmux_or_skip!();
     let db = sample_db(&tmux, "users.db");
     cli_with_pins(&db, "wang", "1357", None, &["init", "--admin", "wang"]);
@@ -490,6 +491,16 @@ fn curtain_starts_on_small_pages_and_the_open_round_screen_allows_huge_ones() {
     let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
     assert_eq!(comm.trim(), "curtain", "pane_pid is curtain itself");
     assert!(!huge_pages(pid), "small pages only at the login");
+    let on_huge_pages = |pid: u32| {
+        let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).expect("smaps");
+        rollup
+            .lines()
+            .find_map(|line| line.strip_prefix("AnonHugePages:"))
+            .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .expect("AnonHugePages in smaps_rollup")
+    };
+    // What the process faulted in before `main` (the runtime's first allocations) may be on one.
+    let at_login = on_huge_pages(pid);
     tmux.type_text("s", "1357");
     tmux.keys("s", &["Enter"]);
     tmux.wait_for("s", "已查 0/60");
@@ -500,6 +511,17 @@ fn curtain_starts_on_small_pages_and_the_open_round_screen_allows_huge_ones() {
             "huge pages still not allowed with the round on screen"
         );
         thread::sleep(Duration::from_millis(20));
+    }
+    let offered = std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled")
+        .is_ok_and(|modes| !modes.contains("[never]"));
+    if offered {
+        while on_huge_pages(pid) <= at_login {
+            assert!(
+                started.elapsed() < TIMEOUT_AFTER,
+                "the open screen's memory not gathered onto huge pages"
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 

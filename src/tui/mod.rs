@@ -141,10 +141,10 @@ fn event_loop(
                 true
             }
         };
-        // A screen that stays open reloads often: huge pages from here on (see `crate::pages`),
+        // A screen that stays open: its memory on huge pages from here on (see `crate::pages`),
         // but not at the login, where the round is still to be read after a pause for the PIN.
         if !started && app.mode != Mode::Login {
-            crate::pages::huge_allowed();
+            crate::pages::settle_on_huge_pages();
             started = true;
         }
         // Every event already waiting is handled before the next frame: a paste arrives as
