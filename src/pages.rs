@@ -14,7 +14,7 @@
 //! processes writing, a frame that touched 30,000 rows took 20–30 ms of CPU now and then
 //! instead of 1. The screen now touches only the rows it shows, and once it is up its memory
 //! is gathered onto huge pages ([`settle_on_huge_pages`]): its slowest key under 20 writers went
-//! from 32–49 ms to 11–28 ms (README, "Issue #14").
+//! from 10–49 ms in four runs to 11–24 ms in six (README, "Issue #14: the worst key").
 
 /// Small pages from here on, for memory not yet faulted in.
 pub fn small_only() {

@@ -828,8 +828,11 @@ fn refresh_row_alone(app: &mut App, store: &mut Store, elder_id: &str) -> anyhow
     let position = app.data.position(elder_id);
     match (fresh, position) {
         (Some(fresh), Some(index)) => {
-            let strip = std::mem::take(&mut app.data.rows_mut()[index].strip);
-            app.data.replace_row(index, data::row_view(&fresh, strip));
+            // The strip of earlier rounds stays; taken through `rows_mut` it would also make the
+            // next frame count the whole round again.
+            let strip = app.data.rows().get(index).map(|row| row.strip.clone());
+            app.data
+                .replace_row(index, data::row_view(&fresh, strip.unwrap_or_default()));
             Ok(true)
         }
         _ => {
