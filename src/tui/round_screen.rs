@@ -5,7 +5,6 @@
 use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
-
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
