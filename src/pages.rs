@@ -9,12 +9,13 @@
 //! (#14). Small pages are faulted in as they are used.
 //!
 //! A screen that stays open is the other way round. Where the host maps guest memory page by
-//! page (a nested virtual machine, as this project's CI and bench machine is), each small page a
+//! page (a nested virtual machine, as the machine #14 was measured on is), each small page a
 //! frame touches after the process was switched out can cost a trip to the host: with 20 other
 //! processes writing, a frame that touched 30,000 rows took 20–30 ms of CPU now and then
 //! instead of 1. The screen now touches only the rows it shows, and once it is up its memory
 //! is gathered onto huge pages ([`settle_on_huge_pages`]): its slowest key under 20 writers went
-//! from 10–49 ms in four runs to 11–24 ms in six (README, "Issue #14: the worst key").
+//! from 10–49 ms in four runs without the gathering to 12–35 ms in six with it (README, "Issue
+//! #14: the worst key").
 
 /// Small pages from here on, for memory not yet faulted in.
 pub fn small_only() {
@@ -23,7 +24,7 @@ pub fn small_only() {
 
 /// Huge pages allowed again (where the system allows them), once a screen is up, and the
 /// memory it faulted in on small pages gathered onto huge ones. The gathering copies the
-/// process's memory (about 90 MB at 30,000 elders, 0.1 s), so it runs on a thread of its own
+/// process's memory (84 MB at 30,000 elders, in 0.12 s), so it runs on a thread of its own
 /// while the screen answers keys; the kernel keeps the memory's contents as they are.
 pub fn settle_on_huge_pages() {
     set_huge_pages_disabled(false);
