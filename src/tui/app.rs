@@ -509,10 +509,10 @@ impl App {
 
     /// After a tick, the next elder down the route that still needs one (wrapping round).
     pub(super) fn advance_to_next_unchecked(&mut self, after_id: &str) {
-        let Some(start) = self.position_in_list(after_id) else {
+        let visible = self.visible();
+        let Some(start) = visible.iter().position(|row| row.elder_id == after_id) else {
             return;
         };
-        let visible = self.visible();
         let count = visible.len();
         let next = (1..count)
             .map(|step| (start + step) % count)
@@ -702,11 +702,7 @@ pub fn fill_strips(app: &mut App, store: &Store) -> anyhow::Result<bool> {
         return Ok(false);
     }
     let strips = data::load_strips_for(store, app.round, app.now, &app.listed)?;
-    for row in app.data.rows_mut() {
-        if let Some(strip) = strips.get(&row.elder_id) {
-            row.strip.clone_from(strip);
-        }
-    }
+    app.data.set_strips(&strips);
     app.strips = (Some(app.round), strips);
     Ok(true)
 }

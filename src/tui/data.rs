@@ -25,8 +25,9 @@ pub struct RowView {
     pub name: String,
     pub address: String,
     pub grid: String,
-    /// One string for the rows of a building ([`RoundData::new`]), so that the list, which
-    /// heads each building, compares pointers rather than names at 30,000 rows.
+    /// One string for the rows of a building ([`RoundData::new`]), so that working out the
+    /// list's building headings (once per change for all the rows, every frame for a filtered
+    /// list) compares pointers rather than names.
     pub building: Arc<str>,
     /// Route order, for a volunteer's assigned range (#15).
     pub route: Option<i64>,
@@ -131,21 +132,17 @@ impl Tally {
     fn add(&mut self, row: &RowView) {
         self.checked += usize::from(!row.unchecked());
         self.own_windows += usize::from(row.own_window.is_some());
-        match self
-            .statuses
-            .iter_mut()
-            .find(|(status, _)| *status == row.status)
-        {
-            Some((_, count)) => *count += 1,
-            None => self.statuses.push((row.status, 1)),
-        }
-        match self.coverage_of(&row.grid) {
-            Some(coverage) => coverage.count(row.status, row.late),
-            None => self.coverage.push((
-                row.grid.clone(),
-                crate::domain::coverage::Coverage::of([(row.status, row.late)]),
-            )),
-        }
+        let status = self.status_index(row.status).unwrap_or_else(|| {
+            self.statuses.push((row.status, 0));
+            self.statuses.len() - 1
+        });
+        self.statuses[status].1 += 1;
+        let grid = self.grid_index(&row.grid).unwrap_or_else(|| {
+            let none = crate::domain::coverage::Coverage::default();
+            self.coverage.push((row.grid.clone(), none));
+            self.coverage.len() - 1
+        });
+        self.coverage[grid].1.count(row.status, row.late);
     }
 
     /// Takes back what [`Tally::add`] counted of a row.
@@ -154,35 +151,35 @@ impl Tally {
         self.own_windows = self
             .own_windows
             .saturating_sub(usize::from(row.own_window.is_some()));
-        if let Some((_, count)) = self
-            .statuses
-            .iter_mut()
-            .find(|(status, _)| *status == row.status)
-        {
+        if let Some(status) = self.status_index(row.status) {
+            let count = &mut self.statuses[status].1;
             *count = count.saturating_sub(1);
         }
-        if let Some(coverage) = self.coverage_of(&row.grid) {
-            coverage.uncount(row.status, row.late);
+        if let Some(grid) = self.grid_index(&row.grid) {
+            self.coverage[grid].1.uncount(row.status, row.late);
         }
     }
 
+    fn status_index(&self, status: Status) -> Option<usize> {
+        self.statuses
+            .iter()
+            .position(|(counted, _)| *counted == status)
+    }
+
     /// Rows in route order come grid by grid: the last grid found is looked at first.
-    fn coverage_of(&mut self, grid: &str) -> Option<&mut crate::domain::coverage::Coverage> {
+    fn grid_index(&self, grid: &str) -> Option<usize> {
         let last = self.coverage.len().checked_sub(1)?;
-        let index = if self.coverage[last].0 == grid {
-            last
+        if self.coverage[last].0 == grid {
+            Some(last)
         } else {
-            self.coverage.iter().position(|(found, _)| found == grid)?
-        };
-        Some(&mut self.coverage[index].1)
+            self.coverage.iter().position(|(found, _)| found == grid)
+        }
     }
 
     /// How many rows have `status`.
     pub fn count(&self, status: Status) -> usize {
-        self.statuses
-            .iter()
-            .find(|(counted, _)| *counted == status)
-            .map_or(0, |(_, count)| *count)
+        self.status_index(status)
+            .map_or(0, |index| self.statuses[index].1)
     }
 }
 
@@ -216,6 +213,16 @@ impl RoundData {
         self.tally = OnceCell::new();
         self.headings = OnceCell::new();
         &mut self.rows
+    }
+
+    /// Puts each row's strip of earlier rounds beside it. The strips change no count and no
+    /// heading, so what is kept stays.
+    pub fn set_strips(&mut self, strips: &Strips) {
+        for row in &mut self.rows {
+            if let Some(strip) = strips.get(&row.elder_id) {
+                row.strip.clone_from(strip);
+            }
+        }
     }
 
     /// Puts a row read again in the place of the old one, the counts moved from one to the

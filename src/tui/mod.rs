@@ -91,6 +91,12 @@ fn give_back_terminal_on_signals() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The second of the clocks a frame shows: the minutes left follow `now`, a message's expiry
+/// `real`.
+fn shown_second(app: &App) -> (i64, i64) {
+    (app.now.timestamp(), app.real.timestamp())
+}
+
 /// What time passing changes on screen: the round shown, and how many of its windows (the
 /// community's, the elders' own) have closed.
 fn phase_of(
@@ -125,10 +131,9 @@ fn event_loop(
     let mut changed = true;
     let mut drawn_at = None;
     loop {
-        let second = (app.now.timestamp(), app.real.timestamp());
-        if changed || drawn_at != Some(second) {
+        if changed || drawn_at != Some(shown_second(app)) {
             terminal.draw(|frame| draw::draw(frame, app))?;
-            drawn_at = Some(second);
+            drawn_at = Some(shown_second(app));
         }
         if app.quit {
             return Ok(());
@@ -178,7 +183,7 @@ fn event_loop(
         if answered && !app.quit {
             terminal.draw(|frame| draw::draw(frame, app))?;
             changed = false;
-            drawn_at = Some((app.now.timestamp(), app.real.timestamp()));
+            drawn_at = Some(shown_second(app));
         }
         // `--now` moves on with the real clock from where it was set (a drill's clock runs).
         app.real = clock.real();

@@ -79,6 +79,13 @@ impl<'a> ListShape<'a> {
         }
     }
 
+    /// The shape of the round screen's list: the headings kept for all the rows when the list
+    /// shows them all (no grid chosen, no search), else worked out for the rows it shows.
+    pub fn on_screen(app: &'a App, visible: &'a Visible<'a>, hint_lines: usize) -> ListShape<'a> {
+        let kept = matches!(visible, Visible::All(_)).then(|| app.data.headings());
+        ListShape::new(visible, kept, app.selected, hint_lines)
+    }
+
     /// The line of the row at `index` (its elder's line).
     fn line_of(&self, index: usize) -> usize {
         let headings = self.headings.get(index).map_or(0, |&count| count as usize);
@@ -560,12 +567,7 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, visible: &Visible) {
         Vec::new()
     };
     app.list_hints.set(hints.len());
-    let shape = ListShape::new(
-        visible,
-        all_rows_headings(app, visible),
-        app.selected,
-        hints.len(),
-    );
+    let shape = ListShape::on_screen(app, visible, hints.len());
     let (selected_line, total) = (shape.selected_line(), shape.total());
     let height = usize::from(area.height);
     // The hint under the selection stays in sight with it.
@@ -712,11 +714,6 @@ fn elder_line(app: &App, row: &RowView, selected: bool, layout: &RowLayout) -> L
     Line::from(spans)
 }
 
-/// The headings kept for all the rows, when the list shows them all (no grid chosen, no search).
-fn all_rows_headings<'a>(app: &'a App, visible: &Visible) -> Option<&'a [u32]> {
-    matches!(visible, Visible::All(_)).then(|| app.data.headings())
-}
-
 /// Which elder a click on a screen row lands on (a click on the hint under them, too).
 pub fn elder_at_row(app: &App, screen_row: u16) -> Option<usize> {
     let top = app.list_top.get();
@@ -724,12 +721,7 @@ pub fn elder_at_row(app: &App, screen_row: u16) -> Option<usize> {
         return None;
     }
     let visible = app.visible();
-    let shape = ListShape::new(
-        &visible,
-        all_rows_headings(app, &visible),
-        app.selected,
-        app.list_hints.get(),
-    );
+    let shape = ListShape::on_screen(app, &visible, app.list_hints.get());
     let line = shape
         .lines_from(app.list_offset.get() + usize::from(screen_row - top))
         .next();
